@@ -1,0 +1,182 @@
+"""The ``hlsnb`` command line: ``hlsnb doctor``, ``hlsnb design``, ``hlsnb estimate``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import shutil
+import subprocess
+import sys
+
+__all__ = ["main", "doctor_report"]
+
+#: What hlsnb is tested with, and what each piece must be for the path to work.
+SUPPORT_MATRIX = {
+    "python": ("3.10", "3.13", "3.10-3.12 (PYNQ images v3.0.1/v3.1 ship 3.10)"),
+    "tensorflow": ("2.16", "2.99", "TensorFlow 2.16+ with Keras 3"),
+    "keras": ("3.0", "3.99", "Keras 3 (QKeras and hls4ml's own pruning do not work with it)"),
+    "hls4ml": ("1.3", "1.3.99", "hls4ml 1.3.x"),
+    "numpy": ("1.26", "2.99", "numpy 1.26+ (pynq's own environment needs numpy<2)"),
+}
+
+
+def _version_tuple(v: str) -> tuple:
+    out = []
+    for p in v.split("."):
+        digits = "".join(ch for ch in p if ch.isdigit())
+        out.append(int(digits) if digits else 0)
+    return tuple(out)
+
+
+def _module_version(name: str) -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version(name)
+    except Exception:
+        try:
+            return getattr(importlib.import_module(name), "__version__", "?")
+        except Exception:
+            return None
+
+
+def doctor_report() -> list[dict]:
+    """One row per component: name, found (version or None), ok (bool or None for optional), note."""
+    rows = []
+
+    def check(name, found, lo=None, hi=None, note="", required=True):
+        ok = None
+        if found is not None and lo is not None:
+            ok = _version_tuple(lo) <= _version_tuple(found) <= _version_tuple(hi)
+        elif found is None:
+            ok = False if required else None
+        rows.append({"component": name, "found": found, "ok": ok, "note": note})
+
+    py = platform.python_version()
+    lo, hi, note = SUPPORT_MATRIX["python"]
+    check("python", py, lo, hi, note)
+    for dist, mod in (("tensorflow-cpu", "tensorflow"), ("keras", "keras"), ("hls4ml", "hls4ml"), ("numpy", "numpy")):
+        v = _module_version(dist) or _module_version(mod)
+        lo, hi, note = SUPPORT_MATRIX[mod]
+        check(mod, v, lo, hi, note)
+    for opt, note in (("ipywidgets", "widgets"), ("plotly", "plots"), ("anywidget", "live plotly FigureWidget"),
+                      ("hgq2", "quantisation-aware training ([qat] extra)"), ("da4ml", "distributed_arithmetic strategy"),
+                      ("pynq", "board runtime (on the board image only)")):
+        check(opt, _module_version(opt), note=note, required=False)
+    gxx = shutil.which("g++")
+    gv = None
+    if gxx:
+        try:
+            gv = subprocess.run([gxx, "-dumpfullversion"], capture_output=True, text=True, timeout=10).stdout.strip()
+        except Exception:
+            gv = "?"
+    rows.append({"component": "g++", "found": gv, "ok": gxx is not None, "note": "hls4ml C simulation (compile)"})
+    from .synth.tools import detect_tools
+
+    for t in detect_tools():
+        rows.append({"component": t.name, "found": t.version if t.path else None,
+                     "ok": t.supported if t.path else None, "note": t.note})
+    from .board import board_status
+
+    st = board_status()
+    rows.append({"component": "PYNQ board", "found": st.get("board"), "ok": True if st.get("board") else None,
+                 "note": st.get("note", "")})
+    return rows
+
+
+def _cmd_doctor(args) -> int:
+    rows = doctor_report()
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        w = max(len(r["component"]) for r in rows)
+        for r in rows:
+            mark = {True: "ok ", False: "BAD", None: "-  "}[r["ok"]]
+            found = r["found"] if r["found"] is not None else "not found"
+            print(f"{mark} {r['component']:<{w}}  {found:<14}  {r['note']}")
+        from .synth.tools import detect_mode
+
+        mode = detect_mode()
+        print(f"\nmode: {mode.mode}: {mode.message}")
+    return 1 if any(r["ok"] is False for r in rows if r["component"] in ("python", "tensorflow", "keras", "hls4ml",
+                                                                           "numpy", "g++")) else 0
+
+
+def _cmd_design(args) -> int:
+    import keras
+
+    from .design import Design
+
+    model = keras.models.load_model(args.model)
+    kw = dict(io_type=args.io_type, strategy=args.strategy, reuse_factor=args.reuse_factor,
+              precision=args.precision, clock_ns=args.clock_ns, backend=args.backend)
+    if args.part:
+        kw["part"] = args.part
+        kw["board"] = None
+    else:
+        kw["board"] = args.board
+    try:
+        design = Design.from_keras(model, **kw)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    text = design.to_json()
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+        print(f"wrote {args.output}: {design!r}")
+    else:
+        print(text)
+    for w in design.warnings():
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _cmd_estimate(args) -> int:
+    from .design import Design
+    from .estimate import estimate_design
+
+    design = Design.from_json(args.design)
+    est = estimate_design(design)
+    rows = est.rows()
+    if args.json:
+        print(json.dumps(rows, indent=1, default=str))
+        return 0
+    cols = ["layer", "dsp", "lut", "ff", "bram18k", "latency_cycles", "ii"]
+    print(f"HLS estimate (csynth stage, estimated by hlsnb, not measured) for {design!r}")
+    print("  ".join(f"{c:>12}" for c in cols))
+    for r in rows:
+        print("  ".join(f"{str(r.get(c, '')):>12}" for c in cols))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="hlsnb", description="hls4ml from the notebook: design, estimate, synthesise")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("doctor", help="check Python, TensorFlow, Keras, hls4ml, g++, Vivado/Vitis, pynq, board")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=_cmd_doctor)
+    g = sub.add_parser("design", help="write a Design JSON for a saved Keras model")
+    g.add_argument("model", help="a saved Keras model (.keras)")
+    g.add_argument("--board", default="pynq-z2")
+    g.add_argument("--part", default=None, help="an FPGA part instead of a board")
+    g.add_argument("--io-type", default="io_parallel", choices=["io_parallel", "io_stream"])
+    g.add_argument("--strategy", default="Latency")
+    g.add_argument("--reuse-factor", type=int, default=1)
+    g.add_argument("--precision", default="ap_fixed<16,6>")
+    g.add_argument("--clock-ns", type=float, default=None)
+    g.add_argument("--backend", default="Vivado", choices=["Vivado", "Vitis", "VivadoAccelerator"])
+    g.add_argument("-o", "--output", default=None)
+    g.set_defaults(func=_cmd_design)
+    e = sub.add_parser("estimate", help="estimate resources and latency of a Design JSON")
+    e.add_argument("design")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=_cmd_estimate)
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""hls4ml's design rules, in pure Python: strategies per layer type, valid ReuseFactors, the unroll limit.
+
+These mirror hls4ml 1.3's Vivado/Vitis backends (``FPGABackend._validate_reuse_factor``, ``init_dense``,
+``init_conv1d/2d``); ``tests/test_rules.py`` checks them against hls4ml's own functions. They live here, without an
+hls4ml import, so the estimator and the widgets can ask them thousands of times a second.
+"""
+
+from __future__ import annotations
+
+import bisect
+from functools import lru_cache
+
+__all__ = [
+    "STRATEGIES",
+    "STRATEGY_ALIASES",
+    "UNROLL_LIMIT",
+    "MULT_LAYER_TYPES",
+    "canonical_strategy",
+    "strategies_for",
+    "valid_reuse_factors",
+    "closest_reuse_factors",
+    "is_valid_reuse_factor",
+]
+
+#: Strategies hls4ml 1.3 implements for Dense/Conv layers (its spelling in the config).
+STRATEGIES = ("Latency", "Resource", "Resource_Unrolled", "distributed_arithmetic")
+#: Spellings hls4ml accepts for them (case-insensitive), mapped to the canonical name.
+STRATEGY_ALIASES = {
+    "latency": "Latency",
+    "resource": "Resource",
+    "resource_unrolled": "Resource_Unrolled",
+    "distributed_arithmetic": "distributed_arithmetic",
+    "da": "distributed_arithmetic",
+}
+#: Vivado HLS stops unrolling loops past about this many operations ("Stop unrolling loop"), hls4ml #1013, #903.
+UNROLL_LIMIT = 4096
+#: Layer types whose ReuseFactor and Strategy decide their multipliers.
+MULT_LAYER_TYPES = ("Dense", "Conv1D", "Conv2D")
+
+
+def canonical_strategy(strategy: str, layer: str = "?") -> str:
+    """Return hls4ml's spelling of ``strategy`` or raise ``ValueError`` (hls4ml silently uses Latency instead)."""
+    key = str(strategy).strip().lower()
+    if key not in STRATEGY_ALIASES:
+        raise ValueError(
+            f"layer {layer!r}: unknown strategy {strategy!r}; valid: {', '.join(STRATEGIES)} "
+            "(hls4ml would silently build it as Latency)"
+        )
+    return STRATEGY_ALIASES[key]
+
+
+def strategies_for(layer_type: str, io_type: str = "io_parallel") -> tuple[str, ...]:
+    """Strategies hls4ml really builds for this layer type and io type.
+
+    Conv layers with io_parallel turn Resource_Unrolled into Resource, so it is not offered there.
+    Layers without multipliers (activations, pooling, ...) have no strategy choice: ``("Latency",)``.
+    """
+    if layer_type == "Dense":
+        return STRATEGIES
+    if layer_type in ("Conv1D", "Conv2D"):
+        if io_type == "io_parallel":
+            return ("Latency", "Resource", "distributed_arithmetic")
+        return STRATEGIES
+    return ("Latency",)
+
+
+def _validate(n_in: int, n_out: int, rf: int) -> bool:
+    # Same arithmetic as hls4ml FPGABackend._validate_reuse_factor.
+    multfactor = min(n_in, rf)
+    multiplier_limit = -(-(n_in * n_out) // multfactor)
+    ok = (multiplier_limit % n_out == 0) or (rf >= n_in)
+    ok = ok and ((rf % n_in == 0) or (rf < n_in))
+    return ok and ((n_in * n_out) % rf == 0)
+
+
+@lru_cache(maxsize=4096)
+def _valid_rf_all(n_in: int, n_out: int) -> tuple[int, ...]:
+    total = n_in * n_out
+    divisors = set()
+    i = 1
+    while i * i <= total:
+        if total % i == 0:
+            divisors.add(i)
+            divisors.add(total // i)
+        i += 1
+    return tuple(rf for rf in sorted(divisors) if _validate(n_in, n_out, rf))
+
+
+def valid_reuse_factors(n_in: int, n_out: int, strategy: str = "Resource") -> tuple[int, ...]:
+    """ReuseFactors hls4ml keeps as given for a layer with ``n_in * n_out`` multiplications per output set.
+
+    For a Dense layer ``n_in``/``n_out`` are its input/output sizes; for a convolution ``n_in`` is
+    channels x kernel size and ``n_out`` the filters (hls4ml's ``get_layer_mult_size``).
+
+    - Resource: hls4ml's rule (RF divides n_in*n_out, and so on). Any other value is silently replaced.
+    - Resource_Unrolled: the same without the largest value (n_in*n_out), and RF 1 becomes Resource.
+    - distributed_arithmetic: only 1.
+    - Latency: hls4ml does not check, but an RF that does not divide the work evenly only wastes multipliers;
+      we offer the same set as Resource so that what you pick is what the hardware does.
+    """
+    s = canonical_strategy(strategy)
+    if n_in < 1 or n_out < 1:
+        raise ValueError(f"layer sizes must be positive, got n_in={n_in}, n_out={n_out}")
+    if s == "distributed_arithmetic":
+        return (1,)
+    allrf = _valid_rf_all(int(n_in), int(n_out))
+    if s == "Resource_Unrolled":
+        return tuple(rf for rf in allrf[:-1] if rf > 1) if len(allrf) > 1 else ()
+    return allrf
+
+
+def is_valid_reuse_factor(n_in: int, n_out: int, rf: int, strategy: str = "Resource") -> bool:
+    return int(rf) in valid_reuse_factors(n_in, n_out, strategy)
+
+
+def closest_reuse_factors(valid: "tuple[int, ...] | list[int]", rf: int, k: int = 2) -> list[int]:
+    """The valid values nearest to ``rf`` (up to ``k`` below and ``k`` above), for error messages."""
+    valid = sorted(valid)
+    if not valid:
+        return []
+    pos = bisect.bisect_left(valid, rf)
+    return valid[max(0, pos - k): pos + k]

@@ -1,0 +1,46 @@
+"""Shared fixtures: the digits16 data, the trained 16-64-32-32-5 MLP, the shared calibration folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CALIBRATION = SHARED / "calibration"
+
+
+@pytest.fixture(scope="session")
+def calibration_dir() -> Path:
+    if not (CALIBRATION / "reports.csv").exists():
+        pytest.skip(f"shared calibration data not found at {CALIBRATION} (CI places ../shared beside the repo)")
+    return CALIBRATION
+
+
+@pytest.fixture(scope="session")
+def digits16():
+    from hlsnb.data import load_dataset
+
+    return load_dataset("digits16")
+
+
+@pytest.fixture(scope="session")
+def mlp(digits16, tmp_path_factory):
+    """The trained tutorial MLP (16-64-32-32-5, softmax), trained once per session (about 5 s)."""
+    from hlsnb.train import build_mlp, fit
+
+    model = build_mlp(seed=0)
+    fit(model, digits16, epochs=30, seed=0, progress=False)
+    return model
+
+
+@pytest.fixture()
+def fresh_mlp():
+    """An untrained 16-64-32-32-5 MLP (random weights): for tests that only need geometry."""
+    from hlsnb.train import build_mlp
+
+    return build_mlp(seed=1)
