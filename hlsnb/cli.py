@@ -52,6 +52,8 @@ def doctor_report() -> list[dict]:
             ok = _version_tuple(lo) <= _version_tuple(found) <= _version_tuple(hi)
         elif found is None:
             ok = False if required else None
+        else:
+            ok = True
         rows.append({"component": name, "found": found, "ok": ok, "note": note})
 
     py = platform.python_version()
@@ -73,16 +75,21 @@ def doctor_report() -> list[dict]:
         except Exception:
             gv = "?"
     rows.append({"component": "g++", "found": gv, "ok": gxx is not None, "note": "hls4ml C simulation (compile)"})
-    from .synth.tools import detect_tools
+    from .synth.tools import SUPPORT, detect_tools
 
-    for t in detect_tools():
-        rows.append({"component": t.name, "found": t.version if t.path else None,
-                     "ok": t.supported if t.path else None, "note": t.note})
-    from .board import board_status
+    tools = detect_tools(timeout_s=20)
+    for name, t in tools.items():
+        needs = [f"{b}: {why}" for b, reqs in SUPPORT.items() for n, _lo, _hi, why in reqs if n == name]
+        note = needs[0] if needs else "HLS tool"
+        if t.found and t.error:
+            note = f"{note} (version unreadable: {t.error})"
+        rows.append({"component": name, "found": (t.version or "?") if t.found else None,
+                     "ok": True if t.found else None, "note": note})
+    from .board import fpga_available
 
-    st = board_status()
-    rows.append({"component": "PYNQ board", "found": st.get("board"), "ok": True if st.get("board") else None,
-                 "note": st.get("note", "")})
+    board = fpga_available()
+    rows.append({"component": "PYNQ board", "found": "present" if board else None, "ok": True if board else None,
+                 "note": "a device pynq can program (only on the board image)"})
     return rows
 
 
@@ -99,7 +106,7 @@ def _cmd_doctor(args) -> int:
         from .synth.tools import detect_mode
 
         mode = detect_mode()
-        print(f"\nmode: {mode.mode}: {mode.message}")
+        print(f"\nmode {mode.message}")
     return 1 if any(r["ok"] is False for r in rows if r["component"] in ("python", "tensorflow", "keras", "hls4ml",
                                                                            "numpy", "g++")) else 0
 

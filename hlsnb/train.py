@@ -8,7 +8,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 
-__all__ = ["build_mlp", "fit", "quick_model", "accuracy"]
+__all__ = ["build_mlp", "build_qat_mlp", "qat_available", "fit", "quick_model", "accuracy"]
 
 
 def build_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out: int = 5, seed: int = 0):
@@ -21,6 +21,37 @@ def build_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out: int
         layers.append(keras.layers.Dense(h, activation="relu", name=f"fc{i}"))
     layers.append(keras.layers.Dense(n_out, activation="softmax", name="output"))
     return keras.Sequential(layers, name="mlp_" + "_".join(map(str, (n_in, *hidden, n_out))))
+
+
+def qat_available() -> bool:
+    """True when HGQ2 (the ``[qat]`` extra, quantisation-aware training that converts bit-exactly) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("hgq") is not None
+
+
+def build_qat_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out: int = 5, seed: int = 0,
+                  beta: float = 1e-6):
+    """The same MLP, quantisation-aware with HGQ2: every weight and activation learns its own bit width.
+
+    The last layer outputs logits (train with ``fit(..., from_logits=True)``); hls4ml converts it bit-exactly.
+    ``beta`` weighs the resource (EBOPs) regulariser against the loss. Needs the ``[qat]`` extra.
+    """
+    if not qat_available():
+        raise ImportError("quantisation-aware training needs HGQ2: pip install 'hlsnb[qat]'")
+    import keras
+    from hgq.config import LayerConfigScope, QuantizerConfigScope
+    from hgq.layers import QDense
+
+    keras.utils.set_random_seed(seed)
+    with QuantizerConfigScope(place="all", default_q_type="kbi", overflow_mode="SAT_SYM"), \
+            QuantizerConfigScope(place="datalane", default_q_type="kif", overflow_mode="WRAP"), \
+            LayerConfigScope(enable_ebops=True, beta0=beta):
+        layers = [keras.Input((n_in,), name="inputs")]
+        for i, h in enumerate(hidden, start=1):
+            layers.append(QDense(h, activation="relu", name=f"fc{i}"))
+        layers.append(QDense(n_out, name="output"))
+        return keras.Sequential(layers, name="qat_mlp_" + "_".join(map(str, (n_in, *hidden, n_out))))
 
 
 class _TqdmCallback:
@@ -46,8 +77,11 @@ class _TqdmCallback:
 
 
 def fit(model, data: Dataset, epochs: int = 30, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
-        progress: bool = True, callbacks=(), compile: bool = True, validation: bool = True):
+        progress: bool = True, callbacks=(), compile: bool = True, validation: bool = True,
+        from_logits: bool = False):
     """Train ``model`` on ``data`` (sparse categorical cross-entropy), seeded, with a progress bar.
+
+    ``from_logits=True`` for models whose last layer has no softmax (the QAT model).
 
     Returns the Keras History.
     """
@@ -55,8 +89,8 @@ def fit(model, data: Dataset, epochs: int = 30, batch_size: int = 64, lr: float 
 
     keras.utils.set_random_seed(seed)
     if compile:
-        model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+        model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, metrics=["accuracy"])
     cbs = list(callbacks)
     if progress:
         cbs.append(_TqdmCallback(epochs, f"training {model.name}"))
