@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip
 PORT   ?= 8888
 STAMP  := $(VENV)/.hlsnb-installed
 
-.PHONY: lab test install browser-deps board-env bench calibrate clean
+.PHONY: lab test install browser-deps board-env bench calibrate html clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install
 
 calibrate: install
 	$(BIN)/python -m hlsnb.estimate.calibrate --csv ../shared/calibration/reports.csv
+
+# Executed notebooks as static HTML (plots included) for reading without a kernel.
+html: install
+	$(BIN)/jupyter nbconvert --to html --execute --output-dir docs/html notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .venv-board build *.egg-info hlsnb_work
