@@ -1,0 +1,446 @@
+"""The ObjectiveEstimator API of hls4ml's DSP-aware pruning, on Keras 3 and hlsnb's estimator.
+
+Same classes, classmethod signatures and return conventions as ``hls4ml.optimization.dsp_aware_pruning``
+(``objectives/__init__.py``, ``objectives/vivado_objectives.py``, ``objectives/gpu_objectives.py``,
+``attributes.py``, ``config.py``), which cannot be imported with Keras 3 (QKeras, Keras-2 APIs, ortools 9.4).
+``layer_resources`` returns a list with one number per objective dimension; ``layer_savings`` the number saved by
+removing one structure (one weight, one neuron, one pattern, one block), as hls4ml's knapsack expects.
+
+Differences from hls4ml, where hlsnb's calibrated estimator knows better (see docs/estimator.md):
+
+- ``VivadoDSPEstimator.layer_resources`` counts DSPs with :func:`hlsnb.estimate.estimate_layer`: products wider
+  than the DSP slice take several DSPs (DSP48E1 25x18 on 7-series, DSP48E2 27x18 on UltraScale), both operands
+  must reach the DSP threshold, and in the Latency strategy zero weights and constants with few signed digits
+  cost no multiplier. hls4ml uses ``n_in*n_out // RF`` whenever the weight has >= 9 bits.
+- ``VivadoMultiObjectiveEstimator`` counts BRAM18Ks of the weight ROM with the BRAM's real port shapes
+  (512x36 ... 16Kx1); hls4ml uses ``ceil(bits*n_in*n_out/(RF*36))``, which undercounts ROMs deeper than 512.
+- ``VivadoFFEstimator`` keeps hls4ml's formulas (its own comment says they are inaccurate but consistent, which
+  is what the knapsack needs).
+The savings (``layer_savings``) keep hls4ml's semantics exactly, so a pruning loop written for hls4ml works.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from abc import ABC, abstractmethod
+from enum import Enum
+
+from .estimate import estimate_layer
+from .precision import FixedType, parse_precision
+
+__all__ = [
+    "SUPPORTED_STRUCTURES", "OptimizationAttributes", "LayerAttributes", "hls4mlAttributes", "ObjectiveEstimator",
+    "ParameterEstimator", "VivadoDSPEstimator", "VivadoFFEstimator", "VivadoMultiObjectiveEstimator",
+    "GPUFLOPEstimator", "layer_attributes",
+]
+
+log = logging.getLogger(__name__)
+
+
+class SUPPORTED_STRUCTURES(Enum):
+    """Structures pruning can remove: single weights, neurons/filters, DSP patterns, rectangular blocks."""
+
+    UNSTRUCTURED = "unstructured"
+    STRUCTURED = "structured"
+    PATTERN = "pattern"
+    BLOCK = "block"
+
+
+class OptimizationAttributes:
+    """How to optimise a layer (hls4ml's class): structure type, pruning / weight sharing, block shape,
+    ``pattern_offset`` (= n_in*n_out/RF, weights processed in parallel) and ``consecutive_patterns``."""
+
+    def __init__(self, structure_type=SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=False, weight_sharing=False,
+                 block_shape=(1, 1), pattern_offset=1, consecutive_patterns=1):
+        if not isinstance(structure_type, SUPPORTED_STRUCTURES):
+            raise ValueError(f"unknown structure type {structure_type!r}; valid: "
+                             f"{', '.join(s.value for s in SUPPORTED_STRUCTURES)}")
+        self.structure_type = structure_type
+        self.pruning = pruning
+        self.weight_sharing = weight_sharing
+        self.block_shape = block_shape
+        self.pattern_offset = pattern_offset
+        self.consecutive_patterns = consecutive_patterns
+
+    def __repr__(self):
+        return (f"OptimizationAttributes({self.structure_type.value}, pruning={self.pruning}, "
+                f"weight_sharing={self.weight_sharing}, block_shape={self.block_shape}, "
+                f"pattern_offset={self.pattern_offset}, consecutive_patterns={self.consecutive_patterns})")
+
+
+class hls4mlAttributes:
+    """hls4ml settings of one layer (hls4ml's class). Precisions are :class:`hlsnb.precision.FixedType` (strings
+    are parsed). Extra fields hlsnb uses: ``part``, ``clock_ns``, ``input_precision``, ``accum_precision``,
+    ``n_zeros``, ``tool``."""
+
+    def __init__(self, n_in, n_out, io_type, strategy, weight_precision, output_precision, reuse_factor,
+                 parallelization_factor=1, *, part="pynq-z2", clock_ns=10.0, input_precision=None,
+                 accum_precision=None, n_zeros=0, tool="vivado_hls"):
+        if strategy.lower() not in ("latency", "resource", "resource_unrolled", "distributed_arithmetic", "da"):
+            raise ValueError(f"unknown strategy {strategy!r}; valid: Latency, Resource, Resource_Unrolled, "
+                             "distributed_arithmetic")
+        if io_type not in ("io_parallel", "io_stream"):
+            raise ValueError(f"unknown io_type {io_type!r}; valid: io_parallel, io_stream")
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.io_type, self.strategy = io_type, strategy
+        self.weight_precision: FixedType = parse_precision(weight_precision)
+        self.output_precision: FixedType = parse_precision(output_precision)
+        self.input_precision: FixedType = parse_precision(input_precision or output_precision)
+        self.accum_precision: FixedType = parse_precision(accum_precision or output_precision)
+        self.reuse_factor = int(reuse_factor)
+        self.parallelization_factor = parallelization_factor
+        self.part, self.clock_ns, self.n_zeros, self.tool = part, clock_ns, int(n_zeros), tool
+
+
+class LayerAttributes:
+    """One layer as the objectives see it (hls4ml's class). ``layer_type`` is the Keras class;
+    ``weight_shape`` the kernel shape (``()`` for layers without weights); ``args['hls4ml_attributes']`` the
+    :class:`hls4mlAttributes`."""
+
+    def __init__(self, name, layer_type, inbound_layers, weight_shape, input_shape, output_shape, optimizable,
+                 optimization_attributes, args):
+        self.name = name
+        self.layer_type = layer_type
+        self.inbound_layers = inbound_layers
+        self.weight_shape = tuple(weight_shape)
+        self.input_shape = tuple(input_shape)
+        self.output_shape = tuple(output_shape)
+        self.optimizable = optimizable
+        self.optimization_attributes = optimization_attributes
+        self.args = args
+
+    def update_args(self, updates):
+        self.args.update(updates)
+
+    def __repr__(self):
+        return (f"LayerAttributes(name={self.name!r}, layer_type={getattr(self.layer_type, '__name__', self.layer_type)}"
+                f", weight_shape={self.weight_shape}, optimizable={self.optimizable})")
+
+
+def _prod(t) -> int:
+    return int(math.prod(int(x) for x in t)) if t else 0
+
+
+def _type_name(la: LayerAttributes) -> str:
+    return getattr(la.layer_type, "__name__", str(la.layer_type))
+
+
+def _h(la: LayerAttributes) -> hls4mlAttributes:
+    try:
+        return la.args["hls4ml_attributes"]
+    except KeyError:
+        raise ValueError(f"layer {la.name!r} has no hls4ml attributes; build them with "
+                         "hlsnb.objectives.layer_attributes(model, design)") from None
+
+
+def _check_pruning(la: LayerAttributes, what: str) -> bool:
+    oa = la.optimization_attributes
+    if oa.weight_sharing:
+        log.warning("%s: weight sharing does not decrease %s; use the attributes from is_layer_optimizable", la.name,
+                    what)
+        return False
+    if not oa.pruning:
+        log.warning("%s: pruning must be enabled to decrease %s; use the attributes from is_layer_optimizable",
+                    la.name, what)
+        return False
+    return True
+
+
+class ObjectiveEstimator(ABC):
+    """How much of an objective (weights, DSPs, BRAM, FFs, FLOPs) a layer uses and how much pruning one structure
+    saves. Objectives may have several dimensions: every method returns one number per dimension."""
+
+    @classmethod
+    @abstractmethod
+    def is_layer_optimizable(cls, layer_attributes):
+        """(optimizable, OptimizationAttributes or None): the most suitable structure for this objective."""
+
+    @classmethod
+    @abstractmethod
+    def layer_resources(cls, layer_attributes):
+        """Units of the objective the layer uses with a generic (dense) weight matrix, one per dimension."""
+
+    @classmethod
+    @abstractmethod
+    def layer_savings(cls, layer_attributes):
+        """Units saved by removing one structure of ``layer_attributes.optimization_attributes``."""
+
+
+class ParameterEstimator(ObjectiveEstimator):
+    """Objective: the number of (non-zero) weights. Dense (4, 4): resources [16]; saving [1] per weight
+    (unstructured), [4] per neuron (structured)."""
+
+    @classmethod
+    def is_layer_optimizable(cls, layer_attributes):
+        if not layer_attributes.weight_shape:
+            return False, None
+        return True, OptimizationAttributes(SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=True, weight_sharing=False)
+
+    @classmethod
+    def layer_resources(cls, layer_attributes):
+        return [_prod(layer_attributes.weight_shape)] if layer_attributes.weight_shape else [0]
+
+    @classmethod
+    def layer_savings(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape or not _check_pruning(la, "the number of parameters"):
+            return [0]
+        oa = la.optimization_attributes
+        st = oa.structure_type
+        if st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
+            return [1]
+        if st == SUPPORTED_STRUCTURES.STRUCTURED:
+            if "Dense" in _type_name(la) or "Conv" in _type_name(la):
+                return [_prod(la.weight_shape[:-1])]
+            raise ValueError(f"layer {la.name!r}: structured savings need a Dense or Conv layer, got {_type_name(la)}")
+        if st == SUPPORTED_STRUCTURES.PATTERN:
+            return [(_prod(la.weight_shape) // oa.pattern_offset) * oa.consecutive_patterns]
+        return [_prod(oa.block_shape)]
+
+
+def _estimate(la: LayerAttributes):
+    h = _h(la)
+    return estimate_layer(
+        "Dense" if "Dense" in _type_name(la) else ("Conv1D" if "1D" in _type_name(la) else "Conv2D"),
+        h.n_in, h.n_out, name=la.name, output_shape=la.output_shape or (1, h.n_out),
+        input_shape=la.input_shape, strategy=_canon(h.strategy), reuse_factor=h.reuse_factor,
+        weight_bits=h.weight_precision.width, weight_int_bits=h.weight_precision.integer,
+        result_bits=h.output_precision.width, accum_bits=h.accum_precision.width, input_bits=h.input_precision.width,
+        io_type=h.io_type, part=h.part, clock_ns=h.clock_ns, tool=h.tool,
+    )
+
+
+def _canon(s: str) -> str:
+    return {"latency": "Latency", "resource": "Resource", "resource_unrolled": "Resource_Unrolled",
+            "distributed_arithmetic": "distributed_arithmetic", "da": "distributed_arithmetic"}[s.lower()]
+
+
+def _dsp_capable(h: hls4mlAttributes) -> bool:
+    # hls4ml: "Vivado doesn't use DSP when precision < 9"; hlsnb also needs the input operand to be that wide
+    return h.weight_precision.width >= 9 and h.input_precision.width >= 9 and _canon(h.strategy) != "distributed_arithmetic"
+
+
+class VivadoDSPEstimator(ObjectiveEstimator):
+    """Objective: DSP slices (Vivado/Vitis backends). Weights below 9 bits: not optimizable (no DSPs).
+    Resource: pattern pruning (``pattern_offset = n_in*n_out/RF``), Latency: unstructured.
+    ``layer_resources`` uses hlsnb's estimator (strategy, DSP family, wide products), see the module docstring."""
+
+    @classmethod
+    def is_layer_optimizable(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape or not _dsp_capable(_h(la)):
+            return False, None
+        h = _h(la)
+        if _canon(h.strategy) in ("Resource", "Resource_Unrolled"):
+            return True, OptimizationAttributes(SUPPORTED_STRUCTURES.PATTERN, pruning=True, weight_sharing=False,
+                                                pattern_offset=_prod(la.weight_shape) // h.reuse_factor,
+                                                consecutive_patterns=1)
+        return True, OptimizationAttributes(SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=True, weight_sharing=False)
+
+    @classmethod
+    def layer_resources(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape or not _dsp_capable(_h(la)):
+            return [0]
+        return [int(_estimate(la).dsp or 0)]
+
+    @classmethod
+    def layer_savings(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape or not _dsp_capable(_h(la)):
+            return [0]
+        if not la.optimization_attributes.pruning:
+            log.warning("%s: pruning must be enabled to decrease DSPs", la.name)
+            return [0]
+        h, oa = _h(la), la.optimization_attributes
+        st = oa.structure_type
+        if _canon(h.strategy) == "Latency" or st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
+            return [1] if h.reuse_factor == 1 else [0]
+        if st == SUPPORTED_STRUCTURES.STRUCTURED:
+            return [1] if h.reuse_factor == h.n_in else [0]
+        if st == SUPPORTED_STRUCTURES.PATTERN:
+            n_patterns = _prod(la.weight_shape) // oa.pattern_offset
+            return [oa.consecutive_patterns] if n_patterns == h.reuse_factor else [0]
+        log.warning("%s: hls4ml does not support block sparsity patterns; saving 0", la.name)
+        return [0]
+
+
+def _rom_bram(la: LayerAttributes) -> int:
+    h = _h(la)
+    if _canon(h.strategy) not in ("Resource", "Resource_Unrolled") or h.reuse_factor <= 1:
+        return 0
+    return int(_estimate(la).bram18k or 0)
+
+
+class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
+    """Objectives: [DSP, BRAM18K]. Resource with RF > 1: pattern pruning grouped so a whole BRAM word (36 bits)
+    is freed (``consecutive_patterns``). Resources come from hlsnb's estimator (see the module docstring)."""
+
+    @classmethod
+    def is_layer_optimizable(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape:
+            return False, None
+        h = _h(la)
+        if _canon(h.strategy) == "Resource" and h.reuse_factor > 1:
+            wb = h.weight_precision.width
+            cp = int(36 // wb) if 36 % wb == 0 else int(math.ceil(2 * 36 / wb))
+            return True, OptimizationAttributes(SUPPORTED_STRUCTURES.PATTERN, pruning=True, weight_sharing=False,
+                                                pattern_offset=int(_prod(la.weight_shape) // h.reuse_factor),
+                                                consecutive_patterns=cp)
+        return True, OptimizationAttributes(SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=True, weight_sharing=False)
+
+    @classmethod
+    def layer_resources(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape:
+            return [0]
+        dsp = VivadoDSPEstimator.layer_resources(la)[0]
+        return [int(dsp), _rom_bram(la)]
+
+    @classmethod
+    def layer_savings(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape:
+            return [0]
+        if not la.optimization_attributes.pruning:
+            log.warning("%s: pruning must be enabled to decrease DSPs and BRAM", la.name)
+            return [0]
+        h, oa = _h(la), la.optimization_attributes
+        if _canon(h.strategy) == "Latency":
+            return [1, 0] if h.reuse_factor == 1 else [0, 0]
+        if _canon(h.strategy) == "Resource" and h.reuse_factor == 1:
+            return [1, 0]
+        if oa.structure_type == SUPPORTED_STRUCTURES.PATTERN:
+            wb = h.weight_precision.width
+            n_patterns = _prod(la.weight_shape) // oa.pattern_offset
+            one_block = (36 == oa.consecutive_patterns * wb and 36 % wb == 0) or (72 == oa.consecutive_patterns * wb)
+            if n_patterns == h.reuse_factor and one_block:
+                return [oa.consecutive_patterns, 1]
+        log.warning("%s: multi-objective savings only for pattern pruning of Resource layers", la.name)
+        return [0, 0]
+
+
+class VivadoFFEstimator(ObjectiveEstimator):
+    """Objective: flip-flops, with hls4ml's formulas (consistent, not accurate: use hlsnb.estimate for numbers)."""
+
+    @classmethod
+    def _case(cls, la):
+        h = _h(la)
+        s = "resource" if "resource" in h.strategy.lower() else "latency"
+        return h.io_type, s
+
+    @classmethod
+    def is_layer_optimizable(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape:
+            return False, None
+        io, s = cls._case(la)
+        if io == "io_stream" and s == "resource":
+            return False, None
+        if io == "io_parallel" and s == "resource":
+            return True, OptimizationAttributes(SUPPORTED_STRUCTURES.STRUCTURED, pruning=True, weight_sharing=False)
+        return True, OptimizationAttributes(SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=True, weight_sharing=False)
+
+    @classmethod
+    def layer_resources(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape:
+            return [0]
+        h = _h(la)
+        io, s = cls._case(la)
+        w = _prod(la.weight_shape) * h.weight_precision.width
+        o = _prod(la.output_shape) * h.output_precision.width
+        return [{("io_stream", "resource"): 0, ("io_stream", "latency"): w, ("io_parallel", "resource"): o,
+                 ("io_parallel", "latency"): w + o}[(io, s)]]
+
+    @classmethod
+    def layer_savings(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape or not _check_pruning(la, "FFs"):
+            return [0]
+        h, oa = _h(la), la.optimization_attributes
+        io, s = cls._case(la)
+        wb, ob = h.weight_precision.width, h.output_precision.width
+        st = oa.structure_type
+        if io == "io_stream" and s == "resource":
+            return [0]
+        if io == "io_parallel" and s == "resource":
+            return [ob] if st == SUPPORTED_STRUCTURES.STRUCTURED else [0]
+        if st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
+            return [wb]
+        if st == SUPPORTED_STRUCTURES.STRUCTURED:
+            return [h.n_in * wb + (ob if io == "io_parallel" else 0)]
+        if st == SUPPORTED_STRUCTURES.PATTERN:
+            return [(_prod(la.weight_shape) // oa.pattern_offset) * oa.consecutive_patterns * wb]
+        return [_prod(oa.block_shape) * wb]
+
+
+class GPUFLOPEstimator(ObjectiveEstimator):
+    """Objective: floating-point operations on a GPU; structured pruning (neurons / filters)."""
+
+    @classmethod
+    def is_layer_optimizable(cls, layer_attributes):
+        if not layer_attributes.weight_shape:
+            return False, None
+        return True, OptimizationAttributes(SUPPORTED_STRUCTURES.STRUCTURED, pruning=True, weight_sharing=False)
+
+    @classmethod
+    def layer_resources(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape:
+            return [0]
+        t = _type_name(la)
+        if "Dense" in t:
+            return [2 * _prod(la.weight_shape) + la.weight_shape[1]]
+        if "Conv2D" in t:
+            return [2 * _prod(la.weight_shape) * la.output_shape[0] * la.output_shape[1] + la.weight_shape[3]]
+        raise ValueError(f"layer {la.name!r}: no FLOP formula for {t}; supported: Dense, Conv2D")
+
+    @classmethod
+    def layer_savings(cls, layer_attributes):
+        la = layer_attributes
+        if not la.weight_shape or not _check_pruning(la, "FLOPs"):
+            return [0]
+        if la.optimization_attributes.structure_type != SUPPORTED_STRUCTURES.STRUCTURED:
+            log.warning("%s: FLOP savings come from structured pruning", la.name)
+            return [0]
+        t = _type_name(la)
+        if "Dense" in t:
+            return [2 * la.weight_shape[0] + 1]
+        if "Conv2D" in t:
+            return [2 * _prod(la.weight_shape[0:3]) * la.output_shape[0] * la.output_shape[1] + 1]
+        raise ValueError(f"layer {la.name!r}: no FLOP formula for {t}; supported: Dense, Conv2D")
+
+
+def layer_attributes(model, design) -> dict:
+    """``{keras layer name: LayerAttributes}`` for a Keras 3 ``model`` and its :class:`hlsnb.design.Design`.
+
+    Layers with weights that the design lists as Dense/Conv get ``args['hls4ml_attributes']`` from the design
+    (strategy, ReuseFactor, precisions, io type, part, clock). Works without hls4ml's Keras-2 helpers.
+    """
+    specs = {l.name: l for l in design.layers}
+    out = {}
+    prev_name = None
+    for layer in model.layers:
+        ws = layer.get_weights()
+        wshape = tuple(ws[0].shape) if ws else ()
+        try:
+            in_shape = tuple(layer.input.shape[1:])
+            out_shape = tuple(layer.output.shape[1:])
+        except Exception:
+            in_shape = out_shape = ()
+        la = LayerAttributes(layer.name, type(layer), [prev_name] if prev_name else [], wshape, in_shape, out_shape,
+                             False, OptimizationAttributes(), {})
+        spec = specs.get(layer.name)
+        if spec is not None and spec.is_mult_layer:
+            src = specs.get(spec.inputs[0]) if spec.inputs else None
+            la.update_args({"hls4ml_attributes": hls4mlAttributes(
+                spec.n_in, spec.n_out, design.io_type, spec.strategy, spec.weight_precision, spec.result_precision,
+                spec.reuse_factor, part=design.part.device, clock_ns=design.clock_ns,
+                input_precision=src.result_precision if src is not None else design.input_precision,
+                accum_precision=spec.accum_precision, n_zeros=spec.n_zeros, tool=design.tool)})
+        out[layer.name] = la
+        prev_name = layer.name
+    return out

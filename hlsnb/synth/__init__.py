@@ -1,0 +1,55 @@
+"""Synthesis: hls4ml project and C-simulation check, tool detection, builds, report import, estimate vs actual.
+
+Heavy imports (hls4ml, keras, plotly) happen inside the functions that need them.
+"""
+
+from pathlib import Path
+
+from .build import BuildError, BuildResult, ToolNotFound, replay_build, run_build
+from .reports import Report, ReportError, ReportRow, find_reports, read_report
+from .tools import Mode, check_backend, detect_mode, detect_tools
+
+#: A stored build shipped with hlsnb for replay mode (a real Vitis HLS report of a small hls4ml MLP).
+REPLAY_DIR = Path(__file__).resolve().parent / "replay" / "cardio_mlp"
+
+__all__ = [
+    "read_report", "find_reports", "Report", "ReportRow", "ReportError",
+    "detect_tools", "detect_mode", "check_backend", "Mode",
+    "run_build", "replay_build", "BuildResult", "BuildError", "ToolNotFound",
+    "make_project", "check_csim", "compare", "recalibrate", "reset_calibration", "REPLAY_DIR",
+]
+
+
+def make_project(*args, **kwargs):
+    """See :func:`hlsnb.synth.project.make_project`."""
+    from .project import make_project as f
+
+    return f(*args, **kwargs)
+
+
+def check_csim(*args, **kwargs):
+    """See :func:`hlsnb.synth.project.check_csim`."""
+    from .project import check_csim as f
+
+    return f(*args, **kwargs)
+
+
+def compare(*args, **kwargs):
+    """See :func:`hlsnb.synth.compare.compare`."""
+    from .compare import compare as f
+
+    return f(*args, **kwargs)
+
+
+def recalibrate(*args, **kwargs):
+    """See :func:`hlsnb.synth.recalibrate.recalibrate`."""
+    from .recalibrate import recalibrate as f
+
+    return f(*args, **kwargs)
+
+
+def reset_calibration(*args, **kwargs):
+    """See :func:`hlsnb.synth.recalibrate.reset_calibration`."""
+    from .recalibrate import reset_calibration as f
+
+    return f(*args, **kwargs)

@@ -1,0 +1,154 @@
+"""hlsnb.estimate: per-layer model, design totals, breakdowns, and the seed case (Resource vs Latency LUTs)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from hlsnb.design import Design, LayerSpec
+from hlsnb.estimate import estimate_design, estimate_layer
+from hlsnb.estimate._reference import tutorial_mlp
+from hlsnb.rules import valid_reuse_factors
+
+P16 = "ap_fixed<16,6>"
+
+
+def mlp(strategy="Latency", rf=1, board="pynq-z2", prec=P16):
+    """16-64-32-32-5 MLP as hls4ml sees it (Dense + split activations), built by hand (no Keras)."""
+    return tutorial_mlp(strategy, rf, board=board, precision=prec)
+
+
+def test_terms_add_up_to_every_number():
+    e = estimate_layer("Dense", 64, 32, strategy="Resource", reuse_factor=64, part="pynq-z2", clock_ns=10)
+    for r in ("dsp", "lut", "ff", "bram18k"):
+        assert getattr(e, r) == round(sum(t.value for t in e.terms(r)))
+    assert {t.kind for t in e.breakdown} <= {"exact", "modelled"}
+    assert any(t.kind == "exact" for t in e.breakdown) and any(t.kind == "modelled" for t in e.breakdown)
+
+
+def test_resource_dsp_and_rom_follow_the_design_rules():
+    e = estimate_layer("Dense", 64, 32, strategy="Resource", reuse_factor=64, part="pynq-z2")
+    assert e.dsp == 64 * 32 // 64  # one 16x16 DSP per multiplier
+    assert e.bram18k == math.ceil(32 * 16 / 36)  # ROM 64 deep x 512 bits in 512x36 BRAM18Ks
+    assert e.ii >= 64
+    deep = estimate_layer("Dense", 64, 64, strategy="Resource", reuse_factor=1024, part="pynq-z2")
+    assert deep.bram18k == math.ceil(4 * 16 / 18)  # 1024 deep: 1Kx18 shape, more than hls4ml's ceil(64/36)
+
+
+def test_dsp_threshold_and_forced_impl():
+    narrow = estimate_layer("Dense", 32, 32, weight_bits=8, weight_int_bits=2, input_bits=8, result_bits=8)
+    wide = estimate_layer("Dense", 32, 32, weight_bits=16, weight_int_bits=6)
+    forced = estimate_layer("Dense", 32, 32, weight_bits=8, weight_int_bits=2, input_bits=8, mult_impl="dsp")
+    fabric = estimate_layer("Dense", 32, 32, weight_bits=16, weight_int_bits=6, mult_impl="fabric")
+    assert narrow.dsp == 0 and narrow.lut > 0
+    assert wide.dsp > 0 and forced.dsp > 0 and fabric.dsp == 0
+    assert fabric.lut > wide.lut
+
+
+def test_dsp_family_wide_products_take_several_dsps():
+    kw = dict(strategy="Resource", reuse_factor=32, weight_bits=27, weight_int_bits=6, input_bits=18)
+    e1 = estimate_layer("Dense", 32, 32, part="pynq-z2", **kw)  # DSP48E1 25x18: 27x18 needs 2
+    e2 = estimate_layer("Dense", 32, 32, part="zcu102", **kw)  # DSP48E2 27x18: 1
+    assert e1.dsp == 2 * e2.dsp == 2 * 32
+
+
+def test_latency_rf_caps_multipliers_and_sets_ii():
+    e1 = estimate_layer("Dense", 64, 32, strategy="Latency", reuse_factor=1)
+    e8 = estimate_layer("Dense", 64, 32, strategy="Latency", reuse_factor=8)
+    assert e8.dsp <= math.ceil(64 * 32 / 8) < e1.dsp
+    assert e1.ii == 1 and e8.ii == 8
+
+
+def test_zero_weights_cost_nothing_in_latency_but_do_in_resource():
+    rng = np.random.default_rng(0)
+    w = rng.normal(0, 0.3, (32, 32))
+    w0 = w.copy()
+    w0[:, :16] = 0.0
+    lat, lat0 = (estimate_layer("Dense", 32, 32, weights=x) for x in (w, w0))
+    res, res0 = (estimate_layer("Dense", 32, 32, weights=x, strategy="Resource", reuse_factor=32) for x in (w, w0))
+    assert lat0.dsp < lat.dsp and lat0.lut < lat.lut
+    assert res0.dsp == res.dsp and res0.bram18k == res.bram18k
+    pow2 = np.full((32, 32), 0.25)
+    assert estimate_layer("Dense", 32, 32, weights=pow2).dsp == 0
+
+
+def test_all_strategies_and_io_types_give_numbers():
+    for s in ("Latency", "Resource", "Resource_Unrolled", "distributed_arithmetic"):
+        for io in ("io_parallel", "io_stream"):
+            rf = 1 if s == "distributed_arithmetic" else 4
+            e = estimate_layer("Dense", 16, 8, strategy=s, reuse_factor=rf, io_type=io, input_shape=(16,))
+            assert e.estimated and e.lut > 0 and e.latency_cycles >= 0, (s, io)
+    da = estimate_layer("Dense", 16, 8, strategy="distributed_arithmetic")
+    assert da.dsp == 0
+
+
+def test_unknown_layer_is_a_row_not_a_crash():
+    e = estimate_layer("GRU", 8, 8)
+    assert e.estimated is False and "GRU" in e.reason and e.lut is None
+    with pytest.raises(ValueError, match="fc9.*reuse_factor 0"):
+        estimate_layer("Dense", 8, 8, name="fc9", reuse_factor=0)
+    with pytest.raises(ValueError, match="mult_impl 'gpu'.*auto, dsp, fabric"):
+        estimate_layer("Dense", 8, 8, mult_impl="gpu")
+
+
+def test_design_totals_top_style_and_utilisation():
+    lat = estimate_design(mlp("Latency", 1))
+    assert lat.top == "pipeline"
+    res = estimate_design(mlp("Resource", 64))
+    assert res.top == "dataflow"
+    for e in (lat, res):
+        rows = [l for l in e.layers if l.estimated]
+        assert e.total["lut"] == sum(l.lut for l in rows)
+        assert e.latency_cycles == sum(l.latency_cycles for l in rows)
+        assert e.utilisation["dsp"] == pytest.approx(100 * e.total["dsp"] / 220)
+        assert e.latency_ns == e.latency_cycles * 10.0
+    assert res.ii >= 64 and lat.ii == 1
+    assert "<table>" in res._repr_html_() and len(res.rows()) == len(res.layers)
+
+
+def _seed():
+    return estimate_design(mlp("Latency", 64)), estimate_design(mlp("Resource", 64))
+
+
+def test_seed_case_breakdown_names_the_reasons():
+    """16-64-32-32-5 on pynq-z2, RF 64 (32 for the output layer under Resource): the Resource breakdown names the
+    mechanisms of FACTS.md (muxes, accumulator select, DATAFLOW ping-pong buffers, no constant folding)."""
+    _, res = _seed()
+    words = " ".join(t.what for _, t in res.terms())
+    for reason in ("multiplexer", "accumulator select", "ping-pong", "no constant folding", "weight ROM"):
+        assert reason in words, reason
+    # forum report (HLS estimate of the whole accelerator, precision not stated): BRAM_18K 16, DSP 21, FF 20367,
+    # LUT 47883; ours is printed for the docs; BRAM appears only under Resource
+    assert res.total["bram18k"] > 0
+
+
+def test_seed_case_resource_saves_no_luts_at_rf64():
+    """The seed question: Resource at RF 64 was expected to be smaller than Latency. The estimate says it is not:
+    Resource needs at least 90 % of Latency's LUTs (hls4ml's own objective formulas, which count only DSPs and BRAM,
+    would call Resource far cheaper), and on its own it fills about 90 % of the PYNQ-Z2's LUTs, as the forum saw."""
+    lat, res = _seed()
+    assert res.total["lut"] >= 0.9 * lat.total["lut"]
+    assert res.utilisation["lut"] > 80
+    # most of it is the accumulator selects of the two layers with RF > n_in (fc1: 16 in, fc3: 32 in)
+    acc = sum(t.value for name, t in res.terms("lut") if "accumulator" in t.what)
+    assert acc > 0.5 * res.total["lut"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "hlsnb's Latency model (calibrated on Vitis HLS reports only) puts Latency at RF 64 a few % above Resource "
+    "(51k vs 48k LUT, inside the estimator's ~20 % error); the forum user measured Resource above their Latency "
+    "build. No Vivado HLS Latency report at RF > 1 exists to settle it. See docs/estimator.md, 'The seed case'."))
+def test_seed_case_resource_uses_more_luts_than_latency():
+    lat, res = _seed()
+    assert res.total["lut"] > lat.total["lut"]
+
+
+def test_estimate_design_is_fast():
+    import time
+
+    d = mlp("Resource", 64)
+    estimate_design(d)
+    t = time.perf_counter()
+    for _ in range(50):
+        estimate_design(d)
+    assert (time.perf_counter() - t) / 50 < 0.005  # < 5 ms per design even on a loaded CI machine
