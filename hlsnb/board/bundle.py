@@ -1,0 +1,421 @@
+"""Deployment bundle: one archive with everything the board needs, checked before use.
+
+Layout (inside one top folder named after the stem)::
+
+    manifest.json              checksums, interface, versions
+    <stem>.bit, <stem>.hwh     bitstream and its hardware handoff, same stem (pynq needs that)
+    driver/hlsnb/...           a standalone copy of hlsnb.board (numpy only; pynq on the board)
+    data/test_inputs.npy       test inputs and the C simulation's outputs for them
+    data/expected_outputs.npy
+    csim/<lib>.so              optional: the C simulation library (x86-64), for SoftwareOverlay off-board
+    run_on_pynq.ipynb          the on-board notebook
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from .interface import StreamInterface
+from .overlay import BoardError, NeuralNetworkOverlay, SoftwareOverlay
+
+__all__ = ["package", "load_bundle", "Bundle", "BundleError", "read_interface_next_to", "read_bit_header",
+           "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "hlsnb-pynq-bundle"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_BOARD_DIR = Path(__file__).resolve().parent
+
+
+class BundleError(BoardError):
+    """The bundle is incomplete, corrupted or does not belong together."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_bit_header(path) -> dict:
+    """Design, tool version, part, date and time from a Xilinx ``.bit`` header (raises BundleError if absent)."""
+    data = Path(path).read_bytes()[:4096]
+    try:
+        n = int.from_bytes(data[0:2], "big")
+        off = 2 + n + 2
+        out = {}
+        while off < len(data):
+            key = data[off]
+            off += 1
+            if key == 0x65:
+                out["length"] = int.from_bytes(data[off:off + 4], "big")
+                break
+            n = int.from_bytes(data[off:off + 2], "big")
+            off += 2
+            text = data[off:off + n].rstrip(b"\0").decode("ascii")
+            off += n
+            if key == 0x61:
+                parts = text.split(";")
+                out["design"], out["version"] = parts[0], parts[-1]
+            elif key == 0x62:
+                out["part"] = text
+            elif key == 0x63:
+                out["date"] = text
+            elif key == 0x64:
+                out["time"] = text
+            else:
+                raise ValueError(f"unknown field {key:#x}")
+        if "part" not in out or "length" not in out:
+            raise ValueError("no part or data field")
+        return out
+    except (ValueError, IndexError, UnicodeDecodeError) as e:
+        raise BundleError(f"{Path(path).name} is not a Xilinx .bit file (header: {e})") from None
+
+
+def _versions(extra: "dict | None") -> dict:
+    from importlib import metadata
+
+    v = {"python": platform.python_version(), "numpy": np.__version__}
+    for dist in ("hlsnb", "hls4ml", "keras", "tensorflow-cpu", "tensorflow"):
+        try:
+            v[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    v.update(extra or {})
+    return v
+
+
+def _copy_driver(dest: Path):
+    """A standalone copy of hlsnb.board (plus hlsnb/precision.py, which it uses)."""
+    pkg = dest / "hlsnb"
+    shutil.copytree(_BOARD_DIR, pkg / "board", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(_BOARD_DIR.parent / "precision.py", pkg / "precision.py")
+    (pkg / "__init__.py").write_text('"""Driver-only copy of hlsnb (hlsnb.board and hlsnb.precision), for the board."""\n')
+
+
+def package(
+    out,
+    *,
+    bitfile,
+    interface,
+    test_inputs,
+    test_labels=None,
+    hwh=None,
+    expected_outputs=None,
+    csim_library=None,
+    notebook=None,
+    name: "str | None" = None,
+    board: str = "pynq-z2",
+    versions: "dict | None" = None,
+) -> Path:
+    """Write a deployment bundle (``.zip`` or ``.tar.gz``, from the suffix of ``out``) and return its path.
+
+    Parameters
+    ----------
+    out : archive path ending in ``.zip``, ``.tar.gz`` or ``.tgz``.
+    bitfile : the ``.bit``; ``hwh`` defaults to the ``.hwh`` with the same stem. Both are stored as
+        ``<name>.bit`` / ``<name>.hwh`` (``name`` defaults to the bitfile's stem).
+    interface : :class:`StreamInterface` (or dict), e.g. ``StreamInterface.from_hls4ml(hls_model)``.
+    test_inputs : array (n, *input_shape) stored with the bundle.
+    test_labels : optional true class labels (n,) for an accuracy figure on the board.
+    expected_outputs : the C simulation's outputs for ``test_inputs``; computed with
+        :class:`SoftwareOverlay` from ``csim_library`` when omitted.
+    csim_library : hls4ml's ``firmware/<project>-<stamp>.so``; stored so the bundle also runs off-board.
+    notebook : path of the on-board notebook; default: a generated one (``hlsnb.board.notebook``).
+    versions : extra entries for the manifest's ``versions``.
+    """
+    out = Path(out)
+    kind = "zip" if out.name.endswith(".zip") else "tar" if out.name.endswith((".tar.gz", ".tgz")) else None
+    if kind is None:
+        raise ValueError(f"bundle name {out.name!r} must end in .zip, .tar.gz or .tgz")
+    bitfile = Path(bitfile)
+    hwh = Path(hwh) if hwh is not None else bitfile.with_suffix(".hwh")
+    for p, what in ((bitfile, "bitstream"), (hwh, "hardware handoff (.hwh)")):
+        if not p.is_file():
+            raise FileNotFoundError(f"{what} {p} does not exist")
+    bit_header = read_bit_header(bitfile)
+    iface = interface if isinstance(interface, StreamInterface) else StreamInterface.from_dict(interface)
+    stem = name or bitfile.stem
+    X = np.asarray(test_inputs)
+    if expected_outputs is None:
+        if csim_library is None:
+            raise ValueError("give expected_outputs, or csim_library to compute them with the C simulation")
+        with SoftwareOverlay(csim_library, iface) as sw:
+            expected_outputs = sw.predict(X)
+    Y = np.asarray(expected_outputs)
+    if len(Y) != len(X):
+        raise ValueError(f"expected_outputs has {len(Y)} rows for {len(X)} test inputs")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / stem
+        (root / "data").mkdir(parents=True)
+        shutil.copy2(bitfile, root / f"{stem}.bit")
+        shutil.copy2(hwh, root / f"{stem}.hwh")
+        np.save(root / "data" / "test_inputs.npy", X, allow_pickle=False)
+        np.save(root / "data" / "expected_outputs.npy", Y, allow_pickle=False)
+        if test_labels is not None:
+            labels = np.asarray(test_labels)
+            if len(labels) != len(X):
+                raise ValueError(f"test_labels has {len(labels)} rows for {len(X)} test inputs")
+            np.save(root / "data" / "test_labels.npy", labels, allow_pickle=False)
+        _copy_driver(root / "driver")
+        lib_rel = None
+        if csim_library is not None:
+            (root / "csim").mkdir()
+            lib_rel = f"csim/{Path(csim_library).name}"
+            shutil.copy2(csim_library, root / lib_rel)
+        if notebook is not None:
+            shutil.copy2(notebook, root / "run_on_pynq.ipynb")
+        else:
+            from .notebook import bundle_notebook
+
+            (root / "run_on_pynq.ipynb").write_text(bundle_notebook())
+        files = {
+            p.relative_to(root).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "name": stem,
+            "board": board,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "bitfile": f"{stem}.bit",
+            "hwh": f"{stem}.hwh",
+            "bit_header": {k: v for k, v in bit_header.items() if k != "length"},
+            "interface": iface.to_dict(),
+            "test": {
+                "inputs": "data/test_inputs.npy",
+                "expected_outputs": "data/expected_outputs.npy",
+                "labels": "data/test_labels.npy" if test_labels is not None else None,
+                "n_samples": int(len(X)),
+                "expected_from": "hls4ml C simulation (bit-accurate)",
+            },
+            "csim_library": lib_rel,
+            "csim_platform": f"{platform.system()}-{platform.machine()}" if lib_rel else None,
+            "driver": "driver/hlsnb/board",
+            "notebook": "run_on_pynq.ipynb",
+            "versions": _versions(versions),
+            "files": files,
+        }
+        (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp_out = out.with_name(out.name + ".part")
+        if kind == "zip":
+            with zipfile.ZipFile(tmp_out, "w", zipfile.ZIP_DEFLATED) as z:
+                for p in sorted(root.rglob("*")):
+                    z.write(p, Path(stem, p.relative_to(root)).as_posix())
+        else:
+            with tarfile.open(tmp_out, "w:gz") as t:
+                t.add(root, arcname=stem)
+        os.replace(tmp_out, out)
+    return out
+
+
+def _safe_extract(archive: Path, dest: Path) -> Path:
+    """Extract ``archive`` into ``dest``; refuse members that would land outside it. Returns the top folder."""
+    dest = dest.resolve()
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as z:
+                names = z.namelist()
+                bad = z.testzip()
+                if bad is not None:
+                    raise BundleError(f"{archive.name}: member {bad} is corrupted (CRC mismatch)")
+                _check_names(archive, names, dest)
+                z.extractall(dest)
+        elif tarfile.is_tarfile(archive):
+            with tarfile.open(archive) as t:
+                members = t.getmembers()
+                names = [m.name for m in members]
+                _check_names(archive, names, dest)
+                for m in members:
+                    if not (m.isfile() or m.isdir()):
+                        raise BundleError(f"{archive.name}: member {m.name} is not a regular file")
+                t.extractall(dest)
+        else:
+            raise BundleError(f"{archive.name} is not a zip or tar.gz archive (corrupted or wrong file)")
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as e:
+        if isinstance(e, BundleError):
+            raise
+        raise BundleError(f"{archive.name} cannot be extracted: {e} (corrupted download?)") from None
+    tops = {n.split("/")[0] for n in names if n.strip("/")}
+    if len(tops) != 1:
+        raise BundleError(f"{archive.name} should hold one top folder; found {sorted(tops)}")
+    return dest / tops.pop()
+
+
+def _check_names(archive, names, dest):
+    for n in names:
+        target = (dest / n).resolve()
+        if n.startswith("/") or ".." in Path(n).parts or not str(target).startswith(str(dest)):
+            raise BundleError(f"{archive.name}: member {n!r} would be written outside the target folder")
+
+
+def load_bundle(path, extract_to=None) -> "Bundle":
+    """Open a bundle (the archive or its extracted folder) after checking its manifest and every checksum.
+
+    Raises :class:`BundleError` naming the first problem: not an archive, no manifest, a missing file, a
+    checksum that does not match, a ``.bit``/``.hwh`` pair that does not share a stem.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"bundle {path} does not exist")
+    if path.is_dir():
+        root = path
+    else:
+        dest = Path(extract_to) if extract_to is not None else path.parent / (path.name.split(".")[0] + "_bundle")
+        dest.mkdir(parents=True, exist_ok=True)
+        root = _safe_extract(path, dest)
+    return Bundle(root)
+
+
+class Bundle:
+    """An extracted, verified bundle. Build it with :func:`load_bundle`."""
+
+    def __init__(self, root):
+        self.root = Path(root).resolve()
+        mpath = self.root / MANIFEST
+        if not mpath.is_file():
+            raise BundleError(f"{self.root} has no {MANIFEST}: not an hlsnb bundle")
+        try:
+            m = json.loads(mpath.read_text())
+        except (ValueError, UnicodeDecodeError) as e:
+            raise BundleError(f"{MANIFEST} is not valid JSON ({e}): the bundle is corrupted") from None
+        if not isinstance(m, dict) or m.get("format") != FORMAT:
+            raise BundleError(f"{MANIFEST} is not an {FORMAT} manifest")
+        if int(m.get("format_version", 0)) > FORMAT_VERSION:
+            raise BundleError(
+                f"bundle format {m.get('format_version')} is newer than this driver understands ({FORMAT_VERSION})"
+            )
+        self.manifest = m
+        self.verify()
+        self.interface = StreamInterface.from_dict(m["interface"])
+
+    def verify(self):
+        """Check that every listed file is there with its recorded size and SHA-256, and that the .bit and .hwh
+        share a stem. Raises :class:`BundleError`."""
+        m = self.manifest
+        files = m.get("files") or {}
+        for key in ("bitfile", "hwh"):
+            if m.get(key) not in files:
+                raise BundleError(f"the manifest does not list its {key} ({m.get(key)!r}) among its files")
+        if Path(m["bitfile"]).stem != Path(m["hwh"]).stem:
+            raise BundleError(f"{m['bitfile']} and {m['hwh']} must share a stem (pynq finds the .hwh by it)")
+        for rel, info in files.items():
+            p = self.root / rel
+            if not p.is_file():
+                raise BundleError(f"{rel} is listed in the manifest but missing from the bundle")
+            if p.stat().st_size != info["bytes"]:
+                raise BundleError(f"{rel} has {p.stat().st_size} bytes, the manifest says {info['bytes']}: corrupted")
+            digest = _sha256(p)
+            if digest != info["sha256"]:
+                raise BundleError(
+                    f"{rel}: SHA-256 {digest[:16]}... does not match the manifest ({info['sha256'][:16]}...): "
+                    "the file was changed or corrupted"
+                )
+        return True
+
+    @property
+    def name(self) -> str:
+        return self.manifest["name"]
+
+    @property
+    def bitfile(self) -> Path:
+        return self.root / self.manifest["bitfile"]
+
+    @property
+    def hwh(self) -> Path:
+        return self.root / self.manifest["hwh"]
+
+    def test_labels(self) -> "np.ndarray | None":
+        rel = self.manifest["test"].get("labels")
+        return np.load(self.root / rel, allow_pickle=False) if rel else None
+
+    @property
+    def csim_library(self) -> "Path | None":
+        rel = self.manifest.get("csim_library")
+        return self.root / rel if rel else None
+
+    def test_inputs(self) -> np.ndarray:
+        return np.load(self.root / self.manifest["test"]["inputs"], allow_pickle=False)
+
+    def expected_outputs(self) -> np.ndarray:
+        return np.load(self.root / self.manifest["test"]["expected_outputs"], allow_pickle=False)
+
+    def overlay(self, mode: str = "auto", **kwargs):
+        """An overlay for this bundle.
+
+        ``mode="fpga"``: :class:`NeuralNetworkOverlay` (needs pynq and a device); ``"software"``:
+        :class:`SoftwareOverlay` on the stored C simulation library; ``"auto"``: the FPGA when pynq finds a
+        device, else software. Keyword arguments go to the overlay's constructor.
+        """
+        if mode not in ("auto", "fpga", "software"):
+            raise ValueError(f"mode must be 'auto', 'fpga' or 'software'; got {mode!r}")
+        if mode == "fpga" or (mode == "auto" and fpga_available()):
+            return NeuralNetworkOverlay(self.bitfile, self.interface, **kwargs)
+        lib = self.csim_library
+        if lib is None:
+            raise BundleError("no FPGA found and the bundle has no C simulation library: package it with csim_library=")
+        plat = self.manifest.get("csim_platform")
+        here = f"{platform.system()}-{platform.machine()}"
+        if plat and plat != here:
+            raise BundleError(f"the bundled C simulation library was built for {plat}; this machine is {here}")
+        return SoftwareOverlay(lib, self.interface, **kwargs)
+
+    def __repr__(self):
+        i = self.interface
+        return (f"Bundle({self.name!r}: {i.input_shape} {i.input_type} -> {i.output_shape} {i.output_type}, "
+                f"{self.manifest['test']['n_samples']} test samples, root={str(self.root)!r})")
+
+
+def fpga_available() -> bool:
+    """True when pynq is installed and finds a device (a PYNQ board, or the emulator when enabled)."""
+    import importlib.util
+    import warnings
+
+    try:
+        if importlib.util.find_spec("pynq") is None:
+            return False
+    except (ImportError, ValueError):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import pynq
+
+            return len(pynq.Device.devices) > 0
+        except Exception:
+            return False
+
+
+def read_interface_next_to(bitfile) -> StreamInterface:
+    """The interface recorded in the bundle manifest next to ``bitfile`` (raises BoardError when there is none)."""
+    bitfile = Path(bitfile)
+    mpath = bitfile.parent / MANIFEST
+    if mpath.is_file():
+        try:
+            m = json.loads(mpath.read_text())
+        except ValueError as e:
+            raise BundleError(f"{mpath} is not valid JSON: {e}") from None
+        if m.get("bitfile") == bitfile.name and "interface" in m:
+            return StreamInterface.from_dict(m["interface"])
+    raise BoardError(
+        f"no interface given and no bundle {MANIFEST} for {bitfile.name} next to it: pass "
+        "interface=StreamInterface(input_shape=..., output_shape=..., input_type=..., output_type=...)"
+    )
