@@ -309,3 +309,28 @@ def test_recalibrate_rejects_reports_without_usable_layers(cardio_design):
         FIXTURES / "reports" / "vivado2018_utilization_synth.rpt")
     with pytest.raises(ValueError, match="no usable layer .*vsynth report; the estimator models C-synthesis"):
         recalibrate([(cardio_design, vs)])
+
+
+def test_vivado_accelerator_project_has_unswapped_stream_widths(fresh_mlp, tmp_path):
+    """hls4ml 1.3 writes the input width as bit_width_hls_output and vice versa; make_project undoes it."""
+    import re
+
+    from hlsnb.design import Design
+    from hlsnb.synth.project import fix_stream_widths, make_project
+
+    design = Design.from_keras(fresh_mlp, board="pynq-z2", backend="VivadoAccelerator")
+    make_project(design, fresh_mlp, tmp_path / "prj")
+    tcl_path = tmp_path / "prj" / "project.tcl"
+    tcl = tcl_path.read_text()
+    widths = lambda t: (int(re.search(r"^set bit_width_hls_input (\d+)$", t, re.M).group(1)),  # noqa: E731
+                        int(re.search(r"^set bit_width_hls_output (\d+)$", t, re.M).group(1)))
+    assert widths(tcl) == (32, 32)  # float words on both streams
+    assert "set clock_period 10" in tcl  # the PYNQ-Z2 runs the IP at 100 MHz, not hls4ml's default 5 ns
+    # what hls4ml writes for a 16-bit input and 32-bit output interface: the two swapped
+    swapped = re.sub(r"# hlsnb: stream widths fixed.*\n", "", tcl)
+    swapped = re.sub(r"^set bit_width_hls_output \d+$", "set bit_width_hls_output 16", swapped, flags=re.M)
+    swapped = re.sub(r"^set bit_width_hls_input \d+$", "set bit_width_hls_input 32", swapped, flags=re.M)
+    tcl_path.write_text(swapped)
+    assert fix_stream_widths(tmp_path / "prj") == (16, 32)
+    assert widths(tcl_path.read_text()) == (16, 32)
+    assert fix_stream_widths(tmp_path / "prj") is None  # idempotent

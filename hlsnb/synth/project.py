@@ -37,7 +37,40 @@ def make_project(design, model, output_dir="hlsnb_prj", project_name: str = "myp
     hls_model = design.convert(model, output_dir=str(output_dir), project_name=project_name)
     if write:
         hls_model.write()
+        if design.backend == "VivadoAccelerator":
+            fix_stream_widths(output_dir)
     return hls_model
+
+
+def fix_stream_widths(output_dir) -> tuple[int, int] | None:
+    """Undo hls4ml 1.3's swapped AXI-stream widths in a VivadoAccelerator ``project.tcl``.
+
+    hls4ml writes ``bit_width_hls_output`` = the input width and ``bit_width_hls_input`` = the output width; the
+    board design then sizes the DMA's MM2S side for the output and S2MM for the input, which only works when both
+    are equal (for the digits MLP they are 16x32 and 5x32 bits). Returns (input_bits, output_bits) after the fix,
+    or None when there is nothing to fix. Says what it changed.
+    """
+    import re
+    from pathlib import Path
+
+    tcl = Path(output_dir) / "project.tcl"
+    if not tcl.exists():
+        return None
+    text = tcl.read_text()
+    m_out = re.search(r"^set bit_width_hls_output (\d+)$", text, re.M)
+    m_in = re.search(r"^set bit_width_hls_input (\d+)$", text, re.M)
+    if not (m_out and m_in) or "# hlsnb: stream widths fixed" in text:
+        return None
+    written_out, written_in = int(m_out.group(1)), int(m_in.group(1))
+    # hls4ml wrote the input width under the output name and vice versa
+    real_in, real_out = written_out, written_in
+    text = text.replace(m_out.group(0), f"set bit_width_hls_output {real_out}")
+    text = text.replace(m_in.group(0), f"set bit_width_hls_input {real_in}")
+    text += "# hlsnb: stream widths fixed (hls4ml 1.3 swaps bit_width_hls_input and bit_width_hls_output)\n"
+    tcl.write_text(text)
+    if real_in != real_out:
+        print(f"hlsnb: fixed hls4ml's swapped AXI-stream widths in {tcl}: input {real_in} bits, output {real_out} bits")
+    return real_in, real_out
 
 
 @dataclass
