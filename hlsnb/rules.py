@@ -10,6 +10,8 @@ from __future__ import annotations
 import bisect
 from functools import lru_cache
 
+import numpy as np
+
 __all__ = [
     "STRATEGIES",
     "STRATEGY_ALIASES",
@@ -20,6 +22,8 @@ __all__ = [
     "valid_reuse_factors",
     "closest_reuse_factors",
     "is_valid_reuse_factor",
+    "hls4ml_weight_position",
+    "multiplier_of_weight",
 ]
 
 #: Strategies hls4ml 1.3 implements for Dense/Conv layers (its spelling in the config).
@@ -120,3 +124,23 @@ def closest_reuse_factors(valid: "tuple[int, ...] | list[int]", rf: int, k: int 
         return []
     pos = bisect.bisect_left(valid, rf)
     return valid[max(0, pos - k): pos + k]
+
+
+def hls4ml_weight_position(kernel_shape: tuple) -> np.ndarray:
+    """For each Keras kernel weight, its index in the flat weight array of an hls4ml Resource layer.
+
+    Resource transposes the kernel so that the filter / output axis comes first (``ApplyResourceStrategy``).
+    """
+    kernel_shape = tuple(int(s) for s in kernel_shape)
+    n = int(np.prod(kernel_shape))
+    transposed = (kernel_shape[-1],) + kernel_shape[:-1]
+    return np.moveaxis(np.arange(n).reshape(transposed), 0, -1)
+
+
+def multiplier_of_weight(kernel_shape: tuple, reuse_factor: int) -> np.ndarray:
+    """Which of the ``n_in*n_out/RF`` Resource-strategy multipliers processes each kernel weight."""
+    n = int(np.prod(kernel_shape))
+    rf = int(reuse_factor)
+    if rf < 1 or n % rf:
+        raise ValueError(f"ReuseFactor {rf} does not divide the {n} kernel weights")
+    return hls4ml_weight_position(kernel_shape) // rf

@@ -152,3 +152,18 @@ def test_estimate_design_is_fast():
     for _ in range(50):
         estimate_design(d)
     assert (time.perf_counter() - t) / 50 < 0.005  # < 5 ms per design even on a loaded CI machine
+
+
+def test_resource_unrolled_drops_all_zero_multipliers_resource_keeps_them():
+    """Pattern pruning (all RF weights of one multiplier zero) removes that multiplier only where hls4ml's generated
+    code skips zero products (Resource_Unrolled); plain Resource reads its ROM at run time and keeps it."""
+    from hlsnb.rules import multiplier_of_weight
+
+    w = np.random.default_rng(0).normal(size=(64, 32))
+    w[multiplier_of_weight(w.shape, 8) < 100] = 0  # multipliers 0..99 of 256 see only zeros
+    kw = dict(part="pynq-z2", weights=w, n_zeros=int((w == 0).sum()), reuse_factor=8)
+    assert estimate_layer("Dense", 64, 32, strategy="Resource", **kw).dsp == 256
+    assert estimate_layer("Dense", 64, 32, strategy="Resource_Unrolled", **kw).dsp == 156
+    w[0, 0] = 0.5  # one non-zero weight keeps its multiplier
+    kw["weights"] = w
+    assert estimate_layer("Dense", 64, 32, strategy="Resource_Unrolled", **kw).dsp == 157

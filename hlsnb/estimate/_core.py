@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from ..boards import Part, get_board, get_part
 from ..precision import parse_precision
 
@@ -259,7 +261,7 @@ def _dense_kernel(acc: _Acc, *, n_in: int, n_out: int, strategy: str, rf: int, w
                               weights=weights, on_dsp=on_dsp, why=why, dsp_each=dsp_each, tool=tool, sfx=sfx)
     return _dense_resource(acc, n_in=n_in, n_out=n_out, rf=rf, w_bits=w_bits, in_bits=in_bits,
                            accum_bits=accum_bits, clock_ns=clock_ns, on_dsp=on_dsp, why=why, dsp_each=dsp_each,
-                           unrolled=(strategy == "Resource_Unrolled"), zeros=zeros, sfx=sfx)
+                           unrolled=(strategy == "Resource_Unrolled"), zeros=zeros, weights=weights, sfx=sfx)
 
 
 _Z = None
@@ -365,12 +367,34 @@ def _dense_latency(acc: _Acc, *, n_in, n_out, rf, w_bits, w_int, in_bits, accum_
     return lat, ii
 
 
+def _zero_multipliers(weights, rf: int) -> int:
+    """Resource-type multipliers whose every weight (their RF-long slice of hls4ml's transposed array) is zero."""
+    from ..rules import multiplier_of_weight
+
+    w = np.asarray(weights)
+    if w.size % rf:
+        return 0
+    mult = multiplier_of_weight(w.shape, rf).ravel()
+    nonzero = np.bincount(mult[w.ravel() != 0], minlength=w.size // rf)
+    return int(np.count_nonzero(nonzero == 0))
+
+
 def _dense_resource(acc: _Acc, *, n_in, n_out, rf, w_bits, in_bits, accum_bits, clock_ns, on_dsp, why,
-                    dsp_each, unrolled, zeros, sfx):
+                    dsp_each, unrolled, zeros, weights=None, sfx=""):
     C = COEFFICIENTS
     N = n_in * n_out
     block = math.ceil(N / rf)
     name = "Resource_Unrolled" if unrolled else "Resource"
+    dead = _zero_multipliers(weights, rf) if weights is not None and zeros else 0
+    if dead and unrolled:
+        # hls4ml's generated Resource_Unrolled code skips zero products, so a multiplier whose whole RF-long weight
+        # slice is zero is never built; plain Resource reads the ROM at run time and keeps it.
+        acc.warnings.append(f"{dead} of {block} multipliers have only zero weights: Resource_Unrolled does not "
+                            "build them")
+        block -= dead
+    elif dead:
+        acc.warnings.append(f"{dead} of {block} multipliers have only zero weights, but Resource reads weights from "
+                            "a ROM at run time and keeps them: Resource_Unrolled would drop them")
     if zeros:
         acc.warnings.append(f"{zeros} zero weights still cost ROM bits and multiplier cycles: {name} reads weights "
                             "at run time, so there is no constant folding")

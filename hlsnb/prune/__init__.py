@@ -1,0 +1,30 @@
+"""DSP-aware pruning on Keras 3: hls4ml's ``dsp_aware_pruning`` algorithm, native, driven by an hlsnb Design.
+
+``prune(model, design, objective, data, target=...)`` returns ``(pruned_model, PruneReport)``:
+
+1. :func:`plan_pruning` asks the objective (:mod:`hlsnb.objectives`) which structure each Dense/Conv layer should
+   lose (single weights for Latency, multiplier patterns for Resource, neurons/filters, blocks) and what that saves;
+2. a knapsack (:mod:`hlsnb.prune.knapsack`) keeps the most important groups (:mod:`hlsnb.prune.importance`) within
+   the capacity the target leaves, step by step along a schedule (:mod:`hlsnb.prune.schedulers`);
+3. masks are applied and enforced while fine-tuning (:mod:`hlsnb.prune.masks`), with an optional tolerance on the
+   validation accuracy;
+4. the report gives per-layer sparsity, estimated resources before/after (``hlsnb.estimate``), Keras accuracy
+   before/after and the hls4ml C-simulation accuracy of the result.
+"""
+
+from ._core import csim_accuracy, prune, split_data
+from .importance import IMPORTANCE_METRICS, group_importance
+from .knapsack import InfeasibleBudget, KnapsackResult, solve_knapsack
+from .masks import LayerMask, apply_masks, enforce_masks, mask_violations
+from .plan import OBJECTIVES, Budget, LayerPlan, PruningPlan, plan_pruning, resolve_objective
+from .report import PruneReport, PruneStep
+from .schedulers import BinaryScheduler, ConstantScheduler, PolynomialScheduler, Scheduler, make_scheduler
+from .structures import STRUCTURE_TYPES, hls4ml_weight_position, multiplier_of_weight, structure_groups
+
+__all__ = [
+    "prune", "PruneReport", "PruneStep", "Budget", "plan_pruning", "PruningPlan", "LayerPlan", "OBJECTIVES",
+    "resolve_objective", "InfeasibleBudget", "solve_knapsack", "KnapsackResult", "Scheduler", "ConstantScheduler",
+    "PolynomialScheduler", "BinaryScheduler", "make_scheduler", "LayerMask", "apply_masks", "enforce_masks",
+    "mask_violations", "STRUCTURE_TYPES", "structure_groups", "hls4ml_weight_position", "multiplier_of_weight",
+    "IMPORTANCE_METRICS", "group_importance", "csim_accuracy", "split_data",
+]

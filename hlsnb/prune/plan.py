@@ -1,0 +1,400 @@
+"""What can be pruned, what it saves, and which groups to keep for a target: objective + structures + knapsack.
+
+A :class:`PruningPlan` asks the objective (``hlsnb.objectives``) about every Dense/Conv layer of the design:
+whether it is worth optimising, with which structure, how much the layer uses (``layer_resources``) and whether
+removing a structure saves anything (``layer_savings``). The knapsack then keeps the most important groups within
+the capacity the target leaves.
+
+Accounting: a layer's usage is the objective's ``layer_resources``; removing a fraction f of its groups removes
+f of that usage in every dimension where ``layer_savings`` is non-zero. That is hls4ml's accounting whenever
+``layer_resources`` = groups x savings (e.g. hls4ml's DSP count n_in*n_out/RF with one DSP per pattern). hlsnb's
+DSP objective counts fewer DSPs than weights in the Latency strategy (small constants need no multiplier), so the
+saving per weight is scaled to match instead of pretending every weight is a DSP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .importance import group_importance
+from .knapsack import InfeasibleBudget, solve_knapsack
+from .masks import LayerMask
+from .structures import structure_groups, structure_name
+
+__all__ = ["Budget", "PruningPlan", "LayerPlan", "plan_pruning", "resolve_objective", "OBJECTIVES",
+           "InfeasibleBudget"]
+
+#: Objective names ``prune`` accepts, and the hlsnb.objectives class each one means.
+OBJECTIVES = {
+    "dsp": "VivadoDSPEstimator",
+    "parameters": "ParameterEstimator",
+    "ff": "VivadoFFEstimator",
+    "dsp+bram": "VivadoMultiObjectiveEstimator",
+    "gpu_flops": "GPUFLOPEstimator",
+}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A target in the objective's own units: "at most ``value`` DSPs" (a tuple for multi-dimensional objectives,
+    e.g. ``Budget((60, 4))`` for [DSP, BRAM18K])."""
+
+    value: float | tuple
+
+    def as_array(self, dims: int) -> np.ndarray:
+        v = np.atleast_1d(np.asarray(self.value, dtype=np.float64))
+        if v.size != dims:
+            raise ValueError(f"budget {self.value!r} has {v.size} value(s); the objective has {dims} dimension(s)")
+        if np.any(v < 0):
+            raise ValueError(f"budget {self.value!r} must be non-negative")
+        return v
+
+
+def resolve_objective(objective):
+    """An objective class from a name in :data:`OBJECTIVES` or an ObjectiveEstimator class / instance."""
+    from .. import objectives as O
+
+    if isinstance(objective, str):
+        key = objective.strip().lower()
+        if key not in OBJECTIVES:
+            raise ValueError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)} or an "
+                             "hlsnb.objectives.ObjectiveEstimator")
+        return getattr(O, OBJECTIVES[key])
+    for m in ("is_layer_optimizable", "layer_resources", "layer_savings"):
+        if not callable(getattr(objective, m, None)):
+            raise TypeError(f"objective {objective!r} has no method {m}(); pass a name ({', '.join(OBJECTIVES)}) "
+                            "or an hlsnb.objectives.ObjectiveEstimator")
+    return objective
+
+
+def objective_name(objective) -> str:
+    return getattr(objective, "__name__", type(objective).__name__)
+
+
+@dataclass
+class LayerPlan:
+    """One Dense/Conv layer: structure, groups, usage and whether it is pruned (``reason`` says why not)."""
+
+    name: str
+    kernel_shape: tuple
+    structure: str | None
+    groups: np.ndarray | None = field(default=None, repr=False)
+    n_groups: int = 0
+    resources: np.ndarray | None = None  # objective units used with every group kept
+    savings: np.ndarray | None = None  # the objective's saving per removed structure
+    cost: np.ndarray | None = None  # per group and dimension, for the knapsack (see module docstring)
+    prunable: bool = False
+    reason: str | None = None
+    mask_bias: bool = False
+
+
+@dataclass
+class PruningPlan:
+    """The layers of one model under one objective. Build it with :func:`plan_pruning`."""
+
+    objective: object
+    layers: dict  # name -> LayerPlan (Dense/Conv layers, in model order)
+    dims: int
+    fixed: np.ndarray  # usage no pruning can remove (layers the objective cannot optimise or gains nothing from)
+    prunable_total: np.ndarray  # usage of the prunable layers with every group kept
+    min_keep: int = 1
+
+    @property
+    def total(self) -> np.ndarray:
+        """Objective usage of the unpruned model (generic dense weights)."""
+        return self.fixed + self.prunable_total
+
+    @property
+    def objective_name(self) -> str:
+        return objective_name(self.objective)
+
+    @property
+    def prunable_layers(self) -> list[str]:
+        return [n for n, p in self.layers.items() if p.prunable]
+
+    def minimum(self) -> np.ndarray:
+        """The least usage pruning can reach: fixed usage plus ``min_keep`` groups kept in every pruned layer."""
+        m = self.fixed.copy()
+        for p in self.layers.values():
+            if p.prunable:
+                m = m + p.cost[:, 0] * min(self.min_keep, p.n_groups)
+        return m
+
+    # ------------------------------------------------------------------ targets
+    def final_sparsity(self, target) -> float:
+        """The schedule's final sparsity (fraction of the prunable usage removed) for a target; checks it."""
+        if isinstance(target, Budget) or (isinstance(target, (int, np.integer)) and not isinstance(target, bool)):
+            b = target if isinstance(target, Budget) else Budget(int(target))
+            budget = b.as_array(self.dims)
+            mins = self.minimum()
+            if np.any(budget + 1e-9 < mins):
+                d = int(np.argmax(mins - budget))
+                raise InfeasibleBudget(self._infeasible_message(budget[d], mins[d], d))
+            if np.all(budget >= self.total - 1e-9):
+                return 0.0
+            s = 1.0 - (budget - self.fixed) / np.maximum(self.prunable_total, 1e-12)
+            s = np.where(self.prunable_total > 0, s, 0.0)
+            return float(np.clip(s.max(), 0.0, 1.0))
+        if isinstance(target, (float, np.floating)):
+            s = float(target)
+            if not (0.0 <= s < 1.0):
+                raise ValueError(f"target sparsity {s!r} must be in [0, 1); for a budget in objective units use "
+                                 "Budget(n), e.g. Budget(60) for at most 60 DSPs")
+            cap = self.fixed + (1.0 - s) * self.prunable_total
+            mins = self.minimum()
+            if np.any(cap + 1e-9 < mins):
+                d = int(np.argmax(mins - cap))
+                raise InfeasibleBudget(self._infeasible_message(cap[d], mins[d], d, sparsity=s))
+            return s
+        raise TypeError(f"target must be a sparsity (float in [0, 1)), an int budget or Budget(...), got {target!r}")
+
+    def _infeasible_message(self, budget, minimum, d, sparsity=None) -> str:
+        unit = self._unit(d)
+        what = (f"sparsity {sparsity:g} leaves {budget:.1f} {unit}" if sparsity is not None
+                else f"a budget of {budget:g} {unit}")
+        fixed_layers = [n for n, p in self.layers.items() if not p.prunable and p.resources is not None
+                        and p.resources[d] > 0]
+        return (f"impossible target: {what}, but {self.objective_name} cannot go below {minimum:.1f} {unit}: "
+                f"{self.fixed[d]:.1f} in layers it cannot prune ({', '.join(fixed_layers) or 'none'}) plus "
+                f"{minimum - self.fixed[d]:.1f} for keeping at least {self.min_keep} structure(s) in each of "
+                f"{', '.join(self.prunable_layers)}; the unpruned model uses {self.total[d]:.1f}")
+
+    def _unit(self, d) -> str:
+        name = self.objective_name
+        if "Multi" in name:
+            return ("DSPs", "BRAM18Ks")[d] if d < 2 else "units"
+        return {"VivadoDSPEstimator": "DSPs", "ParameterEstimator": "weights", "VivadoFFEstimator": "FFs",
+                "GPUFLOPEstimator": "FLOPs"}.get(name, "units")
+
+    def capacity(self, sparsity: float, final_capacity: np.ndarray | None = None) -> np.ndarray:
+        """Capacity of the prunable layers at a schedule sparsity (never below a budget's final capacity)."""
+        cap = (1.0 - sparsity) * self.prunable_total
+        if final_capacity is not None:
+            cap = np.maximum(cap, final_capacity)
+        return cap
+
+    # ------------------------------------------------------------------ masks
+    def masks(self, model, sparsity: float = 0.0, *, capacity: np.ndarray | None = None, metric: str = "l1",
+              gradients: dict | None = None, previous: dict | None = None) -> dict:
+        """Keep-masks for every prunable layer at ``sparsity`` (or an explicit prunable ``capacity``).
+
+        Groups already pruned in ``previous`` stay pruned. Returns ``{layer name: LayerMask}``.
+        """
+        cap = self.capacity(sparsity) if capacity is None else np.asarray(capacity, dtype=np.float64)
+        names, values, costs, forced, owners, allowed = [], [], [], [], [], []
+        for name, p in self.layers.items():
+            if not p.prunable:
+                continue
+            kernel = np.asarray(model.get_layer(name).kernel.numpy())
+            imp = group_importance(kernel, p.groups, p.n_groups, metric,
+                                   None if gradients is None else gradients.get(name))
+            ok = np.ones(p.n_groups, dtype=bool)
+            if previous is not None and name in previous:
+                kept_before = np.bincount(p.groups.ravel(), weights=previous[name].kernel.ravel(),
+                                          minlength=p.n_groups) > 0
+                ok = kept_before
+            f = np.zeros(p.n_groups, dtype=bool)
+            cand = np.flatnonzero(ok)
+            if cand.size:
+                f[cand[np.argsort(-imp[cand], kind="stable")[: self.min_keep]]] = True
+            names.append(name)
+            values.append(imp)
+            costs.append(p.cost)
+            forced.append(f)
+            owners.append(np.full(p.n_groups, len(names) - 1))
+            allowed.append(ok)
+        if not names:
+            return {}
+        v = np.concatenate(values)
+        c = np.concatenate(costs, axis=1)
+        fo = np.concatenate(forced)
+        al = np.concatenate(allowed)
+        idx = np.flatnonzero(al)
+        res = solve_knapsack(v[idx], c[:, idx], cap, forced=fo[idx])
+        keep = np.zeros(v.size, dtype=bool)
+        keep[idx[res.selected]] = True
+        out, start = {}, 0
+        for name in names:
+            p = self.layers[name]
+            k = keep[start:start + p.n_groups]
+            start += p.n_groups
+            km = k[p.groups].astype(np.float32)
+            bias = None
+            if p.mask_bias:
+                b = model.get_layer(name).bias
+                if b is not None:
+                    bias = k.astype(np.float32)
+            out[name] = LayerMask(km, bias)
+        return out
+
+    def usage(self, masks: dict) -> np.ndarray:
+        """Objective usage (per dimension) with these masks, in the plan's accounting."""
+        u = self.fixed.copy()
+        for name, p in self.layers.items():
+            if not p.prunable:
+                continue
+            m = masks.get(name)
+            if m is None:
+                u = u + p.resources
+                continue
+            kept = int(np.count_nonzero(np.bincount(p.groups.ravel(), weights=m.kernel.ravel(),
+                                                    minlength=p.n_groups) > 0))
+            u = u + p.cost[:, 0] * kept
+        return u
+
+    def rows(self) -> list[dict]:
+        return [{"layer": n, "structure": p.structure or "", "groups": p.n_groups,
+                 "resources": None if p.resources is None else p.resources.tolist(),
+                 "pruned": p.prunable, "reason": p.reason or ""} for n, p in self.layers.items()]
+
+
+# Keras layers hls4ml leaves out of the graph at inference: they need no design entry
+_FOLDED = {"InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
+           "GaussianDropout"}
+
+
+def _known_types():
+    from ..design import _TYPE_MAP
+
+    return set(_TYPE_MAP.values())
+
+
+def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None, min_keep: int = 1) -> PruningPlan:
+    """Ask ``objective`` about every Dense/Conv layer of ``design`` (built from ``model``) and group the weights.
+
+    Parameters
+    ----------
+    objective : a name in :data:`OBJECTIVES` (``"dsp"``, ``"parameters"``, ``"ff"``, ``"dsp+bram"``,
+        ``"gpu_flops"``) or an ``hlsnb.objectives.ObjectiveEstimator`` class / instance.
+    structure : override the objective's structure choice: one of ``unstructured``, ``structured``, ``pattern``,
+        ``block`` for every layer, or ``{layer: structure}`` (``("block", (rows, cols))`` for blocks). The objective
+        still says what removing one such structure saves.
+    layers : prune only these layers (default: every layer the objective can optimise). A named layer the
+        objective cannot optimise raises ``ValueError``.
+    min_keep : groups every pruned layer keeps (so no layer is cut off entirely).
+    """
+    from .. import objectives as O
+
+    obj = resolve_objective(objective)
+    oname = objective_name(obj)
+    known = _known_types()
+    unknown = [f"{l.name!r} ({l.keras_class})" for l in design.layers if l.layer_type not in known]
+    if unknown:
+        raise ValueError(f"the design has layers hlsnb does not know: {', '.join(unknown)}; pruning needs every "
+                         f"layer to be one of {', '.join(sorted(known))}")
+    design.check_model(model)
+    specs = {l.name: l for l in design.layers}
+    for kl in model.layers:
+        if kl.name not in specs and type(kl).__name__ not in _FOLDED:
+            raise ValueError(f"Keras layer {kl.name!r} ({type(kl).__name__}) is not in the design: hlsnb/hls4ml do "
+                             "not know this layer, or the design was built from another model; build the design "
+                             "with Design.from_keras(model)")
+    attrs = O.layer_attributes(model, design)
+    mult = [l.name for l in design.layers if l.is_mult_layer]
+    if layers is not None:
+        layers = [layers] if isinstance(layers, str) else list(layers)
+        missing = [n for n in layers if n not in mult]
+        if missing:
+            raise ValueError(f"cannot prune {missing}: not Dense/Conv layers of the design; prunable layers: {mult}")
+    if isinstance(structure, dict):
+        extra = set(structure) - set(mult)
+        if extra:
+            raise ValueError(f"structure given for {sorted(extra)}, which are not Dense/Conv layers: {mult}")
+    last_weighted = mult[-1] if mult else None
+    dims = None
+    plans = {}
+    for name in mult:
+        spec = specs[name]
+        la = attrs[name]
+        res = np.asarray(obj.layer_resources(la), dtype=np.float64)
+        dims = res.size if dims is None else dims
+        kshape = tuple(la.weight_shape)
+        p = LayerPlan(name=name, kernel_shape=kshape, structure=None, resources=res)
+        plans[name] = p
+        if layers is not None and name not in layers:
+            p.reason = "not in the layers you asked to prune"
+            continue
+        ok, oa = obj.is_layer_optimizable(la)
+        if not ok or oa is None:
+            why = _why_not(spec, oname)
+            if layers is not None:
+                raise ValueError(f"layer {name!r}: objective {oname} cannot optimise it ({why}); prunable with this "
+                                 f"objective: {[n for n in mult if obj.is_layer_optimizable(attrs[n])[0]]}")
+            p.reason = f"{oname} cannot optimise it ({why})"
+            continue
+        st_over = structure.get(name) if isinstance(structure, dict) else structure
+        block_shape = None
+        if isinstance(st_over, tuple):
+            st_over, block_shape = st_over
+        if st_over is not None:
+            st = structure_name(st_over)
+            oa = O.OptimizationAttributes(O.SUPPORTED_STRUCTURES(st), pruning=True, weight_sharing=False,
+                                          block_shape=tuple(block_shape or oa.block_shape),
+                                          pattern_offset=(int(np.prod(kshape)) // spec.reuse_factor
+                                                          if st == "pattern" else oa.pattern_offset),
+                                          consecutive_patterns=oa.consecutive_patterns if st == "pattern" else 1)
+        st = structure_name(oa.structure_type)
+        p.structure = st
+        if not oa.pruning:
+            p.reason = f"{oname} proposes weight sharing only, which hlsnb does not do"
+            continue
+        if st == "structured" and name == last_weighted:
+            p.reason = "structured pruning would remove outputs of the last layer"
+            continue
+        la.optimizable, la.optimization_attributes = True, oa
+        sav = np.asarray(obj.layer_savings(la), dtype=np.float64)
+        p.savings = sav
+        if not np.any(sav > 0) or not np.any(res > 0):
+            p.reason = f"{oname} saves nothing by removing {st} groups here ({_why_zero(spec, st)})"
+            continue
+        p.groups, p.n_groups = structure_groups(
+            kshape, st, reuse_factor=spec.reuse_factor if st == "pattern" else None,
+            pattern_offset=oa.pattern_offset if st == "pattern" else None,
+            consecutive_patterns=oa.consecutive_patterns, block_shape=oa.block_shape if st == "block" else None,
+            layer=name)
+        p.cost = np.where(sav > 0, res / p.n_groups, 0.0)[:, None] * np.ones((1, p.n_groups))
+        p.prunable = True
+        p.mask_bias = st == "structured"
+    dims = dims or 1
+    fixed = np.zeros(dims)
+    prunable_total = np.zeros(dims)
+    for p in plans.values():
+        if p.prunable:
+            variable = np.where(p.savings > 0, p.resources, 0.0)
+            prunable_total += variable
+            fixed += p.resources - variable
+        else:
+            fixed += p.resources
+    if not any(p.prunable for p in plans.values()):
+        reasons = "; ".join(f"{n}: {p.reason}" for n, p in plans.items()) or "the design has no Dense/Conv layers"
+        raise ValueError(f"objective {oname} can prune no layer of this model ({reasons})")
+    return PruningPlan(obj, plans, dims, fixed, prunable_total, min_keep=int(min_keep))
+
+
+def _why_not(spec, oname) -> str:
+    if "DSP" in oname or "Multi" in oname:
+        try:
+            from ..precision import parse_precision
+
+            if parse_precision(spec.weight_precision).width < 9:
+                return f"weight precision {spec.weight_precision} is below 9 bits, so it uses no DSPs"
+        except Exception:
+            pass
+        if spec.strategy == "distributed_arithmetic":
+            return "distributed_arithmetic uses no multipliers"
+        return "its products do not map to DSPs"
+    if "FF" in oname and spec.strategy != "Latency":
+        return "io_stream Resource layers: hls4ml's FF objective has no model"
+    return "the objective says so"
+
+
+def _why_zero(spec, st) -> str:
+    if spec.strategy == "Latency" and spec.reuse_factor > 1:
+        return (f"Latency with ReuseFactor {spec.reuse_factor}: zero weights only remove multipliers at "
+                "ReuseFactor 1 (hls4ml #566)")
+    if spec.strategy.startswith("Resource") and st != "pattern":
+        return "Resource reads weights from a ROM: only whole multiplier patterns save DSPs"
+    return "see the objective's layer_savings"
+

@@ -1,0 +1,170 @@
+"""Sparsity schedules: which target sparsity to try next, as in hls4ml's ``dsp_aware_pruning.scheduler``.
+
+Sparsity here is the fraction of the objective's optimisable resources removed (0 = nothing pruned, 1 = all).
+``prune`` sets the final sparsity from its target; after every fine-tune it calls :meth:`update_step` when the
+validation metric stayed within tolerance and :meth:`repair_step` when it did not. Both return
+``(go_on, sparsity)``.
+
+Differences from hls4ml, on purpose: the constant and binary schedules end exactly on the final sparsity when it
+is reachable (hls4ml's stop up to one step or one threshold short of it).
+"""
+
+from __future__ import annotations
+
+__all__ = ["Scheduler", "ConstantScheduler", "PolynomialScheduler", "BinaryScheduler", "make_scheduler"]
+
+
+class Scheduler:
+    """Base class. ``initial`` and ``final`` are fractions in [0, 1]; ``final=None`` means "the prune target"."""
+
+    name = "scheduler"
+
+    def __init__(self, initial: float = 0.0, final: float | None = None):
+        self._check(initial, "initial")
+        if final is not None:
+            self._check(final, "final")
+        self.initial = float(initial)
+        self.final = None if final is None else float(final)
+        self.reset(self.final if self.final is not None else 1.0)
+
+    @staticmethod
+    def _check(x, what):
+        if not (isinstance(x, (int, float)) and 0.0 <= x <= 1.0):
+            raise ValueError(f"{what} sparsity must be a fraction between 0.0 and 1.0, got {x!r}")
+
+    def reset(self, final: float) -> None:
+        """Start over towards ``final``."""
+        self._check(final, "final")
+        if final < self.initial:
+            raise ValueError(f"final sparsity {final:g} is below the initial sparsity {self.initial:g}")
+        self.final = float(final)
+        self.sparsity = self.initial
+        self.lower = self.initial
+        self.upper = self.final
+
+    def update_step(self) -> tuple[bool, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def repair_step(self) -> tuple[bool, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def planned_steps(self) -> int:
+        """How many fine-tunes the schedule takes when every step is accepted (for progress bars)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(initial={self.initial:g}, final={self.final})"
+
+
+class ConstantScheduler(Scheduler):
+    """Sparsity grows by ``step`` each time (the last step lands on ``final``)."""
+
+    name = "constant"
+
+    def __init__(self, step: float = 0.1, initial: float = 0.0, final: float | None = None):
+        if not (0 < step <= 1):
+            raise ValueError(f"step must be in (0, 1], got {step!r}")
+        self.step = float(step)
+        super().__init__(initial, final)
+
+    def update_step(self):
+        if self.sparsity >= self.final - 1e-12:
+            return False, self.sparsity
+        self.sparsity = min(self.final, self.sparsity + self.step)
+        return True, self.sparsity
+
+    def repair_step(self):
+        # as hls4ml: a model that fails at one level may recover at the next; prune() counts bad trials
+        return self.update_step()
+
+    def planned_steps(self) -> int:
+        import math
+
+        return max(1, math.ceil((self.final - self.initial) / self.step - 1e-9))
+
+
+class PolynomialScheduler(Scheduler):
+    """Zhu & Gupta (2017): s_k = final + (initial - final) * (1 - k/steps)^power, k = 1..steps."""
+
+    name = "polynomial"
+
+    def __init__(self, steps: int = 5, initial: float = 0.0, final: float | None = None, power: float = 3.0):
+        if int(steps) < 1:
+            raise ValueError(f"steps must be at least 1, got {steps!r}")
+        self.steps = int(steps)
+        self.power = float(power)
+        super().__init__(initial, final)
+
+    def reset(self, final: float) -> None:
+        super().reset(final)
+        self.k = 0
+
+    def update_step(self):
+        if self.k >= self.steps:
+            return False, self.sparsity
+        self.k += 1
+        self.sparsity = self.final + (self.initial - self.final) * (1 - self.k / self.steps) ** self.power
+        return True, self.sparsity
+
+    def repair_step(self):
+        return self.update_step()
+
+    def planned_steps(self) -> int:
+        return self.steps
+
+
+class BinaryScheduler(Scheduler):
+    """Binary search for the highest sparsity within tolerance, up to ``final``; stops when the interval is
+    narrower than ``threshold``. Tries ``final`` itself first when ``try_final_first`` (the default): if that
+    passes, one fine-tune is enough."""
+
+    name = "binary"
+
+    def __init__(self, threshold: float = 0.02, initial: float = 0.0, final: float | None = None,
+                 try_final_first: bool = True):
+        if not (0 < threshold < 1):
+            raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+        self.threshold = float(threshold)
+        self.try_final_first = bool(try_final_first)
+        super().__init__(initial, final)
+
+    def reset(self, final: float) -> None:
+        super().reset(final)
+        self._started = False
+
+    def update_step(self):
+        if not self._started:
+            self._started = True
+            self.sparsity = self.final if self.try_final_first else 0.5 * (self.lower + self.upper)
+            return True, self.sparsity
+        # the last try passed: it is the new lower bound
+        self.lower = self.sparsity
+        if self.upper - self.sparsity < self.threshold:
+            return False, self.sparsity
+        self.sparsity = 0.5 * (self.lower + self.upper)
+        return True, self.sparsity
+
+    def repair_step(self):
+        self.upper = self.sparsity
+        if self.sparsity - self.lower < self.threshold:
+            self.sparsity = self.lower
+            return False, self.sparsity
+        self.sparsity = 0.5 * (self.lower + self.upper)
+        return True, self.sparsity
+
+    def planned_steps(self) -> int:
+        import math
+
+        span = max(self.final - self.initial, self.threshold)
+        return 1 + max(1, math.ceil(math.log2(span / self.threshold)))
+
+
+def make_scheduler(spec) -> Scheduler:
+    """A scheduler from a name (``"constant"``, ``"polynomial"``, ``"binary"``) or a :class:`Scheduler`."""
+    if isinstance(spec, Scheduler):
+        return spec
+    names = {"constant": ConstantScheduler, "polynomial": PolynomialScheduler, "binary": BinaryScheduler}
+    key = str(spec).strip().lower()
+    if key not in names:
+        raise ValueError(f"unknown scheduler {spec!r}; valid: {', '.join(names)} or a hlsnb.prune.Scheduler")
+    return names[key]()

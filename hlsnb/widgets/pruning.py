@@ -1,0 +1,233 @@
+"""``PruningSlider``: pick a pruning target, see its estimated resources at once, fine-tune, plot the trade-off.
+
+Moving the slider masks the *current* weights one-shot (the knapsack of :mod:`hlsnb.prune`, no training) and
+shows the HLS csynth estimate of that masked design: a fast preview of what the target costs. The button runs
+:func:`hlsnb.prune.prune` for that target (fine-tuning with masks enforced, progress shown) and adds the result
+to an accuracy-against-DSPs plot that keeps every earlier point, so the trade-off curve builds up run by run.
+Everything is driven from Python as well (``slider.target = 0.8``, ``slider.run()``), which is how the tests
+use it.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+import traitlets
+
+from ..estimate import estimate_design
+from ..prune import Budget, plan_pruning, prune
+from ..prune._core import _clone
+
+__all__ = ["PruningSlider"]
+
+
+class PruningSlider(widgets.VBox):
+    """A slider over the pruning target with a live resource estimate and a trade-off plot.
+
+    Parameters
+    ----------
+    model, design, data : the Keras model, its :class:`hlsnb.design.Design` and the data (as for ``prune``).
+    objective : as for :func:`hlsnb.prune.prune` (default ``"dsp"``).
+    mode : ``"sparsity"`` (slider 0..0.99 of the prunable objective) or ``"budget"`` (slider in objective units,
+        e.g. DSPs, from the least reachable to the unpruned count).
+    prune_kwargs : extra keyword arguments for ``prune`` (epochs, scheduler, tolerance, csim, ...).
+    live : True: the plot is a ``go.FigureWidget``; False: a ``go.Figure`` (redrawn in an Output).
+    """
+
+    target = traitlets.Float(0.5, help="Target: sparsity (mode 'sparsity') or objective units (mode 'budget').")
+    mode = traitlets.Unicode("sparsity", help="'sparsity' or 'budget'.", read_only=True)
+    estimate = traitlets.Dict(help="Estimated resources (HLS csynth) of the one-shot masked design at the target.")
+    points = traitlets.List(help="One dict per fine-tuned run: target, estimated DSPs, accuracies, status.")
+    running = traitlets.Bool(False, help="True while a fine-tune runs.")
+
+    def __init__(self, model, design, data, objective="dsp", *, mode: str = "sparsity", value=None,
+                 prune_kwargs: dict | None = None, metric: str = "l1", live: bool = True):
+        if mode not in ("sparsity", "budget"):
+            raise ValueError(f"mode {mode!r} is not valid; valid: sparsity, budget")
+        self._model, self._design, self._data = model, design, data
+        self._objective = objective
+        self._metric = metric
+        self._kwargs = dict(prune_kwargs or {})
+        self.plan = plan_pruning(model, design, objective, structure=self._kwargs.get("structure"),
+                                 layers=self._kwargs.get("layers"), min_keep=self._kwargs.get("min_keep", 1))
+        self._scratch = _clone(model)
+        self._scratch_design = design.copy()
+        self._originals = {n: np.asarray(model.get_layer(n).kernel.numpy()) for n in self.plan.prunable_layers}
+        self._bias = {n: np.asarray(model.get_layer(n).bias.numpy()) for n in self.plan.prunable_layers
+                      if getattr(model.get_layer(n), "bias", None) is not None}
+        unit = self.plan._unit(0)
+        self.unit = unit
+        if mode == "sparsity":
+            lo, hi = 0.0, 0.99
+            v = 0.5 if value is None else float(value)
+            self.slider = widgets.FloatSlider(value=v, min=lo, max=hi, step=0.01, description="sparsity",
+                                              continuous_update=False, readout_format=".2f",
+                                              layout=widgets.Layout(width="420px"))
+        else:
+            lo = int(np.ceil(self.plan.minimum()[0]))
+            hi = int(np.floor(self.plan.total[0]))
+            v = int(hi // 4) if value is None else int(value)
+            self.slider = widgets.IntSlider(value=min(max(v, lo), hi), min=lo, max=hi, description=f"max {unit}",
+                                            continuous_update=False, layout=widgets.Layout(width="420px"))
+        self.estimate_html = widgets.HTML()
+        self.button = widgets.Button(description="Prune and fine-tune", button_style="primary", icon="scissors",
+                                     tooltip="Run hlsnb.prune.prune for this target and add the point to the plot")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="", layout=widgets.Layout(width="300px"))
+        self.status = widgets.HTML()
+        self.output = widgets.Output()
+        self._live = live
+        fig = self._figure_spec()
+        self.figure = go.FigureWidget(fig) if live else go.Figure(fig)
+        self._fig_out = None if live else widgets.Output()
+        super().__init__()
+        self.set_trait("mode", mode)
+        self.children = [self.slider, self.estimate_html, widgets.HBox([self.button, self.progress]), self.status,
+                         self.figure if live else self._fig_out, self.output]
+        self.button.on_click(lambda _b: self.run())
+        self.slider.observe(lambda ch: setattr(self, "target", float(ch["new"])), names="value")
+        self.target = float(self.slider.value)
+        self._on_target({"new": self.target})
+        self._baseline_point()
+        self._redraw()
+
+    # ------------------------------------------------------------------ target -> estimate
+    @traitlets.validate("target")
+    def _valid_target(self, proposal):
+        v = float(proposal["value"])
+        if self.mode == "sparsity" and not (0.0 <= v < 1.0):
+            raise traitlets.TraitError(f"sparsity target {v!r} must be in [0, 1)")
+        if self.mode == "budget":
+            lo, hi = self.slider.min, self.slider.max
+            if not (lo <= v <= hi):
+                raise traitlets.TraitError(f"budget {v:g} {self.unit} outside what pruning reaches: {lo}..{hi}")
+        return v
+
+    @traitlets.observe("target")
+    def _on_target(self, change):
+        v = change["new"]
+        if self.slider.value != v:
+            self.slider.value = v if self.mode == "sparsity" else int(v)
+        self.estimate = self.estimate_for(v)
+        e = self.estimate
+        cap = self._design.part.capacity()
+        self.estimate_html.value = (
+            f"<b>{self._target_text(v)}</b>: estimated (HLS csynth, one-shot mask before fine-tuning) "
+            + ", ".join(f"{k.upper()} {e[k]:.0f} ({100 * e[k] / cap[k]:.0f} %)" for k in ("dsp", "lut", "ff", "bram18k")
+                        if cap.get(k)) + f"; objective {e['objective']:.0f} {self.unit}; weights zero "
+            f"{100 * e['sparsity']:.1f} %")
+
+    def _target_arg(self, v):
+        return float(v) if self.mode == "sparsity" else Budget(int(v))
+
+    def _target_text(self, v) -> str:
+        return f"sparsity {v:.2f}" if self.mode == "sparsity" else f"at most {int(v)} {self.unit}"
+
+    def estimate_for(self, v) -> dict:
+        """Estimated resources of the design with the current weights masked one-shot for target ``v``."""
+        s = self.plan.final_sparsity(self._target_arg(v))
+        cap = self.plan.capacity(s)
+        if self.mode == "budget":
+            cap = np.maximum(np.asarray([float(v)]) - self.plan.fixed, 0.0)
+        masks = self.plan.masks(self._model, s, capacity=cap, metric="l1" if self._metric == "taylor" else self._metric)
+        zeros = n = 0
+        for name, k in self._originals.items():
+            m = masks[name]
+            layer = self._scratch.get_layer(name)
+            layer.kernel.assign(k * m.kernel)
+            if name in self._bias:
+                layer.bias.assign(self._bias[name] * (m.bias if m.bias is not None else 1.0))
+            zeros += int(np.count_nonzero(k * m.kernel == 0))
+            n += k.size
+        self._scratch_design.attach_weights(self._scratch)
+        est = estimate_design(self._scratch_design)
+        out = {k: float(est.total[k]) for k in ("dsp", "lut", "ff", "bram18k")}
+        out.update(objective=float(self.plan.usage(masks)[0]), sparsity=zeros / n if n else 0.0,
+                   latency_cycles=int(est.latency_cycles))
+        return out
+
+    # ------------------------------------------------------------------ run
+    def _progress(self, done, total, text):
+        self.progress.max = max(1, total)
+        self.progress.value = min(done, self.progress.max)
+        self.progress.description = text[:20]
+
+    def run(self):
+        """Prune and fine-tune for the current target; adds the point to the plot. Returns (model, report)."""
+        if self.running:
+            return None
+        self.running = True
+        self.button.disabled = True
+        self.status.value = f"fine-tuning for {html.escape(self._target_text(self.target))} ..."
+        try:
+            kw = dict(csim=True, metric=self._metric)
+            kw.update(self._kwargs)
+            kw["progress"] = self._progress  # the widget's own bar
+            with self.output:
+                model, rep = prune(self._model, self._design, self._objective, self._data,
+                                   target=self._target_arg(self.target), **kw)
+        except Exception as e:
+            self.status.value = f"<span style='color:#b00'>failed: {html.escape(str(e))}</span>"
+            raise
+        finally:
+            self.running = False
+            self.button.disabled = False
+        acc = rep.csim_accuracy if rep.csim_accuracy is not None else rep.keras_accuracy_after
+        kind = "hls4ml C simulation" if rep.csim_accuracy is not None else "Keras"
+        point = {"target": self._target_text(self.target), "dsp": rep.dsp_after, "accuracy": acc,
+                 "accuracy_kind": kind, "keras_accuracy": rep.keras_accuracy_after, "csim_accuracy": rep.csim_accuracy,
+                 "status": rep.status, "sparsity": rep.sparsity}
+        self._baseline["accuracy"] = rep.keras_accuracy_before
+        self.points = self.points + [point]
+        self.last_model, self.last_report = model, rep
+        self.status.value = (f"{html.escape(point['target'])}: {rep.status}; estimated DSPs {rep.dsp_before:.0f} "
+                             f"&rarr; {rep.dsp_after:.0f}; {kind} test accuracy {100 * acc:.1f} %")
+        self._redraw()
+        return model, rep
+
+    # ------------------------------------------------------------------ plot
+    def _baseline_point(self):
+        d0 = self._design.copy()
+        d0.attach_weights(self._model)
+        self._baseline = {"dsp": float(estimate_design(d0).total["dsp"])}
+
+    def _figure_spec(self) -> dict:
+        return {"layout": {"title": {"text": "Accuracy against estimated DSPs (each run adds a point)"},
+                           "xaxis": {"title": {"text": "DSPs (HLS csynth estimate)"}},
+                           "yaxis": {"title": {"text": "test accuracy"}, "tickformat": ".0%"},
+                           "height": 360, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}},
+                "data": [{"type": "scatter", "mode": "markers+lines", "name": "pruned + fine-tuned", "x": [], "y": []},
+                         {"type": "scatter", "mode": "markers", "name": "unpruned (Keras accuracy)", "x": [], "y": [],
+                          "marker": {"symbol": "x", "size": 10}}]}
+
+    def _redraw(self):
+        pts = sorted(self.points, key=lambda p: p["dsp"])
+        x = [p["dsp"] for p in pts]
+        y = [p["accuracy"] for p in pts]
+        text = [f"{p['target']} ({p['accuracy_kind']}, {p['status']})" for p in pts]
+        part_dsp = self._design.part.capacity().get("dsp")
+        with self.figure.batch_update() if self._live else _nullcontext():
+            self.figure.data[0].x, self.figure.data[0].y, self.figure.data[0].text = x, y, text
+            acc0 = self._baseline.get("accuracy")
+            self.figure.data[1].x = [self._baseline["dsp"]] if acc0 is not None else []
+            self.figure.data[1].y = [acc0] if acc0 is not None else []
+            self.figure.layout.shapes = ([{"type": "line", "x0": part_dsp, "x1": part_dsp, "yref": "paper", "y0": 0,
+                                           "y1": 1, "line": {"dash": "dot"}}] if part_dsp else [])
+        if not self._live:
+            self._fig_out.clear_output(wait=True)
+            with self._fig_out:
+                self.figure.show()
+
+    def static(self) -> go.Figure:
+        """A ``go.Figure`` snapshot of the trade-off plot (renders in nbconvert/nbval output)."""
+        return go.Figure(self.figure.to_dict())
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False

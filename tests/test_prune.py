@@ -1,0 +1,319 @@
+"""DSP-aware pruning: grouping as hls4ml lays weights out, knapsack, schedulers, masks through fine-tuning,
+each structure type end to end, the report, the slider, and bad inputs."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from hlsnb import Design  # noqa: E402
+from hlsnb.design import LayerSpec  # noqa: E402
+from hlsnb.prune import (  # noqa: E402
+    BinaryScheduler, Budget, ConstantScheduler, InfeasibleBudget, LayerMask, PolynomialScheduler, enforce_masks,
+    mask_violations, multiplier_of_weight, plan_pruning, prune, solve_knapsack, structure_groups,
+)
+
+
+def tiny_mlp(n_in=8, hidden=16, n_out=4, seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((n_in,), name="inputs"),
+                             keras.layers.Dense(hidden, activation="relu", name="fc1"),
+                             keras.layers.Dense(n_out, activation="softmax", name="out")], name="tiny")
+
+
+def tiny_data(n=256, n_in=8, n_out=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, n_in)).astype(np.float32)
+    y = (X[:, :n_out] * np.arange(1, n_out + 1)).argmax(axis=1)
+    return X[:192], y[:192], X[192:], y[192:]
+
+
+# ---------------------------------------------------------------- grouping as hls4ml's Resource strategy does it
+def _multiplier_index_from_template(n_in, n_out, rf):
+    """Replay nnet_dense_resource.h: in reuse cycle ir, multiplier im reads weights[ir + rf*im] of the
+    transposed (n_out, n_in) kernel that ApplyResourceStrategy stores; map back to Keras (i, o)."""
+    block = n_in * n_out // rf
+    mult = np.full((n_in, n_out), -1)
+    for ir in range(rf):
+        for im in range(block):
+            w_index = ir + rf * im
+            o, i = divmod(w_index, n_in)
+            assert mult[i, o] == -1
+            mult[i, o] = im
+    return mult
+
+
+@pytest.mark.parametrize("n_in,n_out,rf", [(4, 3, 2), (4, 3, 4), (4, 3, 6), (4, 3, 12), (6, 4, 8), (16, 5, 16)])
+def test_pattern_groups_follow_the_resource_multipliers(n_in, n_out, rf):
+    expected = _multiplier_index_from_template(n_in, n_out, rf)
+    assert np.array_equal(multiplier_of_weight((n_in, n_out), rf), expected)
+    groups, n = structure_groups((n_in, n_out), "pattern", reuse_factor=rf)
+    assert n == n_in * n_out // rf and np.array_equal(groups, expected)
+    # every multiplier owns exactly RF weights (one per reuse cycle)
+    assert np.all(np.bincount(groups.ravel()) == rf)
+
+
+def test_pattern_positions_match_hls4ml_converted_weights(tmp_path):
+    # hls4ml's own Resource conversion: the flat weight array the C++ reads must be our positions
+    model = tiny_mlp()
+    design = Design.from_keras(model, board="pynq-z2", strategy="Resource", reuse_factor=8)
+    hm = design.convert(model, output_dir=str(tmp_path / "prj"))
+    kernel = model.get_layer("fc1").kernel.numpy()
+    flat = np.asarray(hm.graph["fc1"].get_weights("weight").data).ravel()
+    from hlsnb.prune import hls4ml_weight_position
+
+    pos = hls4ml_weight_position(kernel.shape)
+    assert np.allclose(flat[pos], kernel)
+
+
+def test_structured_block_unstructured_groups():
+    g, n = structure_groups((3, 5), "structured")
+    assert n == 5 and np.array_equal(g[:, 2], [2, 2, 2])
+    g, n = structure_groups((3, 3, 2, 4), "structured")  # Conv2D kernel: filters are the last axis
+    assert n == 4 and np.all(g[..., 1] == 1)
+    g, n = structure_groups((4, 6), "block", block_shape=(2, 3))
+    assert n == 4 and g[0, 0] == g[1, 2] == 0 and g[2, 3] == 3
+    g, n = structure_groups((4, 6), "unstructured")
+    assert n == 24 and len(np.unique(g)) == 24
+    with pytest.raises(ValueError, match="does not tile"):
+        structure_groups((4, 6), "block", block_shape=(3, 3))
+    with pytest.raises(ValueError, match="does not divide"):
+        structure_groups((4, 6), "pattern", reuse_factor=5)
+
+
+# ---------------------------------------------------------------- knapsack
+def test_knapsack_dynamic_programming_is_optimal():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        n = 8
+        v = rng.random(n)
+        w = rng.integers(1, 6, n)
+        cap = int(rng.integers(3, 15))
+        r = solve_knapsack(v, w, cap)
+        best = max(sum(v[list(s)]) for k in range(n + 1) for s in itertools.combinations(range(n), k)
+                   if sum(w[list(s)]) <= cap)
+        assert r.method == "dynamic programming"
+        assert r.used[0] <= cap and r.value == pytest.approx(best)
+
+
+def test_knapsack_equal_costs_keeps_the_most_important_and_respects_forced():
+    v = np.array([5.0, 1.0, 4.0, 3.0, 2.0])
+    r = solve_knapsack(v, np.full(5, 0.5), 1.0)
+    assert r.method == "equal cost" and set(np.flatnonzero(r.selected)) == {0, 2}
+    forced = np.array([False, True, False, False, False])
+    r = solve_knapsack(v, np.full(5, 0.5), 1.0, forced=forced)
+    assert set(np.flatnonzero(r.selected)) == {0, 1}
+    with pytest.raises(InfeasibleBudget):
+        solve_knapsack(v, np.ones(5), 1, forced=np.array([True, True, False, False, False]))
+    # several dimensions: the greedy solver never exceeds any capacity
+    rng = np.random.default_rng(2)
+    c = rng.integers(0, 4, (2, 40))
+    r = solve_knapsack(rng.random(40), c, [20, 15])
+    assert np.all(r.used <= [20, 15]) and r.selected.sum() > 5
+
+
+# ---------------------------------------------------------------- schedulers
+def _run(s, accept):
+    seen = []
+    go, x = s.update_step()
+    while go and len(seen) < 50:
+        seen.append(round(x, 4))
+        go, x = s.update_step() if accept(x) else s.repair_step()
+    return seen, x
+
+
+def test_schedulers_reach_the_final_sparsity():
+    seen, last = _run(PolynomialScheduler(steps=4, final=0.8), lambda x: True)
+    assert len(seen) == 4 and seen[-1] == 0.8 and seen == sorted(seen)
+    seen, _ = _run(ConstantScheduler(step=0.3, final=0.8), lambda x: True)
+    assert seen == [0.3, 0.6, 0.8]
+    seen, last = _run(BinaryScheduler(threshold=0.01, final=0.9), lambda x: True)
+    assert seen == [0.9] and last == 0.9  # the final target passes at once
+    seen, last = _run(BinaryScheduler(threshold=0.01, final=0.9), lambda x: x <= 0.6)
+    assert 0.59 <= last <= 0.6 and seen[0] == 0.9  # binary search settles just under the limit
+    with pytest.raises(ValueError):
+        PolynomialScheduler(steps=0)
+
+
+# ---------------------------------------------------------------- masks through fine-tuning
+def test_masks_stay_exactly_zero_through_fine_tuning():
+    model = tiny_mlp()
+    X, y, *_ = tiny_data()
+    rng = np.random.default_rng(0)
+    masks = {n: LayerMask((rng.random(model.get_layer(n).kernel.shape) > 0.5).astype(np.float32))
+             for n in ("fc1", "out")}
+    before = {n: model.get_layer(n).kernel.numpy().copy() for n in masks}
+    with enforce_masks(model, masks):
+        model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+        model.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    assert mask_violations(model, masks) == {}
+    for n, m in masks.items():
+        k = model.get_layer(n).kernel.numpy()
+        assert np.all(k[m.kernel == 0] == 0.0)
+        assert not np.allclose(k[m.kernel == 1], before[n][m.kernel == 1])  # the rest did train
+        assert model.get_layer(n).kernel.constraint is None  # removed again: the model serialises plainly
+    # control: without enforcement Adam moves zeroed weights off zero, so the check above can fail
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=1, batch_size=16, verbose=0)
+    assert mask_violations(model, masks)
+
+
+# ---------------------------------------------------------------- prune end to end
+def test_prune_latency_mlp_report_and_csim(mlp, digits16, tmp_path):
+    design = Design.from_keras(mlp, board="pynq-z2")
+    original = [w.copy() for w in mlp.get_weights()]
+    pruned, rep = prune(mlp, design, "dsp", digits16, target=0.7, scheduler=PolynomialScheduler(steps=2),
+                        epochs=3, progress=False, output_dir=str(tmp_path / "csim"))
+    assert all(np.array_equal(a, b) for a, b in zip(original, mlp.get_weights()))  # input model untouched
+    assert rep.status == "done" and rep.target_reached
+    assert {r["structure"] for r in rep.layers} == {"unstructured"}  # Latency RF 1: single weights
+    assert rep.objective_after[0] <= 0.3 * rep.objective_before[0] + 1
+    assert 0.6 < rep.sparsity < 0.8
+    assert rep.dsp_after < 0.5 * rep.dsp_before  # estimator sees the zeros (constant folding in Latency)
+    assert rep.keras_accuracy_after >= rep.keras_accuracy_before - 0.05
+    assert rep.csim_error is None and abs(rep.csim_accuracy - rep.keras_accuracy_after) <= 0.02
+    assert mask_violations(pruned, rep.masks) == {}
+    assert rep.design.layer("fc2").n_zeros == rep.layers[1]["zeros_after"] > 0
+    assert "HLS csynth estimate" in rep.summary() and "C-simulation" in rep.summary()
+    assert [s.sparsity for s in rep.steps][-1] == pytest.approx(0.7)
+
+
+def test_prune_resource_uses_multiplier_patterns():
+    model = tiny_mlp()
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2", strategy="Resource", reuse_factor=8)
+    pruned, rep = prune(model, design, "dsp", (X, y, Xt, yt), target=0.5, scheduler="constant", epochs=1,
+                        csim=False, progress=False)
+    for name in ("fc1", "out"):
+        assert rep.masks[name] is not None
+        k = pruned.get_layer(name).kernel.numpy()
+        mult = multiplier_of_weight(k.shape, 8)
+        zero_mult = [m for m in range(mult.max() + 1) if np.all(k[mult == m] == 0)]
+        assert zero_mult, f"{name}: no whole multiplier pruned"
+        # every zero lies in a fully pruned multiplier (a kept multiplier may have no zero: it saves nothing)
+        assert np.all(np.isin(mult[k == 0], zero_mult))
+    assert {r["structure"] for r in rep.layers} == {"pattern"}
+    assert rep.objective_after[0] == pytest.approx(0.5 * rep.objective_before[0], abs=2)
+
+
+def test_prune_structured_removes_whole_neurons_but_no_outputs():
+    model = tiny_mlp()
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2")
+    pruned, rep = prune(model, design, "gpu_flops", (X, y, Xt, yt), target=0.5, scheduler="constant", epochs=1,
+                        csim=False, progress=False)
+    k = pruned.get_layer("fc1").kernel.numpy()
+    b = pruned.get_layer("fc1").bias.numpy()
+    dead = np.all(k == 0, axis=0)
+    assert 0 < dead.sum() < k.shape[1]
+    assert np.count_nonzero(k[:, ~dead] == 0) == 0  # zeros come as whole columns (neurons)
+    assert np.all(b[dead] == 0)
+    out = {r["layer"]: r for r in rep.layers}["out"]
+    assert out["zeros_after"] == 0 and "last layer" in out["note"]
+
+
+def test_prune_block_structure_override():
+    model = tiny_mlp()
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2")
+    pruned, rep = prune(model, design, "parameters", (X, y, Xt, yt), target=0.5, structure=("block", (4, 4)),
+                        layers=["fc1"], scheduler="constant", epochs=1, csim=False, progress=False)
+    k = pruned.get_layer("fc1").kernel.numpy()
+    blocks = k.reshape(2, 4, 4, 4).transpose(0, 2, 1, 3).reshape(8, 16)
+    zero_blocks = np.all(blocks == 0, axis=1)
+    assert zero_blocks.sum() == 4
+    assert np.count_nonzero(blocks[~zero_blocks] == 0) == 0
+    assert np.count_nonzero(pruned.get_layer("out").kernel.numpy() == 0) == 0  # not asked for
+
+
+def test_tolerance_stops_early_and_returns_the_last_good_state():
+    model = tiny_mlp()
+    X, y, Xt, yt = tiny_data()
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=20, verbose=0)
+    design = Design.from_keras(model, board="pynq-z2")
+    with pytest.warns(UserWarning, match="not reached"):
+        pruned, rep = prune(model, design, "parameters", (X, y, Xt, yt), target=0.95, tolerance=0.0,
+                            scheduler=PolynomialScheduler(steps=3, power=1), epochs=1, csim=False, progress=False)
+    assert rep.status in ("stopped", "unpruned") and not rep.target_reached
+    assert any(not s.accepted for s in rep.steps)
+    assert mask_violations(pruned, rep.masks) == {}
+    assert rep.sparsity < 0.9
+
+
+# ---------------------------------------------------------------- bad input
+def test_impossible_budget_fails_before_training(fresh_mlp, digits16):
+    design = Design.from_keras(fresh_mlp, board="pynq-z2")
+    plan = plan_pruning(fresh_mlp, design, "dsp")
+    with pytest.raises(InfeasibleBudget, match="impossible target.*cannot go below"):
+        prune(fresh_mlp, design, "dsp", digits16, target=Budget(1), progress=False)
+    with pytest.raises(InfeasibleBudget):
+        plan.final_sparsity(0)  # int budget of 0 DSPs
+    with pytest.raises(ValueError, match="must be in \\[0, 1\\)"):
+        prune(fresh_mlp, design, "dsp", digits16, target=1.5, progress=False)
+    assert plan.final_sparsity(Budget(int(plan.total[0]) + 10)) == 0.0
+
+
+def test_layer_the_objective_cannot_optimise(fresh_mlp, digits16):
+    design = Design.from_keras(fresh_mlp, board="pynq-z2")
+    design.set("fc1", weight_precision="ap_fixed<8,3>")
+    with pytest.raises(ValueError, match="'fc1'.*cannot optimise.*9 bits"):
+        prune(fresh_mlp, design, "dsp", digits16, layers=["fc1"], progress=False)
+    plan = plan_pruning(fresh_mlp, design, "dsp")  # without layers=: skipped, and the plan says why
+    assert not plan.layers["fc1"].prunable and "9 bits" in plan.layers["fc1"].reason
+    design = Design.from_keras(fresh_mlp, board="pynq-z2", reuse_factor=2)  # Latency RF 2: zeros save no DSP
+    with pytest.raises(ValueError, match="can prune no layer.*ReuseFactor 2"):
+        plan_pruning(fresh_mlp, design, "dsp")
+
+
+def test_unknown_layers_are_refused(fresh_mlp, digits16):
+    design = Design.from_keras(fresh_mlp, board="pynq-z2")
+    odd = Design(design.layers + [LayerSpec(name="noise", layer_type="GaussianNoise", keras_class="GaussianNoise")],
+                 board="pynq-z2")
+    with pytest.raises(ValueError, match="does not know.*'noise'"):
+        prune(fresh_mlp, odd, "dsp", digits16, progress=False)
+    other = keras.Sequential([keras.Input((16,), name="inputs"), keras.layers.GaussianNoise(0.1, name="noise")]
+                             + [keras.layers.Dense(u, name=n) for u, n in ((64, "fc1"), (32, "fc2"), (32, "fc3"),
+                                                                            (5, "output"))])
+    with pytest.raises(ValueError, match="'noise' \\(GaussianNoise\\) is not in the design"):
+        prune(other, design, "dsp", digits16, progress=False)
+    with pytest.raises(ValueError, match="unknown objective"):
+        prune(fresh_mlp, design, "watts", digits16, progress=False)
+
+
+# ---------------------------------------------------------------- the slider
+def test_pruning_slider_estimates_at_once_and_keeps_points():
+    from hlsnb.widgets.pruning import PruningSlider
+
+    model = tiny_mlp(n_in=16, hidden=32)
+    X, y, Xt, yt = tiny_data(n_in=16)
+    design = Design.from_keras(model, board="pynq-z2")
+    w = PruningSlider(model, design, (X, y, Xt, yt), prune_kwargs=dict(epochs=1, csim=False))
+    dsps = []
+    for v in (0.0, 0.5, 0.9):
+        w.slider.value = v  # what the browser does
+        assert w.target == v
+        dsps.append(w.estimate["dsp"])
+        assert "estimated" in w.estimate_html.value
+    assert dsps[0] > dsps[1] > dsps[2]
+    w.target = 0.5
+    w.button.click()
+    w.target = 0.9
+    w.run()
+    assert len(w.points) == 2 and len(w.figure.data[0].x) == 2  # the earlier point is kept
+    assert w.points[1]["dsp"] < w.points[0]["dsp"]
+    assert w.progress.value == w.progress.max > 0 and not w.running
+    assert w.figure.data[1].x[0] > w.points[0]["dsp"]  # the unpruned reference point
+    wb = PruningSlider(model, design, (X, y, Xt, yt), mode="budget", live=False)
+    assert wb.slider.min >= 1 and wb.slider.max == int(wb.plan.total[0])
+    wb.target = wb.slider.min + 10
+    assert wb.estimate["objective"] <= wb.slider.min + 10 + 1e-6
+    import traitlets
+
+    with pytest.raises(traitlets.TraitError, match="outside what pruning reaches"):
+        wb.target = 0
