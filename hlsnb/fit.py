@@ -1,0 +1,349 @@
+"""Fit to board: per-layer Strategy and ReuseFactor that minimise a design's latency under a utilisation target.
+
+Pure: reads a :class:`hlsnb.design.Design`, works on copies, and asks the estimator (``hlsnb.estimate``) for every
+number. The search is greedy and then a local descent, so it is fast (a few hundred estimator calls of
+~0.3 ms each) but not guaranteed optimal; what it returns is always *verified*: a result that says it fits fits by
+``estimate_design`` (every resource at or under the target), and it never picks a Latency layer over Vivado HLS's
+unroll limit.
+
+1. Cost table: every (strategy, ReuseFactor) hls4ml accepts for each Dense/Conv layer, estimated alone.
+2. Start from the fastest option of every layer (the lowest latency).
+3. While some resource is over the target, take the change of one layer that removes the most excess utilisation
+   per extra cycle of latency (tables are additive, every step is checked with the whole-design estimate).
+4. When it fits, walk layers back towards faster options while the design still fits: one layer at a time
+   (coordinate descent), then pairs of layers (one faster, the other giving back resources), until neither helps.
+5. Do 2-4 for all strategies, Latency only and Resource only (the top level is DATAFLOW as soon as one layer uses
+   Resource, which costs buffers), and keep the fastest design that fits.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import rules
+
+__all__ = ["FitResult", "fit_to_board", "RESOURCES", "DEFAULT_STRATEGIES"]
+
+#: Resources the target applies to (keys of ``DesignEstimate.utilisation``).
+RESOURCES = ("dsp", "lut", "ff", "bram18k")
+#: Strategies searched by default. ``distributed_arithmetic`` needs the optional da4ml package and RF 1: opt in.
+DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
+_LABEL = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit_to_board` chose.
+
+    ``fits``: every resource of ``estimate`` is at or under ``target`` (a fraction of the board).
+    ``choices``: Dense/Conv layer -> (strategy, reuse_factor) of the result (the least-over attempt when nothing fits).
+    ``floor``: resource -> % of the board with every layer at its smallest option for that resource (a bound on
+    what any choice can reach, taken with the top level as it was at the start).
+    ``design``: a copy of the input design with the choices applied; ``estimate`` its DesignEstimate (HLS csynth
+    estimate by hlsnb); ``start`` the estimate of the design as it was given. ``reasons``: one line per changed
+    layer, why. ``evaluations``: whole-design estimates computed; ``seconds``: time taken.
+    """
+
+    fits: bool
+    target: float
+    choices: dict
+    design: object
+    estimate: object
+    start: object
+    reasons: list = field(default_factory=list)
+    evaluations: int = 0
+    seconds: float = 0.0
+    floor: dict = field(default_factory=dict)
+
+    @property
+    def utilisation(self) -> dict:
+        """Resource -> % of the board of the result (HLS csynth estimate by hlsnb)."""
+        return {r: self.estimate.utilisation[r] for r in RESOURCES}
+
+    @property
+    def binding(self) -> str:
+        """The resource closest to (or furthest over) the target."""
+        return max(RESOURCES, key=lambda r: self.estimate.utilisation[r])
+
+    def over(self) -> dict:
+        """Resource -> % of the board above the target (empty when it fits)."""
+        lim = 100.0 * self.target
+        return {r: u - lim for r, u in self.utilisation.items() if u > lim + 1e-9}
+
+    def apply(self, design) -> dict:
+        """Set the chosen strategies and ReuseFactors on ``design`` (through ``design.set``); returns the changes."""
+        changed = {}
+        for name, (s, rf) in self.choices.items():
+            l = design.layer(name)
+            if (l.strategy, l.reuse_factor) != (s, rf):
+                design.set(name, strategy=s, reuse_factor=rf)
+                changed[name] = (s, rf)
+        return changed
+
+    def summary(self) -> str:
+        """A few lines: fits or not, latency, utilisation, the choices and why."""
+        est = self.estimate
+        util = ", ".join(f"{_LABEL[r]} {est.utilisation[r]:.1f}%" for r in RESOURCES)
+        head = (
+            f"Fits under {100 * self.target:.0f}% of {est.part.device}" if self.fits
+            else f"Nothing found that fits under {100 * self.target:.0f}% of {est.part.device}"
+        )
+        lines = [
+            f"{head} (HLS csynth estimate, estimated by hlsnb): latency {est.latency_cycles} cycles "
+            f"({est.latency_ns:g} ns), II {est.ii}, top {est.top.upper()}; {util}."
+        ]
+        if not self.fits:
+            over = self.over()
+            lines.append(
+                "Still over the target: " + ", ".join(f"{_LABEL[r]} by {v:.1f} points" for r, v in over.items())
+                + ". The design was not changed."
+            )
+            if self.floor:
+                lines.append(
+                    "Floor: even with every layer at its own smallest option for each resource separately, about "
+                    + ", ".join(f"{_LABEL[r]} {v:.1f}%" for r, v in self.floor.items() if v > 100 * self.target)
+                    + " would remain: make the model smaller, prune it, use narrower precisions, or a larger part."
+                    if any(v > 100 * self.target for v in self.floor.values())
+                    else "The search (greedy, then coordinate descent) found no combination; a finer manual choice "
+                         "may exist near the floor: " + ", ".join(f"{_LABEL[r]} {v:.1f}%" for r, v in self.floor.items())
+                )
+        else:
+            lines.append(f"Binding resource: {_LABEL[self.binding]} ({est.utilisation[self.binding]:.1f}%).")
+        lines.extend(self.reasons)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        lines = self.summary().split("\n")
+        color = "#1a7f37" if self.fits else "#b42318"
+        return (f"<div><b style='color:{color}'>{html.escape(lines[0])}</b><ul>"
+                + "".join(f"<li>{html.escape(x)}</li>" for x in lines[1:]) + "</ul></div>")
+
+
+def _options(design, name: str, strategies) -> list[tuple[str, int]]:
+    l = design.layer(name)
+    out = []
+    for s in design.strategies(name):
+        if s not in strategies:
+            continue
+        for rf in design.valid_reuse_factors(name, s):
+            if s == "Latency" and l.n_mult // rf > rules.UNROLL_LIMIT:
+                continue  # Vivado HLS would refuse to unroll it (hls4ml #1013)
+            out.append((s, rf))
+    return out
+
+
+class _Search:
+    def __init__(self, design, target: float, estimator):
+        self.base = design.copy()
+        self.limit = 100.0 * target
+        self.estimate = estimator
+        self.evaluations = 0
+        self._cache: dict[tuple, object] = {}
+
+    def evaluate(self, state: dict):
+        key = tuple(sorted(state.items()))
+        if key not in self._cache:
+            d = self.base.copy()
+            for name, (s, rf) in state.items():
+                d.set(name, strategy=s, reuse_factor=rf, notify=False)
+            self._cache[key] = (d, self.estimate(d))
+            self.evaluations += 1
+        return self._cache[key]
+
+    def excess(self, util: dict) -> float:
+        return sum(max(0.0, util[r] - self.limit) for r in RESOURCES)
+
+    def fits(self, est) -> bool:
+        return all(est.utilisation[r] <= self.limit + 1e-9 for r in RESOURCES)
+
+    @staticmethod
+    def rank(est) -> tuple:
+        return (est.latency_cycles, est.ii, sum(est.utilisation[r] for r in RESOURCES))
+
+
+def _layer_costs(search: _Search, start: dict, options: dict) -> dict:
+    """(layer, option) -> (% of part per resource, latency cycles) of the layer alone, other layers as in ``start``."""
+    costs = {}
+    for name, opts in options.items():
+        for o in opts:
+            _, est = search.evaluate({**start, name: o})
+            le = est.layer(name)
+            util = {r: 100.0 * float(getattr(le, r) or 0) / max(1, est.part.capacity()[r]) for r in RESOURCES}
+            costs[name, o] = (util, float(le.latency_cycles or 0))
+    return costs
+
+
+def _greedy(search: _Search, options: dict, costs: dict, log: dict):
+    """Steps 2-4 of the module docstring over ``options``; returns (state, est) of the best state reached."""
+    state = {n: min(opts, key=lambda o: (costs[n, o][1], sum(costs[n, o][0].values()))) for n, opts in options.items()}
+    for n in state:
+        log[n] = "the fastest option of this layer"
+    _, est = search.evaluate(state)
+    tabu: set = set()
+    for _ in range(2000):
+        if search.fits(est):
+            break
+        util = est.utilisation
+        cur_excess = search.excess(util)
+        best = None
+        for n, opts in options.items():
+            cu, cl = costs[n, state[n]]
+            for o in opts:
+                if o == state[n] or (n, o, tuple(sorted(state.items()))) in tabu:
+                    continue
+                ou, ol = costs[n, o]
+                approx = {r: util[r] + ou[r] - cu[r] for r in RESOURCES}
+                gain = cur_excess - search.excess(approx)
+                if gain <= 1e-9:
+                    continue
+                dl = ol - cl
+                score = gain / dl if dl > 0 else gain * 1e6
+                if best is None or score > best[0]:
+                    best = (score, n, o)
+        if best is None:
+            break
+        _, n, o = best
+        trial = {**state, n: o}
+        _, test = search.evaluate(trial)
+        if search.excess(test.utilisation) < cur_excess - 1e-9:
+            over = [r for r in RESOURCES if util[r] > search.limit]
+            log[n] = "to cut " + ", ".join(f"{_LABEL[r]} ({util[r]:.1f}% > {search.limit:.0f}%)" for r in over)
+            state, est = trial, test
+        else:  # the additive table was wrong about this move: never try it from this state again
+            tabu.add((n, o, tuple(sorted(state.items()))))
+    if not search.fits(est):
+        return state, est
+    while True:
+        moved = _single_moves(search, state, est, options, costs, log)
+        if moved is None:
+            moved = _pair_moves(search, state, est, options, costs, log)
+        if moved is None:
+            return state, est
+        state, est = moved
+
+
+def _single_moves(search: _Search, state, est, options, costs, log):
+    """The first change of one layer (fastest first) that keeps the design fitting and makes it faster."""
+    for n, opts in options.items():
+        for o in sorted(opts, key=lambda o: costs[n, o][1]):
+            if o == state[n] or costs[n, o][1] > costs[n, state[n]][1]:
+                continue
+            trial = {**state, n: o}
+            _, test = search.evaluate(trial)
+            if search.fits(test) and search.rank(test) < search.rank(est):
+                log[n] = "the fastest option that still fits"
+                return trial, test
+    return None
+
+
+def _pair_moves(search: _Search, state, est, options, costs, log, tries: int = 24):
+    """Change two layers at once (one gets faster, the other gives back resources), predicted with the additive
+    table and verified with the whole-design estimate; the first verified improvement wins."""
+    names = list(options)
+    util = est.utilisation
+    cands = []
+    for i, a in enumerate(names):
+        ca_u, ca_l = costs[a, state[a]]
+        for b in names[i + 1:]:
+            cb_u, cb_l = costs[b, state[b]]
+            for oa in options[a]:
+                ua, la = costs[a, oa]
+                for ob in options[b]:
+                    if oa == state[a] and ob == state[b]:
+                        continue
+                    ub, lb = costs[b, ob]
+                    dl = la - ca_l + lb - cb_l
+                    if dl >= 0:
+                        continue
+                    if all(util[r] + ua[r] - ca_u[r] + ub[r] - cb_u[r] <= search.limit for r in RESOURCES):
+                        cands.append((dl, a, oa, b, ob))
+    cands.sort(key=lambda c: c[0])
+    for _, a, oa, b, ob in cands[:tries]:
+        trial = {**state, a: oa, b: ob}
+        _, test = search.evaluate(trial)
+        if search.fits(test) and search.rank(test) < search.rank(est):
+            log[a] = f"traded with {b}: faster together and still fits"
+            log[b] = f"traded with {a}: faster together and still fits"
+            return trial, test
+    return None
+
+
+def fit_to_board(design, target: float = 0.8, *, strategies=DEFAULT_STRATEGIES, estimator=None) -> FitResult:
+    """Choose a Strategy and ReuseFactor per Dense/Conv layer that minimise latency with every resource under target.
+
+    Parameters
+    ----------
+    design : hlsnb.design.Design
+        Not changed; apply the result with ``result.apply(design)``.
+    target : float
+        Utilisation ceiling as a fraction of the board (0.8 = 80 % of each of DSP, LUT, FF and BRAM18K).
+    strategies : iterable of str
+        Strategies to consider (default Latency, Resource, Resource_Unrolled; add ``"distributed_arithmetic"`` if
+        da4ml is installed).
+    estimator : callable, optional
+        ``Design -> DesignEstimate`` (default :func:`hlsnb.estimate.estimate_design`).
+
+    Returns
+    -------
+    FitResult
+        ``fits`` is True only when the estimate of the returned design is under the target for every resource.
+    """
+    if not isinstance(target, (int, float)) or not 0 < target <= 1:
+        raise ValueError(f"target must be a fraction of the board in (0, 1], e.g. 0.8 for 80 %; got {target!r}")
+    if estimator is None:
+        from .estimate import estimate_design as estimator
+    strategies = tuple(rules.canonical_strategy(s) for s in strategies)
+    t0 = time.perf_counter()
+    search = _Search(design, target, estimator)
+    mult = [l.name for l in search.base.layers if l.is_mult_layer]
+    start_state = {n: (search.base.layer(n).strategy, search.base.layer(n).reuse_factor) for n in mult}
+    _, start_est = search.evaluate(start_state)
+    all_options = {n: _options(search.base, n, strategies) for n in mult}
+    empty = [n for n, o in all_options.items() if not o]
+    if empty:
+        raise ValueError(f"layers {empty}: no Strategy/ReuseFactor among {strategies} is buildable")
+    # The per-layer table is taken with every other layer at its Latency RF-1-like start: a layer's own numbers
+    # do not depend on the others' settings; the top level (DATAFLOW or not) is covered by the verified steps.
+    costs = _layer_costs(search, start_state, all_options)
+    candidates = []
+    subsets = [strategies] + [(s,) for s in ("Latency", "Resource") if s in strategies and len(strategies) > 1]
+    for subset in subsets:
+        opts = {n: [o for o in all_options[n] if o[0] in subset] for n in mult}
+        if any(not o for o in opts.values()):
+            continue
+        log: dict = {}
+        state, est = _greedy(search, opts, costs, log)
+        candidates.append((state, est, log))
+    fitting = [c for c in candidates if search.fits(c[1])]
+    if fitting:
+        state, est, log = min(fitting, key=lambda c: search.rank(c[1]))
+    else:
+        state, est, log = min(candidates, key=lambda c: (search.excess(c[1].utilisation), search.rank(c[1])))
+    fitted, est = search.evaluate(state)
+    reasons = []
+    for n in mult:
+        (s0, r0), (s1, r1) = start_state[n], state[n]
+        l0, l1 = start_est.layer(n), est.layer(n)
+        l = search.base.layer(n)
+        change = f"{s0} RF {r0} -> {s1} RF {r1}" if (s0, r0) != (s1, r1) else f"kept {s1} RF {r1}"
+        nums = ", ".join(
+            f"{lab} {float(getattr(l0, k) or 0):.0f} -> {float(getattr(l1, k) or 0):.0f}"
+            for k, lab in (("dsp", "DSP"), ("lut", "LUT"), ("bram18k", "BRAM18K"), ("latency_cycles", "latency"))
+        )
+        why = log.get(n, "") if (s0, r0) != (s1, r1) else "no faster choice that fits was found"
+        reasons.append(f"{n} ({l.layer_type} {l.n_in}x{l.n_out}): {change}; {nums} cycles ({why})")
+    floor = {}
+    for r in RESOURCES:
+        cap = max(1, start_est.part.capacity()[r])
+        fixed = start_est.utilisation[r] - sum(100.0 * float(getattr(start_est.layer(n), r) or 0) / cap for n in mult)
+        floor[r] = fixed + sum(min(costs[n, o][0][r] for o in all_options[n]) for n in mult)
+    return FitResult(
+        floor=floor, fits=search.fits(est), target=float(target), choices=dict(state), design=fitted, estimate=est,
+        start=start_est, reasons=reasons, evaluations=search.evaluations, seconds=time.perf_counter() - t0,
+    )

@@ -1,0 +1,21 @@
+"""Jupyter widgets over a :class:`hlsnb.design.Design`: thin views that read and change only the Design.
+
+- :class:`LayerConfigurator`: per-layer Strategy, ReuseFactor and precisions; board, io_type, clock, apply-to-all.
+- :class:`EstimatePlot`: live plotly plots of the estimate against the board (resources, latency, II).
+- :class:`Explorer`: both, plus the "why" panel, warning badges, fit to board, save and load.
+- :class:`PruningSlider` (from :mod:`hlsnb.widgets.pruning`, loaded on first use).
+"""
+
+from .configurator import LayerConfigurator
+from .explorer import Explorer
+from .plots import EstimatePlot, estimate_figure
+
+__all__ = ["LayerConfigurator", "EstimatePlot", "Explorer", "estimate_figure", "PruningSlider"]
+
+
+def __getattr__(name: str):
+    if name == "PruningSlider":
+        from .pruning import PruningSlider
+
+        return PruningSlider
+    raise AttributeError(f"module 'hlsnb.widgets' has no attribute {name!r}")

@@ -1,0 +1,357 @@
+"""The Explorer: configurator + live estimate plot + "why" panel + warnings + fit to board + save/load.
+
+``Explorer(model_or_design, board="pynq-z2")`` is the one-cell entry point of the notebooks. ``explorer.design`` is
+the :class:`hlsnb.design.Design` every part of it reads and writes (through ``design.set`` and friends).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ..design import Design
+from .configurator import LayerConfigurator
+from .plots import ESTIMATE_LABEL, RESOURCES, EstimatePlot
+
+__all__ = ["Explorer"]
+
+_RES_WORDS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K", "latency": "latency (cycles)",
+              "ii": "II (cycles)"}
+
+
+def _is_design_dict(d: dict) -> bool:
+    return "hlsnb_design" in d
+
+
+def _is_hls4ml_config(d: dict) -> bool:
+    return any(k in d for k in ("Model", "LayerName", "LayerType"))
+
+
+class Explorer(widgets.VBox):
+    """Configure a network layer by layer and watch its estimate on the board.
+
+    Parameters
+    ----------
+    model_or_design : keras.Model or hlsnb.design.Design
+        A Keras model is described with ``Design.from_keras(model, board=board, **design_kwargs)``; a Design is used
+        as it is (``board`` and ``design_kwargs`` are then ignored).
+    board : str
+        Target board for a Keras model (default ``"pynq-z2"``).
+    report : optional
+        A real report drawn beside the estimate (see :func:`hlsnb.widgets.plots.report_rows`).
+    live : bool
+        Live ``FigureWidget`` plot (default) or a static ``go.Figure`` rebuilt on changes.
+
+    Attributes: ``design``, ``model`` (None when built from a Design), ``configurator``, ``plot``, ``explain_layer``
+    (Dropdown choosing the explained layer), ``explanation`` (HTML), ``warnings`` (HTML), ``fit_target``,
+    ``fit_button``, ``fit_report``, ``last_fit`` (the latest :class:`hlsnb.fit.FitResult`), ``path``, ``status``.
+    """
+
+    def __init__(self, model_or_design, board: str = "pynq-z2", *, report=None, live: bool = True,
+                 estimator=None, **design_kwargs):
+        if isinstance(model_or_design, Design):
+            self.design, self.model = model_or_design, None
+        elif hasattr(model_or_design, "layers") and hasattr(model_or_design, "get_config"):
+            self.model = model_or_design
+            self.design = Design.from_keras(model_or_design, board=board, **design_kwargs)
+        else:
+            raise ValueError(
+                f"Explorer needs a Keras model or an hlsnb Design, got {type(model_or_design).__name__}"
+            )
+        self._estimator = estimator
+        self.last_fit = None
+        self.configurator = LayerConfigurator(self.design)
+        self.plot = EstimatePlot(self.design, report, live=live, estimator=estimator)
+
+        names = [le.name for le in self.plot.estimate.layers]
+        first = next((l.name for l in self.design.layers if l.is_mult_layer), names[0])
+        self.explain_layer = widgets.Dropdown(options=names, value=first, description="explain",
+                                              layout=widgets.Layout(width="260px"))
+        self.explain_resource = widgets.ToggleButtons(
+            options=[("all", None), ("DSP", "dsp"), ("LUT", "lut"), ("FF", "ff"), ("BRAM18K", "bram18k"),
+                     ("latency", "latency"), ("II", "ii")], value=None,
+            style={"button_width": "70px"})
+        self.explanation = widgets.HTML("")
+        self.explanation.add_class("hlsnb-explanation")
+        self.explain_layer.observe(lambda _c: self._show_explanation(), names="value")
+        self.explain_resource.observe(lambda _c: self._show_explanation(), names="value")
+
+        self.warnings = widgets.HTML("")
+        self.warnings.add_class("hlsnb-warnings")
+
+        self.fit_target = widgets.FloatSlider(value=0.8, min=0.05, max=1.0, step=0.05, description="target",
+                                              readout_format=".0%", continuous_update=False)
+        self.fit_button = widgets.Button(description="Fit to board", button_style="success",
+                                         tooltip="choose per-layer Strategy and ReuseFactor: lowest latency with every "
+                                                 "resource under the target")
+        self.fit_button.on_click(lambda _b: self.fit_to_board(self.fit_target.value))
+        self.fit_report = widgets.HTML("")
+
+        self.path = widgets.Text(value=f"{self.design.model_name}_design.json", description="file",
+                                 layout=widgets.Layout(width="360px"))
+        self.save_button = widgets.Button(description="Save JSON")
+        self.save_config_button = widgets.Button(description="Save hls4ml config")
+        self.load_button = widgets.Button(description="Load")
+        self.save_button.on_click(lambda _b: self._ui(lambda: f"saved {self.save(self.path.value)}"))
+        self.save_config_button.on_click(
+            lambda _b: self._ui(lambda: f"saved {self.save(self.path.value, kind='hls4ml')}"))
+        self.load_button.on_click(lambda _b: self._ui(lambda: f"loaded {self.load(self.path.value)}"))
+        self.status = widgets.HTML("")
+
+        self.plot.on_update(self._on_estimate)
+        self._hook_clicks()
+        self._on_estimate(self.plot.estimate)
+        # FigureWidget only in VBoxes (plotly #4998: it renders badly inside an HBox).
+        super().__init__(children=[
+            widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.design.model_name)}: per-layer Strategy and "
+                         f"ReuseFactor</h3><span style='font-size:12px'>All numbers: {ESTIMATE_LABEL}.</span>"),
+            self.configurator,
+            widgets.HBox([self.fit_target, self.fit_button]),
+            self.fit_report,
+            self.warnings,
+            self.plot,
+            widgets.HBox([self.explain_layer, self.explain_resource]),
+            self.explanation,
+            widgets.HBox([self.path, self.save_button, self.save_config_button, self.load_button]),
+            self.status,
+        ])
+        self.add_class("hlsnb-explorer")
+
+    # ------------------------------------------------------------------ estimate -> views
+    @property
+    def estimate(self):
+        """The latest DesignEstimate (HLS csynth estimate by hlsnb)."""
+        return self.plot.estimate
+
+    def _on_estimate(self, est) -> None:
+        cap = est.part.capacity()
+        badges: dict[str, list] = {}
+        for le in est.layers:
+            if not le.estimated:
+                badges.setdefault(le.name, []).append(("not estimated", str(le.reason)))
+                continue
+            over = [(lab, 100.0 * float(getattr(le, k) or 0) / cap[k]) for k, lab in RESOURCES if cap[k]]
+            over = [(lab, p) for lab, p in over if p > 100.0]
+            if over:
+                badges.setdefault(le.name, []).append((
+                    "over board",
+                    f"{le.name} alone needs " + ", ".join(f"{p:.0f}% of the {lab}s" for lab, p in over)
+                    + f" of {est.part.device} ({ESTIMATE_LABEL})",
+                ))
+        self.configurator.set_badges(badges)
+        self._show_warnings(est)
+        self._show_explanation()
+
+    def _show_warnings(self, est) -> None:
+        items = []
+        over = [(lab, est.utilisation[k]) for k, lab in RESOURCES if est.utilisation[k] > 100.0]
+        if over:
+            items.append("<b>Over the board</b>: the design needs " + ", ".join(
+                f"{p:.0f}% of the {lab}s" for lab, p in over) + f" of {est.part.device} ({ESTIMATE_LABEL}). "
+                "Raise ReuseFactors, use Resource, or press Fit to board.")
+        items += [html.escape(w) for w in self.design.warnings()]
+        out = ""
+        if items:
+            out = ("<div style='border-left:4px solid #b42318;padding:2px 8px;margin:4px 0'>"
+                   + "<br>".join(f"&#9888; {x}" for x in items) + "</div>")
+        if est.warnings:  # the estimator's notes (zero weights folded away, ...): useful, not alarming
+            out += (f"<details style='font-size:12px;color:#555'><summary>estimator notes ({len(est.warnings)})"
+                    "</summary>" + "<br>".join(html.escape(w) for w in est.warnings) + "</details>")
+        self.warnings.value = out
+
+    def explain(self, layer: str | None = None, resource: str | None = None) -> str:
+        """The itemized breakdown of one layer's estimate as HTML ("why this many LUTs").
+
+        ``layer`` defaults to the one chosen in the panel; ``resource`` one of dsp, lut, ff, bram18k, latency, ii
+        (default all).
+        """
+        est = self.plot.estimate
+        le = est.layer(layer or self.explain_layer.value)
+        l = next((x for x in self.design.layers if x.name == le.name), None)
+        if l is not None and l.is_mult_layer:
+            what = f"{l.layer_type} {l.n_in}x{l.n_out}, {l.strategy} RF {l.reuse_factor}, weights {l.weight_precision}"
+        elif l is not None:
+            what = l.layer_type + (f"({l.activation})" if l.activation else "")
+        else:
+            what = f"top level: {est.top.upper()}"
+        head = f"<b>{html.escape(le.name)}</b> ({html.escape(what)}): {ESTIMATE_LABEL}"
+        if not le.estimated:
+            return f"<div>{head}<br><i>not estimated: {html.escape(str(le.reason))}</i></div>"
+        order = ["dsp", "lut", "ff", "bram18k", "latency", "ii"]
+        blocks = []
+        for r in order:
+            if resource is not None and r != resource:
+                continue
+            terms = sorted(le.terms(r), key=lambda t: -abs(t.value))
+            total = getattr(le, "latency_cycles" if r == "latency" else r)
+            cap = est.part.capacity().get(r)
+            pct = f" = {100.0 * float(total or 0) / cap:.1f}% of {est.part.device}" if cap else ""
+            rows = "".join(
+                f"<tr><td style='text-align:right;padding-right:8px'>{t.value:,.0f}</td>"
+                f"<td style='color:{'#1a7f37' if t.kind == 'exact' else '#9a6700'};padding-right:8px'>{t.kind}</td>"
+                f"<td>{html.escape(t.what)}</td></tr>" for t in terms
+            ) or "<tr><td></td><td></td><td><i>none</i></td></tr>"
+            blocks.append(f"<tr><th colspan=3 style='text-align:left;padding-top:6px'>{_RES_WORDS[r]}: "
+                          f"{float(total or 0):,.0f}{pct}</th></tr>{rows}")
+        return (f"<div style='font-size:12px'>{head}<table>{''.join(blocks)}</table>"
+                "<span style='color:#666'>exact: follows from hls4ml's templates and the design rules; modelled: "
+                "uses a coefficient fitted on real reports</span></div>")
+
+    def _show_explanation(self) -> None:
+        names = [le.name for le in self.plot.estimate.layers]
+        if list(self.explain_layer.options) != names:
+            cur = self.explain_layer.value
+            self.explain_layer.options = names
+            self.explain_layer.value = cur if cur in names else names[0]
+        self.explanation.value = self.explain(self.explain_layer.value, self.explain_resource.value)
+
+    def _hook_clicks(self) -> None:
+        import plotly.graph_objects as go
+
+        fig = self.plot.figure
+        if not isinstance(fig, go.FigureWidget):
+            return  # a static go.Figure: no clicks
+
+        def clicked(trace, points, _state):
+            if points.point_inds:
+                layer = (trace.meta or {}).get("layer")
+                if layer in self.explain_layer.options:
+                    self.explain_layer.value = layer
+
+        for t in fig.data:
+            if (t.meta or {}).get("hlsnb") == "estimate":
+                t.on_click(clicked)
+
+    def set_report(self, report) -> None:
+        """Draw a real report beside the estimate (see :func:`hlsnb.widgets.plots.report_rows`)."""
+        self.plot.set_report(report)
+        self._hook_clicks()
+
+    # ------------------------------------------------------------------ fit
+    def fit_to_board(self, target: float = 0.8, *, apply: bool = True, **kwargs):
+        """Choose per-layer Strategy and ReuseFactor: lowest latency with every resource under ``target``.
+
+        Uses :func:`hlsnb.fit.fit_to_board` (verified by the estimator). When a fitting choice is found and
+        ``apply`` is True it is set on ``design``; when nothing fits the design is left as it is and the report
+        says so. Returns the :class:`hlsnb.fit.FitResult` (also shown in ``fit_report``).
+        """
+        from ..fit import fit_to_board
+
+        if self._estimator is not None:
+            kwargs.setdefault("estimator", self._estimator)
+        self.fit_report.value = "<i>fitting...</i>"
+        try:
+            result = fit_to_board(self.design, target, **kwargs)
+        except ValueError as e:
+            self.fit_report.value = f"<span style='color:#b42318'>{html.escape(str(e))}</span>"
+            raise
+        if result.fits and apply:
+            result.apply(self.design)
+        self.last_fit = result
+        self.fit_report.value = result._repr_html_()
+        return result
+
+    # ------------------------------------------------------------------ save / load
+    def to_json(self) -> str:
+        """The design as JSON (``Design.to_json``)."""
+        return self.design.to_json()
+
+    def hls4ml_config(self) -> dict:
+        """The hls4ml ``hls_config`` dict of the design (``Design.to_hls4ml_config``)."""
+        return self.design.to_hls4ml_config()
+
+    def save(self, path: str, kind: str = "design") -> str:
+        """Write the design JSON (``kind="design"``) or the hls4ml config dict as JSON (``kind="hls4ml"``)."""
+        if kind == "design":
+            self.design.to_json(path)
+        elif kind == "hls4ml":
+            Path(path).write_text(json.dumps(self.hls4ml_config(), indent=1))
+        else:
+            raise ValueError(f"kind {kind!r} is not valid; valid: 'design', 'hls4ml'")
+        return str(path)
+
+    def load(self, source, model=None) -> str:
+        """Take settings from a design JSON or an hls4ml config (dict, JSON text or file path). All or nothing.
+
+        An hls4ml config needs the Keras model (``model=`` or the one the Explorer was built from). Layer names
+        must match this design's. Returns what was loaded.
+        """
+        what = "dict"
+        if isinstance(source, (str, Path)):
+            text = str(source)
+            if not text.lstrip().startswith("{"):
+                what = str(source)
+                text = Path(source).read_text()
+            else:
+                what = "JSON text"
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{what}: not JSON ({e})") from None
+        elif isinstance(source, dict):
+            data = source
+        else:
+            raise ValueError(f"load needs a dict, JSON text or a path, got {type(source).__name__}")
+        if _is_design_dict(data):
+            new = Design.from_json(json.dumps(data))
+        elif _is_hls4ml_config(data):
+            m = model or self.model
+            if m is None:
+                raise ValueError("loading an hls4ml config needs the Keras model: load(config, model=model)")
+            d = self.design
+            new = Design.from_hls4ml_config(
+                m, data, board=d.board, part=None if d.board else d.part_number, io_type=d.io_type,
+                clock_ns=d.clock_ns, backend=d.backend,
+            )
+        else:
+            raise ValueError(f"{what}: neither an hlsnb design JSON (key 'hlsnb_design') nor an hls4ml config "
+                             "(keys Model / LayerName / LayerType)")
+        mine = [(l.name, l.layer_type) for l in self.design.layers]
+        theirs = [(l.name, l.layer_type) for l in new.layers]
+        if mine != theirs:
+            raise ValueError(f"{what} describes other layers: {theirs} (this design: {mine})")
+        trial = self.design.copy()
+        _copy_settings(new, trial)  # raises before anything changes
+        _copy_settings(new, self.design)
+        return what
+
+    def _ui(self, action) -> None:
+        try:
+            self.status.value = f"<span style='color:#1a7f37'>{html.escape(action())}</span>"
+        except (ValueError, OSError) as e:
+            self.status.value = f"<span style='color:#b42318'>{html.escape(str(e))}</span>"
+
+    def close(self) -> None:
+        """Stop following the design and close the views."""
+        for part in ("configurator", "plot"):
+            if hasattr(self, part):
+                getattr(self, part).close()
+        super().close()
+
+
+def _copy_settings(src: Design, dst: Design) -> None:
+    """Give ``dst`` the target and per-layer settings of ``src`` (same layers), through set_target / set."""
+    target = dict(io_type=src.io_type, clock_ns=src.clock_ns, backend=src.backend)
+    if src.board:
+        target["board"] = src.board
+    else:
+        target["part"] = src.part_number
+
+    def layers():
+        for l in src.layers:
+            kw = {f"{k}_precision": l.precision(k) for k in ("weight", "bias", "accum", "result")
+                  if l.precision(k) is not None}
+            if dst.layer(l.name).is_mult_layer:
+                kw.update(strategy=l.strategy, reuse_factor=l.reuse_factor)
+            dst.set(l.name, **kw)
+
+    try:
+        dst.set_target(**target)
+    except ValueError:  # a strategy of dst is not built with src's io_type: change the layers first
+        layers()
+        dst.set_target(**target)
+    else:
+        layers()
