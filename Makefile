@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 install: $(STAMP)
 
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.port=$(PORT)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.port=$(PORT) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 # Chromium drives the real-browser widget test. Installed from Debian when we may (root); otherwise that one test
 # is skipped and says why.
