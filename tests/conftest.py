@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Tests (and the notebook kernels nbval starts) must not pick up a refit saved on this machine by a user.
+os.environ["HLSNB_COEFFICIENTS"] = os.path.join(os.path.dirname(__file__), ".no-user-calibration.json")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

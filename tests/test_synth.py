@@ -334,3 +334,29 @@ def test_vivado_accelerator_project_has_unswapped_stream_widths(fresh_mlp, tmp_p
     assert fix_stream_widths(tmp_path / "prj") == (16, 32)
     assert widths(tcl_path.read_text()) == (16, 32)
     assert fix_stream_widths(tmp_path / "prj") is None  # idempotent
+
+
+def test_saved_refit_is_used_in_a_new_session_and_labelled(tmp_path):
+    """A refit saved by recalibrate applies when hlsnb is next imported, and estimates say what they were fitted on."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from hlsnb.estimate import _core
+
+    coef = dict(_core.load_coefficients(), lut_add_per_bit=3.0)
+    path = tmp_path / "coef.json"
+    path.write_text(json.dumps({"hlsnb_calibration": 1, "coefficients": coef}))
+    code = ("from hlsnb.estimate import estimate_design, estimate_layer\n"
+            "from hlsnb.estimate._reference import tutorial_mlp\n"
+            "e = estimate_design(tutorial_mlp())\n"
+            "print(e.calibration); print(estimate_layer('Dense', 16, 64).lut)")
+    env = dict(os.environ, HLSNB_COEFFICIENTS=str(path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    label, lut_user = out.stdout.split("\n")[:2]
+    assert label.startswith("your builds") and str(path) in label, out.stderr
+    env["HLSNB_COEFFICIENTS"] = str(tmp_path / "none.json")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    label2, lut_shipped = out.stdout.split("\n")[:2]
+    assert label2 == "shipped" and float(lut_user) > float(lut_shipped)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import warnings
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,7 +46,31 @@ def load_coefficients(path: "str | Path | None" = None) -> dict:
         return json.load(f)
 
 
-COEFFICIENTS: dict = load_coefficients()
+def user_calibration_path() -> Path:
+    """Where ``hlsnb.synth.recalibrate`` saves a refit on your builds: ``$HLSNB_COEFFICIENTS`` or
+    ``~/.config/hlsnb/coefficients.json``."""
+    env = os.environ.get("HLSNB_COEFFICIENTS")
+    return Path(env) if env else Path.home() / ".config" / "hlsnb" / "coefficients.json"
+
+
+#: What the coefficients in use were fitted on; every DesignEstimate carries it.
+CALIBRATION = {"source": "shipped", "path": None}
+
+
+def _initial_coefficients() -> dict:
+    coef = load_coefficients()
+    p = user_calibration_path()
+    if p.is_file():  # a refit on the user's own builds (hlsnb.synth.recalibrate) is used until reset
+        try:
+            coef = dict(coef, **json.loads(p.read_text())["coefficients"])
+            CALIBRATION.update(source="your builds", path=str(p))
+        except (ValueError, KeyError, OSError) as e:
+            warnings.warn(f"ignoring the saved calibration {p}: {e}; reset it with "
+                          "hlsnb.synth.reset_calibration()", stacklevel=2)
+    return coef
+
+
+COEFFICIENTS: dict = _initial_coefficients()
 
 
 # ---------------------------------------------------------------------------------------------------- data types

@@ -34,6 +34,7 @@ class DesignEstimate:
     clock_ns: float
     top: str
     stage: str = "csynth"
+    calibration: str = "shipped"  # what the modelled terms were fitted on: "shipped" or "your builds (path)"
     not_estimated: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
@@ -77,7 +78,8 @@ class DesignEstimate:
             + f"<td>{self.latency_cycles}</td><td>{self.ii}</td></tr>")
         title = (f"<p>Estimated (HLS csynth, not post-synthesis) for {self.part.device} at {self.clock_ns:g} ns, top "
                  f"{self.top.upper()}: latency {self.latency_cycles} cycles = {self.latency_ns:g} ns, II {self.ii}. "
-                 f"Capacity: {cap['dsp']} DSP, {cap['lut']} LUT, {cap['ff']} FF, {cap['bram18k']} BRAM18K.</p>")
+                 f"Capacity: {cap['dsp']} DSP, {cap['lut']} LUT, {cap['ff']} FF, {cap['bram18k']} BRAM18K. "
+                 f"Modelled terms fitted on: {html.escape(self.calibration)}.</p>")
         return title + "<table>" + head + "".join(body) + "</table>"
 
 
@@ -213,5 +215,9 @@ def estimate_design(design) -> "DesignEstimate":
     warns = [f"{e.name}: {w}" for e in ests for w in e.warnings]
     if not_est:
         warns.append(f"not estimated (missing from the totals): {', '.join(not_est)}")
+    from ._core import CALIBRATION
+
+    calibration = CALIBRATION["source"] + (f" ({CALIBRATION['path']})" if CALIBRATION["path"] else "")
     return DesignEstimate(layers=ests, total=total, latency_cycles=lat, ii=int(ii), latency_ns=lat * clock,
-                          utilisation=util, part=part, clock_ns=clock, top=top, not_estimated=not_est, warnings=warns)
+                          utilisation=util, part=part, clock_ns=clock, top=top, calibration=calibration,
+                          not_estimated=not_est, warnings=warns)

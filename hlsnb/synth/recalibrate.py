@@ -22,15 +22,17 @@ __all__ = ["recalibrate", "reset_calibration", "load_user_calibration", "user_ca
 
 def user_calibration_path() -> Path:
     """Where the refit is saved: ``$HLSNB_COEFFICIENTS`` or ``~/.config/hlsnb/coefficients.json``."""
-    env = os.environ.get("HLSNB_COEFFICIENTS")
-    return Path(env) if env else Path.home() / ".config" / "hlsnb" / "coefficients.json"
+    from ..estimate._core import user_calibration_path as where
+
+    return where()
 
 
-def _apply(coef: dict) -> None:
+def _apply(coef: dict, source: str = "your builds", path=None) -> None:
     from ..estimate import _core
 
     _core.COEFFICIENTS.clear()
     _core.COEFFICIENTS.update(coef)
+    _core.CALIBRATION.update(source=source, path=str(path) if path else None)
     _core.clear_cache()
 
 
@@ -40,7 +42,7 @@ def load_user_calibration(path=None) -> bool:
     if not p.is_file():
         return False
     data = json.loads(p.read_text())
-    _apply(data["coefficients"])
+    _apply(data["coefficients"], path=p)
     return True
 
 
@@ -51,7 +53,7 @@ def reset_calibration(path=None) -> Path:
     p = Path(path) if path else user_calibration_path()
     if p.is_file():
         p.unlink()
-    _apply(_core.load_coefficients())
+    _apply(_core.load_coefficients(), source="shipped")
     return p
 
 
@@ -149,7 +151,7 @@ def recalibrate(pairs, calibration_csv=None, path=None, apply: bool = True) -> R
     p.write_text(json.dumps({"hlsnb_calibration": 1, "n_user_records": len(user), "n_shipped_records": len(shipped),
                              "sources": sorted({r["source"] for r in user}), "coefficients": coef}, indent=1))
     if apply:
-        _apply(coef)
+        _apply(coef, path=p)
     changed = {k: (float(before.get(k, float("nan"))), float(v)) for k, v in coef.items()
                if isinstance(v, (int, float)) and before.get(k) != v}
     return Recalibration(str(p), len(user), len(shipped), changed, skipped)
