@@ -490,6 +490,30 @@ class Design:
             self.backend = backend
         self._notify("*")
 
+    def update_from(self, other: "Design") -> list[str]:
+        """Take ``other``'s target and per-layer settings (same layers); all or nothing; observers hear one "*".
+
+        ``other`` is validated as a whole first (as :meth:`from_json` would); this design keeps its own weights.
+        Returns the names of the layers whose settings changed.
+        """
+        mine = [(l.name, l.layer_type, l.n_in, l.n_out) for l in self._layers]
+        theirs = [(l.name, l.layer_type, l.n_in, l.n_out) for l in other.layers]
+        if mine != theirs:
+            raise ValueError("update_from needs a design of the same layers (names, types and sizes); "
+                             f"differences: {sorted(set(mine) ^ set(theirs))}")
+        trial = Design.from_json(other.to_json())
+        settings = ("strategy", "reuse_factor", "weight_precision", "bias_precision", "accum_precision",
+                    "result_precision")
+        changed = [a.name for a, b in zip(self._layers, trial._layers)
+                   if any(getattr(a, k) != getattr(b, k) for k in settings)]
+        self._layers = [dataclass_replace(t, weights=m.weights, n_zeros=m.n_zeros)
+                        for t, m in zip(trial._layers, self._layers)]
+        self._index = {l.name: i for i, l in enumerate(self._layers)}
+        for attr in ("board", "part", "part_number", "io_type", "clock_ns", "backend", "default_precision"):
+            setattr(self, attr, getattr(trial, attr))
+        self._notify("*")
+        return changed
+
     # ------------------------------------------------------------------ checks
     def warnings(self) -> list[str]:
         """Human-readable problems hls4ml or Vivado HLS would hit with these settings, with what would fix them."""

@@ -72,13 +72,17 @@ class FitResult:
         return {r: u - lim for r, u in self.utilisation.items() if u > lim + 1e-9}
 
     def apply(self, design) -> dict:
-        """Set the chosen strategies and ReuseFactors on ``design`` (through ``design.set``); returns the changes."""
+        """Set the chosen strategies and ReuseFactors on ``design`` in one validated step (observers hear one
+        change); returns the changes."""
+        trial = design.copy()
         changed = {}
         for name, (s, rf) in self.choices.items():
-            l = design.layer(name)
+            l = trial.layer(name)
             if (l.strategy, l.reuse_factor) != (s, rf):
-                design.set(name, strategy=s, reuse_factor=rf)
+                trial.set(name, strategy=s, reuse_factor=rf, notify=False)
                 changed[name] = (s, rf)
+        if changed:
+            design.update_from(trial)
         return changed
 
     def summary(self) -> str:

@@ -205,3 +205,20 @@ def test_set_target(fresh_mlp):
         d.set_target(board="nope")
     with pytest.raises(ValueError, match="io_type"):
         d.set_target(io_type="io_serial")
+
+
+def test_update_from_is_all_or_nothing_and_notifies_once(fresh_mlp):
+    d = Design.from_keras(fresh_mlp)
+    other = Design.from_keras(fresh_mlp, board="zcu102")
+    other.set("fc2", strategy="Resource", reuse_factor=16)
+    seen = []
+    d.observe(seen.append)
+    assert d.update_from(other) == ["fc2"]
+    assert seen == ["*"] and d.board == "zcu102" and d.layer("fc2").reuse_factor == 16
+    assert d.layer("fc2").weights is not None  # keeps its own weights
+    import keras
+
+    small = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8, name="fc1")])
+    with pytest.raises(ValueError, match="same layers"):
+        d.update_from(Design.from_keras(small))
+    assert seen == ["*"]

@@ -313,9 +313,7 @@ class Explorer(widgets.VBox):
         theirs = [(l.name, l.layer_type) for l in new.layers]
         if mine != theirs:
             raise ValueError(f"{what} describes other layers: {theirs} (this design: {mine})")
-        trial = self.design.copy()
-        _copy_settings(new, trial)  # raises before anything changes
-        _copy_settings(new, self.design)
+        self.design.update_from(new)  # validated as a whole first: nothing changes unless all of it is valid
         return what
 
     def _ui(self, action) -> None:
@@ -330,28 +328,3 @@ class Explorer(widgets.VBox):
             if hasattr(self, part):
                 getattr(self, part).close()
         super().close()
-
-
-def _copy_settings(src: Design, dst: Design) -> None:
-    """Give ``dst`` the target and per-layer settings of ``src`` (same layers), through set_target / set."""
-    target = dict(io_type=src.io_type, clock_ns=src.clock_ns, backend=src.backend)
-    if src.board:
-        target["board"] = src.board
-    else:
-        target["part"] = src.part_number
-
-    def layers():
-        for l in src.layers:
-            kw = {f"{k}_precision": l.precision(k) for k in ("weight", "bias", "accum", "result")
-                  if l.precision(k) is not None}
-            if dst.layer(l.name).is_mult_layer:
-                kw.update(strategy=l.strategy, reuse_factor=l.reuse_factor)
-            dst.set(l.name, **kw)
-
-    try:
-        dst.set_target(**target)
-    except ValueError:  # a strategy of dst is not built with src's io_type: change the layers first
-        layers()
-        dst.set_target(**target)
-    else:
-        layers()
