@@ -5,6 +5,8 @@ Both stream any number of samples in chunks, check what they are given, and repo
 
 from __future__ import annotations
 
+import abc
+
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -104,7 +106,7 @@ def plan_chunk(
     return int(k)
 
 
-class _StreamOverlay:
+class _StreamOverlay(abc.ABC):
     """Shared part: input checks, encode, chunking, decode, statistics, buffer lifetime."""
 
     source = ""
@@ -192,8 +194,9 @@ class _StreamOverlay:
         self.history.append(self.last_stats)
         return y
 
+    @abc.abstractmethod
     def _run_chunk(self, words: np.ndarray):  # -> (output words, output overflow count or None)
-        raise NotImplementedError
+        """Send one chunk of encoded input words through the network; return (output words, overflow count)."""
 
     def _on_failure(self):
         """Called when a chunk fails: free what can be freed."""

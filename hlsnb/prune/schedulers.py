@@ -11,10 +11,12 @@ is reachable (hls4ml's stop up to one step or one threshold short of it).
 
 from __future__ import annotations
 
+import abc
+
 __all__ = ["Scheduler", "ConstantScheduler", "PolynomialScheduler", "BinaryScheduler", "make_scheduler"]
 
 
-class Scheduler:
+class Scheduler(abc.ABC):
     """Base class. ``initial`` and ``final`` are fractions in [0, 1]; ``final=None`` means "the prune target"."""
 
     name = "scheduler"
@@ -42,15 +44,17 @@ class Scheduler:
         self.lower = self.initial
         self.upper = self.final
 
-    def update_step(self) -> tuple[bool, float]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def update_step(self) -> tuple[bool, float]:
+        """After an accepted fine-tune: (go on?, next sparsity)."""
 
-    def repair_step(self) -> tuple[bool, float]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def repair_step(self) -> tuple[bool, float]:
+        """After a rejected fine-tune (metric out of tolerance): (go on?, next sparsity)."""
 
+    @abc.abstractmethod
     def planned_steps(self) -> int:
         """How many fine-tunes the schedule takes when every step is accepted (for progress bars)."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(initial={self.initial:g}, final={self.final})"
