@@ -117,8 +117,7 @@ def _cmd_design(args) -> int:
     from .design import Design
 
     model = keras.models.load_model(args.model)
-    kw = dict(io_type=args.io_type, strategy=args.strategy, reuse_factor=args.reuse_factor,
-              precision=args.precision, clock_ns=args.clock_ns, backend=args.backend)
+    kw = dict(io_type=args.io_type, precision=args.precision, clock_ns=args.clock_ns, backend=args.backend)
     if args.part:
         kw["part"] = args.part
         kw["board"] = None
@@ -126,9 +125,14 @@ def _cmd_design(args) -> int:
         kw["board"] = args.board
     try:
         design = Design.from_keras(model, **kw)
+        used = design.set_all(strategy=args.strategy, reuse_factor=args.reuse_factor, closest=args.closest)
     except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
+        hint = "" if args.closest else "\n(--closest uses the closest valid ReuseFactor per layer and says which)"
+        print(f"error: {e}{hint}", file=sys.stderr)
         return 2
+    for layer, rf in used.items():
+        print(f"note: layer {layer!r}: ReuseFactor {args.reuse_factor} is not valid there; using {rf} (--closest)",
+              file=sys.stderr)
     text = design.to_json()
     if args.output:
         with open(args.output, "w") as f:
@@ -145,7 +149,11 @@ def _cmd_estimate(args) -> int:
     from .design import Design
     from .estimate import estimate_design
 
-    design = Design.from_json(args.design)
+    try:
+        design = Design.from_json(args.design)
+    except (ValueError, OSError, KeyError) as e:
+        print(f"error: {args.design}: {e}", file=sys.stderr)
+        return 2
     est = estimate_design(design)
     rows = est.rows()
     if args.json:
@@ -172,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--io-type", default="io_parallel", choices=["io_parallel", "io_stream"])
     g.add_argument("--strategy", default="Latency")
     g.add_argument("--reuse-factor", type=int, default=1)
+    g.add_argument("--closest", action="store_true",
+                   help="where the ReuseFactor is invalid for a layer, use the closest valid one (reported)")
     g.add_argument("--precision", default="ap_fixed<16,6>")
     g.add_argument("--clock-ns", type=float, default=None)
     g.add_argument("--backend", default="Vivado", choices=["Vivado", "Vitis", "VivadoAccelerator"])

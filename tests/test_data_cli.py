@@ -59,7 +59,24 @@ def test_cli_design(mlp, tmp_path):
     r = _run("design", str(path), "--board", "pynq-z2", "--strategy", "Resource", "--reuse-factor", "64", "-o",
              str(tmp_path / "d.json"))
     assert r.returncode == 2 and "'output'" in r.stderr and "160" in r.stderr  # RF 64 is invalid for 32x5
+    r = _run("design", str(path), "--strategy", "Resource", "--reuse-factor", "64", "--closest", "-o",
+             str(tmp_path / "d.json"))
+    assert r.returncode == 0 and "'output'" in r.stderr and "using 32" in r.stderr
+    d = json.loads((tmp_path / "d.json").read_text())
+    assert [l["reuse_factor"] for l in d["layers"] if l["layer_type"] == "Dense"] == [64, 64, 64, 32]
     r = _run("design", str(path), "--strategy", "Resource", "--reuse-factor", "32", "-o", str(tmp_path / "d.json"))
     assert r.returncode == 0, r.stderr
     d = json.loads((tmp_path / "d.json").read_text())
     assert {l["reuse_factor"] for l in d["layers"] if l["layer_type"] == "Dense"} == {32}
+
+
+def test_cli_estimate(tmp_path):
+    from hlsnb.estimate._reference import tutorial_mlp
+
+    path = tmp_path / "d.json"
+    tutorial_mlp("Resource", 64).to_json(str(path))
+    r = _run("estimate", str(path))
+    assert r.returncode == 0 and "estimated by hlsnb" in r.stdout and "fc1" in r.stdout
+    (tmp_path / "bad.json").write_text("{}")
+    r = _run("estimate", str(tmp_path / "bad.json"))
+    assert r.returncode == 2 and "not an hlsnb design JSON" in r.stderr
