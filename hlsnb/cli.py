@@ -159,11 +159,17 @@ def _cmd_estimate(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=1, default=str))
         return 0
-    cols = ["layer", "dsp", "lut", "ff", "bram18k", "latency_cycles", "ii"]
+    cols = ["name", "strategy", "reuse_factor", "dsp", "lut", "ff", "bram18k", "latency_cycles", "ii"]
     print(f"HLS estimate (csynth stage, estimated by hlsnb, not measured) for {design!r}")
-    print("  ".join(f"{c:>12}" for c in cols))
+    print("  ".join(f"{c:>14}" for c in cols))
     for r in rows:
-        print("  ".join(f"{str(r.get(c, '')):>12}" for c in cols))
+        if not r["estimated"]:
+            print(f"{r['name']:>14}  not estimated: {r['reason']}")
+            continue
+        print("  ".join(f"{'' if r.get(c) is None else str(r.get(c)):>14}" for c in cols))
+    t, u = est.total, est.utilisation
+    print(f"{'total':>14}  " + "  ".join(f"{k} {t[k]:.0f} ({u[k]:.1f} %)" for k in ("dsp", "lut", "ff", "bram18k"))
+          + f"  latency {est.latency_cycles} cycles ({est.latency_ns:g} ns), II {est.ii}, top {est.top.upper()}")
     return 0
 
 
