@@ -45,7 +45,7 @@ calibrate: install
 
 # Executed notebooks as static HTML (plots included) for reading without a kernel.
 html: install
-	$(BIN)/jupyter nbconvert --to html --execute --output-dir docs/html notebooks/*.ipynb
+	HLSNB_PLOTLY_RENDERER=plotly_mimetype+notebook $(BIN)/jupyter nbconvert --to html --execute --output-dir docs/html notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .venv-board build *.egg-info hlsnb_work

@@ -196,7 +196,7 @@ class PruningSlider(widgets.VBox):
     def _figure_spec(self) -> dict:
         return {"layout": {"title": {"text": "Accuracy against estimated DSPs (each run adds a point)"},
                            "xaxis": {"title": {"text": "DSPs (HLS csynth estimate)"}},
-                           "yaxis": {"title": {"text": "test accuracy"}, "tickformat": ".0%"},
+                           "yaxis": {"title": {"text": "test accuracy"}, "tickformat": ".1%"},
                            "height": 360, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}},
                 "data": [{"type": "scatter", "mode": "markers+lines", "name": "pruned + fine-tuned", "x": [], "y": []},
                          {"type": "scatter", "mode": "markers", "name": "unpruned (Keras accuracy)", "x": [], "y": [],

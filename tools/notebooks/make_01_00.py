@@ -50,11 +50,14 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 import hlsnb
 from hlsnb.data import load_dataset
 from hlsnb.train import accuracy, build_mlp, fit
 
+# figures also show in exported HTML (make html sets HLSNB_PLOTLY_RENDERER to embed plotly.js for offline reading)
+pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
 WORK = Path("hlsnb_work")
 WORK.mkdir(exist_ok=True)
 DATASET = os.environ.get("HLSNB_DATASET", "digits16")
