@@ -167,15 +167,20 @@ class ObjectiveEstimator(ABC):
         """Units saved by removing one structure of ``layer_attributes.optimization_attributes``."""
 
 
+def _pruning_of(layer_attributes, structure):
+    """Layers with weights can be pruned with ``structure`` (no weight sharing); others are not optimizable."""
+    if not layer_attributes.weight_shape:
+        return False, None
+    return True, OptimizationAttributes(structure, pruning=True, weight_sharing=False)
+
+
 class ParameterEstimator(ObjectiveEstimator):
     """Objective: the number of (non-zero) weights. Dense (4, 4): resources [16]; saving [1] per weight
     (unstructured), [4] per neuron (structured)."""
 
     @classmethod
     def is_layer_optimizable(cls, layer_attributes):
-        if not layer_attributes.weight_shape:
-            return False, None
-        return True, OptimizationAttributes(SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=True, weight_sharing=False)
+        return _pruning_of(layer_attributes, SUPPORTED_STRUCTURES.UNSTRUCTURED)
 
     @classmethod
     def layer_resources(cls, layer_attributes):
@@ -382,9 +387,7 @@ class GPUFLOPEstimator(ObjectiveEstimator):
 
     @classmethod
     def is_layer_optimizable(cls, layer_attributes):
-        if not layer_attributes.weight_shape:
-            return False, None
-        return True, OptimizationAttributes(SUPPORTED_STRUCTURES.STRUCTURED, pruning=True, weight_sharing=False)
+        return _pruning_of(layer_attributes, SUPPORTED_STRUCTURES.STRUCTURED)
 
     @classmethod
     def layer_resources(cls, layer_attributes):

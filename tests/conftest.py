@@ -46,3 +46,16 @@ def fresh_mlp():
     from hlsnb.train import build_mlp
 
     return build_mlp(seed=1)
+
+
+@pytest.fixture(scope="session")
+def board_csim_dir(tmp_path_factory) -> Path:
+    """The C-simulation library and reference outputs of the board tests, built once per session (hls4ml compile)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "board_env"))
+    import build_csim
+
+    d = tmp_path_factory.mktemp("board_csim")
+    build_csim.build(d)
+    return d

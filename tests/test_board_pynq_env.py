@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "board_env"))
-import build_csim  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def csim_info(pytestconfig, tmp_path_factory):
-    cache = getattr(pytestconfig, "cache", None)
-    d = Path(cache.mkdir("hlsnb_board_csim")) if cache is not None else tmp_path_factory.mktemp("csim")
-    build_csim.build(d)
-    return d / "info.json"
+def csim_info(board_csim_dir):
+    return board_csim_dir / "info.json"
 
 
 def _clean_env(**extra):

@@ -14,15 +14,14 @@ import hlsnb.board as hb
 from hlsnb.board._fixed import decode_fixed, encode_fixed
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "board_env"))
-import build_csim  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def csim(pytestconfig, tmp_path_factory):
-    cache = getattr(pytestconfig, "cache", None)
-    d = Path(cache.mkdir("hlsnb_board_csim")) if cache is not None else tmp_path_factory.mktemp("csim")
-    info = build_csim.build(d)
+def csim(board_csim_dir):
+    import json
+
+    d = board_csim_dir
+    info = json.loads((d / "info.json").read_text())
     info["X"] = np.load(d / "X.npy")
     info["y_float"] = np.load(d / "y_hls4ml_float.npy")
     info["y_double"] = np.load(d / "y_hls4ml_double.npy")
