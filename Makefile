@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip
 PORT   ?= 8888
 STAMP  := $(VENV)/.hlsnb-installed
 
-.PHONY: lab test install browser-deps board-env bench calibrate html clean
+.PHONY: lab test lint install browser-deps board-env bench calibrate html clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ browser-deps:
 board-env:
 	bash tools/board_env.sh
 
-test: install browser-deps
+# The linter and the architecture contracts (pyproject.toml: [tool.ruff], [tool.importlinter]; docs/ARCHITECTURE.md).
+lint: install
+	$(BIN)/ruff check hlsnb tests benchmarks tools
+	$(BIN)/lint-imports --no-cache
+
+test: install browser-deps lint
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 bench: install

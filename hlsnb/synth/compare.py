@@ -1,7 +1,8 @@
 """The estimator beside a real report: per layer and in total, with the error of each.
 
-Layers are matched by hls4ml layer type and order (the k-th Dense of the report is the k-th Dense of the design:
-hls4ml keeps the Keras order), or by an explicit ``{config index: layer name}`` map.
+Layers are matched by the kind the layer-type registry gives them (:attr:`hlsnb.layer_types.LayerType.kind`:
+activations of every flavour are one kind) and by order (the k-th Dense of the report is the k-th Dense of the
+design: hls4ml keeps the Keras order), or by an explicit ``{config index: layer name}`` map.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..estimate._core import RESOURCES
+from ..layer_types import get_layer_type, layer_type_of_class
 from .reports import STAGES, Report
 
 __all__ = ["Comparison", "compare", "match_layers"]
 
-RESOURCES = ("dsp", "lut", "ff", "bram18k")
-_ALIASES = {"LeakyReLU": "Activation", "ReLU": "Activation", "ThresholdedReLU": "Activation"}
-
 
 def _kind(t: str | None) -> str | None:
-    return _ALIASES.get(t, t) if t else t
+    """The registry kind of a layer type (or of a Keras class name such as ``ReLU``); unknown types match as named."""
+    if not t:
+        return t
+    lt = get_layer_type(t) or get_layer_type(layer_type_of_class(t))
+    return lt.kind if lt else t
 
 
 def match_layers(estimate, report: Report, index_map: dict[int, str] | None = None) -> dict[str, object]:
@@ -59,7 +63,8 @@ class Comparison:
         return next(r for r in self.rows if r["layer"] == "total" and r["resource"] == resource)
 
     def table(self) -> list[dict]:
-        """The rows as a wide table: one dict per layer, ``<resource>_est``, ``<resource>_rep``, ``<resource>_err_pct``."""
+        """The rows as a wide table: one dict per layer, with ``<resource>_est``, ``<resource>_rep`` and
+        ``<resource>_err_pct``."""
         wide: dict[str, dict] = {}
         for r in self.rows:
             w = wide.setdefault(r["layer"], {"layer": r["layer"], "layer_type": r["layer_type"]})
@@ -81,7 +86,8 @@ class Comparison:
             err = [("n/a" if r["error_pct"] is None else f"{r['error_pct']:+.0f} %") for r in rs]
             fig.add_trace(go.Bar(name="estimated (csynth model)", x=x, y=[r["estimated"] for r in rs],
                                  marker_color="#4c78a8", showlegend=i == 1, legendgroup="est",
-                                 customdata=err, hovertemplate="%{x}: %{y} estimated, error %{customdata}<extra></extra>"),
+                                 customdata=err,
+                                 hovertemplate="%{x}: %{y} estimated, error %{customdata}<extra></extra>"),
                           row=1, col=i)
             fig.add_trace(go.Bar(name=rep_name, x=x, y=[r["reported"] for r in rs], marker_color="#f58518",
                                  showlegend=i == 1, legendgroup="rep",
@@ -106,11 +112,15 @@ class Comparison:
         head = "".join(f"<th>{c}</th>" for c in cols)
 
         def cell(v):
-            return "" if v is None else (f"{v:+.0f} %" if isinstance(v, float) and not float(v).is_integer() else f"{v:g}"
-                                         if isinstance(v, (int, float)) else html.escape(str(v)))
+            if v is None:
+                return ""
+            if isinstance(v, float) and not float(v).is_integer():
+                return f"{v:+.0f} %"
+            return f"{v:g}" if isinstance(v, (int, float)) else html.escape(str(v))
 
         body = "".join("<tr>" + "".join(f"<td>{cell(w.get(c))}</td>" for c in cols) + "</tr>" for w in self.table())
-        return f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return (f"<p><b>{html.escape(self.title)}</b></p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _err(est, rep):

@@ -16,21 +16,21 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from ..errors import ReportError
+from ..layer_types import layer_type_of_module
 
 __all__ = ["ReportError", "ReportRow", "Report", "read_report", "find_reports", "layer_type_from_module"]
 
+#: Resource columns a report holds: the four the estimator models, plus UltraRAM.
 RESOURCES = ("dsp", "lut", "ff", "bram18k", "uram")
 STAGES = {
     "csynth": "HLS estimate (C synthesis)",
     "vsynth": "Vivado post-synthesis",
     "impl": "Vivado post-implementation (placed and routed)",
 }
-
-
-class ReportError(ValueError):
-    """A report file is missing, of an unknown kind, or does not have the tables it should have."""
 
 
 @dataclass
@@ -124,10 +124,12 @@ class Report:
         if m.latency_max_cycles is not None:
             lat = f", latency {m.latency_min_cycles}-{m.latency_max_cycles} cycles"
         tag = " [replay]" if self.label == "replay" else ""
-        return f"{STAGES[self.kind]} from {self.tool or 'unknown tool'} on {self.part or 'unknown part'}{tag}: {res}{lat}"
+        where = f"{self.tool or 'unknown tool'} on {self.part or 'unknown part'}"
+        return f"{STAGES[self.kind]} from {where}{tag}: {res}{lat}"
 
     def _repr_html_(self) -> str:
-        cols = ["scope", "name", "layer_type", *RESOURCES, "latency_min_cycles", "latency_max_cycles", "ii_min", "ii_max"]
+        cols = ["scope", "name", "layer_type", *RESOURCES,
+                "latency_min_cycles", "latency_max_cycles", "ii_min", "ii_max"]
         head = "".join(f"<th>{c}</th>" for c in cols)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(_fmt(getattr(r, c)))}</td>" for c in cols) + "</tr>" for r in self.rows
@@ -148,32 +150,8 @@ def _fmt(v) -> str:
 
 # ----------------------------------------------------------------------------------------------- helpers
 
-_MODULE_TYPES = (
-    # (regex on the module name, hls4ml layer type); first match wins
-    (r"^(dense|pointwise)", "Dense"),
-    (r"^conv_?1d", "Conv1D"),
-    (r"^conv_?2d", "Conv2D"),
-    (r"^(leaky_relu)", "LeakyReLU"),
-    (r"^(relu|linear|sigmoid|tanh|elu|selu|hard_sigmoid|softplus|softsign)", "Activation"),
-    (r"^softmax", "Softmax"),
-    (r"^normalize", "BatchNormalization"),
-    (r"^pooling1d", "Pooling1D"),
-    (r"^pooling2d", "Pooling2D"),
-    (r"^global_pooling", "GlobalPooling"),
-    (r"^zeropad1d", "ZeroPadding1D"),
-    (r"^zeropad2d", "ZeroPadding2D"),
-    (r"^(add|subtract|multiply|average|maximum|minimum|concatenate)", "Merge"),
-)
-
-
-def layer_type_from_module(module: str | None) -> str | None:
-    """hls4ml layer type of an HLS module name such as ``dense_latency_ap_fixed_..._config2_s`` (``None`` if unknown)."""
-    if not module:
-        return None
-    for pattern, kind in _MODULE_TYPES:
-        if re.search(pattern, module):
-            return kind
-    return None
+#: Former name of :func:`hlsnb.layer_types.layer_type_of_module`: the report reader asks the layer-type registry.
+layer_type_from_module = layer_type_of_module
 
 
 def _config_index(module: str | None) -> int | None:
@@ -323,7 +301,7 @@ def _read_csynth_rpt(path: Path, text: str) -> Report:
                 scope="layer",
                 name=name,
                 module=module,
-                layer_type=layer_type_from_module(module),
+                layer_type=layer_type_of_module(module),
                 config_index=_config_index(module),
                 **res,
                 **la,
@@ -357,7 +335,8 @@ def _latency_cells(c: list[str], path, what: str) -> dict:
     elif len(c) == 5:
         lmin, lmax, imin, imax, ptype = c
     else:
-        raise ReportError(f"{path}: {what}: expected 5 or 7 columns (latency min/max, interval min/max, pipeline), found {len(c)}: {c}")
+        raise ReportError(f"{path}: {what}: expected 5 or 7 columns (latency min/max, interval min/max, pipeline), "
+                          f"found {len(c)}: {c}")
     return dict(
         latency_min_cycles=_int(lmin, path, what),
         latency_max_cycles=_int(lmax, path, what),
@@ -367,7 +346,8 @@ def _latency_cells(c: list[str], path, what: str) -> dict:
     )
 
 
-_RES_NAMES = {"BRAM_18K": "bram18k", "DSP48E": "dsp", "DSP": "dsp", "DSP48": "dsp", "FF": "ff", "LUT": "lut", "URAM": "uram"}
+_RES_NAMES = {"BRAM_18K": "bram18k", "DSP48E": "dsp", "DSP": "dsp", "DSP48": "dsp", "FF": "ff", "LUT": "lut",
+              "URAM": "uram"}
 
 
 def _resource_columns(header: list[str], path, what: str) -> dict[str, int]:
@@ -450,7 +430,9 @@ def _read_csynth_xml(path: Path, text: str) -> Report:
     try:
         root = ET.fromstring(text)
     except ET.ParseError as e:
-        raise ReportError(f"{path}: not well-formed XML ({e}); expected a Vivado/Vitis HLS csynth .xml report") from None
+        raise ReportError(
+            f"{path}: not well-formed XML ({e}); expected a Vivado/Vitis HLS csynth .xml report"
+        ) from None
     if root.tag != "profile" or root.find("./UserAssignments") is None:
         raise ReportError(
             f"{path}: expected a Vivado/Vitis HLS csynth .xml (root <profile> with <UserAssignments>), "
@@ -483,19 +465,22 @@ def _read_csynth_xml(path: Path, text: str) -> Report:
         try:
             sroot = ET.parse(sub).getroot()
         except ET.ParseError as e:
-            raise ReportError(f"{sub}: not well-formed XML ({e}); expected the csynth .xml of module {module}") from None
+            raise ReportError(
+                f"{sub}: not well-formed XML ({e}); expected the csynth .xml of module {module}"
+            ) from None
         rows.append(
             ReportRow(
                 scope="layer",
                 name=name,
                 module=module,
-                layer_type=layer_type_from_module(module),
+                layer_type=layer_type_of_module(module),
                 config_index=_config_index(module),
                 **_xml_summary(sroot, sub, f"module {module}"),
                 **{**common, "source": str(sub)},
             )
         )
-    return Report(path=str(path), kind="csynth", tool=tool, part=part, clock_ns=clock_ns, rows=rows, available=available)
+    return Report(path=str(path), kind="csynth", tool=tool, part=part, clock_ns=clock_ns, rows=rows,
+                  available=available)
 
 
 # ------------------------------------------------------------------------------------ Vivado utilisation
@@ -510,12 +495,14 @@ def _read_utilization(path: Path, text: str) -> Report:
     part = dev.group(1) if dev else None
     design = re.search(r"\|\s*Design\s*:\s*(\S+)", head)
     design = design.group(1) if design else path.stem
-    state = re.search(r"Design State\s*:\s*(\w+)", head)
-    state = state.group(1) if state else None
+    state = re.search(r"Design State\s*:\s*([^|\n]+)", head)
+    state = state.group(1).strip() if state else None
     if state is None:
         kind = "impl" if "-hierarchical" in head and "impl" in path.name else "vsynth"
     else:
-        kind = "vsynth" if state.lower().startswith("synth") else "impl"
+        # "Synthesized", or "Optimized" (opt_design on the synthesised netlist, as newer hls4ml runs it): nothing
+        # is placed yet. "Placed", "Routed", "Fully Routed", "Physopt postRoute": implementation.
+        kind = "impl" if re.search(r"plac|rout", state, re.I) else "vsynth"
 
     common = dict(stage=kind, tool=tool, part=part, source=str(path))
     hier = _find(lines, r"^\|\s*Instance\s*\|\s*Module\s*\|\s*Total LUTs")
@@ -591,7 +578,7 @@ def _read_hierarchical(path, lines, hier, design, kind, tool, part, common) -> R
                 scope="model" if top else "layer",
                 name=design if top else cc[0],
                 module=module.replace("(top)", "").strip() or None,
-                layer_type=None if top else layer_type_from_module(module),
+                layer_type=None if top else layer_type_of_module(module),
                 config_index=None if top else _config_index(module),
                 lut=col(cc, "Total LUTs"),
                 ff=col(cc, "FFs"),
@@ -654,12 +641,11 @@ def read_report(path, label: str = "measured") -> Report:
         raise ReportError(
             f"{p}: no such file; expected a Vivado/Vitis HLS csynth report (.rpt/.xml) or a Vivado utilisation report"
         )
-    try:
-        text = p.read_text(errors="replace")
-    except OSError as e:
-        raise ReportError(f"{p}: cannot read ({e})") from None
+    text = _read_text(p)
     if not text.strip():
-        raise ReportError(f"{p}: the file is empty; expected a Vivado/Vitis HLS csynth report or a Vivado utilisation report")
+        raise ReportError(
+            f"{p}: the file is empty; expected a Vivado/Vitis HLS csynth report or a Vivado utilisation report"
+        )
     if p.suffix.lower() == ".xml" or text.lstrip().startswith("<?xml") or text.lstrip().startswith("<profile"):
         rep = _read_csynth_xml(p, text)
     elif re.search(r"^== (Vivado|Vitis) HLS Report for '", text, re.M):
@@ -673,6 +659,33 @@ def read_report(path, label: str = "measured") -> Report:
         )
     rep.label = label
     return rep
+
+
+#: Files larger than this are refused before reading: the csynth report of a large hls4ml design is a few MB, so a
+#: bigger file is a log or a dump passed by mistake, and reading it whole would only exhaust memory.
+MAX_REPORT_BYTES = 64 * 2**20
+
+
+def _read_text(p: Path) -> str:
+    """The text of report ``p``, refusing a binary or oversized file with a :class:`ReportError` naming it."""
+    try:
+        size = p.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            raise ReportError(
+                f"{p}: {size / 2**20:.0f} MB is too large for a synthesis report (limit {MAX_REPORT_BYTES // 2**20} "
+                "MB); expected a Vivado/Vitis HLS csynth report or a Vivado utilisation report"
+            )
+        with open(p, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ReportError(f"{p}: cannot read ({e})") from None
+    if b"\x00" in data[:65536]:
+        raise ReportError(
+            f"{p}: a binary file (it holds NUL bytes), not a text report; expected a Vivado/Vitis HLS csynth report "
+            "(.rpt/.xml) or a Vivado utilisation report"
+        )
+    # universal newlines, as text-mode reading gives: the table parsers split and anchor on "\n"
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def find_reports(build_dir, label: str = "measured") -> list[Report]:
@@ -705,7 +718,3 @@ def _is_submodule_report(p: Path) -> bool:
     """Vivado HLS writes one csynth report per module; the top one is the one whose module has no config in it."""
     stem = p.name.rsplit("_csynth", 1)[0]
     return bool(re.search(r"config\d+|_proc$|^Block_|^Loop_", stem)) or stem.endswith("_s")
-
-
-def _row_fields() -> list[str]:
-    return [f.name for f in fields(ReportRow)]
