@@ -54,7 +54,8 @@ def cnn(strategy="Latency", rf=1):
          conv("conv3", 4, 16, 16, "pool2"), _act("conv3_relu", (4, 4, 16), "conv3"),
          LayerSpec("flatten", "Reshape", "Flatten", (4, 4, 16), (256,), 256, 256, inputs=("conv3_relu",)),
          _dense("fc1", 256, 32, "flatten", strategy, rf), _act("fc1_relu", (32,), "fc1"),
-         _dense("out", 32, 10, "fc1_relu", strategy, 1 if rf == 1 else 32), _act("out_softmax", (10,), "out", "softmax")]
+         _dense("out", 32, 10, "fc1_relu", strategy, 1 if rf == 1 else 32),
+         _act("out_softmax", (10,), "out", "softmax")]
     return Design(L, board="zcu102", io_type="io_stream")
 
 
@@ -73,7 +74,8 @@ def bench(design, n=300):
 
 
 if __name__ == "__main__":
-    for label, d in [("MLP 16-64-32-32-5, Latency RF1", mlp()), ("MLP 16-64-32-32-5, Resource RF64", mlp("Resource", 64)),
+    for label, d in [("MLP 16-64-32-32-5, Latency RF1", mlp()),
+                     ("MLP 16-64-32-32-5, Resource RF64", mlp("Resource", 64)),
                      (f"CNN {len(cnn())} layers io_stream, Latency RF1", cnn()),
                      (f"CNN {len(cnn())} layers io_stream, Resource RF8", cnn("Resource", 8))]:
         warm, cold = bench(d)

@@ -36,8 +36,8 @@ def filtered_stderr():
     with tempfile.TemporaryFile() as tmp:
         try:
             sys.stderr.flush()
-        except Exception:
-            pass
+        except (AttributeError, OSError, ValueError):
+            pass  # no stderr (None), a broken pipe or a closed stream: nothing buffered to keep in order
         os.dup2(tmp.fileno(), 2)
         try:
             yield

@@ -31,14 +31,14 @@ def _version_tuple(v: str) -> tuple:
 
 
 def _module_version(name: str) -> str | None:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return version(name)
-    except Exception:
+    except PackageNotFoundError:
         try:
             return getattr(importlib.import_module(name), "__version__", "?")
-        except Exception:
+        except Exception:  # noqa: BLE001  (doctor reports a broken install as missing instead of crashing)
             return None
 
 
@@ -64,15 +64,17 @@ def doctor_report() -> list[dict]:
         lo, hi, note = SUPPORT_MATRIX[mod]
         check(mod, v, lo, hi, note)
     for opt, note in (("ipywidgets", "widgets"), ("plotly", "plots"), ("anywidget", "live plotly FigureWidget"),
-                      ("hgq2", "quantisation-aware training ([qat] extra)"), ("da4ml", "distributed_arithmetic strategy"),
+                      ("hgq2", "quantisation-aware training ([qat] extra)"),
+                      ("da4ml", "distributed_arithmetic strategy"),
                       ("pynq", "board runtime (on the board image only)")):
         check(opt, _module_version(opt), note=note, required=False)
     gxx = shutil.which("g++")
     gv = None
     if gxx:
         try:
-            gv = subprocess.run([gxx, "-dumpfullversion"], capture_output=True, text=True, timeout=10).stdout.strip()
-        except Exception:
+            gv = subprocess.run([gxx, "-dumpfullversion"], capture_output=True, text=True, timeout=10,
+                                check=False).stdout.strip()  # found but silent: the version shows empty
+        except (OSError, subprocess.SubprocessError):
             gv = "?"
     rows.append({"component": "g++", "found": gv, "ok": gxx is not None, "note": "hls4ml C simulation (compile)"})
     from .synth.tools import SUPPORT, detect_tools

@@ -22,11 +22,10 @@ import time
 from dataclasses import dataclass, field
 
 from . import rules
+from .estimate import RESOURCES  # the resources the target applies to (keys of DesignEstimate.utilisation)
 
 __all__ = ["FitResult", "fit_to_board", "RESOURCES", "DEFAULT_STRATEGIES"]
 
-#: Resources the target applies to (keys of ``DesignEstimate.utilisation``).
-RESOURCES = ("dsp", "lut", "ff", "bram18k")
 #: Strategies searched by default. ``distributed_arithmetic`` needs the optional da4ml package and RF 1: opt in.
 DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
 _LABEL = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
@@ -110,7 +109,8 @@ class FitResult:
                     + " would remain: make the model smaller, prune it, use narrower precisions, or a larger part."
                     if any(v > 100 * self.target for v in self.floor.values())
                     else "The search (greedy, then coordinate descent) found no combination; a finer manual choice "
-                         "may exist near the floor: " + ", ".join(f"{_LABEL[r]} {v:.1f}%" for r, v in self.floor.items())
+                         "may exist near the floor: "
+                    + ", ".join(f"{_LABEL[r]} {v:.1f}%" for r, v in self.floor.items())
                 )
         else:
             lines.append(f"Binding resource: {_LABEL[self.binding]} ({est.utilisation[self.binding]:.1f}%).")

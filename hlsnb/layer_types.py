@@ -28,7 +28,8 @@ __all__ = [
 
 #: Strategies hls4ml 1.3 implements for layers with multipliers (its spelling in the config).
 STRATEGIES = ("Latency", "Resource", "Resource_Unrolled", "distributed_arithmetic")
-_CONV_PARALLEL = ("Latency", "Resource", "distributed_arithmetic")  # io_parallel conv turns Resource_Unrolled into Resource
+# io_parallel convolutions turn Resource_Unrolled into Resource, so it is not offered there
+_CONV_PARALLEL = ("Latency", "Resource", "distributed_arithmetic")
 _NONE = ("Latency",)
 
 
@@ -146,6 +147,7 @@ for _lt in (
     LayerType("ZeroPadding1D", ("ZeroPadding1D",), "ZeroPadding1D", r"^zeropad1d", "padding"),
     LayerType("ZeroPadding2D", ("ZeroPadding2D",), "ZeroPadding2D", r"^zeropad2d", "padding"),
     LayerType("Reshape", ("Reshape", "Flatten"), "Reshape", None, "wiring"),
+    LayerType("Transpose", ("Transpose",), "Transpose", None, "wiring"),
     LayerType("Merge", ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"), "Merge",
               r"^(add|subtract|multiply|average|maximum|minimum|concatenate)", "merge"),
 ):

@@ -24,10 +24,13 @@ from __future__ import annotations
 import logging
 import math
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from enum import Enum
 
-from .estimate import estimate_layer
+from .estimate import estimate
+from .estimate.inputs import LayerInput, layer_input
 from .precision import FixedType, parse_precision
+from .rules import canonical_strategy
 
 __all__ = [
     "SUPPORTED_STRUCTURES", "OptimizationAttributes", "LayerAttributes", "hls4mlAttributes", "ObjectiveEstimator",
@@ -71,26 +74,42 @@ class OptimizationAttributes:
 
 class hls4mlAttributes:
     """hls4ml settings of one layer (hls4ml's class). Precisions are :class:`hlsnb.precision.FixedType` (strings
-    are parsed). Extra fields hlsnb uses: ``part``, ``clock_ns``, ``input_precision``, ``accum_precision``,
-    ``n_zeros``, ``tool``."""
+    are parsed; assign a new one to change it, as in hls4ml). Extra fields hlsnb uses: ``part``, ``clock_ns``,
+    ``input_precision``, ``accum_precision``, ``n_zeros``, ``tool``.
+
+    The other settings are held in ``settings``, the estimator's :class:`hlsnb.estimate.inputs.LayerInput` (built
+    and checked by the same builder as ``estimate_layer``'s arguments), and read from it.
+    """
 
     def __init__(self, n_in, n_out, io_type, strategy, weight_precision, output_precision, reuse_factor,
                  parallelization_factor=1, *, part="pynq-z2", clock_ns=10.0, input_precision=None,
                  accum_precision=None, n_zeros=0, tool="vivado_hls"):
-        if strategy.lower() not in ("latency", "resource", "resource_unrolled", "distributed_arithmetic", "da"):
-            raise ValueError(f"unknown strategy {strategy!r}; valid: Latency, Resource, Resource_Unrolled, "
-                             "distributed_arithmetic")
-        if io_type not in ("io_parallel", "io_stream"):
-            raise ValueError(f"unknown io_type {io_type!r}; valid: io_parallel, io_stream")
-        self.n_in, self.n_out = int(n_in), int(n_out)
-        self.io_type, self.strategy = io_type, strategy
         self.weight_precision: FixedType = parse_precision(weight_precision)
         self.output_precision: FixedType = parse_precision(output_precision)
         self.input_precision: FixedType = parse_precision(input_precision or output_precision)
         self.accum_precision: FixedType = parse_precision(accum_precision or output_precision)
-        self.reuse_factor = int(reuse_factor)
         self.parallelization_factor = parallelization_factor
-        self.part, self.clock_ns, self.n_zeros, self.tool = part, clock_ns, int(n_zeros), tool
+        self.settings: LayerInput = layer_input(
+            "Dense", int(n_in), int(n_out), strategy=canonical_strategy(strategy), reuse_factor=int(reuse_factor),
+            io_type=io_type, part=part, clock_ns=clock_ns, n_zeros=int(n_zeros), tool=tool)
+
+    n_in = property(lambda self: self.settings.n_in, doc="Inputs of the matrix hls4ml multiplies.")
+    n_out = property(lambda self: self.settings.n_out, doc="Outputs of the matrix hls4ml multiplies.")
+    io_type = property(lambda self: self.settings.io_type, doc="``io_parallel`` or ``io_stream``.")
+    strategy = property(lambda self: self.settings.strategy, doc="hls4ml's Strategy (canonical spelling).")
+    reuse_factor = property(lambda self: self.settings.reuse_factor, doc="hls4ml's ReuseFactor.")
+    part = property(lambda self: self.settings.part, doc="The FPGA part (:class:`hlsnb.boards.Part`).")
+    clock_ns = property(lambda self: self.settings.clock_ns, doc="Clock period in ns.")
+    n_zeros = property(lambda self: self.settings.n_zeros, doc="Zero weights of the layer.")
+    tool = property(lambda self: self.settings.tool, doc="``vivado_hls`` or ``vitis_hls``.")
+
+    def layer_input(self, layer_type: str, name: str, input_shape, output_shape) -> LayerInput:
+        """The estimator's input for a layer with these settings, its current precisions and a dense (unpruned)
+        weight matrix: the objectives cost the layer as the knapsack expects, before any pruning."""
+        return replace(self.settings, layer_type=layer_type, name=name, input_shape=tuple(input_shape),
+                       output_shape=tuple(output_shape), weight_bits=self.weight_precision.width,
+                       weight_int_bits=self.weight_precision.integer, result_bits=self.output_precision.width,
+                       accum_bits=self.accum_precision.width, input_bits=self.input_precision.width, n_zeros=0)
 
 
 class LayerAttributes:
@@ -114,8 +133,9 @@ class LayerAttributes:
         self.args.update(updates)
 
     def __repr__(self):
-        return (f"LayerAttributes(name={self.name!r}, layer_type={getattr(self.layer_type, '__name__', self.layer_type)}"
-                f", weight_shape={self.weight_shape}, optimizable={self.optimizable})")
+        t = getattr(self.layer_type, "__name__", self.layer_type)
+        return (f"LayerAttributes(name={self.name!r}, layer_type={t}, weight_shape={self.weight_shape}, "
+                f"optimizable={self.optimizable})")
 
 
 def _prod(t) -> int:
@@ -206,24 +226,14 @@ class ParameterEstimator(ObjectiveEstimator):
 
 def _estimate(la: LayerAttributes):
     h = _h(la)
-    return estimate_layer(
-        "Dense" if "Dense" in _type_name(la) else ("Conv1D" if "1D" in _type_name(la) else "Conv2D"),
-        h.n_in, h.n_out, name=la.name, output_shape=la.output_shape or (1, h.n_out),
-        input_shape=la.input_shape, strategy=_canon(h.strategy), reuse_factor=h.reuse_factor,
-        weight_bits=h.weight_precision.width, weight_int_bits=h.weight_precision.integer,
-        result_bits=h.output_precision.width, accum_bits=h.accum_precision.width, input_bits=h.input_precision.width,
-        io_type=h.io_type, part=h.part, clock_ns=h.clock_ns, tool=h.tool,
-    )
-
-
-def _canon(s: str) -> str:
-    return {"latency": "Latency", "resource": "Resource", "resource_unrolled": "Resource_Unrolled",
-            "distributed_arithmetic": "distributed_arithmetic", "da": "distributed_arithmetic"}[s.lower()]
+    t = _type_name(la)
+    kind = "Dense" if "Dense" in t else ("Conv1D" if "1D" in t else "Conv2D")
+    return estimate(h.layer_input(kind, la.name, la.input_shape, la.output_shape or (1, h.n_out)))
 
 
 def _dsp_capable(h: hls4mlAttributes) -> bool:
     # hls4ml: "Vivado doesn't use DSP when precision < 9"; hlsnb also needs the input operand to be that wide
-    return h.weight_precision.width >= 9 and h.input_precision.width >= 9 and _canon(h.strategy) != "distributed_arithmetic"
+    return h.weight_precision.width >= 9 and h.input_precision.width >= 9 and h.strategy != "distributed_arithmetic"
 
 
 class VivadoDSPEstimator(ObjectiveEstimator):
@@ -237,7 +247,7 @@ class VivadoDSPEstimator(ObjectiveEstimator):
         if not la.weight_shape or not _dsp_capable(_h(la)):
             return False, None
         h = _h(la)
-        if _canon(h.strategy) in ("Resource", "Resource_Unrolled"):
+        if h.strategy in ("Resource", "Resource_Unrolled"):
             return True, OptimizationAttributes(SUPPORTED_STRUCTURES.PATTERN, pruning=True, weight_sharing=False,
                                                 pattern_offset=_prod(la.weight_shape) // h.reuse_factor,
                                                 consecutive_patterns=1)
@@ -260,7 +270,7 @@ class VivadoDSPEstimator(ObjectiveEstimator):
             return [0]
         h, oa = _h(la), la.optimization_attributes
         st = oa.structure_type
-        if _canon(h.strategy) == "Latency" or st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
+        if h.strategy == "Latency" or st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
             return [1] if h.reuse_factor == 1 else [0]
         if st == SUPPORTED_STRUCTURES.STRUCTURED:
             return [1] if h.reuse_factor == h.n_in else [0]
@@ -273,7 +283,7 @@ class VivadoDSPEstimator(ObjectiveEstimator):
 
 def _rom_bram(la: LayerAttributes) -> int:
     h = _h(la)
-    if _canon(h.strategy) not in ("Resource", "Resource_Unrolled") or h.reuse_factor <= 1:
+    if h.strategy not in ("Resource", "Resource_Unrolled") or h.reuse_factor <= 1:
         return 0
     return int(_estimate(la).bram18k or 0)
 
@@ -288,7 +298,7 @@ class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
         if not la.weight_shape:
             return False, None
         h = _h(la)
-        if _canon(h.strategy) == "Resource" and h.reuse_factor > 1:
+        if h.strategy == "Resource" and h.reuse_factor > 1:
             wb = h.weight_precision.width
             cp = int(36 // wb) if 36 % wb == 0 else int(math.ceil(2 * 36 / wb))
             return True, OptimizationAttributes(SUPPORTED_STRUCTURES.PATTERN, pruning=True, weight_sharing=False,
@@ -313,9 +323,9 @@ class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
             log.warning("%s: pruning must be enabled to decrease DSPs and BRAM", la.name)
             return [0]
         h, oa = _h(la), la.optimization_attributes
-        if _canon(h.strategy) == "Latency":
+        if h.strategy == "Latency":
             return [1, 0] if h.reuse_factor == 1 else [0, 0]
-        if _canon(h.strategy) == "Resource" and h.reuse_factor == 1:
+        if h.strategy == "Resource" and h.reuse_factor == 1:
             return [1, 0]
         if oa.structure_type == SUPPORTED_STRUCTURES.PATTERN:
             wb = h.weight_precision.width
@@ -432,7 +442,7 @@ def layer_attributes(model, design) -> dict:
         try:
             in_shape = tuple(layer.input.shape[1:])
             out_shape = tuple(layer.output.shape[1:])
-        except Exception:
+        except (AttributeError, ValueError):  # a layer never called on a tensor (Keras raises either)
             in_shape = out_shape = ()
         la = LayerAttributes(layer.name, type(layer), [prev_name] if prev_name else [], wshape, in_shape, out_shape,
                              False, OptimizationAttributes(), {})

@@ -8,12 +8,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import InvalidSetting
+
 __all__ = ["FixedType", "parse_precision", "ROUNDING_MODES", "SATURATION_MODES"]
 
 ROUNDING_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_INF", "AP_RND_MIN_INF", "AP_RND_CONV")
 SATURATION_MODES = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 
-_FIXED = re.compile(r"^\s*(ap_)?(u?)fixed\s*<\s*(\d+)\s*,\s*(-?\d+)\s*(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*(\d+)\s*)?>\s*$")
+_FIXED = re.compile(
+    r"^\s*(ap_)?(u?)fixed\s*<\s*(\d+)\s*,\s*(-?\d+)\s*"  # [ap_][u]fixed<W, I
+    r"(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*(\d+)\s*)?>\s*$"  # [, rounding][, saturation][, sat. bits]>
+)
 _INT = re.compile(r"^\s*(ap_)?(u?)int\s*<\s*(\d+)\s*>\s*$")
 
 _EXAMPLES = "ap_fixed<16,6>, ap_ufixed<8,0>, ap_fixed<18,8,AP_RND,AP_SAT>, ap_int<8>, ap_uint<4>"
@@ -26,7 +31,7 @@ def _norm_mode(mode: str | None, allowed: tuple[str, ...], default: str, what: s
     if not m.startswith("AP_"):
         m = "AP_" + m
     if m not in allowed:
-        raise ValueError(f"precision {text!r}: unknown {what} mode {mode!r}; valid: {', '.join(allowed)}")
+        raise InvalidSetting(f"precision {text!r}: unknown {what} mode {mode!r}; valid: {', '.join(allowed)}")
     return m
 
 
@@ -82,18 +87,18 @@ def parse_precision(text: "str | FixedType") -> FixedType:
     """Parse an HLS type string such as ``ap_fixed<16,6>`` into a :class:`FixedType`.
 
     Accepts hls4ml's short spellings (``fixed<16,6>``, ``ufixed<8,0,RND,SAT>``, ``int<8>``) too.
-    Raises ``ValueError`` naming the string and giving valid examples.
+    Raises ``InvalidSetting`` (a ``ValueError``) naming the string and giving valid examples.
     """
     if isinstance(text, FixedType):
         return text
     if not isinstance(text, str):
-        raise ValueError(f"precision must be a string; got {text!r}; valid examples: {_EXAMPLES}")
+        raise InvalidSetting(f"precision must be a string; got {text!r}; valid examples: {_EXAMPLES}")
     m = _FIXED.match(text)
     if m:
         _, u, w, i, q, o, _n = m.groups()
         width, integer = int(w), int(i)
         if width < 1 or width > 1024:
-            raise ValueError(f"precision {text!r}: width must be 1..1024 bits")
+            raise InvalidSetting(f"precision {text!r}: width must be 1..1024 bits")
         rounding = _norm_mode(q, ROUNDING_MODES, "AP_TRN", "rounding", text)
         saturation = _norm_mode(o, SATURATION_MODES, "AP_WRAP", "saturation", text)
         return FixedType(width, integer, signed=(u == ""), rounding=rounding, saturation=saturation)
@@ -102,6 +107,6 @@ def parse_precision(text: "str | FixedType") -> FixedType:
         _, u, w = m.groups()
         width = int(w)
         if width < 1 or width > 1024:
-            raise ValueError(f"precision {text!r}: width must be 1..1024 bits")
+            raise InvalidSetting(f"precision {text!r}: width must be 1..1024 bits")
         return FixedType(width, width, signed=(u == ""), is_int=True)
-    raise ValueError(f"precision {text!r} is not an HLS fixed-point type; valid examples: {_EXAMPLES}")
+    raise InvalidSetting(f"precision {text!r} is not an HLS fixed-point type; valid examples: {_EXAMPLES}")

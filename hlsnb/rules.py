@@ -2,7 +2,8 @@
 
 These mirror hls4ml 1.3's Vivado/Vitis backends (``FPGABackend._validate_reuse_factor``, ``init_dense``,
 ``init_conv1d/2d``); ``tests/test_rules.py`` checks them against hls4ml's own functions. They live here, without an
-hls4ml import, so the estimator and the widgets can ask them thousands of times a second.
+hls4ml import, so the estimator and the widgets can ask them thousands of times a second. Which layer types have
+multipliers and which strategies hls4ml builds for each is data in the layer-type registry (:mod:`hlsnb.layer_types`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from .errors import InvalidSetting
+from .layer_types import STRATEGIES, get_layer_type, mult_layer_types
+
 __all__ = [
     "STRATEGIES",
     "STRATEGY_ALIASES",
     "UNROLL_LIMIT",
-    "MULT_LAYER_TYPES",
+    "MULT_LAYER_TYPES",  # noqa: F822  (served live from the registry by the module __getattr__ below)
     "canonical_strategy",
     "strategies_for",
     "valid_reuse_factors",
@@ -26,9 +30,7 @@ __all__ = [
     "multiplier_of_weight",
 ]
 
-#: Strategies hls4ml 1.3 implements for Dense/Conv layers (its spelling in the config).
-STRATEGIES = ("Latency", "Resource", "Resource_Unrolled", "distributed_arithmetic")
-#: Spellings hls4ml accepts for them (case-insensitive), mapped to the canonical name.
+#: Spellings hls4ml accepts for the strategies (case-insensitive), mapped to the canonical name: the one alias table.
 STRATEGY_ALIASES = {
     "latency": "Latency",
     "resource": "Resource",
@@ -38,15 +40,20 @@ STRATEGY_ALIASES = {
 }
 #: Vivado HLS stops unrolling loops past about this many operations ("Stop unrolling loop"), hls4ml #1013, #903.
 UNROLL_LIMIT = 4096
-#: Layer types whose ReuseFactor and Strategy decide their multipliers.
-MULT_LAYER_TYPES = ("Dense", "Conv1D", "Conv2D")
+
+
+def __getattr__(name: str):
+    # MULT_LAYER_TYPES is read from the registry on every access, so a layer type registered later counts too
+    if name == "MULT_LAYER_TYPES":
+        return mult_layer_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def canonical_strategy(strategy: str, layer: str = "?") -> str:
-    """Return hls4ml's spelling of ``strategy`` or raise ``ValueError`` (hls4ml silently uses Latency instead)."""
+    """Return hls4ml's spelling of ``strategy`` or raise ``InvalidSetting`` (hls4ml silently uses Latency instead)."""
     key = str(strategy).strip().lower()
     if key not in STRATEGY_ALIASES:
-        raise ValueError(
+        raise InvalidSetting(
             f"layer {layer!r}: unknown strategy {strategy!r}; valid: {', '.join(STRATEGIES)} "
             "(hls4ml would silently build it as Latency)"
         )
@@ -54,18 +61,13 @@ def canonical_strategy(strategy: str, layer: str = "?") -> str:
 
 
 def strategies_for(layer_type: str, io_type: str = "io_parallel") -> tuple[str, ...]:
-    """Strategies hls4ml really builds for this layer type and io type.
+    """Strategies hls4ml really builds for this layer type and io type (the registry's entry).
 
     Conv layers with io_parallel turn Resource_Unrolled into Resource, so it is not offered there.
-    Layers without multipliers (activations, pooling, ...) have no strategy choice: ``("Latency",)``.
+    Layers without multipliers (activations, pooling, ...) and unknown types have no strategy choice: ``("Latency",)``.
     """
-    if layer_type == "Dense":
-        return STRATEGIES
-    if layer_type in ("Conv1D", "Conv2D"):
-        if io_type == "io_parallel":
-            return ("Latency", "Resource", "distributed_arithmetic")
-        return STRATEGIES
-    return ("Latency",)
+    lt = get_layer_type(layer_type)
+    return lt.strategies(io_type) if lt is not None else ("Latency",)
 
 
 def _validate(n_in: int, n_out: int, rf: int) -> bool:
@@ -104,7 +106,7 @@ def valid_reuse_factors(n_in: int, n_out: int, strategy: str = "Resource") -> tu
     """
     s = canonical_strategy(strategy)
     if n_in < 1 or n_out < 1:
-        raise ValueError(f"layer sizes must be positive, got n_in={n_in}, n_out={n_out}")
+        raise InvalidSetting(f"layer sizes must be positive, got n_in={n_in}, n_out={n_out}")
     if s == "distributed_arithmetic":
         return (1,)
     allrf = _valid_rf_all(int(n_in), int(n_out))
@@ -114,6 +116,7 @@ def valid_reuse_factors(n_in: int, n_out: int, strategy: str = "Resource") -> tu
 
 
 def is_valid_reuse_factor(n_in: int, n_out: int, rf: int, strategy: str = "Resource") -> bool:
+    """True if hls4ml keeps ReuseFactor ``rf`` as given (see :func:`valid_reuse_factors`)."""
     return int(rf) in valid_reuse_factors(n_in, n_out, strategy)
 
 
@@ -142,5 +145,5 @@ def multiplier_of_weight(kernel_shape: tuple, reuse_factor: int) -> np.ndarray:
     n = int(np.prod(kernel_shape))
     rf = int(reuse_factor)
     if rf < 1 or n % rf:
-        raise ValueError(f"ReuseFactor {rf} does not divide the {n} kernel weights")
+        raise InvalidSetting(f"ReuseFactor {rf} does not divide the {n} kernel weights")
     return hls4ml_weight_position(kernel_shape) // rf

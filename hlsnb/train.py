@@ -1,4 +1,4 @@
-"""Small training helpers: the tutorial MLP, a seeded fit with a progress bar, and a cached quick model."""
+"""Small training helpers: the tutorial MLP, seeded training with a progress bar, and a cached quick model."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 
-__all__ = ["build_mlp", "build_qat_mlp", "qat_available", "fit", "quick_model", "accuracy"]
+__all__ = ["build_mlp", "build_qat_mlp", "qat_available", "train_model", "fit", "quick_model", "accuracy"]
 
 
 def build_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out: int = 5, seed: int = 0):
@@ -34,7 +34,7 @@ def build_qat_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out:
                   beta: float = 1e-6):
     """The same MLP, quantisation-aware with HGQ2: every weight and activation learns its own bit width.
 
-    The last layer outputs logits (train with ``fit(..., from_logits=True)``); hls4ml converts it bit-exactly.
+    The last layer outputs logits (train with ``train_model(..., from_logits=True)``); hls4ml converts it bit-exactly.
     ``beta`` weighs the resource (EBOPs) regulariser against the loss. Needs the ``[qat]`` extra.
     """
     if not qat_available():
@@ -76,9 +76,9 @@ class _TqdmCallback:
         return CB()
 
 
-def fit(model, data: Dataset, epochs: int = 30, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
-        progress: bool = True, callbacks=(), compile: bool = True, validation: bool = True,
-        from_logits: bool = False):
+def train_model(model, data: Dataset, epochs: int = 30, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
+                progress: bool = True, callbacks=(), compile: bool = True, validation: bool = True,
+                from_logits: bool = False):
     """Train ``model`` on ``data`` (sparse categorical cross-entropy), seeded, with a progress bar.
 
     ``from_logits=True`` for models whose last layer has no softmax (the QAT model).
@@ -100,6 +100,11 @@ def fit(model, data: Dataset, epochs: int = 30, batch_size: int = 64, lr: float 
     )
 
 
+# The first name of train_model; kept because the notebooks and user code call it. hlsnb has two other fits
+# (hlsnb.fit: fit a design to a board; the calibration refit), hence the distinct name.
+fit = train_model
+
+
 def accuracy(model_or_probs, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
     """Argmax accuracy of a Keras model on (X, y), or of an array of class scores against y."""
     probs = model_or_probs if X is None else model_or_probs.predict(X, verbose=0)
@@ -118,7 +123,7 @@ def quick_model(path: str | Path | None = None, epochs: int = 30, seed: int = 0,
     if path is not None and Path(path).exists():
         return keras.models.load_model(path), data
     model = build_mlp(seed=seed)
-    fit(model, data, epochs=epochs, seed=seed, progress=progress)
+    train_model(model, data, epochs=epochs, seed=seed, progress=progress)
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         model.save(path)

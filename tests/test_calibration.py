@@ -1,6 +1,5 @@
 """The shipped coefficients are reproducible from reports.csv and beat hls4ml's formulas out of sample."""
 
-import json
 from pathlib import Path
 
 import pytest

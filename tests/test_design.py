@@ -1,9 +1,7 @@
 """The Design: geometry from Keras, validation that refuses what hls4ml would silently change, JSON, hls4ml config."""
 
 import json
-import warnings
 
-import numpy as np
 import pytest
 
 from hlsnb import Design

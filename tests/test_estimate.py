@@ -5,10 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from hlsnb.design import Design, LayerSpec
 from hlsnb.estimate import estimate_design, estimate_layer
 from hlsnb.estimate._reference import tutorial_mlp
-from hlsnb.rules import valid_reuse_factors
 
 P16 = "ap_fixed<16,6>"
 

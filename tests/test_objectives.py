@@ -2,12 +2,18 @@
 
 import pytest
 
-from hlsnb.precision import parse_precision
-
 from hlsnb.objectives import (
-    SUPPORTED_STRUCTURES, GPUFLOPEstimator, LayerAttributes, OptimizationAttributes, ParameterEstimator,
-    VivadoDSPEstimator, VivadoFFEstimator, VivadoMultiObjectiveEstimator, hls4mlAttributes,
+    SUPPORTED_STRUCTURES,
+    GPUFLOPEstimator,
+    LayerAttributes,
+    OptimizationAttributes,
+    ParameterEstimator,
+    VivadoDSPEstimator,
+    VivadoFFEstimator,
+    VivadoMultiObjectiveEstimator,
+    hls4mlAttributes,
 )
+from hlsnb.precision import parse_precision
 
 
 class Dense:  # stands in for keras.layers.Dense: the objectives only look at the class name

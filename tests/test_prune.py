@@ -4,7 +4,6 @@ each structure type end to end, the report, the slider, and bad inputs."""
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 import pytest
@@ -14,8 +13,19 @@ keras = pytest.importorskip("keras")
 from hlsnb import Design  # noqa: E402
 from hlsnb.design import LayerSpec  # noqa: E402
 from hlsnb.prune import (  # noqa: E402
-    BinaryScheduler, Budget, ConstantScheduler, InfeasibleBudget, LayerMask, PolynomialScheduler, enforce_masks,
-    mask_violations, multiplier_of_weight, plan_pruning, prune, solve_knapsack, structure_groups,
+    BinaryScheduler,
+    Budget,
+    ConstantScheduler,
+    InfeasibleBudget,
+    LayerMask,
+    PolynomialScheduler,
+    enforce_masks,
+    mask_violations,
+    multiplier_of_weight,
+    plan_pruning,
+    prune,
+    solve_knapsack,
+    structure_groups,
 )
 
 

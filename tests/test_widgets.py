@@ -243,9 +243,8 @@ def test_explanation_itemizes_the_estimate(design):
 
 
 def test_over_board_and_unroll_badges():
-    from hlsnb.train import build_mlp
-
     from hlsnb.design import UnrollLimitWarning
+    from hlsnb.train import build_mlp
 
     with pytest.warns(UnrollLimitWarning):
         wide = Design.from_keras(build_mlp(n_in=128, hidden=(64,), n_out=5, seed=0), board="pynq-z2")

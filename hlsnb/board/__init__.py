@@ -8,25 +8,29 @@ Python 3.10. Public API:
 - :class:`StreamInterface` - shapes and stream word types of the accelerator.
 - :func:`package` / :func:`load_bundle` - the deployment bundle, checked by manifest and checksums.
 - :func:`encode_fixed` / :func:`decode_fixed` - exact float <-> ap_fixed word conversion.
+- :class:`BoardProfile` / :func:`get_profile` - each board's DMA, CMA and clock limits (``PROFILES``).
+
+Inside hlsnb it imports only ``hlsnb.precision`` and ``hlsnb.errors`` (both standard library only): the package is a
+leaf that the rest of hlsnb may use, never the other way round.
 """
 
 import os as _os
 
+from ..errors import BoardError, BundleError, DMATimeoutError
 from ._csim import find_csim_library
 from ._fixed import decode_fixed, encode_fixed
-from .bundle import Bundle, BundleError, fpga_available, load_bundle, package
+from .bundle import Bundle, fpga_available, load_bundle, package
 from .interface import DEFAULT_DMA, StreamInterface
 from .overlay import (
     CMA_BYTES,
     DEFAULT_CMA_BUDGET,
     DMA_MAX_BYTES,
     BatchStats,
-    BoardError,
-    DMATimeoutError,
     NeuralNetworkOverlay,
     SoftwareOverlay,
     plan_chunk,
 )
+from .profiles import PROFILES, BoardProfile, get_profile
 
 __all__ = [
     "NeuralNetworkOverlay",
@@ -48,6 +52,9 @@ __all__ = [
     "DMA_MAX_BYTES",
     "CMA_BYTES",
     "DEFAULT_CMA_BUDGET",
+    "BoardProfile",
+    "PROFILES",
+    "get_profile",
 ]
 
 # PYNQ's way of testing without hardware: a software Device, registered only when asked for.

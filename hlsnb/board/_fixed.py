@@ -96,7 +96,9 @@ def encode_fixed(values, ftype: "FixedType | str", *, what: str = "value") -> tu
     sat = ftype.saturation
     if sat == "AP_WRAP":
         if np.isinf(q).any():
-            raise ValueError(f"{what} contains infinities, which {ftype} (AP_WRAP) cannot wrap; use AP_SAT or clean the data")
+            raise ValueError(
+                f"{what} contains infinities, which {ftype} (AP_WRAP) cannot wrap; use AP_SAT or clean the data"
+            )
         m = 2.0**ftype.width
         q = np.mod(q, m)  # exact: integer-valued float64 below 2**53
         if ftype.signed:

@@ -14,8 +14,6 @@ Layout (inside one top folder named after the stem)::
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import os
 import platform
 import shutil
@@ -27,28 +25,26 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BundleError
 from .interface import StreamInterface
-from .overlay import BoardError, NeuralNetworkOverlay, SoftwareOverlay
+from .manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    Manifest,
+    file_table,
+    read_interface_next_to,
+    read_manifest,
+    verify_files,
+    write_manifest,
+)
+from .overlay import NeuralNetworkOverlay, SoftwareOverlay
+from .profiles import BoardProfile, get_profile, profile_or_default
 
 __all__ = ["package", "load_bundle", "Bundle", "BundleError", "read_interface_next_to", "read_bit_header",
            "FORMAT", "FORMAT_VERSION"]
 
-FORMAT = "hlsnb-pynq-bundle"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 _BOARD_DIR = Path(__file__).resolve().parent
-
-
-class BundleError(BoardError):
-    """The bundle is incomplete, corrupted or does not belong together."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+_PACKAGE_DIR = _BOARD_DIR.parent
 
 
 def read_bit_header(path) -> dict:
@@ -99,12 +95,19 @@ def _versions(extra: "dict | None") -> dict:
     return v
 
 
+# The modules outside hlsnb/board that the board code imports (stdlib only): the driver copy needs them too.
+_DRIVER_EXTRA = ("precision.py", "errors.py")
+
+
 def _copy_driver(dest: Path):
-    """A standalone copy of hlsnb.board (plus hlsnb/precision.py, which it uses)."""
+    """A standalone copy of hlsnb.board (plus hlsnb/precision.py and hlsnb/errors.py, which it uses)."""
     pkg = dest / "hlsnb"
     shutil.copytree(_BOARD_DIR, pkg / "board", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copy2(_BOARD_DIR.parent / "precision.py", pkg / "precision.py")
-    (pkg / "__init__.py").write_text('"""Driver-only copy of hlsnb (hlsnb.board and hlsnb.precision), for the board."""\n')
+    for name in _DRIVER_EXTRA:
+        shutil.copy2(_PACKAGE_DIR / name, pkg / name)
+    (pkg / "__init__.py").write_text(
+        '"""Driver-only copy of hlsnb (hlsnb.board, hlsnb.precision, hlsnb.errors), for the board."""\n'
+    )
 
 
 def package(
@@ -119,7 +122,7 @@ def package(
     csim_library=None,
     notebook=None,
     name: "str | None" = None,
-    board: str = "pynq-z2",
+    board: "str | BoardProfile" = "pynq-z2",
     versions: "dict | None" = None,
 ) -> Path:
     """Write a deployment bundle (``.zip`` or ``.tar.gz``, from the suffix of ``out``) and return its path.
@@ -136,9 +139,13 @@ def package(
         :class:`SoftwareOverlay` from ``csim_library`` when omitted.
     csim_library : hls4ml's ``firmware/<project>-<stamp>.so``; stored so the bundle also runs off-board.
     notebook : path of the on-board notebook; default: a generated one (``hlsnb.board.notebook``).
+    board : the board the bitstream is for (a name, or a :class:`BoardProfile` whose name is stored); the overlays
+        size their DMA buffers from its profile (``hlsnb.board.profiles``).
     versions : extra entries for the manifest's ``versions``.
     """
     out = Path(out)
+    if isinstance(board, BoardProfile):
+        board = board.name
     kind = "zip" if out.name.endswith(".zip") else "tar" if out.name.endswith((".tar.gz", ".tgz")) else None
     if kind is None:
         raise ValueError(f"bundle name {out.name!r} must end in .zip, .tar.gz or .tgz")
@@ -184,12 +191,8 @@ def package(
             from .notebook import bundle_notebook
 
             (root / "run_on_pynq.ipynb").write_text(bundle_notebook())
-        files = {
-            p.relative_to(root).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
-            for p in sorted(root.rglob("*"))
-            if p.is_file()
-        }
-        manifest = {
+        files = file_table(root)
+        manifest: Manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "name": stem,
@@ -213,7 +216,7 @@ def package(
             "versions": _versions(versions),
             "files": files,
         }
-        (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        write_manifest(root, manifest)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp_out = out.with_name(out.name + ".part")
         if kind == "zip":
@@ -290,46 +293,20 @@ class Bundle:
 
     def __init__(self, root):
         self.root = Path(root).resolve()
-        mpath = self.root / MANIFEST
-        if not mpath.is_file():
-            raise BundleError(f"{self.root} has no {MANIFEST}: not an hlsnb bundle")
-        try:
-            m = json.loads(mpath.read_text())
-        except (ValueError, UnicodeDecodeError) as e:
-            raise BundleError(f"{MANIFEST} is not valid JSON ({e}): the bundle is corrupted") from None
-        if not isinstance(m, dict) or m.get("format") != FORMAT:
-            raise BundleError(f"{MANIFEST} is not an {FORMAT} manifest")
-        if int(m.get("format_version", 0)) > FORMAT_VERSION:
-            raise BundleError(
-                f"bundle format {m.get('format_version')} is newer than this driver understands ({FORMAT_VERSION})"
-            )
-        self.manifest = m
+        self.manifest: Manifest = read_manifest(self.root)
         self.verify()
-        self.interface = StreamInterface.from_dict(m["interface"])
+        self.interface = StreamInterface.from_dict(self.manifest["interface"])
 
     def verify(self):
         """Check that every listed file is there with its recorded size and SHA-256, and that the .bit and .hwh
         share a stem. Raises :class:`BundleError`."""
-        m = self.manifest
-        files = m.get("files") or {}
-        for key in ("bitfile", "hwh"):
-            if m.get(key) not in files:
-                raise BundleError(f"the manifest does not list its {key} ({m.get(key)!r}) among its files")
-        if Path(m["bitfile"]).stem != Path(m["hwh"]).stem:
-            raise BundleError(f"{m['bitfile']} and {m['hwh']} must share a stem (pynq finds the .hwh by it)")
-        for rel, info in files.items():
-            p = self.root / rel
-            if not p.is_file():
-                raise BundleError(f"{rel} is listed in the manifest but missing from the bundle")
-            if p.stat().st_size != info["bytes"]:
-                raise BundleError(f"{rel} has {p.stat().st_size} bytes, the manifest says {info['bytes']}: corrupted")
-            digest = _sha256(p)
-            if digest != info["sha256"]:
-                raise BundleError(
-                    f"{rel}: SHA-256 {digest[:16]}... does not match the manifest ({info['sha256'][:16]}...): "
-                    "the file was changed or corrupted"
-                )
+        verify_files(self.root, self.manifest)
         return True
+
+    @property
+    def profile(self) -> BoardProfile:
+        """The limits of the board the bundle was built for (manifest ``board``; PYNQ-Z2 when absent or unknown)."""
+        return profile_or_default(self.manifest.get("board") or None)
 
     @property
     def name(self) -> str:
@@ -363,10 +340,12 @@ class Bundle:
 
         ``mode="fpga"``: :class:`NeuralNetworkOverlay` (needs pynq and a device); ``"software"``:
         :class:`SoftwareOverlay` on the stored C simulation library; ``"auto"``: the FPGA when pynq finds a
-        device, else software. Keyword arguments go to the overlay's constructor.
+        device, else software. Keyword arguments go to the overlay's constructor; the board profile (DMA and CMA
+        limits) is the bundle's unless ``board=`` is given.
         """
         if mode not in ("auto", "fpga", "software"):
             raise ValueError(f"mode must be 'auto', 'fpga' or 'software'; got {mode!r}")
+        kwargs["board"] = get_profile(kwargs["board"]) if "board" in kwargs else self.profile
         if mode == "fpga" or (mode == "auto" and fpga_available()):
             return NeuralNetworkOverlay(self.bitfile, self.interface, **kwargs)
         lib = self.csim_library
@@ -400,22 +379,5 @@ def fpga_available() -> bool:
             import pynq
 
             return len(pynq.Device.devices) > 0
-        except Exception:
+        except Exception:  # noqa: BLE001  (pynq runs every registered Device probe: any failure means no board)
             return False
-
-
-def read_interface_next_to(bitfile) -> StreamInterface:
-    """The interface recorded in the bundle manifest next to ``bitfile`` (raises BoardError when there is none)."""
-    bitfile = Path(bitfile)
-    mpath = bitfile.parent / MANIFEST
-    if mpath.is_file():
-        try:
-            m = json.loads(mpath.read_text())
-        except ValueError as e:
-            raise BundleError(f"{mpath} is not valid JSON: {e}") from None
-        if m.get("bitfile") == bitfile.name and "interface" in m:
-            return StreamInterface.from_dict(m["interface"])
-    raise BoardError(
-        f"no interface given and no bundle {MANIFEST} for {bitfile.name} next to it: pass "
-        "interface=StreamInterface(input_shape=..., output_shape=..., input_type=..., output_type=...)"
-    )

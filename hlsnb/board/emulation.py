@@ -31,8 +31,11 @@ import numpy as np
 from pynq.buffer import PynqBuffer
 from pynq.pl_server.device import Device
 
+from ..errors import BoardError
 from ._csim import CSimLibrary
-from .overlay import CMA_BYTES, run_stream_words
+from .manifest import read_interface_next_to
+from .overlay import run_stream_words
+from .profiles import get_profile
 
 __all__ = ["EmulatedZynqDevice", "StreamIP", "ENV_ENABLE", "ENV_CSIM"]
 
@@ -41,6 +44,7 @@ ENV_CSIM = "HLSNB_EMULATE_CSIM"
 
 _HALTED, _IDLE, _INT_ERR, _SLV_ERR, _DEC_ERR, _IOC = 0x1, 0x2, 0x10, 0x20, 0x40, 0x1000
 _CMA_BASE = 0x1600_0000
+_PYNQ_Z2_CMA_BYTES = get_profile("pynq-z2").cma_bytes  # the emulated board is a PYNQ-Z2
 _PAGE = 4096
 
 
@@ -248,7 +252,7 @@ class EmulatedZynqDevice(Device):
     def _probe_(cls):
         return [cls()] if os.environ.get(ENV_ENABLE) else []
 
-    def __init__(self, tag="hlsnb_emulated_zynq", cma_bytes=CMA_BYTES):
+    def __init__(self, tag="hlsnb_emulated_zynq", cma_bytes=_PYNQ_Z2_CMA_BYTES):
         super().__init__(tag)
         self.name = tag
         self.arch = "armv7l"  # pynq's Clocks then programs the Zynq SLCR registers, here plain registers
@@ -301,7 +305,7 @@ class EmulatedZynqDevice(Device):
         self.downloads.append(str(bitstream.bitfile_name))
         self.dmas = {}
         if parser is not None:
-            for name, ip in parser.ip_dict.items():
+            for ip in parser.ip_dict.values():
                 if "axi_dma" in str(ip.get("type", "")):
                     self.dmas[int(ip["phys_addr"])] = (_AxiDmaModel(self, int(ip["phys_addr"])), int(ip["addr_range"]))
         self._configure_ip(Path(bitstream.bitfile_name))
@@ -311,9 +315,6 @@ class EmulatedZynqDevice(Device):
         lib = os.environ.get(ENV_CSIM)
         if not lib:
             return
-        from .bundle import read_interface_next_to
-        from .overlay import BoardError
-
         try:
             iface = read_interface_next_to(bitfile)
         except BoardError:

@@ -158,7 +158,7 @@ class StreamInterface:
 def _precision_text(var) -> "str | None":
     try:
         return str(var.type.precision.definition_cpp())
-    except Exception:  # information only; the variable API differs between hls4ml versions
+    except (AttributeError, TypeError):  # information only; the variable API differs between hls4ml versions
         return None
 
 

@@ -6,7 +6,6 @@ Both stream any number of samples in chunks, check what they are given, and repo
 from __future__ import annotations
 
 import abc
-
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -14,8 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BoardError, DMATimeoutError
 from ._csim import CSimLibrary
 from .interface import DEFAULT_DMA, StreamInterface
+from .manifest import read_interface_next_to
+from .profiles import BoardProfile, get_profile
 
 __all__ = [
     "BatchStats",
@@ -29,20 +31,14 @@ __all__ = [
     "DEFAULT_CMA_BUDGET",
 ]
 
-# hls4ml's pynq-z2 design sets c_sg_length_width 26: one simple-mode transfer moves at most 2**26 - 1 bytes.
-DMA_MAX_BYTES = (1 << 26) - 1
-# All live pynq.allocate buffers on a PYNQ-Z2 image share 128 MiB of CMA.
-CMA_BYTES = 128 << 20
-# Our two buffers take at most this much by default, leaving the rest to other users of CMA.
-DEFAULT_CMA_BUDGET = 32 << 20
-
-
-class BoardError(RuntimeError):
-    """The bitstream, its metadata or the DMA does not behave as the interface says."""
-
-
-class DMATimeoutError(BoardError, TimeoutError):
-    """A DMA transfer did not complete in time (the IP did not answer)."""
+# The default board's (PYNQ-Z2's) limits under their old names; each board's own are in hlsnb.board.profiles.
+_DEFAULT_PROFILE = get_profile()
+# one simple-mode AXI DMA transfer moves at most 2**26 - 1 bytes (hls4ml's c_sg_length_width 26)
+DMA_MAX_BYTES = _DEFAULT_PROFILE.dma_max_bytes
+# all live pynq.allocate buffers on a PYNQ-Z2 image share 128 MiB of CMA
+CMA_BYTES = _DEFAULT_PROFILE.cma_bytes
+# our two buffers take at most this much by default, leaving the rest to other users of CMA
+DEFAULT_CMA_BUDGET = _DEFAULT_PROFILE.cma_budget
 
 
 @dataclass
@@ -111,8 +107,13 @@ class _StreamOverlay(abc.ABC):
 
     source = ""
 
-    def __init__(self, interface: StreamInterface, cma_budget: int, max_chunk_samples: "int | None",
-                 dma_max_bytes: int = DMA_MAX_BYTES):
+    def __init__(self, interface: StreamInterface, cma_budget: "int | None", max_chunk_samples: "int | None",
+                 board: "str | BoardProfile | None" = None, dma_max_bytes: "int | None" = None):
+        self.profile = get_profile(board)
+        if cma_budget is None:
+            cma_budget = self.profile.cma_budget
+        if dma_max_bytes is None:
+            dma_max_bytes = self.profile.dma_max_bytes
         if isinstance(interface, dict):
             interface = StreamInterface.from_dict(interface)
         if not isinstance(interface, StreamInterface):
@@ -177,7 +178,7 @@ class _StreamOverlay(abc.ABC):
                 chunk_seconds.append(time.perf_counter() - tc)
                 words_out[start:stop] = got
                 out_over = None if over is None or out_over is None else out_over + over
-        except BaseException:
+        except BaseException:  # also on KeyboardInterrupt: a half-done transfer must not keep the DMA or the CMA
             self._on_failure()
             raise
         y = iface.output_word.decode(words_out).reshape((n,) + iface.output_shape)
@@ -216,7 +217,7 @@ class _StreamOverlay(abc.ABC):
     def __del__(self):
         try:
             self.close()
-        except Exception:
+        except Exception:  # noqa: BLE001, S110  (at interpreter exit pynq may be torn down: nothing to free then)
             pass
 
 
@@ -238,7 +239,10 @@ class SoftwareOverlay(_StreamOverlay):
     ----------
     library : path of ``firmware/<project>-<stamp>.so`` (``hls_model.compile()`` builds it).
     interface : :class:`StreamInterface` (or its dict) describing the stream words.
-    cma_budget, max_chunk_samples : chunking, as on the board (so behaviour and statistics match).
+    cma_budget, max_chunk_samples : chunking, as on the board (so behaviour and statistics match); the CMA budget
+        defaults to the board profile's.
+    board : board name or :class:`~hlsnb.board.profiles.BoardProfile` whose DMA and CMA limits size the chunks
+        (default: the PYNQ-Z2).
 
     With a float stream this returns exactly what ``hls_model.predict(X.astype(np.float32))`` returns.
     With ``ap_fixed`` stream types the inputs are first quantised to the input stream type and the outputs to
@@ -247,9 +251,9 @@ class SoftwareOverlay(_StreamOverlay):
 
     source = "C simulation on this CPU (not FPGA timing)"
 
-    def __init__(self, library, interface, *, cma_budget: int = DEFAULT_CMA_BUDGET,
-                 max_chunk_samples: "int | None" = None):
-        super().__init__(interface, cma_budget, max_chunk_samples)
+    def __init__(self, library, interface, *, cma_budget: "int | None" = None,
+                 max_chunk_samples: "int | None" = None, board: "str | BoardProfile | None" = None):
+        super().__init__(interface, cma_budget, max_chunk_samples, board)
         self.library_path = Path(library)
         self._csim = CSimLibrary.for_interface(self.library_path, self.interface)
 
@@ -287,17 +291,21 @@ class NeuralNetworkOverlay(_StreamOverlay):
     dtbo, download, ignore_version, device : passed to ``pynq.Overlay`` unchanged.
     dma : path of the AXI DMA in the block design (hls4ml: ``hier_0/axi_dma_0``).
     timeout : seconds one chunk may take before :class:`DMATimeoutError` (the DMA is reset, buffers freed).
-    cma_budget : bytes the two DMA buffers may take together (the PYNQ-Z2 has 128 MiB CMA for everyone).
+    cma_budget : bytes the two DMA buffers may take together (default: the board profile's; the PYNQ-Z2 has
+        128 MiB CMA for everyone and hlsnb takes 32 MiB of it).
     max_chunk_samples : cap on samples per transfer (default: as many as the DMA length and CMA budget allow).
+    board : board name or :class:`~hlsnb.board.profiles.BoardProfile` (default: the PYNQ-Z2); the DMA driver's own
+        ``buffer_max_size`` overrides the profile's transfer limit.
     """
 
     source = "FPGA (pynq, measured)"
 
     def __init__(self, bitfile, interface=None, *, dtbo=None, download=True, ignore_version=False, device=None,
-                 dma: str = DEFAULT_DMA, timeout: float = 10.0, cma_budget: int = DEFAULT_CMA_BUDGET,
-                 max_chunk_samples: "int | None" = None):
+                 dma: str = DEFAULT_DMA, timeout: float = 10.0, cma_budget: "int | None" = None,
+                 max_chunk_samples: "int | None" = None, board: "str | BoardProfile | None" = None):
         self.closed = True  # until the buffers exist, close() has nothing to do
         self._inbuf = self._outbuf = None
+        profile = get_profile(board)  # an unknown board fails here, before pynq touches anything
         bitfile = Path(bitfile).resolve()
         if not bitfile.is_file():
             raise FileNotFoundError(f"bitstream {bitfile} does not exist")
@@ -308,8 +316,6 @@ class NeuralNetworkOverlay(_StreamOverlay):
                 "(Vivado writes it under <project>.gen/.../hw_handoff/ or .srcs/.../hw_handoff/)"
             )
         if interface is None:
-            from .bundle import read_interface_next_to
-
             interface = read_interface_next_to(bitfile)
         if not timeout or timeout <= 0:
             raise ValueError(f"timeout must be > 0 seconds; got {timeout!r}")
@@ -336,8 +342,8 @@ class NeuralNetworkOverlay(_StreamOverlay):
         if download:
             self.overlay.download()
         self.dma = self._bind_dma(self.dma_path)  # pynq's DMA driver starts both channels
-        dma_max = int(getattr(self.dma, "buffer_max_size", DMA_MAX_BYTES))  # 2**c_sg_length_width - 1
-        super().__init__(iface, cma_budget, max_chunk_samples, dma_max_bytes=dma_max)
+        dma_max = int(getattr(self.dma, "buffer_max_size", profile.dma_max_bytes))  # 2**c_sg_length_width - 1
+        super().__init__(iface, cma_budget, max_chunk_samples, profile, dma_max_bytes=dma_max)
         self._rows = 0
 
     # -- construction checks ---------------------------------------------------------------------------------
@@ -383,7 +389,7 @@ class NeuralNetworkOverlay(_StreamOverlay):
         try:
             self._inbuf = alloc(shape=(rows, iface.n_in), dtype=iface.input_word.dtype, target=self.device)
             self._outbuf = alloc(shape=(rows, iface.n_out), dtype=iface.output_word.dtype, target=self.device)
-        except Exception as e:
+        except (RuntimeError, MemoryError, OSError, ValueError) as e:  # how pynq versions report a full CMA
             self._free_buffers()
             need = rows * (iface.input_bytes_per_sample + iface.output_bytes_per_sample)
             raise BoardError(
@@ -464,8 +470,9 @@ class NeuralNetworkOverlay(_StreamOverlay):
                 pass
             for ch in (self.dma.sendchannel, self.dma.recvchannel):
                 ch.start()
-        except Exception as e:  # the reset is best effort; the caller gets the original error
-            warnings.warn(f"could not reset DMA {self.dma_path}: {e}")
+        except Exception as e:  # noqa: BLE001  (the reset is best effort; the caller gets the original error)
+            # stacklevel 4: the user's predict() call (_reset_dma <- _on_failure <- predict <- user)
+            warnings.warn(f"could not reset DMA {self.dma_path}: {e}", stacklevel=4)
 
     def __getattr__(self, name):
         # hls4ml's driver subclassed Overlay: keep overlay.hier_0 etc. reachable

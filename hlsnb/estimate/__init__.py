@@ -2,12 +2,18 @@
 
 ``estimate_layer(**kw)`` (pure numbers in, no Keras/hls4ml) and ``estimate_design(design)`` (a
 :class:`hlsnb.design.Design`). Numbers are HLS csynth estimates; each one is the sum of its ``breakdown`` terms,
-marked ``exact`` (hls4ml's templates and design rules) or ``modelled`` (fitted on real reports by
-``python -m hlsnb.estimate.calibrate``). See docs/estimator.md for the method and the measured errors.
+marked ``exact`` (hls4ml's templates and design rules) or ``modelled`` (coefficients fitted on real reports: a
+:class:`hlsnb.calibration.Calibration`, passed as ``calibration=`` or, by default, the user's saved refit if there
+is one, else the shipped fit). One module per layer family in ``layers/``. See docs/estimator.md for the method and
+the measured errors.
 """
 
-from ._core import COEFFICIENTS, DSP_THRESHOLD_BITS, LayerEstimate, Term, clear_cache, estimate_layer
+from . import layers  # noqa: F401  (registers the layer families)
+from ._core import COEFFICIENTS, DSP_THRESHOLD_BITS, RESOURCES, LayerEstimate, Term
 from ._design import DesignEstimate, estimate_design, layer_kwargs, top_style
+from ._layer import clear_cache, estimate, estimate_layer
+from .inputs import LayerInput, design_inputs, layer_input
 
-__all__ = ["estimate_layer", "estimate_design", "LayerEstimate", "DesignEstimate", "Term", "COEFFICIENTS",
-           "DSP_THRESHOLD_BITS", "clear_cache", "top_style", "layer_kwargs"]
+__all__ = ["estimate_layer", "estimate_design", "estimate", "LayerEstimate", "DesignEstimate", "Term",
+           "LayerInput", "layer_input", "design_inputs", "COEFFICIENTS", "DSP_THRESHOLD_BITS", "RESOURCES",
+           "clear_cache", "top_style", "layer_kwargs"]

@@ -6,11 +6,13 @@ import html
 import math
 from dataclasses import dataclass, field
 
-from ..boards import Part
-from ..precision import parse_precision
-from ._core import RESOURCES, LayerEstimate, Term, bram18k_for, estimate_layer, SRL_BITS_PER_LUT
+from ..targets import Part
+from ._calibration import Calibration, default_calibration
+from ._core import RESOURCES, SRL_BITS_PER_LUT, LayerEstimate, Term, bits, bram18k_for, not_estimated
+from ._layer import estimate
+from .inputs import design_inputs
 
-__all__ = ["DesignEstimate", "estimate_design", "top_style"]
+__all__ = ["DesignEstimate", "estimate_design", "top_style", "layer_kwargs"]
 
 
 @dataclass
@@ -96,68 +98,34 @@ def top_style(design) -> tuple[str, str]:
     return "pipeline", "io_parallel without Resource layers: the top function is PIPELINEd"
 
 
-def _bits(prec: str | None, default: int) -> tuple[int, int]:
-    if prec is None or prec == "auto":
-        return default, default
-    t = parse_precision(prec)
-    return t.width, t.integer
-
-
 def layer_kwargs(design) -> list[tuple]:
     """``(layer, kwargs)`` per layer: the keyword arguments :func:`estimate_layer` gets for it in this design.
 
-    The one place that turns a Design's layers (precisions, the input each layer reads, target) into estimator
-    inputs; :func:`estimate_design` and ``hlsnb.synth.recalibrate`` both use it.
+    A view of :func:`hlsnb.estimate.inputs.design_inputs` (the one place that turns a Design's layers into
+    estimator inputs) for code that passes keyword arguments around, such as the calibration records.
     """
-    part: Part = design.part
-    clock = float(design.clock_ns)
-    io = design.io_type
-    tool = getattr(design, "tool", "vivado_hls")
-    layers = design.layers
-    by_name = {l.name: l for l in layers}
-    in_prec = getattr(design, "input_precision", None)
-    out = []
-    for i, l in enumerate(layers):
-        src = by_name.get(l.inputs[0]) if getattr(l, "inputs", None) else (layers[i - 1] if i else None)
-        src_prec = src.result_precision if src is not None else in_prec
-        res_bits, _ = _bits(l.result_precision, 16)
-        in_bits, _ = _bits(src_prec, res_bits)
-        w_bits, w_int = _bits(l.weight_precision, 16) if l.weight_precision else (16, 6)
-        if l.weight_precision and l.weight_precision != "auto":
-            w_int = parse_precision(l.weight_precision).integer
-        acc_bits, _ = _bits(l.accum_precision, res_bits)
-        kw = dict(
-            layer_type=l.layer_type, n_in=l.n_in, n_out=l.n_out, name=l.name,
-            input_shape=tuple(l.input_shape or ()), output_shape=tuple(l.output_shape or ()), filters=l.filters,
-            kernel_size=tuple(l.kernel_size) if l.kernel_size else None,
-            strides=tuple(l.strides) if l.strides else None, padding=l.padding, pool_op=l.pool_op,
-            activation=l.activation, strategy=l.strategy if l.is_mult_layer else "Latency",
-            reuse_factor=l.reuse_factor if l.is_mult_layer else 1, weight_bits=w_bits, weight_int_bits=w_int,
-            result_bits=res_bits, accum_bits=acc_bits, input_bits=in_bits, io_type=io, part=part,
-            clock_ns=clock, n_zeros=l.n_zeros if l.is_mult_layer else None,
-            weights=l.weights if l.is_mult_layer else None, tool=tool,
-        )
-        out.append((l, kw))
-    return out
+    return [(l, inp.as_kwargs()) for l, inp in design_inputs(design)]
 
 
-def estimate_design(design) -> "DesignEstimate":
+def estimate_design(design, calibration: Calibration | None = None) -> "DesignEstimate":
     """Estimate every layer of a :class:`hlsnb.design.Design` and the top level.
 
     Reads only Design / LayerSpec attributes (see docs/INTERFACES.md) and the design's part. Times in cycles of
     ``design.clock_ns``; ``latency_ns`` = cycles x clock. Numbers are what the HLS csynth report would say.
+    ``calibration``: the :class:`hlsnb.calibration.Calibration` of the modelled terms; ``None`` (default): the
+    user's saved refit if there is one, else the shipped coefficients (looked up once per call).
     """
+    cal = calibration if calibration is not None else default_calibration()
     part: Part = design.part
     clock = float(design.clock_ns)
     io = design.io_type
     layers = design.layers
     ests: list[LayerEstimate] = []
-    for l, kw in layer_kwargs(design):
+    for l, inp in design_inputs(design):
         try:
-            e = estimate_layer(**kw)
+            e = estimate(inp, cal)
         except ValueError as err:  # a layer the model cannot take: a row that says so, never a crash
-            e = LayerEstimate(name=l.name, layer_type=l.layer_type, dsp=None, lut=None, ff=None, bram18k=None,
-                              uram=None, latency_cycles=None, ii=None, estimated=False, reason=str(err))
+            e = not_estimated(l.name, l.layer_type, str(err))
         if not l.is_mult_layer:
             e.strategy, e.reuse_factor = None, None
         ests.append(e)
@@ -170,15 +138,15 @@ def estimate_design(design) -> "DesignEstimate":
             if l.layer_type == "Input":
                 continue
             n = int(math.prod(l.output_shape)) if l.output_shape else int(l.n_out or 0)
-            bits = _bits(l.result_precision, 16)[0]
+            n_bits = bits(l.result_precision, 16)[0]
             if io == "io_parallel":
-                top_terms.append(Term("ff", 2.0 * n * bits, f"ping-pong buffer after {l.name}: 2 x {n} x {bits} bits "
-                                      "in registers (DATAFLOW channel of a partitioned array)", "exact"))
-                top_terms.append(Term("lut", float(n * bits), f"ping-pong read/write select after {l.name} "
-                                      f"({n} x {bits} bits)", "modelled"))
+                top_terms.append(Term("ff", 2.0 * n * n_bits, f"ping-pong buffer after {l.name}: 2 x {n} x {n_bits} "
+                                      "bits in registers (DATAFLOW channel of a partitioned array)", "exact"))
+                top_terms.append(Term("lut", float(n * n_bits), f"ping-pong read/write select after {l.name} "
+                                      f"({n} x {n_bits} bits)", "modelled"))
             else:
                 px = int(math.prod(l.output_shape[:-1])) if len(l.output_shape or ()) > 1 else 1
-                width = (int(l.output_shape[-1]) if l.output_shape else n) * bits
+                width = (int(l.output_shape[-1]) if l.output_shape else n) * n_bits
                 if px * width <= 1024 or px <= 32:
                     top_terms.append(Term("lut", float(math.ceil(px / SRL_BITS_PER_LUT) * width),
                                           f"stream FIFO after {l.name}: {px} deep x {width} bits in shift-register "
@@ -215,9 +183,6 @@ def estimate_design(design) -> "DesignEstimate":
     warns = [f"{e.name}: {w}" for e in ests for w in e.warnings]
     if not_est:
         warns.append(f"not estimated (missing from the totals): {', '.join(not_est)}")
-    from ._core import CALIBRATION
-
-    calibration = CALIBRATION["source"] + (f" ({CALIBRATION['path']})" if CALIBRATION["path"] else "")
     return DesignEstimate(layers=ests, total=total, latency_cycles=lat, ii=int(ii), latency_ns=lat * clock,
-                          utilisation=util, part=part, clock_ns=clock, top=top, calibration=calibration,
+                          utilisation=util, part=part, clock_ns=clock, top=top, calibration=cal.label,
                           not_estimated=not_est, warnings=warns)

@@ -72,7 +72,7 @@ def _clone(model):
 
     try:
         clone = keras.models.clone_model(model)
-    except Exception as e:
+    except Exception as e:  # Keras refuses a model it cannot clone with several error types: one message for all
         raise ValueError(f"cannot copy the model for pruning ({e}); use a Sequential or functional Keras model") from e
     clone.set_weights(model.get_weights())
     return clone
@@ -317,7 +317,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                 report.csim_accuracy = csim_accuracy(work, design_after, Xte, yte, f"{out}/pruned")
                 if csim_baseline:
                     report.csim_accuracy_before = csim_accuracy(model, design_before, Xte, yte, f"{out}/baseline")
-            except Exception as e:  # a missing compiler must not lose the pruned model: the report says why
+            except Exception as e:  # noqa: BLE001  (a failed C simulation must not lose the pruned model: the report says why)
                 report.csim_error = f"{type(e).__name__}: {e}"
     report.seconds = time.time() - t0
     return work, report

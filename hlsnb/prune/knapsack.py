@@ -18,11 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InfeasibleBudget
+
 __all__ = ["solve_knapsack", "KnapsackResult", "InfeasibleBudget"]
-
-
-class InfeasibleBudget(ValueError):
-    """The budget is below what the items that must be kept already cost."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..precision import parse_precision
 from .importance import group_importance
 from .knapsack import InfeasibleBudget, solve_knapsack
 from .masks import LayerMask
@@ -256,9 +257,9 @@ _FOLDED = {"InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "Spa
 
 
 def _known_types():
-    from ..design import _TYPE_MAP
+    from ..layer_types import LAYER_TYPES
 
-    return set(_TYPE_MAP.values())
+    return set(LAYER_TYPES)
 
 
 def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None, min_keep: int = 1) -> PruningPlan:
@@ -376,12 +377,10 @@ def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None,
 def _why_not(spec, oname) -> str:
     if "DSP" in oname or "Multi" in oname:
         try:
-            from ..precision import parse_precision
-
             if parse_precision(spec.weight_precision).width < 9:
                 return f"weight precision {spec.weight_precision} is below 9 bits, so it uses no DSPs"
-        except Exception:
-            pass
+        except ValueError:
+            pass  # an unreadable precision: fall through to the general reasons below
         if spec.strategy == "distributed_arithmetic":
             return "distributed_arithmetic uses no multipliers"
         return "its products do not map to DSPs"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import hls4ml_weight_position, multiplier_of_weight  # noqa: E402  (the design rule lives in rules)
+from ..rules import hls4ml_weight_position, multiplier_of_weight  # the design rule lives in rules
 
 __all__ = ["STRUCTURE_TYPES", "structure_groups", "hls4ml_weight_position", "multiplier_of_weight"]
 

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import BuildError, ToolNotFound
 from .reports import Report, ReportError, find_reports, read_report
 from .tools import check_backend, detect_tools
 
@@ -28,18 +29,11 @@ STAGES = (
     ("cosim", "co-simulation", r"\*{5} C/RTL SIMULATION \*{5}"),
     ("validation", "validation", r"\*{5} C/RTL VALIDATION \*{5}"),
     ("export", "export IP", r"\*{5} EXPORT IP \*{5}"),
-    ("vsynth", "Vivado synthesis", r"\*{5} VIVADO SYNTHESIS \*{5}|\[hlsnb\] vivado bitstream|launch_runs .*synth_1|Starting synth_design"),
+    ("vsynth", "Vivado synthesis",
+     r"\*{5} VIVADO SYNTHESIS \*{5}|\[hlsnb\] vivado bitstream|launch_runs .*synth_1|Starting synth_design"),
     ("bitstream", "bitstream", r"write_bitstream|launch_runs impl_1|Starting Write Bitstream"),
 )
 _LABEL = {k: label for k, label, _ in STAGES}
-
-
-class BuildError(RuntimeError):
-    """A build step failed: bad exit code, or a file it must produce is missing."""
-
-
-class ToolNotFound(BuildError):
-    """The tools a backend needs are not on PATH (or in an unsupported version)."""
 
 
 @dataclass
@@ -259,7 +253,9 @@ def run_build(
                 result.returncodes["vivado"] = rc
                 # hls4ml ignores this exit code; we do not
                 if rc != 0:
-                    raise BuildError(f"{d}: 'vivado -mode batch -source design.tcl' exited with code {rc}; see {log_path}")
+                    raise BuildError(
+                        f"{d}: 'vivado -mode batch -source design.tcl' exited with code {rc}; see {log_path}"
+                    )
     finally:
         if bar is not None:
             bar.close()

@@ -33,7 +33,7 @@ def make_project(design, model, output_dir="hlsnb_prj", project_name: str = "myp
     """
     if backend is not None and backend != design.backend:
         design = design.copy()
-        design.backend = backend
+        design.set_target(backend=backend)
     hls_model = design.convert(model, output_dir=str(output_dir), project_name=project_name)
     if write:
         hls_model.write()
@@ -115,7 +115,8 @@ class CsimCheck:
              f"max |diff| {self.max_abs_diff:.4g} -> {'PASS' if self.passed else 'FAIL'}")
         f = self.first_divergent
         if f is not None:
-            s += (f"\nfirst layer to diverge: {f.name} (result precision {f.precision}): max |diff| {f.max_abs_diff:.4g}"
+            s += (f"\nfirst layer to diverge: {f.name} (result precision {f.precision}): "
+                  f"max |diff| {f.max_abs_diff:.4g}"
                   f" ({f.rel_diff:.1%} of its Keras range)")
             if f.saturates:
                 s += (f"; Keras values span [{f.keras_min:.3g}, {f.keras_max:.3g}] but {f.precision} holds only "
@@ -262,7 +263,7 @@ def trace_layers(hls_model, model, X, output_dir=None) -> list[LayerTrace]:
         prec = None
         try:
             prec = str(layer.get_output_variable().type.precision)
-        except Exception:  # a layer without an output variable: nothing to say about its precision
+        except Exception:  # noqa: BLE001  a layer without an output variable (hls4ml raises several kinds)
             prec = None
         d = float(np.max(np.abs(kv - hv)))
         scale = float(np.max(np.abs(kv))) or 1.0

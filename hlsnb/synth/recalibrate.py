@@ -2,59 +2,55 @@
 
 ``recalibrate([(design, report), ...])`` turns every matched Dense / ReLU / Softmax layer of the user's C-synthesis
 reports into a calibration record, adds the shipped calibration records (when available), refits with the
-estimator's own ``hlsnb.estimate.calibrate.fit``, applies the result and saves it to a user file. Only the
-``modelled`` coefficients move; the ``exact`` terms are hls4ml's rules and stay. ``reset_calibration()`` goes back
-to the shipped coefficients.
+estimator's own :func:`hlsnb.calibration.fitting.fit_coefficients` and saves the result as the user's refit, which
+estimates then use by default (see :mod:`hlsnb.calibration.saved`). Only the ``modelled`` coefficients move; the
+``exact`` terms are hls4ml's rules and stay. ``reset_calibration()`` deletes the refit: back to the shipped
+coefficients. Saving, loading and resetting live in :mod:`hlsnb.calibration.saved`; these are the user-facing names.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..calibration import (
+    Calibration,
+    default_calibration,
+    delete_saved_calibration,
+    save_calibration,
+    saved_calibration,
+    user_calibration_path,
+)
 from .compare import match_layers
 from .reports import Report
 
 __all__ = ["recalibrate", "reset_calibration", "load_user_calibration", "user_calibration_path", "Recalibration"]
 
 
-def user_calibration_path() -> Path:
-    """Where the refit is saved: ``$HLSNB_COEFFICIENTS`` or ``~/.config/hlsnb/coefficients.json``."""
-    from ..estimate._core import user_calibration_path as where
-
-    return where()
-
-
-def _apply(coef: dict, source: str = "your builds", path=None) -> None:
-    from ..estimate import _core
-
-    _core.COEFFICIENTS.clear()
-    _core.COEFFICIENTS.update(coef)
-    _core.CALIBRATION.update(source=source, path=str(path) if path else None)
-    _core.clear_cache()
+def _use(path: Path) -> None:
+    """Make the refit at ``path`` the one estimates use by default in this session (the documented setting)."""
+    if path.resolve() != user_calibration_path().resolve():
+        os.environ["HLSNB_COEFFICIENTS"] = str(path)
 
 
 def load_user_calibration(path=None) -> bool:
-    """Apply a saved refit if there is one; returns whether one was applied."""
+    """Use a saved refit by default from now on; returns whether one is there (and readable).
+
+    Without ``path`` this only reports whether the refit at :func:`user_calibration_path` exists: estimates already
+    use it. With ``path``, that file becomes the default for this session (``$HLSNB_COEFFICIENTS`` is set to it).
+    To use a refit for one estimate only, pass ``calibration=hlsnb.calibration.Calibration.load(path)`` instead.
+    """
     p = Path(path) if path else user_calibration_path()
-    if not p.is_file():
+    if saved_calibration(p) is None:
         return False
-    data = json.loads(p.read_text())
-    _apply(data["coefficients"], path=p)
+    _use(p)
     return True
 
 
 def reset_calibration(path=None) -> Path:
     """Delete the saved refit and go back to the coefficients shipped with hlsnb. Returns the path removed."""
-    from ..estimate import _core
-
-    p = Path(path) if path else user_calibration_path()
-    if p.is_file():
-        p.unlink()
-    _apply(_core.load_coefficients(), source="shipped")
-    return p
+    return delete_saved_calibration(path)
 
 
 @dataclass
@@ -66,6 +62,7 @@ class Recalibration:
     n_shipped_records: int
     changed: dict = field(default_factory=dict)  # coefficient -> (before, after)
     skipped: list = field(default_factory=list)  # user layers not usable, with the reason
+    calibration: Calibration | None = None  # the refit, to pass as estimate_design(..., calibration=)
 
     def summary(self) -> str:
         ch = ", ".join(f"{k} {a:.4g} -> {b:.4g}" for k, (a, b) in self.changed.items()) or "no coefficient moved"
@@ -77,7 +74,7 @@ class Recalibration:
 
 
 def _records(design, report: Report, skipped: list) -> list[dict]:
-    """Calibration records (the shape ``hlsnb.estimate.calibrate.fit`` takes) from one design and its csynth report."""
+    """Calibration records (the shape ``fit_coefficients`` takes) from one design and its csynth report."""
     if report.kind != "csynth":
         skipped.append(f"{report.path}: a {report.kind} report; the estimator models C-synthesis numbers only")
         return []
@@ -120,7 +117,7 @@ class _est_stub:
 
 
 def recalibrate(pairs, calibration_csv=None, path=None, apply: bool = True) -> Recalibration:
-    """Refit the estimator's modelled coefficients on your reports plus the shipped calibration data; save; apply.
+    """Refit the estimator's modelled coefficients on your reports plus the shipped calibration data and save it.
 
     Parameters
     ----------
@@ -130,28 +127,29 @@ def recalibrate(pairs, calibration_csv=None, path=None, apply: bool = True) -> R
         The calibration table (``reports.csv``) to refit together with; default: the rows of it that the shipped
         coefficients were fitted on, which ship with the package (``hlsnb/estimate/calibration_rows.csv``).
     path : path, optional
-        Where to save (default :func:`user_calibration_path`).
+        Where to save (default :func:`user_calibration_path`, whose refit estimates use by default).
+    apply : bool
+        Make the saved refit the default for this session even when ``path`` is not the default location (sets
+        ``$HLSNB_COEFFICIENTS``). A refit saved at the default location is used by default either way; the returned
+        ``Recalibration.calibration`` can also be passed explicitly (``estimate_design(d, calibration=...)``).
     """
-    from ..estimate import _core
-    from ..estimate import calibrate as cal
+    from ..calibration import fitting
 
     skipped: list[str] = []
     user = [rec for d, r in pairs for rec in _records(d, r, skipped)]
     if not user:
         raise ValueError("no usable layer in the given reports (need C-synthesis reports of Latency Dense / ReLU / "
                          f"Softmax layers matched to the design); skipped: {skipped or 'nothing given'}")
-    if calibration_csv is None and cal.SHIPPED_ROWS.exists():
-        calibration_csv = cal.SHIPPED_ROWS
-    shipped = cal.load_rows(calibration_csv) if calibration_csv else []
-    start = dict(_core.load_coefficients())
-    coef = cal.fit(shipped + user, start)
-    before = dict(_core.COEFFICIENTS)
+    if calibration_csv is None and fitting.SHIPPED_ROWS.exists():
+        calibration_csv = fitting.SHIPPED_ROWS
+    shipped = fitting.load_rows(calibration_csv) if calibration_csv else []
+    coef = fitting.fit_coefficients(shipped + user, Calibration.shipped().to_dict())
+    before = default_calibration().coefficients
     p = Path(path) if path else user_calibration_path()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps({"hlsnb_calibration": 1, "n_user_records": len(user), "n_shipped_records": len(shipped),
-                             "sources": sorted({r["source"] for r in user}), "coefficients": coef}, indent=1))
+    saved = save_calibration(coef, p, n_user_records=len(user), n_shipped_records=len(shipped),
+                             sources=sorted({r["source"] for r in user}))
     if apply:
-        _apply(coef, path=p)
+        _use(p)
     changed = {k: (float(before.get(k, float("nan"))), float(v)) for k, v in coef.items()
                if isinstance(v, (int, float)) and before.get(k) != v}
-    return Recalibration(str(p), len(user), len(shipped), changed, skipped)
+    return Recalibration(str(p), len(user), len(shipped), changed, skipped, saved)

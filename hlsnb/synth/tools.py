@@ -20,7 +20,8 @@ from pathlib import Path
 __all__ = ["Tool", "Mode", "SUPPORT", "detect_tools", "check_backend", "detect_mode"]
 
 TOOLS = ("vivado_hls", "vitis-run", "vivado", "vitis_hls")
-VERSION_ARGS = {"vivado_hls": ["-version"], "vivado": ["-version"], "vitis-run": ["--version"], "vitis_hls": ["-version"]}
+VERSION_ARGS = {"vivado_hls": ["-version"], "vivado": ["-version"], "vitis-run": ["--version"],
+                "vitis_hls": ["-version"]}
 
 # backend -> list of (tool, min version or None, max version or None, why)
 SUPPORT: dict[str, list[tuple[str, tuple | None, tuple | None, str]]] = {
@@ -79,6 +80,7 @@ def _read_version(name: str, path: str, timeout_s: float) -> tuple[str | None, s
             text=True,
             timeout=timeout_s,
             stdin=subprocess.DEVNULL,
+            check=False,  # the version in the output is what counts; without one the message below shows the output
         )
     except (OSError, subprocess.TimeoutExpired) as e:
         return None, f"'{name} {' '.join(VERSION_ARGS.get(name, []))}' failed: {e}"

@@ -4,6 +4,10 @@
 - :class:`EstimatePlot`: live plotly plots of the estimate against the board (resources, latency, II).
 - :class:`Explorer`: both, plus the "why" panel, warning badges, fit to board, save and load.
 - :class:`PruningSlider` (from :mod:`hlsnb.widgets.pruning`, loaded on first use).
+
+Every view derives from :class:`hlsnb.widgets._base.DesignView` (subscribing, closing, the update guard), keeps its
+user-facing state in validated traits (precisions in the :class:`hlsnb.widgets._traits.Precision` trait type) and
+takes its HTML from the pure functions of :mod:`hlsnb.widgets._html`.
 """
 
 from .configurator import LayerConfigurator

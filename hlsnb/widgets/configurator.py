@@ -1,8 +1,12 @@
 """Per-layer Strategy / ReuseFactor / precision controls over a :class:`hlsnb.design.Design`.
 
 The widget keeps no settings of its own: every control writes through ``design.set`` / ``set_all`` /
-``set_target`` and redraws from the design when the design says it changed (``design.observe``). So what the
-controls show, what the estimator reads and what ``design.to_hls4ml_config()`` returns are always the same.
+``set_target`` and redraws from the design when the design says it changed (``design.observe``, through
+:class:`hlsnb.widgets._base.DesignView`). So what the controls show, what the estimator reads and what
+``design.to_hls4ml_config()`` returns are always the same.
+
+The per-layer columns come from the Design's settings schema: one control factory per kind of setting
+(``strategy``, ``reuse_factor``, ``precision``), so a new per-layer setting of a known kind needs no widget code.
 
 Choices that are not valid cannot be made: the ReuseFactor menu lists only ``design.valid_reuse_factors(layer,
 strategy)`` and the Strategy menu only ``design.strategies(layer)``. A precision that does not parse is shown with
@@ -16,85 +20,153 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
+import traitlets
 
 from .. import rules
-from ..boards import BOARDS
-from ..design import IO_TYPES
-from ..precision import parse_precision
+from ..design import IO_TYPES, SETTINGS
+from ..targets import BOARDS
+from . import _html
+from ._base import DesignView, user_action
+from ._traits import Precision
 
-__all__ = ["LayerConfigurator", "LayerRow", "PRECISION_KINDS"]
+__all__ = ["LayerConfigurator", "LayerRow", "PrecisionField", "PRECISION_KINDS"]
 
+
+#: Settings kept out of the table so that it fits a notebook's width; set them with ``design.set``.
+_HIDDEN = ("bias_precision",)
+_SHOWN = tuple(s for s in SETTINGS if s.name not in _HIDDEN)
 #: Precision fields shown per layer (Dense/Conv get all three, other layers only ``result``).
-PRECISION_KINDS = ("weight", "accum", "result")
-_W = {"name": "110px", "type": "150px", "shape": "70px", "weights": "110px", "strategy": "175px", "rf": "90px",
-      "prec": "150px", "badge": "auto"}
-_ERR = "color:#b42318"
+PRECISION_KINDS = tuple(s.hls4ml_subkey for s in _SHOWN if s.kind == "precision")
+#: The "all layers" precision: empty means "leave each layer's precisions as they are".
+_ALL_PRECISION = Precision("", allow_empty=True)
+_W = {"name": "110px", "type": "150px", "shape": "70px", "weights": "110px", "strategy": "175px",
+      "reuse_factor": "90px", "precision": "150px", "badge": "auto"}
 
 
-def _msg(text: str, style: str = _ERR) -> str:
-    return f"<span style='{style};font-size:12px'>{html.escape(text)}</span>" if text else ""
+def _width(kind: str) -> widgets.Layout:
+    return widgets.Layout(width=_W[kind])
 
 
-class LayerRow:
-    """The controls of one layer (attributes are ipywidgets; set their ``value`` to act as a user would)."""
+def _column_title(setting) -> str:
+    """Header of a setting's column: hls4ml's own name for Strategy/ReuseFactor, "weight precision" etc. else."""
+    return f"{setting.hls4ml_subkey} precision" if setting.kind == "precision" else setting.hls4ml_key
+
+
+class PrecisionField(widgets.VBox):
+    """A precision text field with its error line; ``precision`` holds the last valid value typed or shown.
+
+    The text is free (a user types in it, so it cannot refuse a keystroke); :meth:`accept` validates it once through
+    the :class:`~hlsnb.widgets._traits.Precision` trait and, if it parses, stores it in ``precision``.
+    """
+
+    precision = Precision(None, allow_auto=True, allow_none=True, help="The precision shown, normalised (or 'auto').")
+
+    def __init__(self, value: str, tooltip: str, css_class: str):
+        self.text = widgets.Text(value=value, continuous_update=False, placeholder="ap_fixed<16,6>",
+                                 layout=_width("precision"), tooltip=tooltip)
+        self.text.add_class(css_class)
+        self.error = widgets.HTML("")
+        super().__init__(children=[self.text, self.error], layout=_width("precision"))
+        self.precision = value
+
+    def accept(self, text: str) -> str:
+        """Validate ``text`` and hold it; raises ``traitlets.TraitError`` with parse_precision's message."""
+        self.precision = text
+        return self.precision
+
+    def show(self, value: str | None) -> None:
+        """Show the design's value (no error)."""
+        self.precision = value
+        self.text.value = value or ""
+        self.error.value = ""
+
+
+def _strategy_control(row: "LayerRow", setting, spec, design) -> widgets.Widget:
+    row.strategy = widgets.Dropdown(options=list(design.strategies(row.name)), value=spec.strategy,
+                                    disabled=not row.is_mult, layout=_width("strategy"))
+    row.strategy.add_class(f"hlsnb-strategy-{row.name}")
+    row.strategy.observe(row._on_strategy, names="value")
+    return row.strategy if row.is_mult else widgets.HTML(_html.no_multipliers(), layout=_width("strategy"))
+
+
+def _reuse_factor_control(row: "LayerRow", setting, spec, design) -> widgets.Widget:
+    rfs = list(design.valid_reuse_factors(row.name))
+    row.reuse_factor = widgets.Dropdown(options=rfs, value=spec.reuse_factor if spec.reuse_factor in rfs else None,
+                                        disabled=not row.is_mult, layout=_width("reuse_factor"))
+    row.reuse_factor.add_class(f"hlsnb-rf-{row.name}")
+    row.reuse_factor.observe(row._on_rf, names="value")
+    return row.reuse_factor if row.is_mult else widgets.HTML("", layout=_width("reuse_factor"))
+
+
+def _precision_control(row: "LayerRow", setting, spec, design) -> widgets.Widget:
+    if not setting.applies(spec):
+        return widgets.HTML("", layout=_width("precision"))
+    kind = setting.hls4ml_subkey
+    field = PrecisionField(getattr(spec, setting.name), f"{kind} precision of {row.name}",
+                           f"hlsnb-prec-{kind}-{row.name}")
+    field.text.observe(lambda ch: row._on_precision(setting.name, ch), names="value")
+    row.fields[setting.name] = field
+    row.precision[kind] = field.text
+    row.precision_error[kind] = field.error
+    return field
+
+
+#: One control factory per kind of setting: ``factory(row, setting, layer_spec, design) -> widget for the column``.
+CONTROLS = {"strategy": _strategy_control, "reuse_factor": _reuse_factor_control, "precision": _precision_control}
+
+
+class LayerRow(DesignView):
+    """The controls of one layer (attributes are ipywidgets; set their ``value`` to act as a user would).
+
+    ``strategy`` and ``reuse_factor`` are Dropdowns (disabled for layers without multipliers); ``precision`` and
+    ``precision_error`` map "weight"/"accum"/"result" to the Text field and its error line; ``message`` explains a
+    refused or pending choice; ``badge`` shows the layer's warnings; ``box`` is the row's widget.
+    """
+
+    pending_strategy = traitlets.Unicode(None, allow_none=True,
+                                         help="Strategy picked in the menu that waits for a valid ReuseFactor.")
 
     def __init__(self, configurator: "LayerConfigurator", name: str):
-        d = configurator.design
+        super().__init__()
+        self.design = d = configurator.design
         l = d.layer(name)
         self.name = name
         self._cfg = configurator
-        lt = l.layer_type if l.activation is None else f"{l.layer_type}({l.activation})"
-        shape = "x".join(map(str, l.output_shape)) or "-"
-        wz = f"{l.n_weights} w, {l.n_zeros} zero" if l.n_weights else ""
-        self.label = widgets.HTML(f"<b>{html.escape(name)}</b>", layout=widgets.Layout(width=_W["name"]))
-        self.info = widgets.HTML(
-            f"{html.escape(lt)}", layout=widgets.Layout(width=_W["type"]),
-            tooltip=f"{l.n_in}x{l.n_out} multiplications" if l.is_mult_layer else None,
-        )
-        self.shape = widgets.HTML(shape, layout=widgets.Layout(width=_W["shape"]))
-        self.weights = widgets.HTML(wz, layout=widgets.Layout(width=_W["weights"]))
         self.is_mult = l.is_mult_layer
-        self.strategy = widgets.Dropdown(options=list(d.strategies(name)), value=l.strategy,
-                                         disabled=not self.is_mult, layout=widgets.Layout(width=_W["strategy"]))
-        rfs = list(d.valid_reuse_factors(name))
-        self.reuse_factor = widgets.Dropdown(options=rfs, value=l.reuse_factor if l.reuse_factor in rfs else None,
-                                             disabled=not self.is_mult, layout=widgets.Layout(width=_W["rf"]))
-        self.strategy.add_class(f"hlsnb-strategy-{name}")
-        self.reuse_factor.add_class(f"hlsnb-rf-{name}")
+        lt = l.layer_type if l.activation is None else f"{l.layer_type}({l.activation})"
+        self.label = widgets.HTML(_html.bold(name), layout=_width("name"))
+        self.info = widgets.HTML(html.escape(lt), layout=_width("type"),
+                                 tooltip=f"{l.n_in}x{l.n_out} multiplications" if l.is_mult_layer else None)
+        self.shape = widgets.HTML("x".join(map(str, l.output_shape)) or "-", layout=_width("shape"))
+        self.weights = widgets.HTML(f"{l.n_weights} w, {l.n_zeros} zero" if l.n_weights else "",
+                                    layout=_width("weights"))
+        self.fields: dict[str, PrecisionField] = {}
         self.precision: dict[str, widgets.Text] = {}
         self.precision_error: dict[str, widgets.HTML] = {}
-        boxes = []
-        for kind in PRECISION_KINDS:
-            value = l.precision(kind)
-            if value is None:
-                continue
-            t = widgets.Text(value=value, continuous_update=False, placeholder="ap_fixed<16,6>",
-                             layout=widgets.Layout(width=_W["prec"]), tooltip=f"{kind} precision of {name}")
-            t.add_class(f"hlsnb-prec-{kind}-{name}")
-            e = widgets.HTML("")
-            t.observe(lambda ch, k=kind: self._on_precision(k, ch), names="value")
-            self.precision[kind] = t
-            self.precision_error[kind] = e
-            boxes.append(widgets.VBox([t, e], layout=widgets.Layout(width=_W["prec"])))
+        columns = [CONTROLS[s.kind](self, s, l, d) for s in _SHOWN]
         self.message = widgets.HTML("")
-        self.badge = widgets.HTML("", layout=widgets.Layout(width=_W["badge"]))
-        self.strategy.observe(self._on_strategy, names="value")
-        self.reuse_factor.observe(self._on_rf, names="value")
-        ctrl = [self.strategy, self.reuse_factor] if self.is_mult else [
-            widgets.HTML("<i style='color:#666'>no multipliers</i>", layout=widgets.Layout(width=_W["strategy"])),
-            widgets.HTML("", layout=widgets.Layout(width=_W["rf"]))]
-        pad = [widgets.HTML("", layout=widgets.Layout(width=_W["prec"]))
-               for _ in range(len(PRECISION_KINDS) - len(boxes))]
+        self.badge = widgets.HTML("", layout=_width("badge"))
         self.box = widgets.VBox([
-            widgets.HBox([self.label, self.info, self.shape, self.weights, *ctrl, *pad, *boxes, self.badge]),
+            widgets.HBox([self.label, self.info, self.shape, self.weights, *columns, self.badge]),
             self.message,
         ])
+        # The configurator follows the design and refreshes its rows; the row owns only its widgets.
+        self._own(self.box)
+
+    @traitlets.validate("pending_strategy")
+    def _valid_pending(self, proposal):
+        s = proposal["value"]
+        if s is not None and s not in self.design.strategies(self.name):
+            raise traitlets.TraitError(f"{self.name}: strategy {s!r} is not valid; valid: "
+                                       f"{', '.join(self.design.strategies(self.name))}")
+        return s
 
     # -------------------------------------------------------------- user actions
+    @user_action
     def _on_strategy(self, change) -> None:
-        if self._cfg._syncing or change["new"] is None:
+        if change["new"] is None:
             return
-        d, s = self._cfg.design, change["new"]
+        d, s = self.design, change["new"]
         l = d.layer(self.name)
         if s == l.strategy:
             self.refresh()
@@ -104,65 +176,62 @@ class LayerRow:
             self._cfg._apply(self, lambda: d.set(self.name, strategy=s))
             return
         # Never substitute silently: offer the new strategy's values and wait for a choice.
-        with self._cfg.syncing():
+        self.pending_strategy = s
+        with self.syncing():
             self.reuse_factor.options = list(valid)
             self.reuse_factor.value = None
         listing = ", ".join(map(str, valid)) if valid else "none"
-        self.message.value = _msg(
+        self.message.value = _html.message(
             f"{self.name}: ReuseFactor {l.reuse_factor} is not valid under {s} ({l.n_in}x{l.n_out}); valid: "
             f"{listing}. Pick a ReuseFactor to switch to {s}; the design still uses {l.strategy} RF {l.reuse_factor}."
         )
 
+    @user_action
     def _on_rf(self, change) -> None:
-        if self._cfg._syncing or change["new"] is None:
+        if change["new"] is None:
             return
-        d, rf, s = self._cfg.design, int(change["new"]), self.strategy.value
+        d, rf = self.design, int(change["new"])
+        s = self.pending_strategy or d.layer(self.name).strategy
         self._cfg._apply(self, lambda: d.set(self.name, strategy=s, reuse_factor=rf))
 
-    def _on_precision(self, kind: str, change) -> None:
-        if self._cfg._syncing:
-            return
-        d, text = self._cfg.design, change["new"].strip()
-        current = d.layer(self.name).precision(kind)
+    @user_action
+    def _on_precision(self, setting: str, change) -> None:
+        d, field = self.design, self.fields[setting]
+        kind = setting.removesuffix("_precision")  # "weight", as the user reads it
+        current = getattr(d.layer(self.name), setting)
         try:
-            parse_precision(text)
-        except ValueError as e:
-            self.precision_error[kind].value = _msg(f"{self.name} {kind}: {e} (the design keeps {current})")
+            text = field.accept(change["new"])
+        except traitlets.TraitError as e:
+            field.error.value = _html.message(f"{self.name} {kind}: {e} (the design keeps {current})")
             return
-        self.precision_error[kind].value = ""
-        self._cfg._apply(self, lambda: d.set(self.name, **{f"{kind}_precision": text}))
+        field.error.value = ""
+        self._cfg._apply(self, lambda: d.set(self.name, **{setting: text}))
 
     # -------------------------------------------------------------- design -> controls
     def refresh(self) -> None:
         """Show the design's settings of this layer (drops a pending strategy choice and field errors)."""
-        d = self._cfg.design
+        d = self.design
         l = d.layer(self.name)
-        with self._cfg.syncing():
+        with self.syncing():
+            self.pending_strategy = None
             self.strategy.options = list(d.strategies(self.name))
             self.strategy.value = l.strategy
             rfs = list(d.valid_reuse_factors(self.name))
             if list(self.reuse_factor.options) != rfs:
                 self.reuse_factor.options = rfs
             self.reuse_factor.value = l.reuse_factor if l.reuse_factor in rfs else None
-            for kind, t in self.precision.items():
-                t.value = l.precision(kind) or ""
-                self.precision_error[kind].value = ""
+            for setting, field in self.fields.items():
+                field.show(getattr(l, setting))
         self.message.value = ""
         self.show_badges()
 
     def show_badges(self) -> None:
-        warn = self._cfg.design_warnings(self.name) + self._cfg._extra_badges.get(self.name, [])
-        if not warn:
-            self.badge.value = ""
-            return
-        tips = html.escape(" | ".join(t for _, t in warn), quote=True)
-        self.badge.value = "".join(
-            f"<span title='{tips}' style='background:#b42318;color:white;border-radius:8px;padding:1px 7px;"
-            f"margin-right:3px;font-size:11px'>&#9888; {html.escape(short)}</span>" for short, _ in warn
-        )
+        """Show the design's warnings about this layer and the configurator's extra badges."""
+        self.badge.value = _html.badges(self._cfg.design_warnings(self.name)
+                                        + self._cfg._extra_badges.get(self.name, []))
 
 
-class LayerConfigurator(widgets.VBox):
+class LayerConfigurator(DesignView, widgets.VBox):
     """Per-layer Strategy, ReuseFactor and precisions of ``design``, plus board, io_type, clock and apply-to-all.
 
     ``rows`` maps layer name -> :class:`LayerRow`; ``board``, ``io_type``, ``clock_ns`` are the target controls;
@@ -172,11 +241,9 @@ class LayerConfigurator(widgets.VBox):
 
     def __init__(self, design):
         self.design = design
-        self._syncing = False
         self._extra_badges: dict[str, list] = {}
         self._warnings_cache: list[str] | None = None
-        boards = sorted(BOARDS)
-        opts = [(b, b) for b in boards]
+        opts = [(b, b) for b in sorted(BOARDS)]
         if design.board is None:
             opts.insert(0, (f"(part {design.part_number})", None))
         self.board = widgets.Dropdown(options=opts, value=design.board, description="board",
@@ -209,12 +276,9 @@ class LayerConfigurator(widgets.VBox):
         self.status.add_class("hlsnb-status")
 
         self.rows: dict[str, LayerRow] = {l.name: LayerRow(self, l.name) for l in design.layers}
-        header = widgets.HBox([
-            widgets.HTML(f"<b>{t}</b>", layout=widgets.Layout(width=w)) for t, w in (
-                ("layer", _W["name"]), ("type", _W["type"]), ("output", _W["shape"]), ("weights", _W["weights"]),
-                ("Strategy", _W["strategy"]), ("ReuseFactor", _W["rf"]), ("weight precision", _W["prec"]),
-                ("accum precision", _W["prec"]), ("result precision", _W["prec"]), ("warnings", "auto"))
-        ])
+        titles = [("layer", "name"), ("type", "type"), ("output", "shape"), ("weights", "weights"),
+                  *((_column_title(s), s.kind) for s in _SHOWN), ("warnings", "badge")]
+        header = widgets.HBox([widgets.HTML(_html.bold(t), layout=_width(w)) for t, w in titles])
         super().__init__(children=[
             widgets.HBox([self.board, self.io_type, self.clock_ns, self.target_info]),
             widgets.HBox([self.all_strategy, self.all_reuse_factor, self.all_precision, self.all_closest,
@@ -227,31 +291,17 @@ class LayerConfigurator(widgets.VBox):
         self._show_target()
         for r in self.rows.values():
             r.show_badges()
-        self._unobserve = design.observe(self._on_design_change)
+        self._follow(parts=tuple(self.rows.values()))
 
     # -------------------------------------------------------------- helpers
-    class _Sync:
-        def __init__(self, cfg):
-            self.cfg = cfg
-
-        def __enter__(self):
-            self.prev, self.cfg._syncing = self.cfg._syncing, True
-
-        def __exit__(self, *exc):
-            self.cfg._syncing = self.prev
-
-    def syncing(self):
-        """Context in which control changes come from the design, not the user (handlers ignore them)."""
-        return self._Sync(self)
-
     def _apply(self, row: LayerRow | None, action) -> bool:
         try:
             action()
         except ValueError as e:
             if row is not None:
                 row.refresh()
-                row.message.value = _msg(str(e))
-            self.status.value = _msg(str(e))
+                row.message.value = _html.message(str(e))
+            self.status.value = _html.message(str(e))
             return False
         self.status.value = ""
         return True
@@ -281,9 +331,7 @@ class LayerConfigurator(widgets.VBox):
         self.all_reuse_factor.value = cur if cur in vals else (vals[0] if vals else None)
 
     def _show_target(self) -> None:
-        p = self.design.part
-        self.target_info.value = (f"<span style='font-size:12px'>{self.design.part_number}: {p.lut:,} LUT, "
-                                  f"{p.ff:,} FF, {p.dsp:,} {p.dsp_type}, {p.bram18k:,} BRAM18K</span>")
+        self.target_info.value = _html.target_info(self.design.part_number, self.design.part)
 
     # -------------------------------------------------------------- user actions
     def apply_to_all(self) -> dict:
@@ -294,13 +342,12 @@ class LayerConfigurator(widgets.VBox):
         """
         kw = {"strategy": self.all_strategy.value, "reuse_factor": self.all_reuse_factor.value,
               "closest": self.all_closest.value}
-        prec = self.all_precision.value.strip()
+        try:
+            prec = _ALL_PRECISION.validate(self, self.all_precision.value)
+        except traitlets.TraitError as e:
+            self.status.value = _html.message(f"apply to all: {e}; nothing changed")
+            return {}
         if prec:
-            try:
-                parse_precision(prec)
-            except ValueError as e:
-                self.status.value = _msg(f"apply to all: {e}; nothing changed")
-                return {}
             kw["precision"] = prec
         out: dict = {}
 
@@ -310,31 +357,32 @@ class LayerConfigurator(widgets.VBox):
         if self._apply(None, act):
             if out:
                 subs = ", ".join(f"{n} -> RF {rf}" for n, rf in out.items())
-                self.status.value = _msg(
+                self.status.value = _html.message(
                     f"ReuseFactor {kw['reuse_factor']} is not valid for every layer under {kw['strategy']}; used "
-                    f"the closest valid value instead: {subs}", "color:#9a6700")
+                    f"the closest valid value instead: {subs}", _html.WARN)
             else:
-                self.status.value = _msg(f"all layers: {kw['strategy']} RF {kw['reuse_factor']}", "color:#1a7f37")
+                self.status.value = _html.message(f"all layers: {kw['strategy']} RF {kw['reuse_factor']}", _html.OK)
         return out
 
-    def _target(self, control, **kw) -> None:
+    def _target(self, **kw) -> None:
         try:
             self.design.set_target(**kw)
         except ValueError as e:
             self._sync_target()
-            self.status.value = _msg(str(e))
+            self.status.value = _html.message(str(e))
 
+    @user_action
     def _on_board(self, change) -> None:
-        if not self._syncing and change["new"] is not None:
-            self._target(self.board, board=change["new"])
+        if change["new"] is not None:
+            self._target(board=change["new"])
 
+    @user_action
     def _on_io(self, change) -> None:
-        if not self._syncing:
-            self._target(self.io_type, io_type=change["new"])
+        self._target(io_type=change["new"])
 
+    @user_action
     def _on_clock(self, change) -> None:
-        if not self._syncing:
-            self._target(self.clock_ns, clock_ns=float(change["new"]))
+        self._target(clock_ns=float(change["new"]))
 
     # -------------------------------------------------------------- design -> controls
     def _sync_target(self) -> None:
@@ -357,9 +405,3 @@ class LayerConfigurator(widgets.VBox):
             # unroll badges depend on the layer alone, but keep every row honest (cheap)
             for r in self.rows.values():
                 r.show_badges()
-
-    def close(self) -> None:
-        """Stop following the design."""
-        if hasattr(self, "_unobserve"):
-            self._unobserve()
-        super().close()

@@ -6,20 +6,22 @@ the :class:`hlsnb.design.Design` every part of it reads and writes (through ``de
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 import ipywidgets as widgets
+import traitlets
 
 from ..design import Design
+from ..design import load as load_design
+from ..design.serialise import read_json
+from . import _html
+from ._base import DesignView
+from ._html import EXPLAINED
 from .configurator import LayerConfigurator
 from .plots import ESTIMATE_LABEL, RESOURCES, EstimatePlot
 
 __all__ = ["Explorer"]
-
-_RES_WORDS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K", "latency": "latency (cycles)",
-              "ii": "II (cycles)"}
 
 
 def _is_design_dict(d: dict) -> bool:
@@ -30,7 +32,16 @@ def _is_hls4ml_config(d: dict) -> bool:
     return any(k in d for k in ("Model", "LayerName", "LayerType"))
 
 
-class Explorer(widgets.VBox):
+def _describe(source) -> str:
+    """How a load source is named in messages: "dict", "JSON text" or the path."""
+    if isinstance(source, dict):
+        return "dict"
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return "JSON text"
+    return str(source)
+
+
+class Explorer(DesignView, widgets.VBox):
     """Configure a network layer by layer and watch its estimate on the board.
 
     Parameters
@@ -48,7 +59,13 @@ class Explorer(widgets.VBox):
     Attributes: ``design``, ``model`` (None when built from a Design), ``configurator``, ``plot``, ``explain_layer``
     (Dropdown choosing the explained layer), ``explanation`` (HTML), ``warnings`` (HTML), ``fit_target``,
     ``fit_button``, ``fit_report``, ``last_fit`` (the latest :class:`hlsnb.fit.FitResult`), ``path``, ``status``.
+    The traits ``layer`` and ``resource`` are what the "why" panel explains (linked to ``explain_layer`` and
+    ``explain_resource``).
     """
+
+    layer = traitlets.Unicode(help="The layer the explanation panel itemizes (a layer of the estimate).")
+    resource = traitlets.Enum(EXPLAINED, default_value=None, allow_none=True,
+                              help="The resource explained: dsp, lut, ff, bram18k, latency, ii; None for all.")
 
     def __init__(self, model_or_design, board: str = "pynq-z2", *, report=None, live: bool = True,
                  estimator=None, **design_kwargs):
@@ -76,8 +93,10 @@ class Explorer(widgets.VBox):
             style={"button_width": "70px"})
         self.explanation = widgets.HTML("")
         self.explanation.add_class("hlsnb-explanation")
-        self.explain_layer.observe(lambda _c: self._show_explanation(), names="value")
-        self.explain_resource.observe(lambda _c: self._show_explanation(), names="value")
+        self.layer = first
+        widgets.link((self.explain_layer, "value"), (self, "layer"))
+        widgets.link((self.explain_resource, "value"), (self, "resource"))
+        self.observe(lambda _c: self._show_explanation(), names=["layer", "resource"])
 
         self.warnings = widgets.HTML("")
         self.warnings.add_class("hlsnb-warnings")
@@ -101,13 +120,12 @@ class Explorer(widgets.VBox):
         self.load_button.on_click(lambda _b: self._ui(lambda: f"loaded {self.load(self.path.value)}"))
         self.status = widgets.HTML("")
 
-        self.plot.on_update(self._on_estimate)
+        self._keep(self.plot.on_update(self._on_estimate))  # the plot re-estimates on design changes
         self._hook_clicks()
         self._on_estimate(self.plot.estimate)
         # FigureWidget only in VBoxes (plotly #4998: it renders badly inside an HBox).
         super().__init__(children=[
-            widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.design.model_name)}: per-layer Strategy and "
-                         f"ReuseFactor</h3><span style='font-size:12px'>All numbers: {ESTIMATE_LABEL}.</span>"),
+            widgets.HTML(_html.heading(self.design.model_name, ESTIMATE_LABEL)),
             self.configurator,
             widgets.HBox([self.fit_target, self.fit_button]),
             self.fit_report,
@@ -136,31 +154,13 @@ class Explorer(widgets.VBox):
             over = [(lab, 100.0 * float(getattr(le, k) or 0) / cap[k]) for k, lab in RESOURCES if cap[k]]
             over = [(lab, p) for lab, p in over if p > 100.0]
             if over:
-                badges.setdefault(le.name, []).append((
-                    "over board",
-                    f"{le.name} alone needs " + ", ".join(f"{p:.0f}% of the {lab}s" for lab, p in over)
-                    + f" of {est.part.device} ({ESTIMATE_LABEL})",
-                ))
+                badges.setdefault(le.name, []).append(
+                    _html.over_board_badge(le.name, over, est.part.device, ESTIMATE_LABEL))
         self.configurator.set_badges(badges)
-        self._show_warnings(est)
-        self._show_explanation()
-
-    def _show_warnings(self, est) -> None:
-        items = []
         over = [(lab, est.utilisation[k]) for k, lab in RESOURCES if est.utilisation[k] > 100.0]
-        if over:
-            items.append("<b>Over the board</b>: the design needs " + ", ".join(
-                f"{p:.0f}% of the {lab}s" for lab, p in over) + f" of {est.part.device} ({ESTIMATE_LABEL}). "
-                "Raise ReuseFactors, use Resource, or press Fit to board.")
-        items += [html.escape(w) for w in self.design.warnings()]
-        out = ""
-        if items:
-            out = ("<div style='border-left:4px solid #b42318;padding:2px 8px;margin:4px 0'>"
-                   + "<br>".join(f"&#9888; {x}" for x in items) + "</div>")
-        if est.warnings:  # the estimator's notes (zero weights folded away, ...): useful, not alarming
-            out += (f"<details style='font-size:12px;color:#555'><summary>estimator notes ({len(est.warnings)})"
-                    "</summary>" + "<br>".join(html.escape(w) for w in est.warnings) + "</details>")
-        self.warnings.value = out
+        self.warnings.value = _html.warnings_panel(over, self.design.warnings(), est.warnings, est.part.device,
+                                                   ESTIMATE_LABEL)
+        self._show_explanation()
 
     def explain(self, layer: str | None = None, resource: str | None = None) -> str:
         """The itemized breakdown of one layer's estimate as HTML ("why this many LUTs").
@@ -169,44 +169,24 @@ class Explorer(widgets.VBox):
         (default all).
         """
         est = self.plot.estimate
-        le = est.layer(layer or self.explain_layer.value)
-        l = next((x for x in self.design.layers if x.name == le.name), None)
-        if l is not None and l.is_mult_layer:
-            what = f"{l.layer_type} {l.n_in}x{l.n_out}, {l.strategy} RF {l.reuse_factor}, weights {l.weight_precision}"
-        elif l is not None:
-            what = l.layer_type + (f"({l.activation})" if l.activation else "")
-        else:
-            what = f"top level: {est.top.upper()}"
-        head = f"<b>{html.escape(le.name)}</b> ({html.escape(what)}): {ESTIMATE_LABEL}"
-        if not le.estimated:
-            return f"<div>{head}<br><i>not estimated: {html.escape(str(le.reason))}</i></div>"
-        order = ["dsp", "lut", "ff", "bram18k", "latency", "ii"]
-        blocks = []
-        for r in order:
-            if resource is not None and r != resource:
-                continue
-            terms = sorted(le.terms(r), key=lambda t: -abs(t.value))
-            total = getattr(le, "latency_cycles" if r == "latency" else r)
-            cap = est.part.capacity().get(r)
-            pct = f" = {100.0 * float(total or 0) / cap:.1f}% of {est.part.device}" if cap else ""
-            rows = "".join(
-                f"<tr><td style='text-align:right;padding-right:8px'>{t.value:,.0f}</td>"
-                f"<td style='color:{'#1a7f37' if t.kind == 'exact' else '#9a6700'};padding-right:8px'>{t.kind}</td>"
-                f"<td>{html.escape(t.what)}</td></tr>" for t in terms
-            ) or "<tr><td></td><td></td><td><i>none</i></td></tr>"
-            blocks.append(f"<tr><th colspan=3 style='text-align:left;padding-top:6px'>{_RES_WORDS[r]}: "
-                          f"{float(total or 0):,.0f}{pct}</th></tr>{rows}")
-        return (f"<div style='font-size:12px'>{head}<table>{''.join(blocks)}</table>"
-                "<span style='color:#666'>exact: follows from hls4ml's templates and the design rules; modelled: "
-                "uses a coefficient fitted on real reports</span></div>")
+        le = est.layer(layer or self.layer)
+        spec = next((x for x in self.design.layers if x.name == le.name), None)
+        return _html.explanation(est, le, spec, ESTIMATE_LABEL, resource)
+
+    @traitlets.validate("layer")
+    def _valid_layer(self, proposal):
+        names = [le.name for le in self.plot.estimate.layers]
+        if proposal["value"] not in names:
+            raise traitlets.TraitError(f"layer {proposal['value']!r} is not in the estimate; valid: {', '.join(names)}")
+        return proposal["value"]
 
     def _show_explanation(self) -> None:
         names = [le.name for le in self.plot.estimate.layers]
         if list(self.explain_layer.options) != names:
-            cur = self.explain_layer.value
+            cur = self.layer
             self.explain_layer.options = names
             self.explain_layer.value = cur if cur in names else names[0]
-        self.explanation.value = self.explain(self.explain_layer.value, self.explain_resource.value)
+        self.explanation.value = self.explain(self.layer, self.resource)
 
     def _hook_clicks(self) -> None:
         import plotly.graph_objects as go
@@ -246,7 +226,7 @@ class Explorer(widgets.VBox):
         try:
             result = fit_to_board(self.design, target, **kwargs)
         except ValueError as e:
-            self.fit_report.value = f"<span style='color:#b42318'>{html.escape(str(e))}</span>"
+            self.fit_report.value = _html.status(str(e), _html.ERROR)
             raise
         if result.fits and apply:
             result.apply(self.design)
@@ -279,24 +259,12 @@ class Explorer(widgets.VBox):
         An hls4ml config needs the Keras model (``model=`` or the one the Explorer was built from). Layer names
         must match this design's. Returns what was loaded.
         """
-        what = "dict"
-        if isinstance(source, (str, Path)):
-            text = str(source)
-            if not text.lstrip().startswith("{"):
-                what = str(source)
-                text = Path(source).read_text()
-            else:
-                what = "JSON text"
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{what}: not JSON ({e})") from None
-        elif isinstance(source, dict):
-            data = source
-        else:
+        what = _describe(source)
+        if not isinstance(source, (str, Path, dict)):
             raise ValueError(f"load needs a dict, JSON text or a path, got {type(source).__name__}")
+        data = read_json(source)  # the design package reads files; this only tells the two kinds apart
         if _is_design_dict(data):
-            new = Design.from_json(json.dumps(data))
+            new = load_design(data)
         elif _is_hls4ml_config(data):
             m = model or self.model
             if m is None:
@@ -318,13 +286,6 @@ class Explorer(widgets.VBox):
 
     def _ui(self, action) -> None:
         try:
-            self.status.value = f"<span style='color:#1a7f37'>{html.escape(action())}</span>"
+            self.status.value = _html.status(action())
         except (ValueError, OSError) as e:
-            self.status.value = f"<span style='color:#b42318'>{html.escape(str(e))}</span>"
-
-    def close(self) -> None:
-        """Stop following the design and close the views."""
-        for part in ("configurator", "plot"):
-            if hasattr(self, part):
-                getattr(self, part).close()
-        super().close()
+            self.status.value = _html.status(str(e), _html.ERROR)

@@ -14,9 +14,11 @@ second bar group labelled "measured" with its stage.
 from __future__ import annotations
 
 import html
-import math
+from typing import Callable
 
 import ipywidgets as widgets
+
+from ._base import DesignView, Subscribers
 
 __all__ = ["EstimatePlot", "estimate_figure", "figure_dict", "report_rows", "ESTIMATE_LABEL"]
 
@@ -184,13 +186,13 @@ def estimate_figure(est, design=None, report=None):
     return go.Figure(figure_dict(est, design, report))
 
 
-class EstimatePlot(widgets.VBox):
+class EstimatePlot(DesignView, widgets.VBox):
     """A live plot of a Design's estimate, updated on every change of the design.
 
     Parameters
     ----------
     design : hlsnb.design.Design
-        Observed with ``design.observe``; never changed.
+        Followed (``design.observe``, through :class:`~hlsnb.widgets._base.DesignView`); never changed.
     report : optional
         A real report drawn beside the estimate (see :func:`report_rows`); change it with :meth:`set_report`.
     live : bool
@@ -198,7 +200,8 @@ class EstimatePlot(widgets.VBox):
         rebuilt on every change (for environments without widgets).
 
     ``estimate`` is the latest DesignEstimate; :meth:`on_update` registers ``callback(estimate)`` called after each
-    redraw; :meth:`static` returns a ``go.Figure`` snapshot for nbconvert/nbval output.
+    redraw and returns the function that unregisters it; :meth:`static` returns a ``go.Figure`` snapshot for
+    nbconvert/nbval output.
     """
 
     def __init__(self, design, report=None, *, live: bool = True, estimator=None):
@@ -209,7 +212,7 @@ class EstimatePlot(widgets.VBox):
         self.design = design
         self._estimator = estimator
         self._report = report
-        self._listeners: list = []
+        self._updated = Subscribers()
         self.estimate = estimator(design)
         spec = figure_dict(self.estimate, design, report)
         self.figure = go.FigureWidget(spec) if live else go.Figure(spec)
@@ -217,7 +220,7 @@ class EstimatePlot(widgets.VBox):
         # FigureWidget inside an HBox renders badly (plotly #4998): keep it in this VBox.
         super().__init__(children=[self.figure] if live else [], layout=widgets.Layout(width="100%"))
         self.add_class("hlsnb-estimate-plot")
-        self._unobserve = design.observe(self._on_design_change)
+        self._follow()  # closing closes the children: the FigureWidget when live
 
     @staticmethod
     def _sig(spec) -> tuple:
@@ -226,9 +229,9 @@ class EstimatePlot(widgets.VBox):
     def _on_design_change(self, name: str) -> None:
         self.update()
 
-    def on_update(self, callback) -> None:
-        """Call ``callback(estimate)`` after every redraw."""
-        self._listeners.append(callback)
+    def on_update(self, callback) -> Callable[[], None]:
+        """Call ``callback(estimate)`` after every redraw; returns a function that stops it (call it once or more)."""
+        return self._updated.add(callback)
 
     def set_report(self, report) -> None:
         """Draw ``report`` (see :func:`report_rows`) beside the estimate; ``None`` removes it."""
@@ -256,17 +259,8 @@ class EstimatePlot(widgets.VBox):
                 fig.add_traces(spec["data"])
                 self._signature = sig
             fig.layout.update(spec["layout"])
-        for cb in list(self._listeners):
-            cb(self.estimate)
+        self._updated.notify(self.estimate)
 
     def static(self):
         """A ``go.Figure`` snapshot of what the plot shows now (renders in nbconvert/nbval output)."""
         return estimate_figure(self.estimate, self.design, self._report)
-
-    def close(self) -> None:
-        """Stop following the design."""
-        if hasattr(self, "_unobserve"):
-            self._unobserve()
-        if hasattr(self, "figure") and hasattr(self.figure, "close"):
-            self.figure.close()
-        super().close()

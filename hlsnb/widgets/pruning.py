@@ -5,12 +5,11 @@ shows the HLS csynth estimate of that masked design: a fast preview of what the 
 :func:`hlsnb.prune.prune` for that target (fine-tuning with masks enforced, progress shown) and adds the result
 to an accuracy-against-DSPs plot that keeps every earlier point, so the trade-off curve builds up run by run.
 Everything is driven from Python as well (``slider.target = 0.8``, ``slider.run()``), which is how the tests
-use it.
+use it. The pruning plan is the design's: when the design changes (a ReuseFactor, a precision, the board), the
+plan, the preview and the unpruned reference point are rebuilt from it.
 """
 
 from __future__ import annotations
-
-import html
 
 import ipywidgets as widgets
 import numpy as np
@@ -20,11 +19,13 @@ import traitlets
 from ..estimate import estimate_design
 from ..prune import Budget, plan_pruning, prune
 from ..prune._core import _clone
+from . import _html
+from ._base import DesignView, user_action
 
 __all__ = ["PruningSlider"]
 
 
-class PruningSlider(widgets.VBox):
+class PruningSlider(DesignView, widgets.VBox):
     """A slider over the pruning target with a live resource estimate and a trade-off plot.
 
     Parameters
@@ -35,6 +36,8 @@ class PruningSlider(widgets.VBox):
         e.g. DSPs, from the least reachable to the unpruned count).
     prune_kwargs : extra keyword arguments for ``prune`` (epochs, scheduler, tolerance, csim, ...).
     live : True: the plot is a ``go.FigureWidget``; False: a ``go.Figure`` (redrawn in an Output).
+
+    ``plan`` is the :class:`hlsnb.prune.PruningPlan` of the design as it is now (rebuilt on every design change).
     """
 
     target = traitlets.Float(0.5, help="Target: sparsity (mode 'sparsity') or objective units (mode 'budget').")
@@ -47,28 +50,25 @@ class PruningSlider(widgets.VBox):
                  prune_kwargs: dict | None = None, metric: str = "l1", live: bool = True):
         if mode not in ("sparsity", "budget"):
             raise ValueError(f"mode {mode!r} is not valid; valid: sparsity, budget")
-        self._model, self._design, self._data = model, design, data
+        self._model, self.design, self._data = model, design, data
         self._objective = objective
         self._metric = metric
         self._kwargs = dict(prune_kwargs or {})
-        self.plan = plan_pruning(model, design, objective, structure=self._kwargs.get("structure"),
-                                 layers=self._kwargs.get("layers"), min_keep=self._kwargs.get("min_keep", 1))
-        self._scratch = _clone(model)
-        self._scratch_design = design.copy()
-        self._originals = {n: np.asarray(model.get_layer(n).kernel.numpy()) for n in self.plan.prunable_layers}
-        self._bias = {n: np.asarray(model.get_layer(n).bias.numpy()) for n in self.plan.prunable_layers
+        self._build_plan()
+        # every Dense/Conv layer: which of them are prunable depends on the design's settings, which may change
+        self._originals = {n: np.asarray(model.get_layer(n).kernel.numpy()) for n in self.plan.layers}
+        self._bias = {n: np.asarray(model.get_layer(n).bias.numpy()) for n in self.plan.layers
                       if getattr(model.get_layer(n), "bias", None) is not None}
+        self._scratch = _clone(model)
         unit = self.plan._unit(0)
         self.unit = unit
         if mode == "sparsity":
-            lo, hi = 0.0, 0.99
             v = 0.5 if value is None else float(value)
-            self.slider = widgets.FloatSlider(value=v, min=lo, max=hi, step=0.01, description="sparsity",
+            self.slider = widgets.FloatSlider(value=v, min=0.0, max=0.99, step=0.01, description="sparsity",
                                               continuous_update=False, readout_format=".2f",
                                               layout=widgets.Layout(width="420px"))
         else:
-            lo = int(np.ceil(self.plan.minimum()[0]))
-            hi = int(np.floor(self.plan.total[0]))
+            lo, hi = self._budget_range()
             v = int(hi // 4) if value is None else int(value)
             self.slider = widgets.IntSlider(value=min(max(v, lo), hi), min=lo, max=hi, description=f"max {unit}",
                                             continuous_update=False, layout=widgets.Layout(width="420px"))
@@ -87,9 +87,38 @@ class PruningSlider(widgets.VBox):
         self.children = [self.slider, self.estimate_html, widgets.HBox([self.button, self.progress]), self.status,
                          self.figure if live else self._fig_out, self.output]
         self.button.on_click(lambda _b: self.run())
-        self.slider.observe(lambda ch: setattr(self, "target", float(ch["new"])), names="value")
+        self.slider.observe(self._on_slider, names="value")
         self.target = float(self.slider.value)
-        self._on_target({"new": self.target})
+        self._show_estimate(self.target)
+        self._baseline = {}
+        self._baseline_point()
+        self._redraw()
+        self._follow()
+
+    # ------------------------------------------------------------------ design -> plan
+    def _build_plan(self) -> None:
+        """The plan (and the scratch design the preview masks) from the design as it is now."""
+        self.plan = plan_pruning(self._model, self.design, self._objective, structure=self._kwargs.get("structure"),
+                                 layers=self._kwargs.get("layers"), min_keep=self._kwargs.get("min_keep", 1))
+        self._scratch_design = self.design.copy()
+
+    def _budget_range(self) -> tuple[int, int]:
+        """The budgets pruning can reach, in objective units: the least reachable to the unpruned usage."""
+        return int(np.ceil(self.plan.minimum()[0])), int(np.floor(self.plan.total[0]))
+
+    def _on_design_change(self, name: str) -> None:
+        """A setting or the target changed what each weight costs: rebuild the plan, the preview, the reference."""
+        self._build_plan()
+        target = self.target
+        if self.mode == "budget":  # the reachable budgets moved: clamp the target into them
+            lo, hi = self._budget_range()
+            target = float(min(max(int(target), lo), hi))
+            with self.syncing(), self.slider.hold_trait_notifications():
+                self.slider.min, self.slider.max, self.slider.value = lo, hi, int(target)
+        if target != self.target:
+            self.target = target  # its observer shows the estimate
+        else:
+            self._show_estimate(target)
         self._baseline_point()
         self._redraw()
 
@@ -105,19 +134,21 @@ class PruningSlider(widgets.VBox):
                 raise traitlets.TraitError(f"budget {v:g} {self.unit} outside what pruning reaches: {lo}..{hi}")
         return v
 
+    @user_action
+    def _on_slider(self, change) -> None:
+        self.target = float(change["new"])
+
     @traitlets.observe("target")
     def _on_target(self, change):
         v = change["new"]
         if self.slider.value != v:
             self.slider.value = v if self.mode == "sparsity" else int(v)
+        self._show_estimate(v)
+
+    def _show_estimate(self, v) -> None:
         self.estimate = self.estimate_for(v)
-        e = self.estimate
-        cap = self._design.part.capacity()
-        self.estimate_html.value = (
-            f"<b>{self._target_text(v)}</b>: estimated (HLS csynth, one-shot mask before fine-tuning) "
-            + ", ".join(f"{k.upper()} {e[k]:.0f} ({100 * e[k] / cap[k]:.0f} %)" for k in ("dsp", "lut", "ff", "bram18k")
-                        if cap.get(k)) + f"; objective {e['objective']:.0f} {self.unit}; weights zero "
-            f"{100 * e['sparsity']:.1f} %")
+        self.estimate_html.value = _html.pruning_estimate(self._target_text(v), self.estimate,
+                                                          self.design.part.capacity(), self.unit)
 
     def _target_arg(self, v):
         return float(v) if self.mode == "sparsity" else Budget(int(v))
@@ -134,13 +165,15 @@ class PruningSlider(widgets.VBox):
         masks = self.plan.masks(self._model, s, capacity=cap, metric="l1" if self._metric == "taylor" else self._metric)
         zeros = n = 0
         for name, k in self._originals.items():
-            m = masks[name]
+            m = masks.get(name)  # None: not prunable under the current plan, keeps all its weights
             layer = self._scratch.get_layer(name)
-            layer.kernel.assign(k * m.kernel)
+            layer.kernel.assign(k if m is None else k * m.kernel)
             if name in self._bias:
-                layer.bias.assign(self._bias[name] * (m.bias if m.bias is not None else 1.0))
-            zeros += int(np.count_nonzero(k * m.kernel == 0))
-            n += k.size
+                keep = 1.0 if m is None or m.bias is None else m.bias
+                layer.bias.assign(self._bias[name] * keep)
+            if m is not None:  # the sparsity shown is of the prunable weights
+                zeros += int(np.count_nonzero(k * m.kernel == 0))
+                n += k.size
         self._scratch_design.attach_weights(self._scratch)
         est = estimate_design(self._scratch_design)
         out = {k: float(est.total[k]) for k in ("dsp", "lut", "ff", "bram18k")}
@@ -160,16 +193,17 @@ class PruningSlider(widgets.VBox):
             return None
         self.running = True
         self.button.disabled = True
-        self.status.value = f"fine-tuning for {html.escape(self._target_text(self.target))} ..."
+        self.status.value = _html.status(f"fine-tuning for {self._target_text(self.target)} ...", style=None)
         try:
             kw = dict(csim=True, metric=self._metric)
             kw.update(self._kwargs)
             kw["progress"] = self._progress  # the widget's own bar
             with self.output:
-                model, rep = prune(self._model, self._design, self._objective, self._data,
+                model, rep = prune(self._model, self.design, self._objective, self._data,
                                    target=self._target_arg(self.target), **kw)
-        except Exception as e:
-            self.status.value = f"<span style='color:#b00'>failed: {html.escape(str(e))}</span>"
+        # prune's own errors, Keras's (ValueError/TypeError) and the C simulation's (RuntimeError, OSError)
+        except (ValueError, TypeError, RuntimeError, OSError) as e:
+            self.status.value = _html.status(f"failed: {e}", "color:#b00")
             raise
         finally:
             self.running = False
@@ -182,16 +216,17 @@ class PruningSlider(widgets.VBox):
         self._baseline["accuracy"] = rep.keras_accuracy_before
         self.points = self.points + [point]
         self.last_model, self.last_report = model, rep
-        self.status.value = (f"{html.escape(point['target'])}: {rep.status}; estimated DSPs {rep.dsp_before:.0f} "
-                             f"&rarr; {rep.dsp_after:.0f}; {kind} test accuracy {100 * acc:.1f} %")
+        self.status.value = _html.pruning_result(point["target"], rep.status, rep.dsp_before, rep.dsp_after, kind,
+                                                 acc)
         self._redraw()
         return model, rep
 
     # ------------------------------------------------------------------ plot
     def _baseline_point(self):
-        d0 = self._design.copy()
+        """The unpruned model's estimated DSPs on the design as it is now (its accuracy comes with the first run)."""
+        d0 = self.design.copy()
         d0.attach_weights(self._model)
-        self._baseline = {"dsp": float(estimate_design(d0).total["dsp"])}
+        self._baseline["dsp"] = float(estimate_design(d0).total["dsp"])
 
     def _figure_spec(self) -> dict:
         return {"layout": {"title": {"text": "Accuracy against estimated DSPs (each run adds a point)"},
@@ -207,7 +242,7 @@ class PruningSlider(widgets.VBox):
         x = [p["dsp"] for p in pts]
         y = [p["accuracy"] for p in pts]
         text = [f"{p['target']} ({p['accuracy_kind']}, {p['status']})" for p in pts]
-        part_dsp = self._design.part.capacity().get("dsp")
+        part_dsp = self.design.part.capacity().get("dsp")
         with self.figure.batch_update() if self._live else _nullcontext():
             self.figure.data[0].x, self.figure.data[0].y, self.figure.data[0].text = x, y, text
             acc0 = self._baseline.get("accuracy")

@@ -14,10 +14,10 @@ import time
 import warnings
 from pathlib import Path
 
+import fixtures
 import numpy as np
 import pytest
 
-import fixtures
 import hlsnb.board as hb
 from hlsnb.board import emulation
 from hlsnb.board._fixed import decode_fixed, encode_fixed

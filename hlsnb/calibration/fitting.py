@@ -1,0 +1,264 @@
+"""Fit the estimator's modelled coefficients on real reports (the shipped fit and the user's refit both use it).
+
+Reads the rows of ``reports.csv`` whose configuration is fully recorded: the Dense/ReLU/Softmax layers of the
+ArgyKokk hls4ml MLPs (Vitis HLS 2021.1, xc7z007s, Latency strategy, RF 1/2/100, multiplications forced onto DSPs
+or LUTs), per layer and per whole design, and the forum's Resource-strategy design report. The CNN rows
+(Keb-L/hls4ml-data) lack ReuseFactor, precision and layer geometry per row and are not used.
+
+Every feature is computed by running the estimator itself with one coefficient set to 1 and the others to 0 (each
+run gets its own :class:`Calibration` value), so the fit and the package can never disagree about what a
+coefficient multiplies.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from ..estimate import LayerEstimate, estimate_design, estimate_layer
+from ..estimate._calibration import SHIPPED_PATH, Calibration
+from ..estimate._core import adder_levels
+from ..estimate._kernel import mul_op_share
+from .reference import tutorial_mlp
+
+__all__ = ["load_rows", "load_models", "load_resource_designs", "fit_coefficients", "fit_resource_write_select",
+           "predict", "SHIPPED_ROWS", "LUT_KEYS", "FF_KEYS"]
+
+LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
+FF_KEYS = ("ff_pipe_ii1", "ff_pipe_shared", "ff_io_per_bit")
+#: The rows of reports.csv the shipped coefficients were fitted on, shipped so that ``recalibrate`` can refit the
+#: user's reports together with them (the package never reads ../shared at run time).
+SHIPPED_ROWS = SHIPPED_PATH.with_name("calibration_rows.csv")
+
+
+def _used(row: dict) -> bool:
+    return row["source"].startswith("ArgyKokk") or (row["scope"] == "model" and row["strategy"] == "Resource"
+                                                   and "16-64-32-32-5" in row["model_arch"])
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+def _fixed(tag: str):
+    m = re.match(r"ap_(u?)fixed_(\d+)_(-?\d+)", tag)
+    return (int(m.group(2)), int(m.group(3)), m.group(1) == "u") if m else None
+
+
+def _read_csv(csv_path) -> list[dict]:
+    with open(csv_path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load_rows(csv_path: str | Path) -> list[dict]:
+    """The MLP rows usable for calibration, as estimator keyword arguments plus the measured numbers."""
+    rows = _read_csv(csv_path)
+    out = []
+    for r in rows:
+        if not r["source"].startswith("ArgyKokk") or r["scope"] != "layer":
+            continue
+        lt = r["layer_type"]
+        notes = r["notes"]
+        src = r["source"]
+        variant = re.search(r"/(DSP|LUT)_reuse(\d+)/", src)
+        impl = "dsp" if variant and variant.group(1) == "DSP" else "fabric"
+        rf = int(r["reuse_factor"] or 1)
+        module = re.search(r"module=(\S+?);", notes)
+        module = module.group(1) if module else ""
+        meas = {"dsp": float(r["dsp"]), "lut": float(r["lut"]), "ff": float(r["ff"]),
+                "bram18k": float(r["bram18k"]), "latency": float(r["latency_max_cycles"]), "ii": float(r["ii"])}
+        base = dict(part="xc7z007s", clock_ns=float(r["clock_ns"] or 3.33), tool="vitis_hls", mult_impl=impl,
+                    io_type="io_parallel")
+        rec = {"network": r["model_arch"], "variant": f"{variant.group(1)}_reuse{variant.group(2)}" if variant else "",
+               "source": src, "layer": r["layer_name"], "type": lt, "meas": meas, "rf": rf}
+        if lt == "dense":
+            n_in, n_out = int(r["n_in"]), int(r["n_out"])
+            tin = re.search(r"dense_latency_(ap_u?fixed_\d+_-?\d+)", module)
+            in_bits = _fixed(tin.group(1))[0] if tin else 16
+            accum = re.search(r"accum_t=ap_fixed<(\d+),", notes)
+            z = re.search(r"n_zeros=(\d+) of", r["sparsity_or_pruning"])
+            rec["kw"] = dict(base, layer_type="Dense", n_in=n_in, n_out=n_out, strategy="Latency", reuse_factor=rf,
+                             weight_bits=int(r["weight_bits"]), weight_int_bits=int(r["weight_int_bits"]),
+                             result_bits=int(r["result_bits"]), accum_bits=int(accum.group(1)) if accum else 16,
+                             input_bits=in_bits, n_zeros=int(z.group(1)) if z else 0)
+        elif lt == "relu":
+            t = re.search(r"relu_(ap_u?fixed_\d+_-?\d+)", module)
+            rec["kw"] = dict(base, layer_type="Activation", activation="relu", n_in=int(r["n_in"]),
+                             n_out=int(r["n_out"]), input_bits=_fixed(t.group(1))[0] if t else 16,
+                             result_bits=int(r["result_bits"] or 16))
+        elif lt == "softmax":
+            rec["kw"] = dict(base, layer_type="Softmax", n_in=int(r["n_in"]), n_out=int(r["n_out"]),
+                             result_bits=int(r["result_bits"] or 16))
+        else:
+            continue  # batchnorm rows have no size recorded
+        out.append(rec)
+    return out
+
+
+def load_models(csv_path: str | Path) -> list[dict]:
+    """Whole-design rows of the MLPs (their layers are the layer rows of the same report)."""
+    out = []
+    for r in _read_csv(csv_path):
+        if r["source"].startswith("ArgyKokk") and r["scope"] == "model":
+            out.append({"network": r["model_arch"], "source": r["source"],
+                        "meas": {"dsp": float(r["dsp"]), "lut": float(r["lut"]), "ff": float(r["ff"]),
+                                 "bram18k": float(r["bram18k"]), "latency": float(r["latency_max_cycles"])}})
+    return out
+
+
+def load_resource_designs(csv_path: str | Path) -> list[dict]:
+    """Whole-design Resource-strategy reports of a network we can rebuild: the forum's 16-64-32-32-5 on the PYNQ-Z2.
+
+    Its precision and clock are not stated: taken as hls4ml's tutorial default ap_fixed<16,6> and
+    VivadoAccelerator's default 5 ns clock.
+    """
+    out = []
+    for r in _read_csv(csv_path):
+        if r["scope"] == "model" and r["strategy"] == "Resource" and "16-64-32-32-5" in r["model_arch"]:
+            out.append({"network": r["model_arch"], "source": r["source"], "rf": int(r["reuse_factor"]),
+                        "meas": {"dsp": float(r["dsp"]), "lut": float(r["lut"]), "ff": float(r["ff"]),
+                                 "bram18k": float(r["bram18k"])}})
+    return out
+
+
+def _as_calibration(coef) -> Calibration:
+    return coef if isinstance(coef, Calibration) else Calibration(coef, source="fit")
+
+
+def _resource_design_lut(rec: dict, coef: dict) -> float:
+    design = tutorial_mlp("Resource", rec["rf"], board="pynq-z2", clock_ns=5.0)
+    return float(estimate_design(design, calibration=_as_calibration(coef)).total["lut"])
+
+
+def fit_resource_write_select(designs: list[dict], coef: dict) -> dict:
+    """Fit ``lut_wsel_per_bit`` (Resource, RF > n_in: accumulator write select) on the Resource design reports.
+
+    There is one such report (the forum's), so this is a one-point, in-sample fit: the coefficient is whatever
+    makes the estimate of that design's LUTs equal the report's. Without such a report the coefficient is 0.
+    """
+    coef = dict(coef)
+    if not designs:
+        coef["lut_wsel_per_bit"] = 0.0
+        return coef
+    ratios = []
+    for d in designs:
+        base = _resource_design_lut(d, dict(coef, lut_wsel_per_bit=0.0))
+        one = _resource_design_lut(d, dict(coef, lut_wsel_per_bit=1.0))
+        if one > base:
+            ratios.append(max(0.0, (d["meas"]["lut"] - base) / (one - base)))
+    coef["lut_wsel_per_bit"] = float(statistics.median(ratios)) if ratios else 0.0
+    return coef
+
+
+# ---------------------------------------------------------------------------------------------------- model runs
+def _run(kw: dict, coef: dict) -> LayerEstimate:
+    return estimate_layer(**kw, calibration=_as_calibration(coef))
+
+
+def predict(rec: dict, coef: dict) -> dict:
+    """The estimator's numbers for calibration record ``rec`` with coefficients ``coef``."""
+    e = _run(rec["kw"], coef)
+    return {"dsp": e.dsp, "lut": e.lut, "ff": e.ff, "bram18k": e.bram18k, "latency": e.latency_cycles, "ii": e.ii}
+
+
+def _features(rec: dict, coef: dict, keys: tuple[str, ...], resource: str) -> tuple[float, list[float]]:
+    zero = dict(coef, **{k: 0.0 for k in keys})
+    base = getattr(_run(rec["kw"], zero), resource)
+    feats = [getattr(_run(rec["kw"], dict(zero, **{k: 1.0})), resource) - base for k in keys]
+    return base, feats
+
+
+def _nnls_relative(rows: list[tuple[float, float, list[float]]]) -> list[float]:
+    """Non-negative least squares on relative errors: minimise sum(((base + f.c) - y) / y)^2."""
+    from scipy.optimize import nnls
+
+    A = np.array([[f / max(y, 1.0) for f in feats] for y, b, feats in rows])
+    t = np.array([(y - b) / max(y, 1.0) for y, b, feats in rows])
+    c, _ = nnls(A, t)
+    return [float(x) for x in c]
+
+
+def fit_coefficients(recs: list[dict], start: dict) -> dict:
+    """Fit every modelled coefficient on ``recs``; ``start`` gives the values of those not fitted."""
+    coef = dict(start)
+    dense = [r for r in recs if r["type"] == "dense" and r["kw"]["n_in"] * r["kw"]["n_out"] <= 4096]
+    # 1. scale of the weights (in 1/sqrt(n_in)) that best explains the DSP counts where the allocation does not bind
+    drows = []
+    for r in dense:
+        kw = r["kw"]
+        nz = kw["n_in"] * kw["n_out"] - kw["n_zeros"]
+        if kw["mult_impl"] == "dsp" and r["rf"] <= 2 and r["meas"]["dsp"] > 0 and nz > 0:
+            drows.append((kw, nz, r["meas"]["dsp"]))
+    if drows:
+        best = None
+        for scale in np.exp(np.linspace(math.log(0.05), math.log(3.0), 80)):
+            c = dict(coef, share_scale=float(scale))
+            errs = [abs(math.log(max(1.0, nz * mul_op_share(kw["n_in"], kw["weight_bits"],
+                                                            kw["weight_int_bits"], c)) / d))
+                    for kw, nz, d in drows]
+            score = statistics.median(errs)
+            if best is None or score < best[0]:
+                best = (score, float(scale))
+        coef["share_scale"] = best[1]
+    # 2. II overhead of Vitis' shared multipliers
+    gaps = []
+    for r in dense:
+        if r["rf"] > 2:
+            kw = r["kw"]
+            nz = kw["n_in"] * kw["n_out"] - kw["n_zeros"]
+            mul_ops = round(nz * mul_op_share(kw["n_in"], kw["weight_bits"], kw["weight_int_bits"], coef))
+            limit = max(1, math.ceil(kw["n_in"] * kw["n_out"] / r["rf"]) - kw["n_zeros"] // r["rf"])
+            units = min(mul_ops, limit)
+            if units:
+                gaps.append(r["meas"]["ii"] - math.ceil(mul_ops / units))
+    if gaps:
+        coef["ii_overhead"] = float(statistics.median(gaps))
+    # 3. pipeline timing: grid search on the depth of RF<=2 rows
+    lat_rows = [r for r in dense if r["rf"] <= 2]
+    best = None
+    for t_mul in np.arange(0.0, 6.01, 0.25):
+        for t_add in np.arange(0.5, 5.01, 0.1):
+            errs = []
+            for r in lat_rows:
+                kw = r["kw"]
+                nz = kw["n_in"] * kw["n_out"] - kw["n_zeros"]
+                lv = adder_levels(nz, kw["n_out"])
+                d = max(0, math.ceil((t_mul + lv * t_add) / kw["clock_ns"] - 1e-9))
+                errs.append(abs(d - r["meas"]["latency"]))
+            score = sum(errs)
+            if best is None or score < best[0] - 1e-9:
+                best = (score, float(t_mul), float(t_add))
+    if best:
+        coef["t_mul_ns"], coef["t_add_ns"] = best[1], best[2]
+    # 4. LUT and FF coefficients of the Dense model: relative NNLS over the estimator's own features
+    for keys, res in ((LUT_KEYS, "lut"), (FF_KEYS, "ff")):
+        rows = []
+        for r in dense:
+            b, f = _features(r, coef, keys, res)
+            rows.append((r["meas"][res], b, f))
+        c = _nnls_relative(rows)
+        for k, v in zip(keys, c):
+            if any(abs(row[2][keys.index(k)]) > 0 for row in rows):
+                coef[k] = v
+    # 5. activations and softmax
+    relu = [r for r in recs if r["type"] == "relu"]
+    if relu:
+        coef["act_lut_per_bit"] = float(statistics.median(
+            r["meas"]["lut"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in relu))
+        coef["act_ff_per_bit"] = float(statistics.median(
+            r["meas"]["ff"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in relu))
+        coef["act_latency"] = float(statistics.median(r["meas"]["latency"] for r in relu))
+    sm = [r for r in recs if r["type"] == "softmax"]
+    if sm:
+        zero = dict(coef, softmax_lut_per_bit=0.0, softmax_ff_per_bit=0.0)
+        coef["softmax_lut_per_bit"] = float(statistics.median(
+            max(0.0, r["meas"]["lut"] - _run(r["kw"], zero).lut) / (r["kw"]["n_in"] * r["kw"]["result_bits"])
+            for r in sm))
+        coef["softmax_ff_per_bit"] = float(statistics.median(
+            r["meas"]["ff"] / (r["kw"]["n_in"] * r["kw"]["result_bits"]) for r in sm))
+        if len({r["kw"]["n_in"] for r in sm}) >= 2:
+            b, a = np.polyfit([math.log2(max(2, r["kw"]["n_in"])) for r in sm], [r["meas"]["latency"] for r in sm], 1)
+            coef["softmax_lat_a"], coef["softmax_lat_b"] = float(a), float(b)
+    return coef

@@ -1,0 +1,515 @@
+"""The Design: per-layer HLS settings of a Keras model for one FPGA target, the single source of truth for hlsnb.
+
+A :class:`Design` holds one frozen :class:`~hlsnb.design.spec.LayerSpec` per hls4ml layer and the target (board or
+part, clock, io type, backend). Everything else in hlsnb (estimator, widgets, pruning, synthesis) reads it and
+changes it only through :meth:`Design.set`, :meth:`~Design.set_all`, :meth:`~Design.set_target`,
+:meth:`~Design.update_from` and :meth:`~Design.attach_weights`. Each validates every value first, the way hls4ml's
+backend would *and refuses* where hls4ml would silently substitute another value, then replaces the state whole
+(all or nothing) and tells the observers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import warnings as _warnings
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import rules
+from ..errors import InvalidSetting, UnrollLimitWarning
+from ..layer_types import get_layer_type, weighted_layer_types
+from ..precision import parse_precision
+from ..targets import Part, get_board, get_part, resolve_target
+from . import hls4ml_config as _hls4ml
+from . import html as _html
+from . import serialise as _serialise
+from .keras import layers_from_keras
+from .spec import (
+    DEFAULT_PRECISION,
+    SETTINGS,
+    LayerSpec,
+    bad_reuse_factor_message,
+    check_reuse_factor,
+    closest_reuse_factor,
+)
+
+__all__ = ["Design", "BACKENDS", "IO_TYPES"]
+
+BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
+IO_TYPES = ("io_parallel", "io_stream")
+_SETTING_NAMES = tuple(s.name for s in SETTINGS)
+_SETTING_KIND = {s.name: s.kind for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What the design is built for (replaced whole by ``set_target`` / ``update_from``)."""
+
+    board: str | None
+    part: Part
+    part_number: str
+    io_type: str
+    clock_ns: float
+    backend: str
+    model_name: str
+    default_precision: str
+
+
+class _TargetField:
+    """A read-only attribute of the design's target (change it with ``Design.set_target``)."""
+
+    def __init__(self, doc: str):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, design, owner=None):
+        return self if design is None else getattr(design._target, self.name)
+
+    def __set__(self, design, value):
+        raise AttributeError(
+            f"Design.{self.name} is read-only: change the target with design.set_target(...) "
+            "(or work on design.copy())"
+        )
+
+
+def _check_io_type(io_type: str) -> None:
+    if io_type not in IO_TYPES:
+        raise InvalidSetting(f"io_type {io_type!r} is not valid; valid: {', '.join(IO_TYPES)}")
+
+
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise InvalidSetting(f"backend {backend!r} is not valid; valid: {', '.join(BACKENDS)}")
+
+
+def _check_clock(clock_ns) -> None:
+    if isinstance(clock_ns, bool) or not (isinstance(clock_ns, numbers.Real) and clock_ns > 0):
+        raise InvalidSetting(f"clock_ns must be a positive number of nanoseconds, got {clock_ns!r}")
+
+
+class Design:
+    """Per-layer HLS settings of one Keras model for one FPGA target.
+
+    Build it with :meth:`from_keras`, :meth:`from_hls4ml_config` or :func:`hlsnb.design.load`; change it with
+    :meth:`set`. ``layers`` and the target attributes are read-only views.
+    """
+
+    board = _TargetField("The board name (``pynq-z2``), or None when the design targets a bare part.")
+    part = _TargetField("The FPGA part (:class:`hlsnb.boards.Part`): its resources and DSP type.")
+    part_number = _TargetField("The full part number hls4ml is given (``xc7z020clg400-1``).")
+    io_type = _TargetField("``io_parallel`` or ``io_stream``.")
+    clock_ns = _TargetField("Target clock period in ns (the board's IP clock by default).")
+    backend = _TargetField("hls4ml backend: ``Vivado``, ``Vitis`` or ``VivadoAccelerator``.")
+    model_name = _TargetField("The Keras model's name.")
+    default_precision = _TargetField("The precision hls4ml's ``Model`` entry gets (every layer's starting point).")
+
+    def __init__(
+        self,
+        layers: list[LayerSpec],
+        *,
+        board: str | None = "pynq-z2",
+        part: str | None = None,
+        io_type: str = "io_parallel",
+        clock_ns: float | None = None,
+        backend: str = "Vivado",
+        model_name: str = "model",
+        default_precision: str = DEFAULT_PRECISION,
+    ):
+        b, p, part_number = resolve_target(board, part)
+        _check_io_type(io_type)
+        _check_backend(backend)
+        if clock_ns is None:
+            clock_ns = b.clock_ns if b is not None else 5.0
+        _check_clock(clock_ns)
+        parse_precision(default_precision)
+        names = [l.name for l in layers]
+        if len(set(names)) != len(names):
+            raise InvalidSetting(f"layer names must be unique, got {names}")
+        self._layers: list[LayerSpec] = list(layers)
+        self._index = {l.name: i for i, l in enumerate(self._layers)}
+        self._target = _Target(
+            board=b.name if b is not None else None, part=p, part_number=part_number, io_type=io_type,
+            clock_ns=float(clock_ns), backend=backend, model_name=model_name, default_precision=default_precision,
+        )
+        self._observers: list[Callable[[str], None]] = []
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_keras(
+        cls,
+        model,
+        board: str | None = "pynq-z2",
+        io_type: str = "io_parallel",
+        strategy: str = "Latency",
+        reuse_factor: int = 1,
+        precision: str = DEFAULT_PRECISION,
+        clock_ns: float | None = None,
+        *,
+        part: str | None = None,
+        backend: str = "Vivado",
+    ) -> Design:
+        """Describe a Keras 3 model layer by layer, as hls4ml will build it.
+
+        ``strategy`` and ``reuse_factor`` apply to every Dense/Conv layer and must be valid for each of them (hls4ml
+        would silently replace an invalid ReuseFactor by the closest valid one; hlsnb raises instead). Every
+        precision (weight, bias, accumulator, result) starts at ``precision``: explicit types, never hls4ml's
+        ``auto``, whose 38-bit result before a softmax makes the softmax output a constant.
+        """
+        parse_precision(precision)
+        strategy = rules.canonical_strategy(strategy, "(all layers)")
+        if board is not None and part is not None and get_board(board).part.device != get_part(part).device:
+            board = None  # part= names another device than the (default) board: the part wins
+        design = cls(
+            layers_from_keras(model, precision),
+            board=board,
+            part=part,
+            io_type=io_type,
+            clock_ns=clock_ns,
+            backend=backend,
+            model_name=getattr(model, "name", "model") or "model",
+            default_precision=precision,
+        )
+        if strategy != "Latency" or reuse_factor != 1:
+            for l in design.layers:
+                if l.is_mult_layer:
+                    design.set(l.name, strategy=strategy, reuse_factor=reuse_factor)
+        design._warn_unroll()
+        return design
+
+    @classmethod
+    def from_hls4ml_config(
+        cls,
+        model,
+        config: dict,
+        board: str | None = "pynq-z2",
+        io_type: str = "io_parallel",
+        clock_ns: float | None = None,
+        *,
+        part: str | None = None,
+        backend: str = "Vivado",
+    ) -> Design:
+        """Read an hls4ml config dict (``Model`` / ``LayerType`` / ``LayerName`` granularity) for ``model``.
+
+        Values hls4ml would silently change (unknown strategies, invalid ReuseFactors) raise ``InvalidSetting`` (a
+        ``ValueError``) here. Precisions given as ``auto`` are kept as ``auto`` and flagged by :meth:`warnings` where
+        they are known to break the design.
+        """
+        return _hls4ml.from_hls4ml_config(cls, model, config, board=board, io_type=io_type, clock_ns=clock_ns,
+                                          part=part, backend=backend)
+
+    @classmethod
+    def from_json(cls, text_or_path, model=None) -> Design:
+        """Read :meth:`to_json` output (JSON text, a dict or a file path); see :func:`hlsnb.design.load`."""
+        return _serialise.load(text_or_path, model=model)
+
+    # ------------------------------------------------------------------ access
+    @property
+    def layers(self) -> list[LayerSpec]:
+        """The layers in hls4ml's order (a new list of frozen specs; change settings with :meth:`set`)."""
+        return list(self._layers)
+
+    def layer(self, name: str) -> LayerSpec:
+        """The layer called ``name``; ``KeyError`` lists the names there are."""
+        try:
+            return self._layers[self._index[name]]
+        except KeyError:
+            raise KeyError(f"no layer {name!r} in the design; layers: {', '.join(self._index)}") from None
+
+    def __iter__(self):
+        return iter(list(self._layers))
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    @property
+    def tool(self) -> str:
+        """The HLS tool the backend drives: ``vivado_hls`` (Vivado, VivadoAccelerator) or ``vitis_hls``."""
+        return "vitis_hls" if self.backend == "Vitis" else "vivado_hls"
+
+    @property
+    def input_precision(self) -> str:
+        """The precision of the model's input (the Input layer's result; the default without one)."""
+        first = self._layers[0] if self._layers else None
+        return first.result_precision if first is not None and first.layer_type == "Input" else self.default_precision
+
+    def strategies(self, layer: str) -> tuple[str, ...]:
+        """Strategies hls4ml really builds for this layer (with this io_type)."""
+        return rules.strategies_for(self.layer(layer).layer_type, self.io_type)
+
+    def valid_reuse_factors(self, layer: str, strategy: str | None = None) -> tuple[int, ...]:
+        """ReuseFactors hls4ml keeps as given for ``layer`` under ``strategy`` (default: the layer's own)."""
+        l = self.layer(layer)
+        if not l.is_mult_layer:
+            return (1,)
+        s = rules.canonical_strategy(strategy or l.strategy, layer)
+        return rules.valid_reuse_factors(l.n_in, l.n_out, s)
+
+    # ------------------------------------------------------------------ observers
+    def observe(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback(layer_name)`` after every successful change; returns a function that unsubscribes.
+
+        Design-wide changes (:meth:`set_all`, :meth:`set_target`, :meth:`update_from`, :meth:`attach_weights`) call
+        it once with ``"*"``.
+        """
+        self._observers.append(callback)
+
+        def unobserve():
+            if callback in self._observers:
+                self._observers.remove(callback)
+
+        return unobserve
+
+    def _notify(self, name: str) -> None:
+        for cb in list(self._observers):
+            cb(name)
+
+    # ------------------------------------------------------------------ change
+    def set(self, layer: str, *, precision: str | None = None, notify: bool = True, **settings) -> LayerSpec:
+        """Change one layer's settings (the keywords are :data:`hlsnb.design.SETTINGS`' names). All or nothing.
+
+        ``strategy``, ``reuse_factor``, ``weight_precision``, ``bias_precision``, ``accum_precision``,
+        ``result_precision``: ``None`` leaves a setting as it is. ``precision`` sets all of the layer's precisions
+        at once. Raises ``InvalidSetting`` (a ``ValueError``) naming the layer, the value and what would be valid
+        (hls4ml itself would silently use Latency for an unknown strategy and the closest valid ReuseFactor for an
+        invalid one); ``KeyError`` for an unknown layer. Returns the new layer spec.
+        """
+        new = self._validated(self.layer(layer), precision, settings)
+        self._layers[self._index[layer]] = new
+        if notify:
+            self._notify(layer)
+        return new
+
+    def _validated(self, spec: LayerSpec, precision: str | None, settings: dict) -> LayerSpec:
+        """``spec`` with ``settings`` applied, every value checked (raises, changes nothing, on the first bad one)."""
+        unknown = sorted(set(settings) - set(_SETTING_NAMES))
+        if unknown:
+            raise TypeError(f"Design.set() got unknown settings {unknown}; settings: {', '.join(_SETTING_NAMES)}")
+        given = {k: v for k, v in settings.items() if v is not None}
+        if precision is not None:
+            for s in SETTINGS:
+                if s.kind == "precision" and s.name not in given and s.applies(spec):
+                    given[s.name] = precision
+        changes = {s.name: s.check(given[s.name], spec, self.io_type) for s in SETTINGS if s.name in given}
+        new = replace(spec, **changes)
+        if any(_SETTING_KIND[n] in ("strategy", "reuse_factor") for n in changes):
+            check_reuse_factor(new)
+        return new
+
+    def set_all(
+        self, *, strategy: str | None = None, reuse_factor: int | None = None, precision: str | None = None,
+        closest: bool = False,
+    ) -> dict[str, int]:
+        """Apply settings to every Dense/Conv layer (precision to every layer). All or nothing.
+
+        An invalid ReuseFactor for any layer raises ``InvalidSetting`` listing each such layer and its valid values,
+        unless ``closest=True``: then each such layer gets the closest valid value and the substitutions are
+        returned as ``{layer: used_rf}`` (never silently: the caller shows them).
+        """
+        new_layers = []
+        substituted: dict[str, int] = {}
+        problems = []
+        for l in self._layers:
+            kw: dict[str, Any] = {}
+            if l.is_mult_layer:
+                s = rules.canonical_strategy(strategy, l.name) if strategy is not None else l.strategy
+                if s not in self.strategies(l.name):
+                    problems.append(f"{l.name}: strategy {s} not built for {l.layer_type} with {self.io_type}")
+                    continue
+                kw["strategy"] = s
+                rf = reuse_factor if reuse_factor is not None else l.reuse_factor
+                valid = rules.valid_reuse_factors(l.n_in, l.n_out, s)
+                if rf not in valid:
+                    if closest and valid:
+                        rf = closest_reuse_factor(valid, rf)
+                        substituted[l.name] = rf
+                    else:
+                        problems.append(bad_reuse_factor_message(replace(l, strategy=s, reuse_factor=rf), valid))
+                        continue
+                kw["reuse_factor"] = rf
+            new_layers.append(self._validated(l, precision, kw))
+        if problems:
+            raise InvalidSetting("cannot apply to all layers:\n  " + "\n  ".join(problems))
+        self._layers = new_layers
+        self._notify("*")
+        return substituted
+
+    def set_target(
+        self, *, board: str | None = None, part: str | None = None, io_type: str | None = None,
+        clock_ns: float | None = None, backend: str | None = None,
+    ) -> None:
+        """Change the target. Strategies no longer built for a new io_type raise (nothing changes).
+
+        A new board brings its IP clock unless ``clock_ns`` is given.
+        """
+        t = self._target
+        board_changed = (board or part) is not None
+        if board_changed:
+            b, p, pn = resolve_target(board, part)
+            new_board = b.name if b is not None else None
+        else:
+            b, p, pn, new_board = None, t.part, t.part_number, t.board
+        io = io_type or t.io_type
+        _check_io_type(io)
+        if backend is not None:
+            _check_backend(backend)
+        if clock_ns is not None:
+            _check_clock(clock_ns)
+        for l in self._layers:
+            allowed = rules.strategies_for(l.layer_type, io)
+            if l.strategy not in allowed:
+                raise InvalidSetting(
+                    f"layer {l.name!r}: strategy {l.strategy} is not built for {l.layer_type} with {io}; "
+                    f"change it first (valid: {', '.join(allowed)})"
+                )
+        if clock_ns is None:
+            clock_ns = b.clock_ns if (board_changed and b is not None) else t.clock_ns
+        self._target = replace(t, board=new_board, part=p, part_number=pn, io_type=io, clock_ns=float(clock_ns),
+                               backend=backend or t.backend)
+        self._notify("*")
+
+    def update_from(self, other: Design) -> list[str]:
+        """Take ``other``'s target and per-layer settings (same layers); all or nothing; observers hear one "*".
+
+        ``other`` is validated as a whole first (as :func:`hlsnb.design.load` would); this design keeps its own
+        weights and model name. Returns the names of the layers whose settings changed.
+        """
+        mine = [(l.name, l.layer_type, l.n_in, l.n_out) for l in self._layers]
+        theirs = [(l.name, l.layer_type, l.n_in, l.n_out) for l in other.layers]
+        if mine != theirs:
+            raise InvalidSetting("update_from needs a design of the same layers (names, types and sizes); "
+                                 f"differences: {sorted(set(mine) ^ set(theirs))}")
+        trial = _serialise.load(_serialise.to_dict(other))
+        changed = [a.name for a, b in zip(self._layers, trial._layers)
+                   if any(getattr(a, k) != getattr(b, k) for k in _SETTING_NAMES)]
+        self._layers = [replace(t, weights=m.weights, n_zeros=m.n_zeros) for t, m in zip(trial._layers, self._layers)]
+        self._target = replace(trial._target, model_name=self._target.model_name)
+        self._notify("*")
+        return changed
+
+    def attach_weights(self, model) -> None:
+        """Take kernel arrays and zero counts from ``model`` (after pruning, say); geometry must match.
+
+        All or nothing: a missing layer or a kernel of another size raises ``InvalidSetting`` and changes nothing.
+        """
+        by_name = {kl.name: kl for kl in model.layers}
+        weighted = weighted_layer_types()
+        new_layers = []
+        for l in self._layers:
+            if l.layer_type in weighted:
+                kl = by_name.get(l.name)
+                if kl is None:
+                    raise InvalidSetting(f"design layer {l.name!r} is not in the Keras model")
+                w = np.asarray(kl.get_weights()[0])
+                if w.size != l.n_weights:
+                    raise InvalidSetting(
+                        f"layer {l.name!r}: the model's kernel has {w.size} weights, the design expects {l.n_weights}"
+                    )
+                l = replace(l, weights=w, n_zeros=int(np.count_nonzero(w == 0)))
+            new_layers.append(l)
+        self._layers = new_layers
+        self._notify("*")
+
+    def copy(self) -> Design:
+        """An independent copy (no observers). The frozen layer specs are shared: nothing can change them."""
+        new = object.__new__(type(self))
+        new._layers = list(self._layers)
+        new._index = dict(self._index)
+        new._target = self._target
+        new._observers = []
+        return new
+
+    # ------------------------------------------------------------------ checks
+    def warnings(self) -> list[str]:
+        """Human-readable problems hls4ml or Vivado HLS would hit with these settings, with what would fix them."""
+        out = []
+        limit = rules.UNROLL_LIMIT
+        for i, l in enumerate(self._layers):
+            if l.is_mult_layer and l.strategy == "Latency":
+                unrolled = l.n_mult // l.reuse_factor
+                if unrolled > limit:
+                    valid = [rf for rf in rules.valid_reuse_factors(l.n_in, l.n_out, "Latency")
+                             if l.n_mult // rf <= limit]
+                    fix = f"ReuseFactor >= {valid[0]}" if valid else "a smaller layer"
+                    out.append(
+                        f"layer {l.name!r}: Latency strategy unrolls {unrolled} multiplications "
+                        f"(n_in*n_out/RF = {l.n_in}*{l.n_out}/{l.reuse_factor}), over Vivado HLS's unroll limit of "
+                        f"about {limit} (hls4ml #1013): use {fix}, or the Resource strategy"
+                    )
+            if l.layer_type == "Softmax" and i > 0:
+                prev = self._layers[i - 1]
+                if prev.result_precision == "auto":
+                    out.append(
+                        f"layer {prev.name!r}: result precision 'auto' feeds the softmax {l.name!r}; hls4ml infers a "
+                        "wide type (e.g. fixed<38,18>) and the stable softmax then outputs a constant: "
+                        f"set {prev.name!r} result precision to e.g. {DEFAULT_PRECISION}"
+                    )
+            lt = get_layer_type(l.layer_type)
+            if lt is not None and lt.family == "conv" and self.io_type == "io_parallel" and l.output_size > limit:
+                # io_parallel unrolls over every output position: past the unroll limit hls4ml points at io_stream
+                out.append(
+                    f"layer {l.name!r}: io_parallel convolution with {l.output_size} outputs; hls4ml "
+                    "recommends io_stream for CNNs of this size"
+                )
+        return out
+
+    def _warn_unroll(self) -> None:
+        for w in self.warnings():
+            if "unroll limit" in w:
+                _warnings.warn(w, UnrollLimitWarning, stacklevel=3)
+
+    # ------------------------------------------------------------------ hls4ml
+    def to_hls4ml_config(self) -> dict:
+        """The ``hls_config`` dict for ``hls4ml.converters.convert_from_keras_model``, with every layer explicit."""
+        return _hls4ml.to_hls4ml_config(self)
+
+    def hls4ml_kwargs(self, output_dir: str = "hlsnb_prj", project_name: str = "myproject") -> dict:
+        """Keyword arguments for ``hls4ml.converters.convert_from_keras_model(model, **kwargs)``."""
+        return _hls4ml.hls4ml_kwargs(self, output_dir, project_name)
+
+    def convert(self, model, output_dir: str = "hlsnb_prj", project_name: str = "myproject"):
+        """Convert ``model`` with hls4ml using exactly these settings; returns the hls4ml ModelGraph."""
+        return _hls4ml.convert(self, model, output_dir, project_name)
+
+    def check_model(self, model) -> None:
+        """Raise ``InvalidSetting`` if a weighted layer of this design is not in ``model``."""
+        _hls4ml.check_model(self, model)
+
+    # ------------------------------------------------------------------ serialisation and display
+    def to_dict(self) -> dict:
+        """The design as JSON-ready plain data (weights excluded)."""
+        return _serialise.to_dict(self)
+
+    def to_json(self, path=None, indent: int = 1) -> str:
+        """The design as JSON (weights excluded; re-attach them with ``load(text, model=...)``), also to ``path``."""
+        return _serialise.to_json(self, path, indent)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Design) and self.to_dict() == other.to_dict()
+
+    def summary(self) -> list[dict]:
+        """One row per layer: name, type, shape, weights, zeros, then each setting of the schema."""
+        return _html.summary_rows(self)
+
+    def __repr__(self) -> str:
+        target = self.board or self.part_number
+        return f"<Design {self.model_name!r}: {len(self._layers)} layers, {target}, {self.io_type}, {self.clock_ns} ns>"
+
+    def _repr_html_(self) -> str:
+        return _html.design_html(self)
+
+
+def _set_signature() -> inspect.Signature:
+    """``Design.set``'s signature spelled out from the schema, so ``help()`` and tab completion list the settings."""
+    P = inspect.Parameter
+    params = [P("self", P.POSITIONAL_OR_KEYWORD), P("layer", P.POSITIONAL_OR_KEYWORD, annotation=str)]
+    params += [P(n, P.KEYWORD_ONLY, default=None) for n in ("precision", *_SETTING_NAMES)]
+    params.append(P("notify", P.KEYWORD_ONLY, default=True, annotation=bool))
+    return inspect.Signature(params, return_annotation=LayerSpec)
+
+
+Design.set.__signature__ = _set_signature()

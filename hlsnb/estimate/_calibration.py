@@ -1,0 +1,157 @@
+"""The estimator's coefficients as one immutable value, and which one estimates use when given none.
+
+A :class:`Calibration` is passed to the estimator (``estimate_layer(..., calibration=c)``,
+``estimate_design(d, calibration=c)``); caches of estimates are keyed on it, so two calibrations can be used side by
+side and nothing is swapped in and out of a module. Files are read only when asked to (:meth:`Calibration.shipped`,
+:meth:`Calibration.load`) or when an estimate needs the default (:func:`default_calibration`): the user's saved
+refit if there is one, else the shipped coefficients. Where the refit lives is a documented setting:
+``$HLSNB_COEFFICIENTS`` if set, else ``~/.config/hlsnb/coefficients.json``; it is looked up at every estimate (a
+``stat``), so saving or deleting it takes effect at once, and the file is read again only when its modification time
+or size changes.
+
+The value lives here, beside the estimator that takes it; :mod:`hlsnb.calibration` (fitting, evaluation, saving the
+refit) builds on it and exports it as ``hlsnb.calibration.Calibration``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+__all__ = ["Calibration", "SHIPPED_PATH", "USER_SOURCE", "user_calibration_path", "saved_calibration",
+           "default_calibration"]
+
+#: The coefficients shipped with hlsnb (written by ``python -m hlsnb.calibration``).
+SHIPPED_PATH = Path(__file__).with_name("coefficients.json")
+#: The ``source`` of a refit on the user's own builds.
+USER_SOURCE = "your builds"
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """Fitted coefficients of the estimator's ``modelled`` terms, read-only.
+
+    ``coefficients``: name -> value (a read-only mapping; ``_comment`` says what they were fitted on).
+    ``source``: ``"shipped"`` (fitted on the calibration reports shipped with hlsnb) or ``"your builds"`` (a refit
+    on the user's reports, :func:`hlsnb.synth.recalibrate`); any other word for a fit made in code.
+    ``path``: the file they were read from (``None`` for the shipped file and for values built in code).
+    Equal calibrations (same coefficients, source and path) hash alike, so caches keyed on them are shared.
+    """
+
+    coefficients: Mapping = field(default_factory=dict)
+    source: str = "shipped"
+    path: str | None = None
+    _key: tuple = field(init=False, repr=False)
+
+    def __post_init__(self):
+        coef = MappingProxyType(dict(self.coefficients))
+        object.__setattr__(self, "coefficients", coef)
+        object.__setattr__(self, "path", str(self.path) if self.path is not None else None)
+        # the hash is computed once: every cached estimate looks it up
+        object.__setattr__(self, "_key", (tuple(sorted(coef.items())), self.source, self.path))
+        object.__setattr__(self, "_hash", hash(self._key))
+
+    def __eq__(self, other) -> bool:
+        return self is other or (isinstance(other, Calibration) and self._key == other._key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __getitem__(self, name: str):
+        return self.coefficients[name]
+
+    def get(self, name: str, default=None):
+        return self.coefficients.get(name, default)
+
+    @property
+    def label(self) -> str:
+        """What the modelled terms were fitted on, as estimates show it: ``shipped`` or ``your builds (path)``."""
+        return self.source + (f" ({self.path})" if self.path else "")
+
+    def replace(self, **coefficients) -> "Calibration":
+        """A copy with some coefficients changed (same source and path)."""
+        return Calibration(dict(self.coefficients, **coefficients), self.source, self.path)
+
+    def to_dict(self) -> dict:
+        """The coefficients as a plain (mutable) dict."""
+        return dict(self.coefficients)
+
+    @classmethod
+    def shipped(cls) -> "Calibration":
+        """The coefficients shipped with hlsnb (``hlsnb/estimate/coefficients.json``), read once."""
+        return _shipped()
+
+    @classmethod
+    def load(cls, path, source: str = USER_SOURCE) -> "Calibration":
+        """Read a calibration file: a saved refit (``{"coefficients": {...}, ...}``, as
+        :func:`hlsnb.synth.recalibrate` writes it) or a plain coefficient file like the shipped one.
+
+        Coefficients the file lacks keep their shipped values. Raises ``OSError`` for a file that cannot be read and
+        ``ValueError`` (``json.JSONDecodeError``) or ``KeyError`` for one that is not a calibration.
+        """
+        p = Path(path)
+        data = json.loads(p.read_text())
+        if not isinstance(data, dict):
+            raise ValueError(f"{p} holds a {type(data).__name__}, not a calibration")
+        coef = data["coefficients"] if "hlsnb_calibration" in data or "coefficients" in data else data
+        if not isinstance(coef, dict):
+            raise ValueError(f"{p}: 'coefficients' is a {type(coef).__name__}, not a mapping")
+        return cls(dict(_shipped().coefficients, **coef), source, str(p))
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Calibration:
+    return Calibration(json.loads(SHIPPED_PATH.read_text()), "shipped", None)
+
+
+def user_calibration_path() -> Path:
+    """Where the user's refit is saved: ``$HLSNB_COEFFICIENTS`` or ``~/.config/hlsnb/coefficients.json``."""
+    return Path(_user_path())
+
+
+def _user_path() -> str:
+    # looked up at every estimate, so plain strings (a Path costs more than the stat)
+    return os.environ.get("HLSNB_COEFFICIENTS") or _config_file(os.environ.get("HOME"))
+
+
+@lru_cache(maxsize=4)
+def _config_file(home: str | None) -> str:
+    """``~/.config/hlsnb/coefficients.json`` for this home directory (``home`` is only the cache key)."""
+    return str(Path.home() / ".config" / "hlsnb" / "coefficients.json")
+
+
+def saved_calibration(path=None) -> Calibration | None:
+    """The refit saved at ``path`` (default :func:`user_calibration_path`), or ``None`` when there is none.
+
+    A file that is there but cannot be read as a calibration is ignored with a warning (the estimate then uses the
+    shipped coefficients) rather than breaking every estimate.
+    """
+    p = str(path) if path is not None else _user_path()
+    try:
+        st = os.stat(p)
+    except OSError:  # no file (or no access to it): no refit
+        return None
+    return _read(p, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, mtime_ns: int, size: int) -> Calibration | None:
+    """One read per version of the file (``mtime_ns`` and ``size`` are only the cache key)."""
+    try:
+        return Calibration.load(path, source=USER_SOURCE)
+    except (ValueError, KeyError, OSError) as e:
+        warnings.warn(f"ignoring the saved calibration {path}: {e}; reset it with hlsnb.synth.reset_calibration()",
+                      stacklevel=4)
+        return None
+
+
+def default_calibration() -> Calibration:
+    """The calibration estimates use when none is given: the user's saved refit if there is one, else shipped."""
+    saved = saved_calibration()
+    return saved if saved is not None else Calibration.shipped()

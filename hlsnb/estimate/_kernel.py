@@ -1,0 +1,264 @@
+"""The n_in x n_out matrix-vector product that hls4ml's Dense and convolution layers share, per strategy.
+
+``matvec(terms, inp, cal, n_in, n_out, zeros)`` adds the terms of one product (Latency: constant weights, folded
+and shared under the ALLOCATION limit; Resource / Resource_Unrolled: a weight ROM read at run time;
+distributed_arithmetic: shift-add adders) and returns (latency cycles, II). The Dense family costs one product,
+the convolution family one per output pixel.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from statistics import NormalDist
+
+import numpy as np
+
+from ..rules import multiplier_of_weight
+from ._core import (
+    LUTRAM_BITS_PER_LUT,
+    Term,
+    Terms,
+    adder_levels,
+    bram18k_for,
+    csd_digits,
+    dsp_per_product,
+    latency_depth,
+    mult_mapping,
+    mux_luts,
+    weight_classes,
+)
+
+__all__ = ["matvec", "mul_op_share"]
+
+
+def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = "") -> tuple[int, int]:
+    """Add the terms of one ``n_in x n_out`` matrix-vector product of layer ``inp``; return (latency, II)."""
+    strategy, rf = inp.strategy, inp.reuse_factor
+    w_bits, in_bits = inp.weight_bits, inp.input_bits
+    on_dsp, why = mult_mapping(inp.mult_impl, w_bits, in_bits)
+    dsp_each = dsp_per_product(in_bits, w_bits, inp.part)
+    sfx = f" ({what})" if what else ""
+    if strategy == "Resource" and rf == 1:
+        acc.warnings.append("Resource with ReuseFactor 1 keeps the weights as constants: estimated like Latency")
+        strategy = "Latency"
+    if strategy == "distributed_arithmetic":
+        return _dense_da(acc, inp, cal, n_in, n_out, zeros, sfx)
+    if strategy == "Latency":
+        return _dense_latency(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx)
+    return _dense_resource(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each,
+                           strategy == "Resource_Unrolled", sfx)
+
+
+@lru_cache(maxsize=1)
+def _normal_quantiles() -> np.ndarray:
+    """1024 fixed quantiles of a standard normal: a deterministic, cheap stand-in for trained weights."""
+    nd = NormalDist()
+    z = np.array([nd.inv_cdf((i + 0.5) / 1024) for i in range(1024)])
+    z.flags.writeable = False
+    return z
+
+
+@lru_cache(maxsize=4096)
+def _share_for(sigma_lsb: float, w_bits: int, k: int) -> float:
+    lo, hi = -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1
+    q = np.clip(np.floor(_normal_quantiles() * sigma_lsb), lo, hi)
+    d = csd_digits(q)
+    nonzero = np.count_nonzero(d > 0)
+    return float(np.count_nonzero(d > k) / nonzero) if nonzero else 0.0
+
+
+def mul_op_share(n_in: int, w_bits: int, w_int: int, cal) -> float:
+    """Modelled fraction of non-zero constant products that stay generic multiplications (no weights known).
+
+    Trained weights are taken as normal with sigma = ``share_scale / sqrt(n_in)``; quantized to the weight type, a
+    constant with at most ``share_k_digits`` signed digits becomes shifts and adds, one with more stays a multiply
+    (a DSP when on DSPs). ``share_scale`` is fitted on the DSP counts of Vitis HLS reports. ``cal``: a
+    :class:`hlsnb.calibration.Calibration` or any mapping of coefficients.
+    """
+    lsb = 2.0 ** -(w_bits - w_int)
+    sigma_lsb = cal["share_scale"] / math.sqrt(max(n_in, 1)) / lsb
+    return _share_for(round(sigma_lsb, 3), int(w_bits), int(cal["share_k_digits"]))
+
+
+def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx):
+    rf, w_bits, w_int, in_bits, accum_bits = (inp.reuse_factor, inp.weight_bits, inp.weight_int_bits,
+                                              inp.input_bits, inp.accum_bits)
+    weights, clock_ns = inp.weights, inp.clock_ns
+    N = n_in * n_out
+    if weights is not None:
+        zeros, shifts, shift_add, mul_ops = weight_classes(weights, w_bits, w_int, int(C["share_k_digits"]))
+        cls_kind = "exact"
+    else:
+        zeros = int(zeros)
+        nz = N - zeros
+        mul_ops = int(round(nz * mul_op_share(n_in, w_bits, w_int, C)))
+        shifts, shift_add = 0, nz - mul_ops
+        cls_kind = "modelled"
+    nonzero = N - zeros
+    limit = max(1, math.ceil(N / rf) - zeros // rf)  # hls4ml's ALLOCATION multiplier_limit
+    units = min(mul_ops, limit)
+    if rf == 1 or units == 0:
+        ii = 1 if rf == 1 else rf
+    elif inp.tool == "vitis_hls":
+        ii = int(min(rf, math.ceil(mul_ops / units) + C["ii_overhead"]))
+    else:
+        ii = rf
+    acc.add("ii", ii, f"Latency strategy: function pipelined with II = ReuseFactor {rf}" if ii == rf else
+            f"Vitis HLS schedules {mul_ops} multiply operations on {units} multipliers: II {ii} < ReuseFactor {rf}",
+            "exact" if ii == rf else "modelled")
+    if zeros:
+        acc.warnings.append(f"{zeros} of {N} weights are zero: constant folding removes their multiplications")
+    # DSP / generic multipliers
+    if units:
+        if on_dsp:
+            acc.add("dsp", units * dsp_each,
+                    f"{units} multipliers on DSPs x {dsp_each} DSP each ({why}); "
+                    f"{mul_ops} non-trivial constant products shared under the limit {limit}{sfx}",
+                    "exact" if (weights is not None and units == limit) or (units == limit and cls_kind == "exact")
+                    else "modelled")
+        else:
+            acc.add("lut", units * in_bits * w_bits * C["lut_gmul_per_bitprod"],
+                    f"{units} generic {in_bits}x{w_bits} multipliers in LUTs ({why}){sfx}")
+    if shift_add:
+        acc.add("lut", shift_add * in_bits * C["lut_const_per_in_bit"],
+                f"{shift_add} constant products built as shift-and-add logic (few signed digits){sfx}", "modelled")
+    if shifts:
+        acc.warnings.append(f"{shifts} weights are powers of two: pure shifts, no multiplier")
+    # accumulation adders: products on a DSP use its post-adder
+    n_adds = max(0, nonzero - n_out) + n_out  # adder tree plus the bias add
+    absorbed = min(mul_ops, n_adds) if on_dsp and units else 0
+    acc.add("lut", (n_adds - absorbed) * accum_bits * C["lut_add_per_bit"],
+            f"{n_adds - absorbed} {accum_bits}-bit adders of the unrolled adder trees"
+            + (f" ({absorbed} more adds absorbed in DSP post-adders)" if absorbed else "") + sfx)
+    # operand multiplexers when multipliers are shared
+    if units and mul_ops > units:
+        ppu = math.ceil(mul_ops / units)
+        m_in = mux_luts(min(ppu, n_in)) * in_bits
+        m_w = math.ceil(ppu / LUTRAM_BITS_PER_LUT) * w_bits
+        acc.add("lut", units * (m_in + m_w) * C["lut_mux_scale"],
+                f"operand multiplexers: each of {units} shared multipliers selects 1 of {min(ppu, n_in)} inputs and "
+                f"1 of {ppu} constant weights per cycle{sfx}")
+    # FF: pipeline registers of the adder trees, scaled by how many stages the clock needs
+    levels = adder_levels(nonzero, n_out)
+    depth = latency_depth(levels, mul_ops > 0, clock_ns, C)
+    stage_frac = min(1.0, depth / (levels + 1))
+    coef = C["ff_pipe_ii1"] if ii == 1 else C["ff_pipe_shared"]
+    acc.add("ff", coef * nonzero * accum_bits * stage_frac,
+            f"pipeline registers of {nonzero} products x {accum_bits} bits over {depth} stages{sfx}")
+    acc.add("ff", C["ff_io_per_bit"] * (n_in * in_bits + n_out * accum_bits),
+            f"input and output registers ({n_in}x{in_bits} + {n_out}x{accum_bits} bits){sfx}")
+    lat = depth if ii == 1 else max(depth, ii - 1)
+    acc.add("latency", lat, f"pipeline depth: multiply + {levels}-level adder tree at {clock_ns:g} ns"
+            + ("" if lat == depth else f"; the shared multipliers stretch it to II-1 = {ii - 1}") + sfx)
+    return lat, ii
+
+
+def _zero_multipliers(weights, rf: int) -> int:
+    """Resource-type multipliers whose every weight (their RF-long slice of hls4ml's transposed array) is zero."""
+    w = np.asarray(weights)
+    if w.size % rf:
+        return 0
+    mult = multiplier_of_weight(w.shape, rf).ravel()
+    nonzero = np.bincount(mult[w.ravel() != 0], minlength=w.size // rf)
+    return int(np.count_nonzero(nonzero == 0))
+
+
+def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each, unrolled, sfx):
+    rf, w_bits, in_bits, accum_bits = inp.reuse_factor, inp.weight_bits, inp.input_bits, inp.accum_bits
+    weights = inp.weights
+    N = n_in * n_out
+    block = math.ceil(N / rf)
+    name = "Resource_Unrolled" if unrolled else "Resource"
+    dead = _zero_multipliers(weights, rf) if weights is not None and zeros else 0
+    if dead and unrolled:
+        # hls4ml's generated Resource_Unrolled code skips zero products, so a multiplier whose whole RF-long weight
+        # slice is zero is never built; plain Resource reads the ROM at run time and keeps it.
+        acc.warnings.append(f"{dead} of {block} multipliers have only zero weights: Resource_Unrolled does not "
+                            "build them")
+        block -= dead
+    elif dead:
+        acc.warnings.append(f"{dead} of {block} multipliers have only zero weights, but Resource reads weights from "
+                            "a ROM at run time and keeps them: Resource_Unrolled would drop them")
+    if zeros:
+        acc.warnings.append(f"{zeros} zero weights still cost ROM bits and multiplier cycles: {name} reads weights "
+                            "at run time, so there is no constant folding")
+    acc.terms.append(Term("lut", 0.0, f"no constant folding: weights are run-time data from a ROM, so every one of "
+                          f"the {block} multipliers is a generic {in_bits}x{w_bits} multiplier{sfx}", "exact"))
+    if on_dsp:
+        acc.add("dsp", block * dsp_each,
+                f"{block} = n_in*n_out/RF multipliers on DSPs x {dsp_each} DSP each ({why}){sfx}", "exact")
+    else:
+        acc.add("lut", block * in_bits * w_bits * C["lut_gmul_per_bitprod"],
+                f"{block} generic {in_bits}x{w_bits} multipliers in LUTs ({why}){sfx}")
+    # weight ROM: RF words of block*w_bits bits, hls4ml pragma ROM_nP_BRAM
+    width = block * w_bits
+    brams = bram18k_for(rf, width)
+    acc.add("bram18k", brams, f"weight ROM {rf} deep x {width} bits wide (BRAM forced by hls4ml's ROM_nP_BRAM)"
+            + sfx, "exact")
+    acc.add("ff", width, f"weight ROM output register ({width} bits){sfx}", "modelled")
+    # input multiplexers and accumulator select
+    # hls4ml computes in_index / out_index at run time; HLS cannot narrow such an index, so each indexed access is
+    # a full multiplexer over the array (data[n_in] or acc[n_out]).
+    if rf < n_in:
+        acc.add("lut", block * in_bits * mux_luts(n_in) * C["lut_mux_scale"],
+                f"input multiplexers: each of {block} multipliers reads data[in_index] with a run-time index, "
+                f"a {n_in}-to-1 multiplexer x {in_bits} bits each{sfx}")
+    else:
+        acc.add("lut", in_bits * mux_luts(n_in) * C["lut_mux_scale"],
+                f"one shared input multiplexer: all multipliers read the same input, 1 of {n_in} per cycle{sfx}")
+    if rf > n_in and not unrolled:
+        # hls4ml's dense_resource_rf_gt_nin: `mult[out_index] += tmpmult[im]`, unrolled over the block, with
+        # out_index = (ir + RF*im) / n_in computed at run time. Every accumulator register can take any product in
+        # any cycle, so each of the n_out registers gets a chain of `block` conditional updates.
+        acc.add("lut", block * n_out * accum_bits * C.get("lut_wsel_per_bit", 0.0),
+                f"accumulator write select: with a run-time out_index each of the {n_out} accumulators may take any "
+                f"of the {block} products every cycle: {block}x{n_out} conditional updates x {accum_bits} bits "
+                f"(coefficient fitted on the one Resource report there is){sfx}")
+        acc.add("lut", block * accum_bits * (mux_luts(n_out) + 1) * C["lut_mux_scale"] + n_out * block / 4,
+                f"accumulator select: RF {rf} > n_in {n_in}, so each of {block} multipliers adds into acc[out_index] "
+                f"with a run-time index: a {n_out}-to-1 read multiplexer x {accum_bits} bits plus write enables "
+                f"for {n_out} accumulators{sfx}")
+    acc.add("lut", block * accum_bits * C["lut_add_per_bit"], f"{block} {accum_bits}-bit accumulate adders{sfx}")
+    acc.add("ff", n_out * accum_bits, f"{n_out} accumulators x {accum_bits} bits{sfx}", "exact")
+    acc.add("ff", block * (in_bits + accum_bits), f"multiplier operand and product registers{sfx}")
+    depth = 2 + latency_depth(1, True, inp.clock_ns, C)
+    if unrolled:
+        ii = rf
+        acc.add("ii", ii, "Resource_Unrolled: pipelined with II = ReuseFactor", "exact")
+        lat = rf + depth
+    else:
+        lat = rf + depth
+        ii = lat
+        acc.add("ii", ii, f"Resource: reuse loop of RF={rf} cycles plus {depth} cycles to fill and drain; the "
+                "function is not pipelined, so it takes a new input when done", "modelled")
+    acc.add("latency", lat, f"RF={rf} reuse-loop iterations + {depth} cycles (ROM read, multiply, add, result)",
+            "modelled")
+    return lat, ii
+
+
+def _dense_da(acc: Terms, inp, C, n_in, n_out, zeros, sfx):
+    rf, w_bits, w_int, in_bits = inp.reuse_factor, inp.weight_bits, inp.weight_int_bits, inp.input_bits
+    if rf != 1:
+        acc.warnings.append(f"distributed_arithmetic needs ReuseFactor 1 (got {rf}); estimated at RF 1")
+    N = n_in * n_out
+    if inp.weights is not None:
+        lsb = 2.0 ** -(w_bits - w_int)
+        q = np.floor(np.asarray(inp.weights, dtype=np.float64).ravel() / lsb)
+        digits = int(csd_digits(q).sum())
+        kind = "exact"
+    else:
+        digits = int((N - zeros) * max(1.0, (w_bits - w_int) / 3.0))
+        kind = "modelled"
+    adders = max(0, int(0.5 * digits))  # common subexpressions roughly halve the adders (da4ml reports)
+    acc.add("lut", adders * (in_bits + 2) * C["lut_add_per_bit"],
+            f"distributed arithmetic: about {adders} shift-add adders for {digits} signed digits of the constant "
+            f"matrix (half shared between outputs){sfx}", "modelled")
+    levels = int(math.ceil(math.log2(max(2, digits / max(n_out, 1)))))
+    lat = latency_depth(levels, False, inp.clock_ns, C)
+    acc.add("ff", adders * (in_bits + 2) * min(1.0, lat / max(levels, 1)) * 0.5,
+            f"pipeline registers of the adder graph{sfx}")
+    acc.add("latency", lat, f"{levels}-level adder graph at {inp.clock_ns:g} ns{sfx}", "modelled")
+    acc.add("ii", 1, "distributed arithmetic is fully unrolled: II 1", "exact")
+    acc.terms.append(Term("dsp", 0.0, f"no DSPs: constant multiplications become adders ({kind} digit count)", kind))
+    return lat, 1

@@ -1,0 +1,154 @@
+"""The estimator's input: one frozen :class:`LayerInput` per layer, built in one place.
+
+:func:`layer_input` turns keyword arguments (what :func:`hlsnb.estimate.estimate_layer` takes) into a validated,
+normalised ``LayerInput``; :func:`design_inputs` does it for every layer of a :class:`hlsnb.design.Design` (the
+precision a layer reads is its source layer's result precision, the part and clock are the design's). The layer
+families read only ``LayerInput`` fields, so whatever builds one (a Design, keyword arguments, the pruning
+objectives) gets the same numbers for the same layer. A ``LayerInput`` is hashable (its ``weights`` are left out
+of equality and hash), which is what the estimate cache is keyed on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from ..rules import STRATEGIES
+from ..targets import Part
+from ._core import bits, resolve_part
+
+__all__ = ["LayerInput", "layer_input", "design_inputs"]
+
+_IO_TYPES = ("io_parallel", "io_stream")
+_MULT_IMPLS = ("auto", "dsp", "fabric")
+_TOOLS = ("vivado_hls", "vitis_hls")
+
+
+@dataclass(frozen=True)
+class LayerInput:
+    """Every number the estimate of one layer depends on (normalised: no ``None`` where a default applies).
+
+    ``layer_type``: hlsnb's layer type (a Keras class name such as ``ReLU`` is accepted too). ``n_in`` / ``n_out``:
+    the matrix size hls4ml multiplies (Dense: features; Conv: channels x kernel, filters), element counts for other
+    layers. Shapes exclude the batch dimension. ``strategy`` / ``reuse_factor``: hls4ml's Strategy and ReuseFactor.
+    Bit widths in bits (``weight_int_bits``: integer bits of the weight type). ``part``: the FPGA part; ``clock_ns``:
+    the clock period in ns. ``n_zeros``: zero weights. ``weights``: the kernel when known (not part of equality or
+    hash: estimates with weights are not cached). ``mult_impl``: ``config_op mul -impl`` ("auto", "dsp", "fabric");
+    ``tool``: "vivado_hls" or "vitis_hls". ``activation``: lower case, ``""`` for none.
+    """
+
+    layer_type: str
+    name: str
+    n_in: int | None = None
+    n_out: int | None = None
+    input_shape: tuple = ()
+    output_shape: tuple = ()
+    filters: int | None = None
+    kernel_size: tuple = ()
+    strides: tuple = ()
+    padding: str | None = None
+    pool_op: str | None = None
+    activation: str = ""
+    strategy: str = "Latency"
+    reuse_factor: int = 1
+    weight_bits: int = 16
+    weight_int_bits: int = 6
+    result_bits: int = 16
+    accum_bits: int = 16
+    input_bits: int = 16
+    io_type: str = "io_parallel"
+    part: Part = field(default_factory=lambda: resolve_part(None))
+    clock_ns: float = 10.0
+    n_zeros: int = 0
+    weights: Any = field(default=None, compare=False, repr=False)
+    mult_impl: str = "auto"
+    tool: str = "vivado_hls"
+
+    def as_kwargs(self) -> dict:
+        """The keyword arguments of :func:`hlsnb.estimate.estimate_layer` that give this input back."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _tuple(x) -> tuple:
+    return tuple(x) if x else ()
+
+
+def layer_input(layer_type: str, n_in=None, n_out=None, *, name=None, input_shape=None, output_shape=None,
+                filters=None, kernel_size=None, strides=None, padding=None, pool_op=None, activation=None,
+                strategy="Latency", reuse_factor=1, weight_bits=16, weight_int_bits=6, result_bits=16,
+                accum_bits=None, input_bits=None, io_type="io_parallel", part="pynq-z2", clock_ns=None,
+                sparsity=0.0, n_zeros=None, weights=None, mult_impl="auto", tool="vivado_hls") -> LayerInput:
+    """Validate and normalise the arguments of :func:`hlsnb.estimate.estimate_layer` into a :class:`LayerInput`.
+
+    Defaults: 16-bit result, input and accumulator = result width, weights 16 bits with 6 integer bits, the
+    PYNQ-Z2's part, a 10 ns clock; ``sparsity`` (a fraction) gives ``n_zeros`` when no count is given. Raises
+    ``ValueError`` naming the layer for an io type, ReuseFactor, multiplier mapping, tool or strategy that is not
+    valid.
+    """
+    name = name or layer_type
+    strategy = strategy or "Latency"
+    rf = int(reuse_factor) if reuse_factor is not None else 1
+    res_bits = int(result_bits or 16)
+    io_type = io_type or "io_parallel"
+    if io_type not in _IO_TYPES:
+        raise ValueError(f"layer {name!r}: io_type {io_type!r} is not valid; valid: io_parallel, io_stream")
+    if rf < 1:
+        raise ValueError(f"layer {name!r}: reuse_factor {rf} is not valid; it must be a positive integer")
+    mult_impl = mult_impl or "auto"
+    if mult_impl not in _MULT_IMPLS:
+        raise ValueError(f"layer {name!r}: mult_impl {mult_impl!r} is not valid; valid: auto, dsp, fabric")
+    tool = tool or "vivado_hls"
+    if tool not in _TOOLS:
+        raise ValueError(f"layer {name!r}: tool {tool!r} is not valid; valid: vivado_hls, vitis_hls")
+    if strategy not in STRATEGIES:
+        raise ValueError(f"layer {name!r}: strategy {strategy!r} is not valid; valid: Latency, Resource, "
+                         "Resource_Unrolled, distributed_arithmetic")
+    n_in = int(n_in) if n_in is not None else None
+    n_out = int(n_out) if n_out is not None else None
+    if n_zeros is not None:
+        zeros = int(n_zeros)
+    else:
+        zeros = int(round(float(sparsity or 0.0) * n_in * n_out)) if n_in and n_out else 0
+    return LayerInput(
+        layer_type=layer_type, name=name, n_in=n_in, n_out=n_out, input_shape=_tuple(input_shape),
+        output_shape=_tuple(output_shape), filters=filters, kernel_size=_tuple(kernel_size), strides=_tuple(strides),
+        padding=padding, pool_op=pool_op, activation=(activation or "").lower(), strategy=strategy, reuse_factor=rf,
+        weight_bits=int(weight_bits or 16), weight_int_bits=int(weight_int_bits if weight_int_bits is not None else 6),
+        result_bits=res_bits, accum_bits=int(accum_bits or res_bits), input_bits=int(input_bits or res_bits),
+        io_type=io_type, part=resolve_part(part), clock_ns=float(clock_ns or 10.0), n_zeros=zeros, weights=weights,
+        mult_impl=mult_impl, tool=tool)
+
+
+def design_inputs(design) -> list[tuple]:
+    """``(layer, LayerInput)`` for every layer of ``design``, in order.
+
+    The one place that turns a Design's layers into estimator inputs: a layer's input width is the result precision
+    of the layer it reads (``inputs[0]``, else the one before; the design's input precision for the first);
+    ``"auto"`` or missing precisions count as 16 bits. Layers without multipliers get Latency, ReuseFactor 1 and no
+    weights. Reads only the public Design API (layers, part, clock_ns, io_type, tool, input_precision).
+    """
+    part: Part = design.part
+    clock = float(design.clock_ns)
+    io = design.io_type
+    tool = getattr(design, "tool", "vivado_hls")
+    layers = design.layers
+    by_name = {l.name: l for l in layers}
+    in_prec = getattr(design, "input_precision", None)
+    out = []
+    for i, l in enumerate(layers):
+        src = by_name.get(l.inputs[0]) if getattr(l, "inputs", None) else (layers[i - 1] if i else None)
+        src_prec = src.result_precision if src is not None else in_prec
+        res_bits, _ = bits(l.result_precision, 16)
+        in_bits, _ = bits(src_prec, res_bits)
+        # a layer without a weight type is costed as ap_fixed<16,6>; "auto" counts 16 bits, all integer
+        w_bits, w_int = bits(l.weight_precision, 16) if l.weight_precision else (16, 6)
+        acc_bits, _ = bits(l.accum_precision, res_bits)
+        mult = l.is_mult_layer
+        out.append((l, layer_input(
+            l.layer_type, l.n_in, l.n_out, name=l.name, input_shape=l.input_shape, output_shape=l.output_shape,
+            filters=l.filters, kernel_size=l.kernel_size, strides=l.strides, padding=l.padding, pool_op=l.pool_op,
+            activation=l.activation, strategy=l.strategy if mult else "Latency",
+            reuse_factor=l.reuse_factor if mult else 1, weight_bits=w_bits, weight_int_bits=w_int,
+            result_bits=res_bits, accum_bits=acc_bits, input_bits=in_bits, io_type=io, part=part, clock_ns=clock,
+            n_zeros=l.n_zeros if mult else None, weights=l.weights if mult else None, tool=tool)))
+    return out

@@ -1,0 +1,63 @@
+"""Activations: ReLU-like (compare and select, fitted LUTs per bit) and lookup-table ones (sigmoid, tanh, ...);
+``Activation(softmax)`` is costed by the softmax family."""
+
+from __future__ import annotations
+
+import math
+
+from .._core import Terms, bram18k_for, prod, register, unknown
+from .softmax import softmax
+
+#: Activations built from comparisons and selects.
+SIMPLE = frozenset({"relu", "linear", "leaky_relu", "leakyrelu", "relu6", "thresholdedrelu", "prelu", "elu", "selu",
+                    "hard_sigmoid", "hard_tanh", "binary", "ternary", "softsign", "quantized_relu"})
+#: Activations hls4ml computes with a lookup table.
+TABLE = frozenset({"sigmoid", "tanh", "softplus", "exp", "gelu", "swish", "silu"})
+
+
+@register("activation")
+def activation(inp, cal):
+    act, lt = inp.activation, inp.layer_type
+    # the parametrised types (LeakyReLU, ELU, ...) and the ReLU class are compare-and-select whatever they are called
+    if act in SIMPLE or not act or lt != "Activation":
+        return _simple(inp, cal)
+    if act in TABLE:
+        return _table(inp)
+    if act == "softmax":
+        return softmax(inp, cal)
+    return unknown(inp)
+
+
+def _size(inp) -> int:
+    return int(inp.n_out or inp.n_in or prod(inp.output_shape) or 0)
+
+
+def _simple(inp, C):
+    n, act, in_bits = _size(inp), inp.activation, inp.input_bits
+    if not n:
+        raise ValueError(f"layer {inp.name!r}: activation needs n_in or output_shape")
+    acc = Terms()
+    kind_word = act or inp.layer_type.lower()
+    acc.add("lut", C["act_lut_per_bit"] * n * in_bits, f"{kind_word}: compare and select on {n} values x "
+            f"{in_bits} bits", "modelled")
+    lat = int(round(C["act_latency"]))
+    acc.add("ff", C["act_ff_per_bit"] * n * in_bits, f"output registers ({n} x {in_bits} bits)", "modelled")
+    if inp.io_type == "io_stream":
+        out_shape = inp.output_shape
+        px = prod(out_shape[:-1]) if len(out_shape) > 1 else 1
+        acc.add("latency", px + 1, f"io_stream: {px} pixels, one per cycle", "exact")
+        return acc.finish(inp, px + 1 + lat, px + 1)
+    acc.add("latency", lat, "activation pipeline stage", "modelled")
+    return acc.finish(inp, lat, 1)
+
+
+def _table(inp):
+    n, act = _size(inp), inp.activation
+    acc = Terms()
+    brams = math.ceil(n / 2) * bram18k_for(1024, 18)
+    acc.add("bram18k", brams, f"{act}: 1024-entry lookup table, one copy per 2 parallel lookups ({n} values, "
+            "dual-port BRAM)", "modelled")
+    acc.add("lut", n * inp.input_bits * 2, "table index computation and range clipping", "modelled")
+    acc.add("ff", n * inp.result_bits, "output registers", "modelled")
+    acc.add("latency", 3, "table read (2 cycles) and clip", "modelled")
+    return acc.finish(inp, 3, 1)

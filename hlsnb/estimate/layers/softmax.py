@@ -1,0 +1,33 @@
+"""Softmax: one exp lookup table per value (in BRAM, as the reports show), 1/sum multipliers, fitted LUT/FF/latency."""
+
+from __future__ import annotations
+
+import math
+
+from .._core import Terms, bram18k_for, dsp_per_product, mult_mapping, prod, register
+
+
+@register("softmax")
+def softmax(inp, C):
+    n, res_bits = int(inp.n_out or inp.n_in or prod(inp.output_shape) or 0), inp.result_bits
+    if not n:
+        raise ValueError(f"layer {inp.name!r}: softmax needs n_in")
+    acc = Terms()
+    acc.add("bram18k", n * bram18k_for(1024, 18), f"exp lookup table (1024 x 18 bits), one copy per each of the "
+            f"{n} parallel lookups", "exact")
+    on_dsp, why = mult_mapping(inp.mult_impl, 18, res_bits)
+    if on_dsp:
+        acc.add("dsp", n * dsp_per_product(18, res_bits, inp.part), f"{n} multiplications by 1/sum on DSPs ({why})",
+                "exact")
+    else:
+        acc.add("lut", n * 18 * res_bits * C["lut_gmul_per_bitprod"], f"{n} multiplications by 1/sum in LUTs "
+                f"({why})", "modelled")
+    acc.add("lut", C["softmax_lut_per_bit"] * n * res_bits, f"max search, subtractions, sum tree and 1/sum "
+            f"table over {n} values", "modelled")
+    acc.add("ff", C["softmax_ff_per_bit"] * n * res_bits, "pipeline registers", "modelled")
+    lat = int(round(C["softmax_lat_a"] + C["softmax_lat_b"] * math.log2(max(2, n))))
+    acc.add("latency", lat, f"max, exp, sum over log2({n}) adder levels, 1/sum, multiply", "modelled")
+    if inp.io_type == "io_stream":
+        out_shape = inp.output_shape
+        lat += prod(out_shape[:-1]) if len(out_shape) > 1 else 1
+    return acc.finish(inp, lat, 1)
