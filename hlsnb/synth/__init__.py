@@ -6,6 +6,11 @@ Heavy imports (hls4ml, keras, plotly) happen inside the functions that need them
 from pathlib import Path
 
 from .build import BuildError, BuildResult, ToolNotFound, replay_build, run_build
+
+# Imported here, not lazily: the submodules share their function's name, and a lazy first import would rebind
+# `hlsnb.synth.compare` to the module. Both are light (the pure estimator, no hls4ml).
+from .compare import compare
+from .recalibrate import recalibrate, reset_calibration
 from .reports import Report, ReportError, ReportRow, find_reports, read_report
 from .tools import Mode, check_backend, detect_mode, detect_tools
 
@@ -30,26 +35,5 @@ def make_project(*args, **kwargs):
 def check_csim(*args, **kwargs):
     """See :func:`hlsnb.synth.project.check_csim`."""
     from .project import check_csim as f
-
-    return f(*args, **kwargs)
-
-
-def compare(*args, **kwargs):
-    """See :func:`hlsnb.synth.compare.compare`."""
-    from .compare import compare as f
-
-    return f(*args, **kwargs)
-
-
-def recalibrate(*args, **kwargs):
-    """See :func:`hlsnb.synth.recalibrate.recalibrate`."""
-    from .recalibrate import recalibrate as f
-
-    return f(*args, **kwargs)
-
-
-def reset_calibration(*args, **kwargs):
-    """See :func:`hlsnb.synth.recalibrate.reset_calibration`."""
-    from .recalibrate import reset_calibration as f
 
     return f(*args, **kwargs)
