@@ -46,7 +46,7 @@ bench: install
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 calibrate: install
-	$(BIN)/python -m hlsnb.calibration --csv ../shared/calibration/reports.csv
+	$(BIN)/python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv
 
 # Executed notebooks as static HTML (plots included) for reading without a kernel.
 html: install

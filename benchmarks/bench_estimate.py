@@ -59,16 +59,16 @@ def cnn(strategy="Latency", rf=1):
     return Design(L, board="zcu102", io_type="io_stream")
 
 
-def bench(design, n=300):
-    estimate_design(design)
+def bench(design, n=300, stage="csynth"):
+    estimate_design(design, stage=stage)
     ts = []
     for _ in range(n):
         t = time.perf_counter()
-        estimate_design(design)
+        estimate_design(design, stage=stage)
         ts.append(time.perf_counter() - t)
     clear_cache()
     t = time.perf_counter()
-    estimate_design(design)
+    estimate_design(design, stage=stage)
     cold = time.perf_counter() - t
     return statistics.median(ts) * 1e3, cold * 1e3
 
@@ -77,6 +77,8 @@ if __name__ == "__main__":
     for label, d in [("MLP 16-64-32-32-5, Latency RF1", mlp()),
                      ("MLP 16-64-32-32-5, Resource RF64", mlp("Resource", 64)),
                      (f"CNN {len(cnn())} layers io_stream, Latency RF1", cnn()),
-                     (f"CNN {len(cnn())} layers io_stream, Resource RF8", cnn("Resource", 8))]:
-        warm, cold = bench(d)
+                     (f"CNN {len(cnn())} layers io_stream, Resource RF8", cnn("Resource", 8)),
+                     ("MLP 16-64-32-32-5, Resource RF64, vsynth", mlp("Resource", 64)),
+                     (f"CNN {len(cnn())} layers io_stream, Resource RF8, vsynth", cnn("Resource", 8))]:
+        warm, cold = bench(d, stage="vsynth" if label.endswith("vsynth") else "csynth")
         print(f"{label:45s} median {warm:.3f} ms per design (first call after clear_cache: {cold:.2f} ms)")

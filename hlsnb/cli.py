@@ -156,13 +156,14 @@ def _cmd_estimate(args) -> int:
     except (ValueError, OSError, KeyError) as e:
         print(f"error: {args.design}: {e}", file=sys.stderr)
         return 2
-    est = estimate_design(design)
+    est = estimate_design(design, stage=args.stage)
     rows = est.rows()
     if args.json:
         print(json.dumps(rows, indent=1, default=str))
         return 0
     cols = ["name", "strategy", "reuse_factor", "dsp", "lut", "ff", "bram18k", "latency_cycles", "ii"]
-    print(f"HLS estimate (csynth stage, estimated by hlsnb, not measured) for {design!r}")
+    what = {"csynth": "HLS estimate (csynth stage", "vsynth": "post-synthesis estimate (Vivado synthesis stage"}
+    print(f"{what[est.stage]}, estimated by hlsnb, not measured) for {est.tool}: {design!r}")
     print("  ".join(f"{c:>14}" for c in cols))
     for r in rows:
         if not r["estimated"]:
@@ -198,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("estimate", help="estimate resources and latency of a Design JSON")
     e.add_argument("design")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--stage", default="csynth", choices=["csynth", "vsynth"],
+                   help="csynth: what the HLS synthesis report would say (default); vsynth: what Vivado places after "
+                        "synthesis (report_utilization), which says whether the design fits the board")
     e.set_defaults(func=_cmd_estimate)
     args = p.parse_args(argv)
     return args.func(args)

@@ -1,10 +1,12 @@
 """Fit to board: per-layer Strategy and ReuseFactor that minimise a design's latency under a utilisation target.
 
 Pure: reads a :class:`hlsnb.design.Design`, works on copies, and asks the estimator (``hlsnb.estimate``) for every
-number. The search is greedy and then a local descent, so it is fast (a few hundred estimator calls of
-~0.3 ms each) but not guaranteed optimal; what it returns is always *verified*: a result that says it fits fits by
-``estimate_design`` (every resource at or under the target), and it never picks a Latency layer over Vivado HLS's
-unroll limit.
+number, at the stage asked for: ``stage="csynth"`` (default) judges by the HLS report's estimate, ``"vsynth"`` by
+what Vivado places after synthesis (HLS csynth LUTs are 1.7-5x Vivado's, so "does it fit on my board?" is a vsynth
+question). The search is greedy and then a local descent, so it is fast (a few hundred estimator calls of ~0.3 ms
+each) but not guaranteed optimal; what it returns is always *verified*: a result that says it fits fits by
+``estimate_design`` at that stage (every resource at or under the target), and it never picks a Latency layer over
+Vivado HLS's unroll limit.
 
 1. Cost table: every (strategy, ReuseFactor) hls4ml accepts for each Dense/Conv layer, estimated alone.
 2. Start from the fastest option of every layer (the lowest latency).
@@ -22,12 +24,15 @@ import time
 from dataclasses import dataclass, field
 
 from . import rules
+from .errors import InvalidSetting
 from .estimate import RESOURCES  # the resources the target applies to (keys of DesignEstimate.utilisation)
 
-__all__ = ["FitResult", "fit_to_board", "RESOURCES", "DEFAULT_STRATEGIES"]
+__all__ = ["FitResult", "fit_to_board", "RESOURCES", "DEFAULT_STRATEGIES", "STAGES"]
 
 #: Strategies searched by default. ``distributed_arithmetic`` needs the optional da4ml package and RF 1: opt in.
 DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
+#: The estimator stages a fit can be judged by, and how a summary names their numbers.
+STAGES = {"csynth": "HLS csynth estimate", "vsynth": "Vivado post-synthesis estimate"}
 _LABEL = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
 
 
@@ -39,8 +44,9 @@ class FitResult:
     ``choices``: Dense/Conv layer -> (strategy, reuse_factor) of the result (the least-over attempt when nothing fits).
     ``floor``: resource -> % of the board with every layer at its smallest option for that resource (a bound on
     what any choice can reach, taken with the top level as it was at the start).
-    ``design``: a copy of the input design with the choices applied; ``estimate`` its DesignEstimate (HLS csynth
-    estimate by hlsnb); ``start`` the estimate of the design as it was given. ``reasons``: one line per changed
+    ``design``: a copy of the input design with the choices applied; ``estimate`` its DesignEstimate at ``stage``
+    (by hlsnb); ``start`` the estimate of the design as it was given. ``stage``: what the fit was judged by,
+    "csynth" (the HLS report's estimate) or "vsynth" (Vivado post-synthesis). ``reasons``: one line per changed
     layer, why. ``evaluations``: whole-design estimates computed; ``seconds``: time taken.
     """
 
@@ -54,10 +60,11 @@ class FitResult:
     evaluations: int = 0
     seconds: float = 0.0
     floor: dict = field(default_factory=dict)
+    stage: str = "csynth"
 
     @property
     def utilisation(self) -> dict:
-        """Resource -> % of the board of the result (HLS csynth estimate by hlsnb)."""
+        """Resource -> % of the board of the result (estimated by hlsnb at ``stage``)."""
         return {r: self.estimate.utilisation[r] for r in RESOURCES}
 
     @property
@@ -92,8 +99,9 @@ class FitResult:
             f"Fits under {100 * self.target:.0f}% of {est.part.device}" if self.fits
             else f"Nothing found that fits under {100 * self.target:.0f}% of {est.part.device}"
         )
+        tool = f" for {est.tool}" if est.tool else ""
         lines = [
-            f"{head} (HLS csynth estimate, estimated by hlsnb): latency {est.latency_cycles} cycles "
+            f"{head} ({STAGES[self.stage]}, estimated by hlsnb{tool}): latency {est.latency_cycles} cycles "
             f"({est.latency_ns:g} ns), II {est.ii}, top {est.top.upper()}; {util}."
         ]
         if not self.fits:
@@ -278,7 +286,8 @@ def _pair_moves(search: _Search, state, est, options, costs, log, tries: int = 2
     return None
 
 
-def fit_to_board(design, target: float = 0.8, *, strategies=DEFAULT_STRATEGIES, estimator=None) -> FitResult:
+def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategies=DEFAULT_STRATEGIES,
+                 estimator=None) -> FitResult:
     """Choose a Strategy and ReuseFactor per Dense/Conv layer that minimise latency with every resource under target.
 
     Parameters
@@ -287,24 +296,30 @@ def fit_to_board(design, target: float = 0.8, *, strategies=DEFAULT_STRATEGIES, 
         Not changed; apply the result with ``result.apply(design)``.
     target : float
         Utilisation ceiling as a fraction of the board (0.8 = 80 % of each of DSP, LUT, FF and BRAM18K).
+    stage : {"csynth", "vsynth"}
+        The estimate the target applies to: the HLS csynth report's (default) or what Vivado places after synthesis
+        (the one that says whether the design fits the board; its LUTs are well below the HLS report's).
     strategies : iterable of str
         Strategies to consider (default Latency, Resource, Resource_Unrolled; add ``"distributed_arithmetic"`` if
         da4ml is installed).
     estimator : callable, optional
-        ``Design -> DesignEstimate`` (default :func:`hlsnb.estimate.estimate_design`).
+        ``estimator(design, stage=...) -> DesignEstimate`` (default :func:`hlsnb.estimate.estimate_design`).
 
     Returns
     -------
     FitResult
-        ``fits`` is True only when the estimate of the returned design is under the target for every resource.
+        ``fits`` is True only when the estimate at ``stage`` of the returned design is under the target for every
+        resource; ``stage`` says which estimate that was.
     """
     if not isinstance(target, (int, float)) or not 0 < target <= 1:
         raise ValueError(f"target must be a fraction of the board in (0, 1], e.g. 0.8 for 80 %; got {target!r}")
+    if stage not in STAGES:
+        raise InvalidSetting(f"fit_to_board: stage {stage!r} is not valid; valid: {', '.join(map(repr, STAGES))}")
     if estimator is None:
         from .estimate import estimate_design as estimator
     strategies = tuple(rules.canonical_strategy(s) for s in strategies)
     t0 = time.perf_counter()
-    search = _Search(design, target, estimator)
+    search = _Search(design, target, lambda d: estimator(d, stage=stage))
     mult = [l.name for l in search.base.layers if l.is_mult_layer]
     start_state = {n: (search.base.layer(n).strategy, search.base.layer(n).reuse_factor) for n in mult}
     _, start_est = search.evaluate(start_state)
@@ -350,4 +365,5 @@ def fit_to_board(design, target: float = 0.8, *, strategies=DEFAULT_STRATEGIES, 
     return FitResult(
         floor=floor, fits=search.fits(est), target=float(target), choices=dict(state), design=fitted, estimate=est,
         start=start_est, reasons=reasons, evaluations=search.evaluations, seconds=time.perf_counter() - t0,
+        stage=stage,
     )

@@ -28,6 +28,10 @@ __all__ = [
     "is_valid_reuse_factor",
     "hls4ml_weight_position",
     "multiplier_of_weight",
+    "TOOLS",
+    "TOOL_OF_BACKEND",
+    "DEFAULT_TOOL_VERSION",
+    "check_tool_version",
 ]
 
 #: Spellings hls4ml accepts for the strategies (case-insensitive), mapped to the canonical name: the one alias table.
@@ -40,6 +44,43 @@ STRATEGY_ALIASES = {
 }
 #: Vivado HLS stops unrolling loops past about this many operations ("Stop unrolling loop"), hls4ml #1013, #903.
 UNROLL_LIMIT = 4096
+
+#: The HLS tools hls4ml's backends drive.
+TOOLS = ("vivado_hls", "vitis_hls")
+#: The tool each backend drives: Vivado and VivadoAccelerator run Vivado HLS, Vitis runs Vitis HLS.
+TOOL_OF_BACKEND = {"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls", "Vitis": "vitis_hls"}
+#: The version assumed when none is given: the last Vivado HLS (2020.1, what the PYNQ flow uses) and a current Vitis.
+DEFAULT_TOOL_VERSION = {"vivado_hls": "2020.1", "vitis_hls": "2023.2"}
+#: Vivado HLS was last released in 2020.1; Vitis HLS replaced it (first as a separate tool in 2020.1).
+_VERSION_RANGE = {"vivado_hls": ((2013, 1), (2020, 1)), "vitis_hls": ((2020, 1), (2099, 9))}
+
+
+def check_tool_version(tool: str, version, what: str = "") -> str:
+    """``version`` (``"2020.1"``, ``None`` for the tool's default) checked against ``tool``; returns it as text.
+
+    Raises ``InvalidSetting`` for an unknown tool, a version that is not ``YEAR.N``, or one the tool never had:
+    Vivado HLS (the Vivado and VivadoAccelerator backends) ends at 2020.1, Vitis HLS starts at 2020.1.
+    ``what`` prefixes the message (a layer or backend name).
+    """
+    pre = f"{what}: " if what else ""
+    if tool not in TOOLS:
+        raise InvalidSetting(f"{pre}tool {tool!r} is not valid; valid: {', '.join(TOOLS)}")
+    if version is None:
+        return DEFAULT_TOOL_VERSION[tool]
+    text = str(version).strip()
+    try:
+        year, minor = (int(x) for x in text.split("."))
+    except ValueError:
+        raise InvalidSetting(f"{pre}tool_version {version!r} is not a version such as '2020.1'") from None
+    lo, hi = _VERSION_RANGE[tool]
+    if not lo <= (year, minor) <= hi:
+        if tool == "vivado_hls":
+            why = ("Vivado HLS was last released as 2020.1; from 2020.2 on it is Vitis HLS, which hls4ml drives "
+                   "with the Vitis backend; valid: 2013.1 to 2020.1")
+        else:
+            why = "Vitis HLS exists from 2020.1 on"
+        raise InvalidSetting(f"{pre}{'Vivado' if tool == 'vivado_hls' else 'Vitis'} HLS {text} does not exist: {why}")
+    return text
 
 
 def __getattr__(name: str):

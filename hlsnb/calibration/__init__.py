@@ -10,7 +10,10 @@
   exists, else shipped.
 - ``fitting`` (``fit_coefficients``: the least-squares and grid fits on report rows) and ``evaluation`` (error
   tables against the reports and hls4ml's formulas), imported as submodules (``hlsnb.calibration.fitting``).
-- ``python -m hlsnb.calibration --csv reports.csv`` refits the shipped coefficients (``make calibrate``).
+- ``rows`` (both calibration CSVs as estimator inputs), ``per_tool`` (the tool-aware ``per_tool`` block),
+  ``loro`` (leave-one-repository-out tables), ``seed`` (the forum's report, a check, never fitted).
+- ``python -m hlsnb.calibration --csv reports.csv --csv reports2.csv`` refits the shipped coefficients
+  (``make calibrate``).
 """
 
 from ..estimate._calibration import SHIPPED_PATH, Calibration

@@ -1,10 +1,20 @@
 """Refit the shipped coefficients on the calibration reports and print the error tables, reproducibly.
 
-    python -m hlsnb.calibration --csv ../shared/calibration/reports.csv [--no-write] [--out PATH]
+    python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv
+        [--no-write] [--out PATH]
 
-(``python -m hlsnb.estimate.calibrate`` is the same command.) Prints the leave-one-design-out (each network held out
-in turn, all its variants) median absolute % error per resource, next to hls4ml's own objective formulas, and the
-in-sample errors; writes ``coefficients.json`` and the rows it was fitted on (``calibration_rows.csv``).
+(``make calibrate``; ``python -m hlsnb.estimate.calibrate`` is the same command.)
+
+1. The shared coefficients: the Vitis HLS 2021.1 fit on the ArgyKokk MLPs of the first CSV, with its
+   leave-one-network-out table next to hls4ml's objective formulas (as before issue 12).
+2. The ``per_tool`` block (Vivado HLS terms, Resource terms, post-synthesis ratios) on the rows of every CSV, and the
+   leave-one-REPOSITORY-out table by tool x layer type x strategy x stage, per layer and per whole design, with
+   hls4ml's formulas in brackets where it has one.
+3. The forum's seed design predicted by the final fit (a check: nothing is fitted on it).
+
+Writes ``coefficients.json`` (shared + ``per_tool``), ``calibration_rows.csv`` (the ArgyKokk rows, for
+``hlsnb.synth.recalibrate``) and the rows of every CSV the fit used into ``hlsnb/calibration/data/`` (so the
+package never reads ../shared at run time).
 """
 
 from __future__ import annotations
@@ -13,62 +23,102 @@ import argparse
 import csv
 import hashlib
 import json
+import time
 from pathlib import Path
 
 from ..estimate._calibration import SHIPPED_PATH, Calibration
 from .evaluation import evaluate, format_table
-from .fitting import (
-    SHIPPED_ROWS,
-    _resource_design_lut,
-    _used,
-    fit_resource_write_select,
-    load_models,
-    load_resource_designs,
-    load_rows,
-)
+from .fitting import SHIPPED_ROWS, _used, load_models, load_rows
+from .loro import error_table, format_error_table, loro
+from .per_tool import fit_per_tool
+from .rows import load_records
+from .seed import seed_check
 
-__all__ = ["main"]
+__all__ = ["main", "DATA_DIR"]
+
+#: Where the calibration rows the fit used are kept inside the package.
+DATA_DIR = Path(__file__).with_name("data")
+#: Shared coefficients no longer fitted on the shared (Vitis) data: the accumulator write select was fitted on the
+#: forum's seed report alone, which is now a check; every tool takes it from the Resource fit of the ``per_tool`` block.
+_NOT_SHARED = ("lut_wsel_per_bit",)
+
+
+def _digest(paths) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _write_rows(src: Path, dest: Path, keep) -> int:
+    with open(src, newline="") as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if keep(r)]
+        fields = reader.fieldnames
+    with open(dest, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return len(rows)
+
+
+def _row_filter(name: str, used: set):
+    """A predicate for the rows of file ``name`` in order: True for those whose (file, index) is in ``used``."""
+    index = iter(range(10 ** 9))
+    return lambda row: (name, next(index)) in used
 
 
 def main(argv=None) -> int:
     """The command line: fit, print the tables, write the coefficients (unless ``--no-write``)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--csv", required=True, help="path to reports.csv (../shared/calibration/reports.csv)")
+    ap.add_argument("--csv", action="append", required=True,
+                    help="a calibration CSV; give reports.csv (the Vitis MLPs) first, then reports2.csv")
     ap.add_argument("--out", default=str(SHIPPED_PATH), help="where to write the coefficients")
-    ap.add_argument("--no-write", action="store_true", help="only print the error table")
+    ap.add_argument("--no-write", action="store_true", help="only print the tables")
     a = ap.parse_args(argv)
-    recs = load_rows(a.csv)
-    models = load_models(a.csv)
-    start = {k: v for k, v in Calibration.shipped().coefficients.items() if k not in ("share_a", "share_b")}
+    t0 = time.perf_counter()
+    paths = [Path(p) for p in a.csv]
+    first = paths[0]
+    # 1. shared coefficients (Vitis HLS, ArgyKokk), leave-one-network-out
+    recs = load_rows(first)
+    models = load_models(first)
+    start = {k: v for k, v in Calibration.shipped().coefficients.items()
+             if k not in ("share_a", "share_b", "per_tool", *_NOT_SHARED) and not k.startswith("_")}
     result = evaluate(recs, models, start)
-    resource_designs = load_resource_designs(a.csv)
-    coef = fit_resource_write_select(resource_designs, result["coef"])
-    digest = hashlib.sha256(Path(a.csv).read_bytes()).hexdigest()[:16]
-    coef = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in coef.items() if not k.startswith("_")}
-    coef["_comment"] = (f"fitted by `python -m hlsnb.calibration` on reports.csv sha256:{digest} "
-                        f"({len(recs)} layer rows, {len(models)} design rows); do not edit by hand")
-    print(f"calibration rows: {len(recs)} MLP layers ({sum(r['type'] == 'dense' for r in recs)} Dense), "
-          f"{len(models)} MLP designs; {len({r['network'] for r in recs})} networks held out in turn")
-    print("CNN rows (Keb-L/hls4ml-data) not used: ReuseFactor, precision and layer geometry are not recorded per row.")
-    for d in resource_designs:
-        print(f"Resource design report used for the accumulator write-select term (one point, in-sample): "
-              f"{d['network']}, RF {d['rf']}: LUT {d['meas']['lut']:.0f} reported, "
-              f"{_resource_design_lut(d, coef):.0f} estimated after the fit")
-    print()
+    shared = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in result["coef"].items()
+              if not k.startswith("_") and k not in _NOT_SHARED}
+    print(f"shared coefficients: {len(recs)} Vitis HLS 2021.1 MLP layer rows, {len(models)} design rows "
+          f"({len({r['network'] for r in recs})} networks held out in turn)")
     print(format_table(result))
-    print()
-    print("coefficients:", json.dumps({k: v for k, v in coef.items() if not k.startswith("_")}, sort_keys=True))
+    # 2. per-tool block, leave-one-repository-out
+    records = load_records(paths)
+    rows, _ = loro(records, shared)
+    repos = sorted({r["repo"] for r in records})
+    print(f"\nleave-one-repository-out ({len(repos)} repositories; {len(rows)} estimated rows of "
+          f"{sum(r['scope'] == 'layer' for r in records)} layer and {sum(r['scope'] == 'model' for r in records)} "
+          "design rows; median |estimate - report| / report; hls4ml's formulas in brackets):")
+    print(format_error_table(error_table(rows)))
+    per_tool = fit_per_tool(records, set(repos), shared)
+    coef = dict(shared, per_tool=per_tool)
+    # 3. the seed, predicted (never fitted)
+    seed = seed_check(Calibration(coef, source="fit"))
+    rep = seed["report"]
+    print("\nforum seed (16-64-32-32-5, pynq-z2, Resource RF 64, Vivado HLS; a check, not fitted): csynth "
+          + ", ".join(f"{k.upper()} {seed['csynth'][k]:.0f} (report {rep[k]:.0f}, "
+                      f"{100 * (seed['csynth'][k] - rep[k]) / rep[k]:+.0f} %)" for k in ("lut", "ff", "dsp", "bram18k"))
+          + f"; vsynth LUT {seed['vsynth']['lut']:.0f}; Latency RF 64 csynth LUT {seed['latency_strategy']['lut']:.0f}")
+    coef["_comment"] = (f"fitted by `make calibrate` on {', '.join(p.name for p in paths)} sha256:{_digest(paths)} "
+                        f"({len(recs)} shared-fit layer rows, {len(rows)} LORO rows); do not edit by hand")
+    print("\ncoefficients:", json.dumps({k: v for k, v in coef.items() if not k.startswith("_")}, sort_keys=True))
     if not a.no_write:
-        Path(a.out).write_text(json.dumps(dict(sorted(coef.items())), indent=1) + "\n")
+        Path(a.out).write_text(json.dumps(dict(sorted(coef.items())), indent=1, sort_keys=True) + "\n")
         print(f"wrote {a.out}")
-        with open(a.csv, newline="") as f:
-            reader = csv.DictReader(f)
-            rows = [r for r in reader if _used(r)]
-            fields = reader.fieldnames
-        rows_path = Path(a.out).with_name(SHIPPED_ROWS.name)
-        with open(rows_path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=fields)
-            w.writeheader()
-            w.writerows(rows)
-        print(f"wrote {rows_path} ({len(rows)} rows used by the fit)")
+        n = _write_rows(first, Path(a.out).with_name(SHIPPED_ROWS.name), _used)
+        print(f"wrote {Path(a.out).with_name(SHIPPED_ROWS.name)} ({n} rows of the shared fit)")
+        used = {(r["file"], r["idx"]) for r in records if r["kw"] is not None or r["scope"] == "model"}
+        DATA_DIR.mkdir(exist_ok=True)
+        for p in paths:
+            n = _write_rows(p, DATA_DIR / p.name, _row_filter(p.name, used))
+            print(f"wrote {DATA_DIR / p.name} ({n} rows used)")
+    print(f"({time.perf_counter() - t0:.1f} s)")
     return 0

@@ -2,7 +2,8 @@
 
 Reads the rows of ``reports.csv`` whose configuration is fully recorded: the Dense/ReLU/Softmax layers of the
 ArgyKokk hls4ml MLPs (Vitis HLS 2021.1, xc7z007s, Latency strategy, RF 1/2/100, multiplications forced onto DSPs
-or LUTs), per layer and per whole design, and the forum's Resource-strategy design report. The CNN rows
+or LUTs), per layer and per whole design. (The forum's Resource-strategy report is a check, never fitted: see
+:mod:`hlsnb.calibration.seed`; the Vivado HLS blocks are fitted by :mod:`hlsnb.calibration.per_tool`.) The CNN rows
 (Keb-L/hls4ml-data) lack ReuseFactor, precision and layer geometry per row and are not used.
 
 Every feature is computed by running the estimator itself with one coefficient set to 1 and the others to 0 (each
@@ -20,13 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..estimate import LayerEstimate, estimate_design, estimate_layer
+from ..estimate import LayerEstimate, estimate_layer
 from ..estimate._calibration import SHIPPED_PATH, Calibration
 from ..estimate._core import adder_levels
 from ..estimate._kernel import mul_op_share
-from .reference import tutorial_mlp
 
-__all__ = ["load_rows", "load_models", "load_resource_designs", "fit_coefficients", "fit_resource_write_select",
+__all__ = ["load_rows", "load_models", "fit_coefficients",
            "predict", "SHIPPED_ROWS", "LUT_KEYS", "FF_KEYS"]
 
 LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
@@ -108,48 +108,8 @@ def load_models(csv_path: str | Path) -> list[dict]:
     return out
 
 
-def load_resource_designs(csv_path: str | Path) -> list[dict]:
-    """Whole-design Resource-strategy reports of a network we can rebuild: the forum's 16-64-32-32-5 on the PYNQ-Z2.
-
-    Its precision and clock are not stated: taken as hls4ml's tutorial default ap_fixed<16,6> and
-    VivadoAccelerator's default 5 ns clock.
-    """
-    out = []
-    for r in _read_csv(csv_path):
-        if r["scope"] == "model" and r["strategy"] == "Resource" and "16-64-32-32-5" in r["model_arch"]:
-            out.append({"network": r["model_arch"], "source": r["source"], "rf": int(r["reuse_factor"]),
-                        "meas": {"dsp": float(r["dsp"]), "lut": float(r["lut"]), "ff": float(r["ff"]),
-                                 "bram18k": float(r["bram18k"])}})
-    return out
-
-
 def _as_calibration(coef) -> Calibration:
     return coef if isinstance(coef, Calibration) else Calibration(coef, source="fit")
-
-
-def _resource_design_lut(rec: dict, coef: dict) -> float:
-    design = tutorial_mlp("Resource", rec["rf"], board="pynq-z2", clock_ns=5.0)
-    return float(estimate_design(design, calibration=_as_calibration(coef)).total["lut"])
-
-
-def fit_resource_write_select(designs: list[dict], coef: dict) -> dict:
-    """Fit ``lut_wsel_per_bit`` (Resource, RF > n_in: accumulator write select) on the Resource design reports.
-
-    There is one such report (the forum's), so this is a one-point, in-sample fit: the coefficient is whatever
-    makes the estimate of that design's LUTs equal the report's. Without such a report the coefficient is 0.
-    """
-    coef = dict(coef)
-    if not designs:
-        coef["lut_wsel_per_bit"] = 0.0
-        return coef
-    ratios = []
-    for d in designs:
-        base = _resource_design_lut(d, dict(coef, lut_wsel_per_bit=0.0))
-        one = _resource_design_lut(d, dict(coef, lut_wsel_per_bit=1.0))
-        if one > base:
-            ratios.append(max(0.0, (d["meas"]["lut"] - base) / (one - base)))
-    coef["lut_wsel_per_bit"] = float(statistics.median(ratios)) if ratios else 0.0
-    return coef
 
 
 # ---------------------------------------------------------------------------------------------------- model runs
@@ -180,9 +140,22 @@ def _nnls_relative(rows: list[tuple[float, float, list[float]]]) -> list[float]:
     return [float(x) for x in c]
 
 
+#: The shared coefficients :func:`fit_coefficients` fits (a refit of them applies to every tool).
+FITTED_KEYS = ("share_scale", "ii_overhead", "t_mul_ns", "t_add_ns", *LUT_KEYS, *FF_KEYS, "act_lut_per_bit",
+               "act_ff_per_bit", "act_latency", "softmax_lut_per_bit", "softmax_ff_per_bit", "softmax_lat_a",
+               "softmax_lat_b")
+
+
 def fit_coefficients(recs: list[dict], start: dict) -> dict:
-    """Fit every modelled coefficient on ``recs``; ``start`` gives the values of those not fitted."""
+    """Fit every modelled coefficient on ``recs``; ``start`` gives the values of those not fitted.
+
+    The fitted keys are taken out of ``start``'s ``per_tool`` blocks (if any), so the refit holds for every tool
+    and the features (the estimator run with one coefficient at 1) see the coefficient being fitted.
+    """
     coef = dict(start)
+    if coef.get("per_tool"):
+        coef["per_tool"] = {t: {k: v for k, v in b.items() if k not in FITTED_KEYS}
+                            for t, b in coef["per_tool"].items()}
     dense = [r for r in recs if r["type"] == "dense" and r["kw"]["n_in"] * r["kw"]["n_out"] <= 4096]
     # 1. scale of the weights (in 1/sqrt(n_in)) that best explains the DSP counts where the allocation does not bind
     drows = []

@@ -14,6 +14,7 @@ from ..estimate._calibration import (
     USER_SOURCE,
     Calibration,
     default_calibration,
+    overlay,
     saved_calibration,
     user_calibration_path,
 )
@@ -28,7 +29,7 @@ def save_calibration(coefficients: dict, path=None, **meta) -> Calibration:
     p = Path(path) if path is not None else user_calibration_path()
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps({"hlsnb_calibration": 1, **meta, "coefficients": dict(coefficients)}, indent=1))
-    return Calibration(dict(Calibration.shipped().coefficients, **coefficients), USER_SOURCE, str(p))
+    return Calibration(overlay(Calibration.shipped().coefficients, coefficients), USER_SOURCE, str(p))
 
 
 def delete_saved_calibration(path=None) -> Path:

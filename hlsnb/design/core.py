@@ -56,6 +56,7 @@ class _Target:
     backend: str
     model_name: str
     default_precision: str
+    tool_version: str = rules.DEFAULT_TOOL_VERSION["vivado_hls"]
 
 
 class _TargetField:
@@ -87,6 +88,12 @@ def _check_backend(backend: str) -> None:
         raise InvalidSetting(f"backend {backend!r} is not valid; valid: {', '.join(BACKENDS)}")
 
 
+def _tool_version(backend: str, tool_version) -> str:
+    """The HLS tool version for ``backend`` (its default when ``None``), checked: Vivado and VivadoAccelerator run
+    Vivado HLS, whose last release is 2020.1."""
+    return rules.check_tool_version(rules.TOOL_OF_BACKEND[backend], tool_version, f"backend {backend}")
+
+
 def _check_clock(clock_ns) -> None:
     if isinstance(clock_ns, bool) or not (isinstance(clock_ns, numbers.Real) and clock_ns > 0):
         raise InvalidSetting(f"clock_ns must be a positive number of nanoseconds, got {clock_ns!r}")
@@ -105,6 +112,8 @@ class Design:
     io_type = _TargetField("``io_parallel`` or ``io_stream``.")
     clock_ns = _TargetField("Target clock period in ns (the board's IP clock by default).")
     backend = _TargetField("hls4ml backend: ``Vivado``, ``Vitis`` or ``VivadoAccelerator``.")
+    tool_version = _TargetField("Version of the HLS tool the backend drives (``2020.1``): Vivado HLS <= 2020.1 for "
+                                "Vivado and VivadoAccelerator, Vitis HLS for Vitis.")
     model_name = _TargetField("The Keras model's name.")
     default_precision = _TargetField("The precision hls4ml's ``Model`` entry gets (every layer's starting point).")
 
@@ -119,10 +128,12 @@ class Design:
         backend: str = "Vivado",
         model_name: str = "model",
         default_precision: str = DEFAULT_PRECISION,
+        tool_version: str | None = None,
     ):
         b, p, part_number = resolve_target(board, part)
         _check_io_type(io_type)
         _check_backend(backend)
+        tool_version = _tool_version(backend, tool_version)
         if clock_ns is None:
             clock_ns = b.clock_ns if b is not None else 5.0
         _check_clock(clock_ns)
@@ -135,6 +146,7 @@ class Design:
         self._target = _Target(
             board=b.name if b is not None else None, part=p, part_number=part_number, io_type=io_type,
             clock_ns=float(clock_ns), backend=backend, model_name=model_name, default_precision=default_precision,
+            tool_version=tool_version,
         )
         self._observers: list[Callable[[str], None]] = []
 
@@ -152,6 +164,7 @@ class Design:
         *,
         part: str | None = None,
         backend: str = "Vivado",
+        tool_version: str | None = None,
     ) -> Design:
         """Describe a Keras 3 model layer by layer, as hls4ml will build it.
 
@@ -173,6 +186,7 @@ class Design:
             backend=backend,
             model_name=getattr(model, "name", "model") or "model",
             default_precision=precision,
+            tool_version=tool_version,
         )
         if strategy != "Latency" or reuse_factor != 1:
             for l in design.layers:
@@ -229,7 +243,7 @@ class Design:
     @property
     def tool(self) -> str:
         """The HLS tool the backend drives: ``vivado_hls`` (Vivado, VivadoAccelerator) or ``vitis_hls``."""
-        return "vitis_hls" if self.backend == "Vitis" else "vivado_hls"
+        return rules.TOOL_OF_BACKEND[self.backend]
 
     @property
     def input_precision(self) -> str:
@@ -340,11 +354,13 @@ class Design:
 
     def set_target(
         self, *, board: str | None = None, part: str | None = None, io_type: str | None = None,
-        clock_ns: float | None = None, backend: str | None = None,
+        clock_ns: float | None = None, backend: str | None = None, tool_version: str | None = None,
     ) -> None:
         """Change the target. Strategies no longer built for a new io_type raise (nothing changes).
 
-        A new board brings its IP clock unless ``clock_ns`` is given.
+        A new board brings its IP clock unless ``clock_ns`` is given. A new backend brings its tool's default
+        version (Vivado HLS 2020.1, Vitis HLS 2023.2) unless ``tool_version`` is given; a Vivado HLS version after
+        2020.1 raises ``InvalidSetting`` (there is none: the Vitis backend drives Vitis HLS).
         """
         t = self._target
         board_changed = (board or part) is not None
@@ -357,6 +373,10 @@ class Design:
         _check_io_type(io)
         if backend is not None:
             _check_backend(backend)
+        new_backend = backend or t.backend
+        if tool_version is None and rules.TOOL_OF_BACKEND[new_backend] == rules.TOOL_OF_BACKEND[t.backend]:
+            tool_version = t.tool_version
+        tool_version = _tool_version(new_backend, tool_version)
         if clock_ns is not None:
             _check_clock(clock_ns)
         for l in self._layers:
@@ -369,7 +389,7 @@ class Design:
         if clock_ns is None:
             clock_ns = b.clock_ns if (board_changed and b is not None) else t.clock_ns
         self._target = replace(t, board=new_board, part=p, part_number=pn, io_type=io, clock_ns=float(clock_ns),
-                               backend=backend or t.backend)
+                               backend=new_backend, tool_version=tool_version)
         self._notify("*")
 
     def update_from(self, other: Design) -> list[str]:

@@ -29,6 +29,7 @@ def to_dict(design) -> dict:
         "io_type": design.io_type,
         "clock_ns": design.clock_ns,
         "backend": design.backend,
+        "tool_version": design.tool_version,
         "default_precision": design.default_precision,
         "layers": [l.to_dict() for l in design.layers],
     }
@@ -81,6 +82,7 @@ def load(source, model=None):
         io_type=d["io_type"],
         clock_ns=d["clock_ns"],
         backend=d["backend"],
+        tool_version=d.get("tool_version"),
         model_name=d.get("model_name", "model"),
         default_precision=d.get("default_precision", DEFAULT_PRECISION),
     )

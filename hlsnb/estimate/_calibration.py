@@ -24,13 +24,56 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-__all__ = ["Calibration", "SHIPPED_PATH", "USER_SOURCE", "user_calibration_path", "saved_calibration",
-           "default_calibration"]
+__all__ = ["Calibration", "SHIPPED_PATH", "USER_SOURCE", "TOOLS", "TOOL_DEFAULTS", "overlay", "user_calibration_path",
+           "saved_calibration", "default_calibration"]
 
 #: The coefficients shipped with hlsnb (written by ``python -m hlsnb.calibration``).
 SHIPPED_PATH = Path(__file__).with_name("coefficients.json")
 #: The ``source`` of a refit on the user's own builds.
 USER_SOURCE = "your builds"
+#: The HLS tools a calibration can hold a block of coefficients for (``coefficients["per_tool"][tool]``).
+TOOLS = ("vivado_hls", "vitis_hls")
+#: Values of the tool-aware coefficients (issue 12) when neither the shared coefficients nor the tool's block
+#: give one. They switch every tool-aware term off, so a calibration without a ``per_tool`` block estimates as
+#: the Vitis-only fit did. What each one means is in docs/estimator.md ("Tool-aware coefficients"); -1 means
+#: "use the shared term instead".
+TOOL_DEFAULTS = MappingProxyType({
+    "dsp_postadd": 1.0, "ii_share": -1.0, "ii_share_pruned": 0.0, "lat0_levels": 0.0,
+    "res_dsp_wide": 99.0, "res_mux_scale": -1.0, "res_ff_scale": 1.0, "res_lat_c": -1.0, "res_px_c": -1.0,
+    "res_stream_lut": 0.0, "wsel_form": 0.0, "lut_wsel_per_bit": 0.0, "lut_wsel_chain_per_bit": 0.0,
+    "stream_dense_lat": 0.0,
+    "res_stream_ff": 0.0, "stream_conv_all": 0.0, "stream_overlap": 0.0, "pool_lb_ff": 0.0,
+    "vsynth_lut": 1.0, "vsynth_ff": 1.0, "vsynth_dsp": 1.0, "vsynth_bram18k": 1.0,
+    "vsynth_lut_resource": -1.0, "vsynth_ff_resource": -1.0, "vsynth_dsp_cap": 0.0,
+})
+
+
+def overlay(base: Mapping, given: Mapping) -> dict:
+    """``base`` coefficients with ``given`` ones on top, as a plain dict.
+
+    A shared coefficient that ``given`` changes wins for every tool: it is taken out of ``base``'s ``per_tool``
+    blocks (``replace(lut_add_per_bit=3.0)``, or a refit of the shared coefficients on your builds, means that value
+    whatever the tool). A ``per_tool`` entry ``given`` changes is set in that tool's block; entries equal to
+    ``base``'s change nothing (a saved file repeats the shipped blocks).
+    """
+    base_blocks = base.get("per_tool") or {}
+    changed = {k for k, v in given.items() if k != "per_tool" and base.get(k) != v}
+    out = dict(base)
+    out.update((k, v) for k, v in given.items() if k != "per_tool")
+    blocks = {t: {k: v for k, v in b.items() if k not in changed} for t, b in base_blocks.items()}
+    for t, b in (given.get("per_tool") or {}).items():
+        mine = blocks.setdefault(t, {})
+        mine.update((k, v) for k, v in b.items() if (base_blocks.get(t) or {}).get(k) != v)
+    if blocks:
+        out["per_tool"] = blocks
+    return out
+
+
+def _frozen(v):
+    """A hashable copy of a coefficient value (the ``per_tool`` block is a mapping of mappings)."""
+    if isinstance(v, Mapping):
+        return tuple(sorted((k, _frozen(x)) for k, x in v.items()))
+    return v
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +84,8 @@ class Calibration:
     ``source``: ``"shipped"`` (fitted on the calibration reports shipped with hlsnb) or ``"your builds"`` (a refit
     on the user's reports, :func:`hlsnb.synth.recalibrate`); any other word for a fit made in code.
     ``path``: the file they were read from (``None`` for the shipped file and for values built in code).
+    ``coefficients["per_tool"]`` (optional): ``{tool: {name: value}}``, coefficients that differ between Vivado HLS
+    and Vitis HLS; :meth:`for_tool` merges them over the shared ones, and the estimator reads that merged value.
     Equal calibrations (same coefficients, source and path) hash alike, so caches keyed on them are shared.
     """
 
@@ -50,12 +95,16 @@ class Calibration:
     _key: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
-        coef = MappingProxyType(dict(self.coefficients))
+        raw = dict(self.coefficients)
+        if "per_tool" in raw:
+            raw["per_tool"] = MappingProxyType({t: MappingProxyType(dict(b)) for t, b in raw["per_tool"].items()})
+        coef = MappingProxyType(raw)
         object.__setattr__(self, "coefficients", coef)
         object.__setattr__(self, "path", str(self.path) if self.path is not None else None)
         # the hash is computed once: every cached estimate looks it up
-        object.__setattr__(self, "_key", (tuple(sorted(coef.items())), self.source, self.path))
+        object.__setattr__(self, "_key", (_frozen(coef), self.source, self.path))
         object.__setattr__(self, "_hash", hash(self._key))
+        object.__setattr__(self, "_per_tool", {})
 
     def __eq__(self, other) -> bool:
         return self is other or (isinstance(other, Calibration) and self._key == other._key)
@@ -74,13 +123,29 @@ class Calibration:
         """What the modelled terms were fitted on, as estimates show it: ``shipped`` or ``your builds (path)``."""
         return self.source + (f" ({self.path})" if self.path else "")
 
+    def for_tool(self, tool: str) -> "Calibration":
+        """The coefficients in force for ``tool``: :data:`TOOL_DEFAULTS`, then the shared ones, then the tool's
+        ``per_tool`` block; a flat calibration (no ``per_tool`` key) with the same source and path. Built once per
+        tool and kept, so estimates pay a dictionary lookup."""
+        got = self._per_tool.get(tool)
+        if got is None:
+            flat = dict(TOOL_DEFAULTS)
+            flat.update((k, v) for k, v in self.coefficients.items() if k != "per_tool")
+            flat.update((self.coefficients.get("per_tool") or {}).get(tool, {}))
+            got = self._per_tool[tool] = Calibration(flat, self.source, self.path)
+            got._per_tool[tool] = got
+        return got
+
     def replace(self, **coefficients) -> "Calibration":
         """A copy with some coefficients changed (same source and path)."""
-        return Calibration(dict(self.coefficients, **coefficients), self.source, self.path)
+        return Calibration(overlay(self.coefficients, coefficients), self.source, self.path)
 
     def to_dict(self) -> dict:
-        """The coefficients as a plain (mutable) dict."""
-        return dict(self.coefficients)
+        """The coefficients as a plain (mutable) dict (the ``per_tool`` block as plain dicts too)."""
+        d = dict(self.coefficients)
+        if "per_tool" in d:
+            d["per_tool"] = {t: dict(b) for t, b in d["per_tool"].items()}
+        return d
 
     @classmethod
     def shipped(cls) -> "Calibration":
@@ -92,8 +157,9 @@ class Calibration:
         """Read a calibration file: a saved refit (``{"coefficients": {...}, ...}``, as
         :func:`hlsnb.synth.recalibrate` writes it) or a plain coefficient file like the shipped one.
 
-        Coefficients the file lacks keep their shipped values. Raises ``OSError`` for a file that cannot be read and
-        ``ValueError`` (``json.JSONDecodeError``) or ``KeyError`` for one that is not a calibration.
+        Coefficients the file lacks keep their shipped values; a shared coefficient the file changes holds for every
+        tool (:func:`overlay`). Raises ``OSError`` for a file that cannot be read and ``ValueError``
+        (``json.JSONDecodeError``) or ``KeyError`` for one that is not a calibration.
         """
         p = Path(path)
         data = json.loads(p.read_text())
@@ -102,7 +168,7 @@ class Calibration:
         coef = data["coefficients"] if "hlsnb_calibration" in data or "coefficients" in data else data
         if not isinstance(coef, dict):
             raise ValueError(f"{p}: 'coefficients' is a {type(coef).__name__}, not a mapping")
-        return cls(dict(_shipped().coefficients, **coef), source, str(p))
+        return cls(overlay(_shipped().coefficients, coef), source, str(p))
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,9 @@ Every number is a sum of :class:`Term` objects. A term is ``exact`` when it foll
 the design rules (how many multipliers ``ceil(n_in*n_out/RF)``, ROM depth and width, BRAM18K port shapes, II of a
 pipelined reuse loop) and ``modelled`` when a coefficient fitted on real reports (a
 :class:`hlsnb.calibration.Calibration`) or a structural constant (LUTs per multiplexer input) is involved.
-All numbers stand for what the HLS tool's *csynth* report would say (``stage="csynth"``), not post-synthesis.
+The families compute what the HLS tool's *csynth* report would say; ``stage="vsynth"`` (Vivado post-synthesis) adds
+explicit ratio terms on top (:mod:`hlsnb.estimate._stage`). ``cal`` is the tool's merged calibration
+(:meth:`Calibration.for_tool`).
 
 This module keeps the data types, the term accumulator, the helpers every layer family shares and the dispatch:
 layer type -> its family in :mod:`hlsnb.layer_types` -> the function registered for that family in

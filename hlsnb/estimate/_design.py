@@ -10,20 +10,30 @@ from ..targets import Part
 from ._calibration import Calibration, default_calibration
 from ._core import RESOURCES, SRL_BITS_PER_LUT, LayerEstimate, Term, bits, bram18k_for, not_estimated
 from ._layer import estimate
+from ._stage import check_stage, dsp_cap_terms, ratio_terms
 from .inputs import design_inputs
 
-__all__ = ["DesignEstimate", "estimate_design", "top_style", "layer_kwargs"]
+__all__ = ["DesignEstimate", "estimate_design", "top_style", "layer_kwargs", "tool_label"]
+
+_TOOL_NAMES = {"vivado_hls": "Vivado HLS", "vitis_hls": "Vitis HLS"}
+
+
+def tool_label(tool: str, version: str | None) -> str:
+    """``Vivado HLS 2020.1``: the tool an estimate stands for, as people name it."""
+    return f"{_TOOL_NAMES.get(tool, tool)} {version}" if version else _TOOL_NAMES.get(tool, tool)
 
 
 @dataclass
 class DesignEstimate:
-    """Estimate of a whole design (HLS csynth numbers).
+    """Estimate of a whole design.
 
     ``layers``: one :class:`LayerEstimate` per design layer, plus a last row ``(top level)`` for what the top
     function adds (dataflow ping-pong buffers, stream FIFOs). ``total``: resource -> sum over rows (DSPs, LUTs,
     FFs, BRAM18Ks). ``latency_cycles`` / ``ii`` in clock cycles, ``latency_ns`` in ns. ``utilisation``: resource ->
     % of ``part``. ``top``: "pipeline" or "dataflow". ``not_estimated``: names of layers without an estimate (their
-    cost is missing from the totals: a lower bound then).
+    cost is missing from the totals: a lower bound then). ``stage``: what the numbers stand for, "csynth" (the HLS
+    tool's report) or "vsynth" (Vivado utilisation after synthesis); ``tool``: the HLS tool and version modelled
+    (``"Vivado HLS 2020.1"``).
     """
 
     layers: list
@@ -36,6 +46,7 @@ class DesignEstimate:
     clock_ns: float
     top: str
     stage: str = "csynth"
+    tool: str = ""
     calibration: str = "shipped"  # what the modelled terms were fitted on: "shipped" or "your builds (path)"
     not_estimated: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -78,7 +89,8 @@ class DesignEstimate:
         body.append("<tr style='font-weight:bold'><td>total</td><td></td><td></td><td></td>" + "".join(
             f"<td>{tot[k]:.0f} ({self.utilisation[k]:.1f}%)</td>" for k in ("dsp", "lut", "ff", "bram18k"))
             + f"<td>{self.latency_cycles}</td><td>{self.ii}</td></tr>")
-        title = (f"<p>Estimated (HLS csynth, not post-synthesis) for {self.part.device} at {self.clock_ns:g} ns, top "
+        what = ("Vivado post-synthesis utilisation" if self.stage == "vsynth" else "HLS csynth, not post-synthesis")
+        title = (f"<p>Estimated ({what}; {html.escape(self.tool)}) for {self.part.device} at {self.clock_ns:g} ns, top "
                  f"{self.top.upper()}: latency {self.latency_cycles} cycles = {self.latency_ns:g} ns, II {self.ii}. "
                  f"Capacity: {cap['dsp']} DSP, {cap['lut']} LUT, {cap['ff']} FF, {cap['bram18k']} BRAM18K. "
                  f"Modelled terms fitted on: {html.escape(self.calibration)}.</p>")
@@ -107,23 +119,34 @@ def layer_kwargs(design) -> list[tuple]:
     return [(l, inp.as_kwargs()) for l, inp in design_inputs(design)]
 
 
-def estimate_design(design, calibration: Calibration | None = None) -> "DesignEstimate":
+def estimate_design(design, stage: str = "csynth", calibration: Calibration | None = None) -> "DesignEstimate":
     """Estimate every layer of a :class:`hlsnb.design.Design` and the top level.
 
     Reads only Design / LayerSpec attributes (see docs/INTERFACES.md) and the design's part. Times in cycles of
-    ``design.clock_ns``; ``latency_ns`` = cycles x clock. Numbers are what the HLS csynth report would say.
-    ``calibration``: the :class:`hlsnb.calibration.Calibration` of the modelled terms; ``None`` (default): the
-    user's saved refit if there is one, else the shipped coefficients (looked up once per call).
+    ``design.clock_ns``; ``latency_ns`` = cycles x clock. ``stage="csynth"`` (default): what the HLS tool's csynth
+    report would say; ``"vsynth"``: what Vivado's ``report_utilization`` would say after synthesis (ratio terms per
+    resource; DSPs beyond the part's count moved to LUTs). The coefficients are those of ``design.tool`` (Vivado HLS
+    for the Vivado and VivadoAccelerator backends, Vitis HLS for Vitis). ``calibration``: the
+    :class:`hlsnb.calibration.Calibration` of the modelled terms; ``None`` (default): the user's saved refit if
+    there is one, else the shipped coefficients (looked up once per call).
     """
+    check_stage(stage, "estimate_design")
     cal = calibration if calibration is not None else default_calibration()
+    tool = getattr(design, "tool", "vivado_hls")
+    tcal = cal.for_tool(tool)
     part: Part = design.part
     clock = float(design.clock_ns)
     io = design.io_type
     layers = design.layers
     ests: list[LayerEstimate] = []
-    for l, inp in design_inputs(design):
+    dsp_bits = [0.0, 0.0]  # DSPs and DSPs x (input bits x weight bits): the mean product width of the DSP layers
+    inputs = design_inputs(design)
+    for l, inp in inputs:
         try:
-            e = estimate(inp, cal)
+            e = estimate(inp, cal, stage)
+            if e.estimated and e.dsp:
+                dsp_bits[0] += e.dsp
+                dsp_bits[1] += e.dsp * inp.input_bits * inp.weight_bits
         except ValueError as err:  # a layer the model cannot take: a row that says so, never a crash
             e = not_estimated(l.name, l.layer_type, str(err))
         if not l.is_mult_layer:
@@ -159,7 +182,11 @@ def estimate_design(design, calibration: Calibration | None = None) -> "DesignEs
         top_terms.append(Term("lut", 30.0 * chans, f"DATAFLOW handshakes and process control ({chans} channels)",
                               "modelled"))
         top_terms.append(Term("ff", 10.0 * chans, f"DATAFLOW channel state ({chans} channels)", "modelled"))
-    top_row = LayerEstimate(name="(top level)", layer_type="Top", breakdown=top_terms)
+    if stage == "vsynth":
+        top_terms += ratio_terms(top_terms, tcal)
+        dsp = sum(float(e.dsp or 0) for e in ests if e.estimated)
+        top_terms += dsp_cap_terms(dsp, dsp_bits[1] / dsp_bits[0] if dsp_bits[0] else 256.0, part, tcal)
+    top_row = LayerEstimate(name="(top level)", layer_type="Top", breakdown=top_terms, stage=stage)
     for r in RESOURCES:
         setattr(top_row, r, round(sum(t.value for t in top_terms if t.resource == r)))
     top_row.latency_cycles = 0 if top == "pipeline" else len(ests)
@@ -170,6 +197,10 @@ def estimate_design(design, calibration: Calibration | None = None) -> "DesignEs
     total = {r: float(sum(getattr(e, r) or 0 for e in ok)) for r in RESOURCES}
     total["uram"] = 0.0
     lat = int(sum(e.latency_cycles or 0 for e in ok))
+    if io == "io_stream" and top == "dataflow" and len(ok) > 1 and tcal["stream_overlap"] >= 0.5:
+        # io_stream layers run concurrently under DATAFLOW, pixel by pixel: the design takes as long as its slowest
+        # layer plus about one cycle per FIFO hop (the top row's latency), not the sum of the layer latencies
+        lat = int(max(e.latency_cycles or 0 for e in ok[:-1]) + (ok[-1].latency_cycles or 0))
     ii_layers = [int(e.ii or 1) for e in ok[:-1]]
     if top == "pipeline" and any(l.is_mult_layer and l.strategy == "Resource_Unrolled" for l in layers):
         ii = max([l.reuse_factor for l in layers if l.is_mult_layer] + ii_layers)
@@ -184,5 +215,6 @@ def estimate_design(design, calibration: Calibration | None = None) -> "DesignEs
     if not_est:
         warns.append(f"not estimated (missing from the totals): {', '.join(not_est)}")
     return DesignEstimate(layers=ests, total=total, latency_cycles=lat, ii=int(ii), latency_ns=lat * clock,
-                          utilisation=util, part=part, clock_ns=clock, top=top, calibration=cal.label,
+                          utilisation=util, part=part, clock_ns=clock, top=top, stage=stage, calibration=cal.label,
+                          tool=tool_label(tool, inputs[0][1].tool_version if inputs else None),
                           not_estimated=not_est, warnings=warns)

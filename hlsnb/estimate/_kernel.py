@@ -14,7 +14,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ..rules import multiplier_of_weight
+from ..rules import UNROLL_LIMIT, multiplier_of_weight
 from ._core import (
     LUTRAM_BITS_PER_LUT,
     Term,
@@ -29,7 +29,7 @@ from ._core import (
     weight_classes,
 )
 
-__all__ = ["matvec", "mul_op_share"]
+__all__ = ["matvec", "mul_op_share", "stream_wrapper"]
 
 
 def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = "") -> tuple[int, int]:
@@ -46,8 +46,25 @@ def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = 
         return _dense_da(acc, inp, cal, n_in, n_out, zeros, sfx)
     if strategy == "Latency":
         return _dense_latency(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx)
+    if not on_dsp and inp.mult_impl == "auto" and max(w_bits, in_bits) >= cal["res_dsp_wide"]:
+        # Resource weights are run-time data, not constants: a product with one wide operand goes to a DSP even
+        # when the other is narrower than the threshold (8-bit weights x 24-bit inputs: DSPs in the reports)
+        on_dsp, why = True, (f"{in_bits}x{w_bits}-bit run-time products: the {max(w_bits, in_bits)}-bit operand "
+                             "makes the tool use a DSP")
     return _dense_resource(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each,
                            strategy == "Resource_Unrolled", sfx)
+
+
+def stream_wrapper(acc: Terms, inp, cal, conv: bool = False) -> None:
+    """LUTs and FFs of the io_stream wrapper of a layer (stream read/write loops, ROM address and reuse-loop
+    control; for convolutions also the line-buffer/window control and pixel counters), fitted per layer on the
+    Vivado HLS Resource reports (``res_stream_lut``, ``res_stream_ff``; 0 where not fitted). Resource layers get it;
+    with ``stream_conv_all`` Latency convolutions too (their wrapper does not depend on the strategy)."""
+    if (inp.strategy == "Resource" and inp.reuse_factor > 1) or (conv and cal["stream_conv_all"] >= 0.5):
+        what = ("line-buffer/window control, pixel counters, stream read/write" if conv else
+                "stream read/write loops, ROM address and reuse-loop control")
+        acc.add("lut", cal["res_stream_lut"], f"io_stream wrapper: {what} (per layer)")
+        acc.add("ff", cal["res_stream_ff"], "io_stream wrapper registers (per layer)")
 
 
 @lru_cache(maxsize=1)
@@ -96,17 +113,31 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         shifts, shift_add = 0, nz - mul_ops
         cls_kind = "modelled"
     nonzero = N - zeros
+    rolled = math.ceil(math.ceil(N / rf) / UNROLL_LIMIT)
+    if rolled > 1:
+        # the tool unrolls at most UNROLL_LIMIT operations ("Stop unrolling loop"): the rest of the loop stays
+        # rolled, so the layer behaves as if the ReuseFactor were `rolled` times larger
+        acc.warnings.append(f"{math.ceil(N / rf)} multiplications per cycle exceed the ~{UNROLL_LIMIT} the tool "
+                            f"unrolls: it stops unrolling and leaves the loop {rolled}x rolled (estimated so: "
+                            f"{rolled}x fewer multipliers, {rolled}x the II and latency); raise the ReuseFactor")
+        rf = rf * rolled
     limit = max(1, math.ceil(N / rf) - zeros // rf)  # hls4ml's ALLOCATION multiplier_limit
     units = min(mul_ops, limit)
+    share = C["ii_share"] >= 0.5 if C["ii_share"] >= 0 else inp.tool == "vitis_hls"
+    if C["ii_share_pruned"] >= 0.5 and not zeros:
+        share = False  # Vivado HLS reports II < RF only for layers with zero weights (pominiq, Duchstf)
+    tool = "Vitis HLS" if inp.tool == "vitis_hls" else "Vivado HLS"
     if rf == 1 or units == 0:
         ii = 1 if rf == 1 else rf
-    elif inp.tool == "vitis_hls":
-        ii = int(min(rf, math.ceil(mul_ops / units) + C["ii_overhead"]))
+    elif share:
+        ii = int(min(rf, max(1, math.ceil(mul_ops / units) + C["ii_overhead"])))
     else:
         ii = rf
-    acc.add("ii", ii, f"Latency strategy: function pipelined with II = ReuseFactor {rf}" if ii == rf else
-            f"Vitis HLS schedules {mul_ops} multiply operations on {units} multipliers: II {ii} < ReuseFactor {rf}",
-            "exact" if ii == rf else "modelled")
+    rf_word = (f"ReuseFactor {inp.reuse_factor} x {rolled} (loop left rolled past the unroll limit)" if rolled > 1
+               else f"ReuseFactor {rf}")
+    acc.add("ii", ii, f"Latency strategy: function pipelined with II = {rf_word}" if ii == rf else
+            f"{tool} schedules {mul_ops} multiply operations on {units} multipliers: II {ii} < {rf_word}",
+            "exact" if ii == rf and rolled == 1 else "modelled")
     if zeros:
         acc.warnings.append(f"{zeros} of {N} weights are zero: constant folding removes their multiplications")
     # DSP / generic multipliers
@@ -127,7 +158,8 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         acc.warnings.append(f"{shifts} weights are powers of two: pure shifts, no multiplier")
     # accumulation adders: products on a DSP use its post-adder
     n_adds = max(0, nonzero - n_out) + n_out  # adder tree plus the bias add
-    absorbed = min(mul_ops, n_adds) if on_dsp and units else 0
+    # Vitis HLS puts adds in the DSP post-adders; Vivado HLS 2019-2020 builds them in LUTs (dsp_postadd = share)
+    absorbed = int(round(C["dsp_postadd"] * min(mul_ops, n_adds))) if on_dsp and units else 0
     acc.add("lut", (n_adds - absorbed) * accum_bits * C["lut_add_per_bit"],
             f"{n_adds - absorbed} {accum_bits}-bit adders of the unrolled adder trees"
             + (f" ({absorbed} more adds absorbed in DSP post-adders)" if absorbed else "") + sfx)
@@ -142,6 +174,11 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     # FF: pipeline registers of the adder trees, scaled by how many stages the clock needs
     levels = adder_levels(nonzero, n_out)
     depth = latency_depth(levels, mul_ops > 0, clock_ns, C)
+    # Vivado HLS 2019-2020 schedules a fully unrolled (II 1) layer whose per-output adder tree (products + bias) has
+    # at most lat0_levels levels without a register: its report says 0 cycles and no pipeline FFs
+    tree_levels = int(math.ceil(math.log2(max(1, nonzero / max(n_out, 1)) + 1)))
+    if ii == 1 and tree_levels <= C["lat0_levels"]:
+        depth = 0
     stage_frac = min(1.0, depth / (levels + 1))
     coef = C["ff_pipe_ii1"] if ii == 1 else C["ff_pipe_shared"]
     acc.add("ff", coef * nonzero * accum_bits * stage_frac,
@@ -196,33 +233,33 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     brams = bram18k_for(rf, width)
     acc.add("bram18k", brams, f"weight ROM {rf} deep x {width} bits wide (BRAM forced by hls4ml's ROM_nP_BRAM)"
             + sfx, "exact")
-    acc.add("ff", width, f"weight ROM output register ({width} bits){sfx}", "modelled")
+    # Resource-specific scales (fitted on Vivado HLS Resource reports; -1: the shared multiplexer scale)
+    rms = C["lut_mux_scale"] if C["res_mux_scale"] < 0 else C["res_mux_scale"]
+    rff = C["res_ff_scale"]
+    acc.add("ff", width * rff, f"weight ROM output register ({width} bits){sfx}", "modelled")
     # input multiplexers and accumulator select
     # hls4ml computes in_index / out_index at run time; HLS cannot narrow such an index, so each indexed access is
     # a full multiplexer over the array (data[n_in] or acc[n_out]).
     if rf < n_in:
-        acc.add("lut", block * in_bits * mux_luts(n_in) * C["lut_mux_scale"],
+        acc.add("lut", block * in_bits * mux_luts(n_in) * rms,
                 f"input multiplexers: each of {block} multipliers reads data[in_index] with a run-time index, "
                 f"a {n_in}-to-1 multiplexer x {in_bits} bits each{sfx}")
     else:
-        acc.add("lut", in_bits * mux_luts(n_in) * C["lut_mux_scale"],
+        acc.add("lut", in_bits * mux_luts(n_in) * rms,
                 f"one shared input multiplexer: all multipliers read the same input, 1 of {n_in} per cycle{sfx}")
     if rf > n_in and not unrolled:
-        # hls4ml's dense_resource_rf_gt_nin: `mult[out_index] += tmpmult[im]`, unrolled over the block, with
-        # out_index = (ir + RF*im) / n_in computed at run time. Every accumulator register can take any product in
-        # any cycle, so each of the n_out registers gets a chain of `block` conditional updates.
-        acc.add("lut", block * n_out * accum_bits * C.get("lut_wsel_per_bit", 0.0),
-                f"accumulator write select: with a run-time out_index each of the {n_out} accumulators may take any "
-                f"of the {block} products every cycle: {block}x{n_out} conditional updates x {accum_bits} bits "
-                f"(coefficient fitted on the one Resource report there is){sfx}")
-        acc.add("lut", block * accum_bits * (mux_luts(n_out) + 1) * C["lut_mux_scale"] + n_out * block / 4,
+        _write_select(acc, C, block, n_out, accum_bits, sfx)
+        acc.add("lut", (block * accum_bits * (mux_luts(n_out) + 1) * rms + n_out * block / 4
+                        * (1.0 if C["res_mux_scale"] < 0 else rms)),
                 f"accumulator select: RF {rf} > n_in {n_in}, so each of {block} multipliers adds into acc[out_index] "
                 f"with a run-time index: a {n_out}-to-1 read multiplexer x {accum_bits} bits plus write enables "
                 f"for {n_out} accumulators{sfx}")
     acc.add("lut", block * accum_bits * C["lut_add_per_bit"], f"{block} {accum_bits}-bit accumulate adders{sfx}")
-    acc.add("ff", n_out * accum_bits, f"{n_out} accumulators x {accum_bits} bits{sfx}", "exact")
-    acc.add("ff", block * (in_bits + accum_bits), f"multiplier operand and product registers{sfx}")
-    depth = 2 + latency_depth(1, True, inp.clock_ns, C)
+    acc.add("ff", n_out * accum_bits * rff, f"{n_out} accumulators x {accum_bits} bits{sfx}",
+            "exact" if rff == 1.0 else "modelled")
+    acc.add("ff", block * (in_bits + accum_bits) * rff, f"multiplier operand and product registers{sfx}")
+    # cycles around the RF-long reuse loop: fitted per tool (res_lat_c), else from the pipeline timing
+    depth = 2 + latency_depth(1, True, inp.clock_ns, C) if C["res_lat_c"] < 0 else int(round(C["res_lat_c"]))
     if unrolled:
         ii = rf
         acc.add("ii", ii, "Resource_Unrolled: pipelined with II = ReuseFactor", "exact")
@@ -235,6 +272,29 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     acc.add("latency", lat, f"RF={rf} reuse-loop iterations + {depth} cycles (ROM read, multiply, add, result)",
             "modelled")
     return lat, ii
+
+
+def _write_select(acc: Terms, C, block: int, n_out: int, accum_bits: int, sfx: str) -> None:
+    """LUTs of the accumulator writes of hls4ml's ``dense_resource_rf_gt_nin``: ``acc[out_index] += product``,
+    unrolled over the ``block`` multipliers, with ``out_index`` computed at run time.
+
+    ``wsel_form`` 0 (shared, as first fitted): every accumulator may take any of the ``block`` products, so
+    block x n_out conditional updates x bits. ``wsel_form`` 1 (fitted on Vivado HLS Resource reports): for one
+    multiplier the index spans only RF/n_in accumulators and block x RF/n_in = n_out, so each accumulator has one
+    selected writer (n_out x bits), plus the unrolled chain HLS still builds because it cannot see that range:
+    (block - 1) x n_out x bits conditional updates priced by ``lut_wsel_chain_per_bit``.
+    """
+    if C["wsel_form"] >= 0.5:
+        acc.add("lut", n_out * accum_bits * C["lut_wsel_per_bit"],
+                f"accumulator write select: each of the {n_out} accumulators takes the product of its one "
+                f"multiplier when the run-time out_index selects it ({accum_bits}-bit enable and hold){sfx}")
+        acc.add("lut", (block - 1) * n_out * accum_bits * C["lut_wsel_chain_per_bit"],
+                f"accumulator update chain: {block - 1} further conditional updates of each of the {n_out} "
+                f"accumulators (HLS cannot see the range of the run-time out_index) x {accum_bits} bits{sfx}")
+        return
+    acc.add("lut", block * n_out * accum_bits * C["lut_wsel_per_bit"],
+            f"accumulator write select: with a run-time out_index each of the {n_out} accumulators may take any "
+            f"of the {block} products every cycle: {block}x{n_out} conditional updates x {accum_bits} bits{sfx}")
 
 
 def _dense_da(acc: Terms, inp, C, n_in, n_out, zeros, sfx):

@@ -7,23 +7,32 @@ from functools import lru_cache
 from ._calibration import Calibration, default_calibration
 from ._core import LayerEstimate, _weight_classes_cached, estimate_input
 from ._kernel import _normal_quantiles, _share_for
+from ._stage import check_stage, to_vsynth
 from .inputs import LayerInput, layer_input
 
 __all__ = ["estimate", "estimate_layer", "clear_cache"]
 
 
 @lru_cache(maxsize=4096)
-def _cached(inp: LayerInput, cal: Calibration) -> LayerEstimate:
-    return estimate_input(inp, cal)
+def _cached(inp: LayerInput, cal: Calibration, stage: str) -> LayerEstimate:
+    return _compute(inp, cal, stage)
 
 
-def estimate(inp: LayerInput, calibration: Calibration | None = None) -> LayerEstimate:
+def _compute(inp: LayerInput, cal: Calibration, stage: str) -> LayerEstimate:
+    est = estimate_input(inp, cal)
+    return to_vsynth(est, inp, cal) if stage == "vsynth" else est
+
+
+def estimate(inp: LayerInput, calibration: Calibration | None = None, stage: str = "csynth") -> LayerEstimate:
     """The estimate of one :class:`LayerInput` with ``calibration`` (``None``: the default calibration, see
-    :func:`hlsnb.calibration.default_calibration`). Estimates without weights are cached; each call returns a copy."""
-    cal = calibration if calibration is not None else default_calibration()
+    :func:`hlsnb.calibration.default_calibration`) for ``stage`` ("csynth": the HLS report; "vsynth": Vivado
+    post-synthesis utilisation). The coefficients of ``inp.tool`` are used (:meth:`Calibration.for_tool`).
+    Estimates without weights are cached; each call returns a copy."""
+    check_stage(stage, f"layer {inp.name!r}")
+    cal = (calibration if calibration is not None else default_calibration()).for_tool(inp.tool)
     if inp.weights is not None:  # weights are not in the key: compute
-        return estimate_input(inp, cal)
-    return _cached(inp, cal).copy()
+        return _compute(inp, cal, stage)
+    return _cached(inp, cal, stage).copy()
 
 
 def estimate_layer(
@@ -55,6 +64,8 @@ def estimate_layer(
     weights=None,
     mult_impl: str = "auto",
     tool: str = "vivado_hls",
+    tool_version: str | None = None,
+    stage: str = "csynth",
     calibration: Calibration | None = None,
 ) -> LayerEstimate:
     """Estimate one hls4ml layer: DSPs, LUTs, FFs, BRAM18Ks, latency and II, with the reasons.
@@ -73,7 +84,11 @@ def estimate_layer(
     clock_ns : target clock period in ns (default: 10 ns, the PYNQ-Z2's).
     sparsity / n_zeros : zero weights (fraction / count). weights : the kernel itself; when given, zeros,
         powers of two and constants with few signed digits are counted exactly (they cost no multiplier in Latency).
-    mult_impl : "auto", "dsp" or "fabric" (``config_op mul -impl``). tool : "vivado_hls" or "vitis_hls".
+    mult_impl : "auto", "dsp" or "fabric" (``config_op mul -impl``). tool : "vivado_hls" or "vitis_hls";
+        tool_version : its version ("2020.1"; default: Vivado HLS 2020.1, Vitis HLS 2023.2).
+    stage : "csynth" (default: what the HLS tool's csynth report says) or "vsynth" (what Vivado's
+        ``report_utilization`` says after synthesis: the csynth terms plus explicit ratio terms per resource, DSPs
+        capped at the part's count). ``LayerEstimate.stage`` says which.
     calibration : the :class:`hlsnb.calibration.Calibration` of the modelled terms; ``None`` (default): the user's
         saved refit if there is one, else the shipped coefficients, looked up at call time.
 
@@ -87,8 +102,8 @@ def estimate_layer(
                       activation=activation, strategy=strategy, reuse_factor=reuse_factor, weight_bits=weight_bits,
                       weight_int_bits=weight_int_bits, result_bits=result_bits, accum_bits=accum_bits,
                       input_bits=input_bits, io_type=io_type, part=part, clock_ns=clock_ns, sparsity=sparsity,
-                      n_zeros=n_zeros, weights=weights, mult_impl=mult_impl, tool=tool)
-    return estimate(inp, calibration)
+                      n_zeros=n_zeros, weights=weights, mult_impl=mult_impl, tool=tool, tool_version=tool_version)
+    return estimate(inp, calibration, stage)
 
 
 def clear_cache() -> None:

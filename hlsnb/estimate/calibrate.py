@@ -11,9 +11,7 @@ from ..calibration.fitting import (
     LUT_KEYS,
     SHIPPED_ROWS,
     fit_coefficients,
-    fit_resource_write_select,
     load_models,
-    load_resource_designs,
     load_rows,
     predict,
 )
@@ -21,8 +19,8 @@ from ..calibration.fitting import (
 fit = fit_coefficients
 
 __all__ = ["main", "RESOURCES", "ape", "evaluate", "format_table", "hls4ml_formulas", "FF_KEYS", "LUT_KEYS",
-           "SHIPPED_ROWS", "fit", "fit_coefficients", "fit_resource_write_select", "load_models",
-           "load_resource_designs", "load_rows", "predict"]
+           "SHIPPED_ROWS", "fit", "fit_coefficients", "load_models",
+           "load_rows", "predict"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ..rules import STRATEGIES
+from ..rules import STRATEGIES, TOOLS, check_tool_version
 from ..targets import Part
 from ._core import bits, resolve_part
 
@@ -21,7 +21,6 @@ __all__ = ["LayerInput", "layer_input", "design_inputs"]
 
 _IO_TYPES = ("io_parallel", "io_stream")
 _MULT_IMPLS = ("auto", "dsp", "fabric")
-_TOOLS = ("vivado_hls", "vitis_hls")
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,8 @@ class LayerInput:
     Bit widths in bits (``weight_int_bits``: integer bits of the weight type). ``part``: the FPGA part; ``clock_ns``:
     the clock period in ns. ``n_zeros``: zero weights. ``weights``: the kernel when known (not part of equality or
     hash: estimates with weights are not cached). ``mult_impl``: ``config_op mul -impl`` ("auto", "dsp", "fabric");
-    ``tool``: "vivado_hls" or "vitis_hls". ``activation``: lower case, ``""`` for none.
+    ``tool``: "vivado_hls" or "vitis_hls"; ``tool_version``: its version ("2020.1"; the tool's default when not
+    given: Vivado HLS 2020.1, Vitis HLS 2023.2). ``activation``: lower case, ``""`` for none.
     """
 
     layer_type: str
@@ -63,6 +63,7 @@ class LayerInput:
     weights: Any = field(default=None, compare=False, repr=False)
     mult_impl: str = "auto"
     tool: str = "vivado_hls"
+    tool_version: str = "2020.1"
 
     def as_kwargs(self) -> dict:
         """The keyword arguments of :func:`hlsnb.estimate.estimate_layer` that give this input back."""
@@ -77,7 +78,8 @@ def layer_input(layer_type: str, n_in=None, n_out=None, *, name=None, input_shap
                 filters=None, kernel_size=None, strides=None, padding=None, pool_op=None, activation=None,
                 strategy="Latency", reuse_factor=1, weight_bits=16, weight_int_bits=6, result_bits=16,
                 accum_bits=None, input_bits=None, io_type="io_parallel", part="pynq-z2", clock_ns=None,
-                sparsity=0.0, n_zeros=None, weights=None, mult_impl="auto", tool="vivado_hls") -> LayerInput:
+                sparsity=0.0, n_zeros=None, weights=None, mult_impl="auto", tool="vivado_hls",
+                tool_version=None) -> LayerInput:
     """Validate and normalise the arguments of :func:`hlsnb.estimate.estimate_layer` into a :class:`LayerInput`.
 
     Defaults: 16-bit result, input and accumulator = result width, weights 16 bits with 6 integer bits, the
@@ -98,8 +100,9 @@ def layer_input(layer_type: str, n_in=None, n_out=None, *, name=None, input_shap
     if mult_impl not in _MULT_IMPLS:
         raise ValueError(f"layer {name!r}: mult_impl {mult_impl!r} is not valid; valid: auto, dsp, fabric")
     tool = tool or "vivado_hls"
-    if tool not in _TOOLS:
+    if tool not in TOOLS:
         raise ValueError(f"layer {name!r}: tool {tool!r} is not valid; valid: vivado_hls, vitis_hls")
+    tool_version = check_tool_version(tool, tool_version, f"layer {name!r}")
     if strategy not in STRATEGIES:
         raise ValueError(f"layer {name!r}: strategy {strategy!r} is not valid; valid: Latency, Resource, "
                          "Resource_Unrolled, distributed_arithmetic")
@@ -116,7 +119,7 @@ def layer_input(layer_type: str, n_in=None, n_out=None, *, name=None, input_shap
         weight_bits=int(weight_bits or 16), weight_int_bits=int(weight_int_bits if weight_int_bits is not None else 6),
         result_bits=res_bits, accum_bits=int(accum_bits or res_bits), input_bits=int(input_bits or res_bits),
         io_type=io_type, part=resolve_part(part), clock_ns=float(clock_ns or 10.0), n_zeros=zeros, weights=weights,
-        mult_impl=mult_impl, tool=tool)
+        mult_impl=mult_impl, tool=tool, tool_version=tool_version)
 
 
 def design_inputs(design) -> list[tuple]:
@@ -125,12 +128,14 @@ def design_inputs(design) -> list[tuple]:
     The one place that turns a Design's layers into estimator inputs: a layer's input width is the result precision
     of the layer it reads (``inputs[0]``, else the one before; the design's input precision for the first);
     ``"auto"`` or missing precisions count as 16 bits. Layers without multipliers get Latency, ReuseFactor 1 and no
-    weights. Reads only the public Design API (layers, part, clock_ns, io_type, tool, input_precision).
+    weights. A layer may carry ``mult_impl`` (``config_op mul -impl``; the calibration's report rows do), else
+    "auto". Reads only the public Design API (layers, part, clock_ns, io_type, tool, tool_version, input_precision).
     """
     part: Part = design.part
     clock = float(design.clock_ns)
     io = design.io_type
     tool = getattr(design, "tool", "vivado_hls")
+    tool_version = getattr(design, "tool_version", None)
     layers = design.layers
     by_name = {l.name: l for l in layers}
     in_prec = getattr(design, "input_precision", None)
@@ -150,5 +155,6 @@ def design_inputs(design) -> list[tuple]:
             activation=l.activation, strategy=l.strategy if mult else "Latency",
             reuse_factor=l.reuse_factor if mult else 1, weight_bits=w_bits, weight_int_bits=w_int,
             result_bits=res_bits, accum_bits=acc_bits, input_bits=in_bits, io_type=io, part=part, clock_ns=clock,
-            n_zeros=l.n_zeros if mult else None, weights=l.weights if mult else None, tool=tool)))
+            n_zeros=l.n_zeros if mult else None, weights=l.weights if mult else None, tool=tool,
+            tool_version=tool_version, mult_impl=getattr(l, "mult_impl", None) or "auto")))
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 __all__ = ["ERROR", "WARN", "OK", "message", "status", "bold", "no_multipliers", "badges", "target_info",
-           "heading", "over_board_badge", "warnings_panel", "explanation", "pruning_estimate",
+           "heading", "stage_line", "over_board_badge", "warnings_panel", "explanation", "pruning_estimate",
            "pruning_result"]
 
 ERROR = "color:#b42318"
@@ -65,9 +65,18 @@ def heading(model_name: str, label: str) -> str:
             f"<span style='font-size:12px'>All numbers: {label}.</span>")
 
 
-def over_board_badge(layer: str, over: list[tuple[str, float]], device: str, label: str) -> tuple[str, str]:
-    """The ``(short, full)`` badge of a layer that alone needs more than the part; ``over`` is (resource, %)."""
-    return ("over board",
+def stage_line(label: str) -> str:
+    """The line beside the Explorer's stage toggle: what its badges, warnings, breakdown and fit are judged on."""
+    return f"<span style='font-size:12px'>Badges, warnings, breakdown and Fit to board: {html.escape(label)}.</span>"
+
+
+def over_board_badge(layer: str, over: list[tuple[str, float]], device: str, label: str,
+                     stage: str = "") -> tuple[str, str]:
+    """The ``(short, full)`` badge of a layer that alone needs more than the part; ``over`` is (resource, %).
+
+    ``stage`` (e.g. "HLS csynth") goes into the short text, so the badge itself says which numbers it judges.
+    """
+    return ("over board" + (f" ({stage})" if stage else ""),
             f"{layer} alone needs " + ", ".join(f"{p:.0f}% of the {lab}s" for lab, p in over)
             + f" of {device} ({label})")
 

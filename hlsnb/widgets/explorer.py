@@ -19,7 +19,7 @@ from . import _html
 from ._base import DesignView
 from ._html import EXPLAINED
 from .configurator import LayerConfigurator
-from .plots import ESTIMATE_LABEL, RESOURCES, EstimatePlot
+from .plots import RESOURCES, STAGE_NAMES, STAGES, EstimatePlot, stage_label
 
 __all__ = ["Explorer"]
 
@@ -55,17 +55,27 @@ class Explorer(DesignView, widgets.VBox):
         A real report drawn beside the estimate (see :func:`hlsnb.widgets.plots.report_rows`).
     live : bool
         Live ``FigureWidget`` plot (default) or a static ``go.Figure`` rebuilt on changes.
+    estimator : callable, optional
+        ``estimator(design, stage=...) -> DesignEstimate`` for the plot and the fit (default
+        :func:`hlsnb.estimate.estimate_design`).
 
     Attributes: ``design``, ``model`` (None when built from a Design), ``configurator``, ``plot``, ``explain_layer``
-    (Dropdown choosing the explained layer), ``explanation`` (HTML), ``warnings`` (HTML), ``fit_target``,
-    ``fit_button``, ``fit_report``, ``last_fit`` (the latest :class:`hlsnb.fit.FitResult`), ``path``, ``status``.
+    (Dropdown choosing the explained layer), ``explanation`` (HTML), ``warnings`` (HTML), ``stage_choice``
+    (ToggleButtons of the stage), ``stage_info`` (HTML naming it), ``heading`` (HTML: what the numbers are),
+    ``fit_target``, ``fit_button``, ``fit_report``, ``last_fit`` (the latest :class:`hlsnb.fit.FitResult`),
+    ``path``, ``status``.
     The traits ``layer`` and ``resource`` are what the "why" panel explains (linked to ``explain_layer`` and
-    ``explain_resource``).
+    ``explain_resource``); ``stage`` (linked to ``stage_choice``) is the estimate the badges, warnings, breakdown
+    and Fit to board judge: "csynth" (the HLS report's numbers, default) or "vsynth" (what Vivado places after
+    synthesis, which decides whether the design fits). The plot always shows both.
     """
 
     layer = traitlets.Unicode(help="The layer the explanation panel itemizes (a layer of the estimate).")
     resource = traitlets.Enum(EXPLAINED, default_value=None, allow_none=True,
                               help="The resource explained: dsp, lut, ff, bram18k, latency, ii; None for all.")
+    stage = traitlets.Enum(STAGES, default_value="csynth",
+                           help="The estimate badges, warnings, breakdown and fit use: csynth (HLS report) or "
+                                "vsynth (Vivado post-synthesis).")
 
     def __init__(self, model_or_design, board: str = "pynq-z2", *, report=None, live: bool = True,
                  estimator=None, **design_kwargs):
@@ -100,12 +110,21 @@ class Explorer(DesignView, widgets.VBox):
 
         self.warnings = widgets.HTML("")
         self.warnings.add_class("hlsnb-warnings")
+        self.stage_choice = widgets.ToggleButtons(
+            options=[(STAGE_NAMES[s], s) for s in STAGES], value=self.stage, description="judge by",
+            tooltips=["the HLS synthesis report's estimate (what the tool prints first)",
+                      "what Vivado places after synthesis (decides whether the design fits)"],
+            style={"button_width": "150px"})
+        self.stage_info = widgets.HTML("")
+        self.heading = widgets.HTML("")
+        widgets.link((self.stage_choice, "value"), (self, "stage"))
+        self.observe(lambda _c: self._on_estimate(), names=["stage"])
 
         self.fit_target = widgets.FloatSlider(value=0.8, min=0.05, max=1.0, step=0.05, description="target",
                                               readout_format=".0%", continuous_update=False)
         self.fit_button = widgets.Button(description="Fit to board", button_style="success",
                                          tooltip="choose per-layer Strategy and ReuseFactor: lowest latency with every "
-                                                 "resource under the target")
+                                                 "resource under the target, judged at the stage chosen above")
         self.fit_button.on_click(lambda _b: self.fit_to_board(self.fit_target.value))
         self.fit_report = widgets.HTML("")
 
@@ -122,11 +141,12 @@ class Explorer(DesignView, widgets.VBox):
 
         self._keep(self.plot.on_update(self._on_estimate))  # the plot re-estimates on design changes
         self._hook_clicks()
-        self._on_estimate(self.plot.estimate)
+        self._on_estimate()
         # FigureWidget only in VBoxes (plotly #4998: it renders badly inside an HBox).
         super().__init__(children=[
-            widgets.HTML(_html.heading(self.design.model_name, ESTIMATE_LABEL)),
+            self.heading,
             self.configurator,
+            widgets.HBox([self.stage_choice, self.stage_info]),
             widgets.HBox([self.fit_target, self.fit_button]),
             self.fit_report,
             self.warnings,
@@ -141,10 +161,14 @@ class Explorer(DesignView, widgets.VBox):
     # ------------------------------------------------------------------ estimate -> views
     @property
     def estimate(self):
-        """The latest DesignEstimate (HLS csynth estimate by hlsnb)."""
-        return self.plot.estimate
+        """The latest DesignEstimate at the Explorer's ``stage`` (by hlsnb; default the HLS csynth estimate)."""
+        return self.plot.estimates[self.stage]
 
-    def _on_estimate(self, est) -> None:
+    def _on_estimate(self, _csynth=None) -> None:
+        """Badges, warnings, the stage line and the explanation from the estimate at ``stage`` (the plot computed
+        every stage; its callback passes the csynth one, which is not necessarily the one judged here)."""
+        est = self.estimate
+        label, name = stage_label(est), STAGE_NAMES[self.stage]
         cap = est.part.capacity()
         badges: dict[str, list] = {}
         for le in est.layers:
@@ -155,23 +179,28 @@ class Explorer(DesignView, widgets.VBox):
             over = [(lab, p) for lab, p in over if p > 100.0]
             if over:
                 badges.setdefault(le.name, []).append(
-                    _html.over_board_badge(le.name, over, est.part.device, ESTIMATE_LABEL))
+                    _html.over_board_badge(le.name, over, est.part.device, label, name))
         self.configurator.set_badges(badges)
         over = [(lab, est.utilisation[k]) for k, lab in RESOURCES if est.utilisation[k] > 100.0]
         self.warnings.value = _html.warnings_panel(over, self.design.warnings(), est.warnings, est.part.device,
-                                                   ESTIMATE_LABEL)
+                                                   label)
+        self.stage_info.value = _html.stage_line(label)
+        both = self.plot.estimates  # the tool can change with the target: the heading follows
+        self.heading.value = _html.heading(self.design.model_name, f"the plot's bars are the "
+                                           f"{stage_label(both['csynth'])}, its diamonds the "
+                                           f"{stage_label(both['vsynth'])}")
         self._show_explanation()
 
     def explain(self, layer: str | None = None, resource: str | None = None) -> str:
         """The itemized breakdown of one layer's estimate as HTML ("why this many LUTs").
 
         ``layer`` defaults to the one chosen in the panel; ``resource`` one of dsp, lut, ff, bram18k, latency, ii
-        (default all).
+        (default all). The breakdown is the one at the Explorer's ``stage``.
         """
-        est = self.plot.estimate
+        est = self.estimate
         le = est.layer(layer or self.layer)
         spec = next((x for x in self.design.layers if x.name == le.name), None)
-        return _html.explanation(est, le, spec, ESTIMATE_LABEL, resource)
+        return _html.explanation(est, le, spec, stage_label(est), resource)
 
     @traitlets.validate("layer")
     def _valid_layer(self, proposal):
@@ -214,7 +243,8 @@ class Explorer(DesignView, widgets.VBox):
     def fit_to_board(self, target: float = 0.8, *, apply: bool = True, **kwargs):
         """Choose per-layer Strategy and ReuseFactor: lowest latency with every resource under ``target``.
 
-        Uses :func:`hlsnb.fit.fit_to_board` (verified by the estimator). When a fitting choice is found and
+        Uses :func:`hlsnb.fit.fit_to_board` (verified by the estimator) at the Explorer's ``stage`` unless
+        ``stage=`` is given. When a fitting choice is found and
         ``apply`` is True it is set on ``design``; when nothing fits the design is left as it is and the report
         says so. Returns the :class:`hlsnb.fit.FitResult` (also shown in ``fit_report``).
         """
@@ -222,6 +252,7 @@ class Explorer(DesignView, widgets.VBox):
 
         if self._estimator is not None:
             kwargs.setdefault("estimator", self._estimator)
+        kwargs.setdefault("stage", self.stage)
         self.fit_report.value = "<i>fitting...</i>"
         try:
             result = fit_to_board(self.design, target, **kwargs)

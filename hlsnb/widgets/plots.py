@@ -5,9 +5,13 @@
 (an anywidget since plotly 6) in step with a :class:`hlsnb.design.Design`. Both use :func:`figure_dict`, so the
 static and the live figure always show the same data.
 
-Row 1: DSP, LUT, FF and BRAM18K of every layer as % of the part, stacked to the design total, with a 100 % line.
-Row 2: latency and II of every layer and of the whole design, in clock cycles.
-Every number is labelled "HLS estimate (csynth), estimated by hlsnb"; a real report, when given, is drawn as a
+Row 1: DSP, LUT, FF and BRAM18K of every layer as % of the part, stacked to the design total (the HLS csynth
+estimate), a diamond per resource at what Vivado would place after synthesis (the post-synthesis estimate), and a
+100 % line. Both stages are drawn because they answer different questions: the HLS report's numbers are what the
+tool prints first (and what users quote), the post-synthesis ones are what decides whether the design fits (HLS
+csynth LUTs are 1.7-5x Vivado's).
+Row 2: latency and II of every layer and of the whole design, in clock cycles (the HLS estimate).
+Every number is labelled with its stage and tool (:func:`stage_label`); a real report, when given, is drawn as a
 second bar group labelled "measured" with its stage.
 """
 
@@ -20,11 +24,20 @@ import ipywidgets as widgets
 
 from ._base import DesignView, Subscribers
 
-__all__ = ["EstimatePlot", "estimate_figure", "figure_dict", "report_rows", "ESTIMATE_LABEL"]
+__all__ = ["EstimatePlot", "estimate_figure", "figure_dict", "report_rows", "stage_label", "ESTIMATE_LABEL",
+           "VSYNTH_LABEL", "STAGE_LABELS", "STAGE_NAMES", "STAGES"]
 
 ESTIMATE_LABEL = "HLS estimate (csynth), estimated by hlsnb"
+VSYNTH_LABEL = "post-synthesis estimate (Vivado, estimated by hlsnb)"
+#: What the numbers of each estimator stage are, in the words every number shown carries.
+STAGE_LABELS = {"csynth": ESTIMATE_LABEL, "vsynth": VSYNTH_LABEL}
+#: The stages the views draw and switch between, in the order of the Explorer's toggle.
+STAGES = tuple(STAGE_LABELS)
+#: Short stage names for badges, toggles and tick labels.
+STAGE_NAMES = {"csynth": "HLS csynth", "vsynth": "Vivado post-synthesis"}
 RESOURCES = (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"))
 _OVER = "#b42318"
+_TICK_WORDS = {"csynth": "HLS", "vsynth": "Vivado"}  # tick labels are narrow: the title and hover say the rest
 _STAGE_WORDS = {"csynth": "HLS csynth report", "vsynth": "Vivado post-synthesis", "impl": "Vivado post-implementation"}
 
 
@@ -56,16 +69,41 @@ def report_rows(report) -> list[dict]:
     return out
 
 
+def stage_label(est) -> str:
+    """What the numbers of ``est`` (a DesignEstimate) are: estimated, at which stage, for which tool."""
+    label = STAGE_LABELS.get(est.stage, f"{est.stage} estimate, estimated by hlsnb")
+    return f"{label} for {est.tool}" if est.tool else label
+
+
 def _pct(v, cap) -> float | None:
     return None if v is None else 100.0 * float(v) / cap if cap else 0.0
 
 
-def figure_dict(est, design=None, report=None) -> dict:
+def _post_trace(post, ycat: list, device: str) -> dict:
+    """One diamond per resource at the post-synthesis total (% of the part); hover gives the count and the stage."""
+    label = stage_label(post)
+    tot = [float(post.total[k]) for k, _ in RESOURCES]
+    util = [float(post.utilisation[k]) for k, _ in RESOURCES]
+    return {
+        "type": "scatter", "mode": "markers", "name": f"{STAGE_NAMES.get(post.stage, post.stage)} (estimated)",
+        "x": ycat, "y": util, "customdata": tot, "xaxis": "x", "yaxis": "y",
+        "marker": {"symbol": "diamond", "size": 14, "color": "#222", "line": {"color": "white", "width": 1.5}},
+        "hovertext": [f"<b>design total</b><br>{lab}: {v:,.0f} = {p:.1f}% of {device}<br>{label}"
+                      for v, p, (_, lab) in zip(tot, util, RESOURCES)],
+        "hoverinfo": "text", "meta": {"hlsnb": post.stage, "stage": post.stage},
+    }
+
+
+def figure_dict(est, design=None, report=None, post=None) -> dict:
     """The figure as a plain plotly dict ``{"data": [...], "layout": {...}}`` (no validation: cheap to rebuild).
 
-    ``est`` is a DesignEstimate; ``design`` (optional) adds strategy/RF to the hover text and the board name to the
-    title; ``report`` is anything :func:`report_rows` accepts.
+    ``est`` is a DesignEstimate (the stacked bars, normally the HLS csynth stage); ``design`` (optional) adds
+    strategy/RF to the hover text and the board name to the title; ``report`` is anything :func:`report_rows`
+    accepts; ``post`` (optional) is the post-synthesis DesignEstimate of the same design
+    (``estimate_design(design, stage="vsynth")``), drawn as one diamond per resource (trace meta ``hlsnb`` =
+    ``"vsynth"``, ``customdata`` the totals).
     """
+    label = stage_label(est)
     part = est.part
     cap = part.capacity()
     rows = report_rows(report)
@@ -84,7 +122,7 @@ def figure_dict(est, design=None, report=None) -> dict:
             how = f"{le.strategy} RF {le.reuse_factor}<br>" if le.strategy else ""
             hover = [
                 f"<b>{html.escape(le.name)}</b> ({le.layer_type})<br>{how}{lab}: {v:,.0f} = {p:.1f}% of "
-                f"{part.device}<br>{ESTIMATE_LABEL}"
+                f"{part.device}<br>{label}"
                 for v, p, (_, lab) in zip(vals, pct, RESOURCES)
             ]
         else:
@@ -97,10 +135,13 @@ def figure_dict(est, design=None, report=None) -> dict:
         })
         base = [b + v for b, v in zip(base, y)]
     est_total = [est.utilisation[k] for k, _ in RESOURCES]
+    post_total = [post.utilisation[k] for k, _ in RESOURCES] if post is not None else None
+    if post is not None:
+        data.append(_post_trace(post, ycat, part.device))
     if has_report:
         mbase = [0.0] * len(RESOURCES)
         stage = (rows[0]["stage"] or "csynth")
-        label = rows[0]["label"] or "measured"
+        meas_label = rows[0]["label"] or "measured"
         src = meas_layers or meas_model
         for r in src:
             pct = [_pct(r[k], cap[k]) for k, _ in RESOURCES]
@@ -108,23 +149,28 @@ def figure_dict(est, design=None, report=None) -> dict:
             hover = [
                 f"<b>{html.escape(r['layer'])}</b><br>{lab}: "
                 + ("n/a" if r[k] is None else f"{r[k]:,.0f} = {p:.1f}% of {part.device}")
-                + f"<br>{label} ({_STAGE_WORDS.get(stage, stage)})"
+                + f"<br>{meas_label} ({_STAGE_WORDS.get(stage, stage)})"
                 for (k, lab), p in zip(RESOURCES, y)
             ]
             data.append({
-                "type": "bar", "name": f"{r['layer']} ({label})", "x": ycat, "y": y, "base": list(mbase),
+                "type": "bar", "name": f"{r['layer']} ({meas_label})", "x": ycat, "y": y, "base": list(mbase),
                 "offsetgroup": "measured", "hovertext": hover, "hoverinfo": "text", "xaxis": "x", "yaxis": "y",
                 "marker": {"pattern": {"shape": "/"}}, "meta": {"hlsnb": "measured", "layer": r["layer"]},
             })
             mbase = [b + v for b, v in zip(mbase, y)]
         meas_total = [_pct(meas_model[0][k], cap[k]) for k, _ in RESOURCES] if meas_model else mbase
+
+    def tick_pct(p: float) -> str:  # red where that stage alone is over the board
+        return f"<span style='color:{_OVER}'>{p:.1f}%</span>" if p > 100 else f"{p:.1f}%"
+
     ticktext = []
     for i, (_, lab) in enumerate(RESOURCES):
-        t = est_total[i]
-        s = f"{lab}<br>est. {t:.1f}%"
+        s = f"{lab}<br>est. {_TICK_WORDS.get(est.stage, est.stage)} {tick_pct(est_total[i])}"
+        if post_total is not None:
+            s += f" | &#9670; {_TICK_WORDS.get(post.stage, post.stage)} {tick_pct(post_total[i])}"
         if has_report and meas_total[i] is not None:
-            s += f" | {label} {meas_total[i]:.1f}%"
-        ticktext.append(f"<span style='color:{_OVER}'>{s}</span>" if t > 100 else s)
+            s += f" | {meas_label} {meas_total[i]:.1f}%"
+        ticktext.append(s)
 
     names = [le.name for le in est.layers if le.latency_cycles is not None]
     lat = [float(le.latency_cycles) for le in est.layers if le.latency_cycles is not None]
@@ -133,32 +179,35 @@ def figure_dict(est, design=None, report=None) -> dict:
     data.append({
         "type": "bar", "name": "latency (cycles)", "x": xcat, "y": lat + [float(est.latency_cycles)],
         "offsetgroup": "latency", "xaxis": "x2", "yaxis": "y2", "marker": {"color": "#4c78a8"},
-        "hovertemplate": "%{x}: latency %{y:,.0f} cycles<br>" + ESTIMATE_LABEL + "<extra></extra>",
+        "hovertemplate": "%{x}: latency %{y:,.0f} cycles<br>" + label + "<extra></extra>",
         "meta": {"hlsnb": "latency"},
     })
     data.append({
         "type": "bar", "name": "II (cycles)", "x": xcat, "y": ii + [float(est.ii)],
         "offsetgroup": "ii", "xaxis": "x2", "yaxis": "y2", "marker": {"color": "#f58518"},
-        "hovertemplate": "%{x}: II %{y:,.0f} cycles<br>" + ESTIMATE_LABEL + "<extra></extra>",
+        "hovertemplate": "%{x}: II %{y:,.0f} cycles<br>" + label + "<extra></extra>",
         "meta": {"hlsnb": "ii"},
     })
     if has_report and meas_model and meas_model[0]["latency_cycles"] is not None:
         data.append({
-            "type": "bar", "name": f"latency ({label})", "x": [f"design ({est.top})"],
+            "type": "bar", "name": f"latency ({meas_label})", "x": [f"design ({est.top})"],
             "y": [float(meas_model[0]["latency_cycles"])], "offsetgroup": "measured", "xaxis": "x2", "yaxis": "y2",
             "marker": {"color": "#4c78a8", "pattern": {"shape": "/"}}, "meta": {"hlsnb": "measured-latency"},
         })
-    ymax = max([100.0] + [t for t in est_total] + ([m for m in meas_total if m is not None] if has_report else []))
+    ymax = max([100.0] + est_total + (post_total or [])
+               + ([m for m in meas_total if m is not None] if has_report else []))
     note = ""
     if est.not_estimated:
         note = f" Not estimated (totals are a lower bound): {', '.join(est.not_estimated)}."
     layout = {
         "title": {"text": f"{html.escape(str(getattr(design, 'model_name', '') or 'design'))} on {target} "
-                          f"({part.device}): {ESTIMATE_LABEL}" + (f" vs {label} ({stage})" if has_report else ""),
+                          f"({part.device})<br><span style='font-size:11px'>bars: {label}"
+                          + (f"; &#9670;: {stage_label(post)}" if post is not None else "")
+                          + (f"; vs {meas_label} ({stage})" if has_report else "") + "</span>",
                   "font": {"size": 14}},
         "barmode": "group",
         "height": 620,
-        "margin": {"t": 70, "b": 60, "l": 60, "r": 20},
+        "margin": {"t": 80, "b": 60, "l": 60, "r": 20},
         "legend": {"title": {"text": "layer"}, "font": {"size": 10}},
         "xaxis": {"domain": [0, 1], "anchor": "y", "tickvals": ycat, "ticktext": ticktext},
         "yaxis": {"domain": [0.5, 1], "anchor": "x", "title": {"text": f"% of {part.device}"},
@@ -171,7 +220,7 @@ def figure_dict(est, design=None, report=None) -> dict:
             {"text": "100 % of the board", "xref": "x domain", "x": 1, "yref": "y", "y": 100, "showarrow": False,
              "xanchor": "right", "yanchor": "bottom", "font": {"color": _OVER, "size": 11}},
             {"text": (f"Latency {est.latency_cycles:,} cycles = {est.latency_ns:,.0f} ns at {est.clock_ns:g} ns, "
-                      f"II {est.ii} cycles, top {est.top.upper()} ({ESTIMATE_LABEL}).{note}"),
+                      f"II {est.ii} cycles, top {est.top.upper()} ({label}).{note}"),
              "xref": "paper", "x": 0, "yref": "paper", "y": 0.41, "showarrow": False, "xanchor": "left",
              "font": {"size": 12}},
         ],
@@ -179,11 +228,12 @@ def figure_dict(est, design=None, report=None) -> dict:
     return {"data": data, "layout": layout}
 
 
-def estimate_figure(est, design=None, report=None):
-    """A static ``go.Figure`` of ``est`` (renders without a kernel, e.g. in nbconvert HTML)."""
+def estimate_figure(est, design=None, report=None, post=None):
+    """A static ``go.Figure`` of ``est`` (renders without a kernel, e.g. in nbconvert HTML); ``post``: the
+    post-synthesis estimate drawn as diamonds (see :func:`figure_dict`)."""
     import plotly.graph_objects as go
 
-    return go.Figure(figure_dict(est, design, report))
+    return go.Figure(figure_dict(est, design, report, post))
 
 
 class EstimatePlot(DesignView, widgets.VBox):
@@ -198,10 +248,14 @@ class EstimatePlot(DesignView, widgets.VBox):
     live : bool
         True (default): ``figure`` is a ``go.FigureWidget`` (needs anywidget, plotly >= 6). False: a ``go.Figure``
         rebuilt on every change (for environments without widgets).
+    estimator : callable, optional
+        ``estimator(design, stage=...) -> DesignEstimate`` (default :func:`hlsnb.estimate.estimate_design`), called
+        once per stage of :data:`STAGES` on every change (sub-millisecond each).
 
-    ``estimate`` is the latest DesignEstimate; :meth:`on_update` registers ``callback(estimate)`` called after each
-    redraw and returns the function that unregisters it; :meth:`static` returns a ``go.Figure`` snapshot for
-    nbconvert/nbval output.
+    ``estimates`` maps each stage ("csynth", "vsynth") to the latest DesignEstimate; ``estimate`` is the HLS csynth
+    one (the bars). :meth:`on_update` registers ``callback(estimate)`` called after each redraw (the csynth
+    estimate; read ``estimates`` for the others) and returns the function that unregisters it; :meth:`static`
+    returns a ``go.Figure`` snapshot for nbconvert/nbval output.
     """
 
     def __init__(self, design, report=None, *, live: bool = True, estimator=None):
@@ -213,14 +267,21 @@ class EstimatePlot(DesignView, widgets.VBox):
         self._estimator = estimator
         self._report = report
         self._updated = Subscribers()
-        self.estimate = estimator(design)
-        spec = figure_dict(self.estimate, design, report)
+        self._estimate_all()
+        spec = self._spec()
         self.figure = go.FigureWidget(spec) if live else go.Figure(spec)
         self._signature = self._sig(spec)
         # FigureWidget inside an HBox renders badly (plotly #4998): keep it in this VBox.
         super().__init__(children=[self.figure] if live else [], layout=widgets.Layout(width="100%"))
         self.add_class("hlsnb-estimate-plot")
         self._follow()  # closing closes the children: the FigureWidget when live
+
+    def _estimate_all(self) -> None:
+        self.estimates = {s: self._estimator(self.design, stage=s) for s in STAGES}
+        self.estimate = self.estimates["csynth"]
+
+    def _spec(self) -> dict:
+        return figure_dict(self.estimate, self.design, self._report, post=self.estimates["vsynth"])
 
     @staticmethod
     def _sig(spec) -> tuple:
@@ -240,9 +301,9 @@ class EstimatePlot(DesignView, widgets.VBox):
         self.update()
 
     def update(self) -> None:
-        """Re-estimate the design and redraw."""
-        self.estimate = self._estimator(self.design)
-        spec = figure_dict(self.estimate, self.design, self._report)
+        """Re-estimate the design (every stage) and redraw."""
+        self._estimate_all()
+        spec = self._spec()
         sig = self._sig(spec)
         fig = self.figure
         with fig.batch_update():
@@ -254,6 +315,10 @@ class EstimatePlot(DesignView, widgets.VBox):
                         trace.base = new["base"]
                     if "hovertext" in new:
                         trace.hovertext = new["hovertext"]
+                    if "customdata" in new:
+                        trace.customdata = new["customdata"]
+                    if "hovertemplate" in new:  # names the tool, which changes with the target
+                        trace.hovertemplate = new["hovertemplate"]
             else:
                 fig.data = ()
                 fig.add_traces(spec["data"])
@@ -263,4 +328,4 @@ class EstimatePlot(DesignView, widgets.VBox):
 
     def static(self):
         """A ``go.Figure`` snapshot of what the plot shows now (renders in nbconvert/nbval output)."""
-        return estimate_figure(self.estimate, self.design, self._report)
+        return estimate_figure(self.estimate, self.design, self._report, post=self.estimates["vsynth"])

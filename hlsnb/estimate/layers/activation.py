@@ -29,6 +29,10 @@ def activation(inp, cal):
 
 
 def _size(inp) -> int:
+    """Values computed in parallel: the whole tensor with io_parallel; with io_stream one pixel (``n_chan``
+    values per pipelined iteration, as hls4ml's stream kernels are written)."""
+    if inp.io_type == "io_stream" and len(inp.output_shape) > 1:
+        return int(inp.output_shape[-1])
     return int(inp.n_out or inp.n_in or prod(inp.output_shape) or 0)
 
 

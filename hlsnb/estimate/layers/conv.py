@@ -4,7 +4,7 @@ io_stream, im2col registers with io_parallel."""
 from __future__ import annotations
 
 from .._core import SRL_BITS_PER_LUT, Terms, layer_kind, not_estimated, prod, register
-from .._kernel import matvec
+from .._kernel import matvec, stream_wrapper
 
 
 @register("conv")
@@ -23,6 +23,10 @@ def conv(inp, cal):
     kh = int(inp.kernel_size[0]) if inp.kernel_size else 1
     per_px = max(1, ii_k)
     if inp.io_type == "io_stream":
+        stream_wrapper(acc, inp, cal, conv=True)
+        if inp.strategy == "Resource" and inp.reuse_factor > 1 and cal["res_px_c"] >= 0:
+            # the per-pixel kernel of a Resource conv: its RF-long reuse loop plus res_px_c cycles (fitted per tool)
+            per_px = inp.reuse_factor + int(round(cal["res_px_c"]))
         width_px = int(in_shape[-2]) if len(in_shape) >= 3 else 1
         if layer_kind(lt) == "Conv2D" and kh > 1:
             lb_bits = (kh - 1) * width_px * chans * in_bits

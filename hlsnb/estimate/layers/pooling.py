@@ -17,6 +17,8 @@ def pooling(inp, C):
     pool = prod(inp.kernel_size) or (max(1, prod(in_shape[:-1])) if "Global" in kind else 2)
     chans = int(out_shape[-1]) if out_shape else 1
     outs = n or chans
+    if inp.io_type == "io_stream":
+        outs = chans  # hls4ml's stream kernel computes one output pixel (n_chan values) per iteration
     op = inp.pool_op or "max"
     acc = Terms()
     acc.add("lut", outs * (pool - 1) * in_bits * C["lut_add_per_bit"],
@@ -29,8 +31,16 @@ def pooling(inp, C):
         width_px = int(in_shape[-2]) if len(in_shape) >= 3 else 1
         kh = int(inp.kernel_size[0]) if inp.kernel_size else 1
         if kind == "Pooling2D" and kh > 1:
-            acc.add("lut", (kh - 1) * width_px * chans * in_bits / SRL_BITS_PER_LUT,
-                    "line buffer in shift-register LUTs", "modelled")
+            lb_bits = (kh - 1) * width_px * chans * in_bits
+            if C["pool_lb_ff"] >= 0.5:
+                # Vivado HLS 2019-2020 keeps the line buffer and the pooling window in registers (26x26x4, 4x4
+                # pool, 16 bits: 3x26x4x16 + 16x4x16 = 6016 bits; the report has 4979 FF)
+                win_bits = prod(inp.kernel_size) * chans * in_bits
+                acc.add("ff", lb_bits + win_bits, f"line buffer ({kh - 1} rows x {width_px} pixels x {chans} "
+                        f"channels x {in_bits} bits) and pooling window ({prod(inp.kernel_size)} x {chans} x "
+                        f"{in_bits} bits) in registers", "modelled")
+            else:
+                acc.add("lut", lb_bits / SRL_BITS_PER_LUT, "line buffer in shift-register LUTs", "modelled")
         acc.add("latency", in_px, f"io_stream: {in_px} input pixels, one per cycle", "exact")
         return acc.finish(inp, lat + in_px, in_px + 1)
     acc.add("latency", lat, f"{levels}-level compare/add tree", "modelled")

@@ -10,6 +10,8 @@ from .._core import Terms, bram18k_for, dsp_per_product, mult_mapping, prod, reg
 @register("softmax")
 def softmax(inp, C):
     n, res_bits = int(inp.n_out or inp.n_in or prod(inp.output_shape) or 0), inp.result_bits
+    if inp.io_type == "io_stream" and len(inp.output_shape) > 1:
+        n = int(inp.output_shape[-1])  # hls4ml's stream softmax works on one pixel (n_chan values) at a time
     if not n:
         raise ValueError(f"layer {inp.name!r}: softmax needs n_in")
     acc = Terms()

@@ -1,0 +1,184 @@
+"""Fit the tool-aware coefficients (the ``per_tool`` block of coefficients.json) on the calibration records.
+
+``vivado_hls``: refitted on the Vivado HLS 2019.1-2020.1 layer rows of the training repositories (reports2.csv):
+pipeline timing, the II of shared multipliers, the LUT/FF terms of the Latency kernel with the DSP post-adder
+share, and the Resource terms (DSP mapping of run-time products, multiplexer and write-select LUTs, register scale,
+loop latency, io_stream wrapper), activations. ``vitis_hls``: the shared coefficients (fitted on the ArgyKokk Vitis
+HLS 2021.1 MLPs by :mod:`hlsnb.calibration.fitting`) stay; there is no Vitis HLS Resource report, so Vitis takes
+the Resource terms of the Vivado HLS fit. ``vsynth_*``: medians of Vivado-synthesis / HLS-csynth of the same design
+(pooled over the tools when a tool has no pair of its own).
+
+Every feature is computed by running the estimator with one coefficient at 1 and the others at 0, so the fit and
+the package cannot disagree about what a coefficient multiplies. Rows with REPORT_FLAG are left out of every fit.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+
+from ..estimate import estimate_layer
+from ..estimate._calibration import TOOL_DEFAULTS, Calibration
+from ..estimate._core import adder_levels
+from .rows import group_models
+
+__all__ = ["fit_vivado", "fit_vsynth", "fit_per_tool", "RESOURCE_KEYS", "STRUCTURAL"]
+
+LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
+FF_KEYS = ("ff_pipe_ii1", "ff_pipe_shared", "ff_io_per_bit")
+#: The Resource-strategy LUT coefficients fitted together by NNLS.
+RES_LUT_KEYS = ("res_mux_scale", "lut_wsel_per_bit", "res_stream_lut")
+#: The Resource-strategy FF coefficients fitted together by NNLS.
+RES_FF_KEYS = ("res_ff_scale", "res_stream_ff")
+#: Resource terms the Vitis HLS block borrows from the Vivado HLS fit (no Vitis HLS Resource report exists).
+RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", *RES_LUT_KEYS, *RES_FF_KEYS, "res_dsp_wide")
+#: Structural switches of the Vivado HLS model (read off the reports' structure, not fitted by least squares):
+#: the write-select form of the template's index range, 0.5 LUT per chained conditional-update bit (a LUT6_2 holds
+#: two 2:1 muxes), the io_stream pooling line buffer in registers, the io_stream wrapper of Latency convolutions,
+#: and (both tools) the DSP cap of Vivado synthesis and the overlap of io_stream DATAFLOW layers.
+STRUCTURAL = {"wsel_form": 1.0, "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0,
+              "vsynth_dsp_cap": 1.0, "stream_overlap": 1.0}
+_BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
+
+
+def _run(kw: dict, coef: dict):
+    return estimate_layer(**kw, calibration=Calibration(coef, source="fit"))
+
+
+def _features(kw: dict, coef: dict, keys, resource: str) -> tuple[float, list[float]]:
+    zero = dict(coef, **{k: 0.0 for k in keys})
+    base = getattr(_run(kw, zero), resource)
+    return base, [getattr(_run(kw, dict(zero, **{k: 1.0})), resource) - base for k in keys]
+
+
+def _nnls_relative(data: list[tuple]) -> list[float]:
+    """NNLS on relative errors, ``data`` = (measured, base, features); the worst 10 % (saturating casts and the
+    like) are dropped once and the fit repeated."""
+    from scipy.optimize import nnls
+
+    A = np.array([[f / max(y, 1.0) for f in fs] for y, b, fs in data])
+    t = np.array([(y - b) / max(y, 1.0) for y, b, fs in data])
+    c, _ = nnls(A, t)
+    keep = np.abs(A @ c - t) <= np.quantile(np.abs(A @ c - t), 0.9)
+    if keep.sum() >= A.shape[1]:
+        c, _ = nnls(A[keep], t[keep])
+    return [float(x) for x in c]
+
+
+def _median(xs, default=None):
+    xs = list(xs)
+    return float(statistics.median(xs)) if xs else default
+
+
+def _rel(est, real) -> float:
+    return abs(est - real) / max(abs(real), 1.0)
+
+
+def fit_vivado(train: list[dict], shared: dict) -> dict:
+    """The ``vivado_hls`` block fitted on the Vivado HLS records of ``train`` (``shared``: the shared coefficients
+    the fit starts from)."""
+    coef = dict(TOOL_DEFAULTS, **shared, **STRUCTURAL)
+    layers = [r for r in train if r["tool"] == "vivado_hls" and r["scope"] == "layer" and r["kw"]
+              and r["type"] in ("Dense", "Conv") and not r["flag"]]
+    lat = [r for r in layers if r["strategy"] == "Latency"]
+    res = [r for r in layers if r["strategy"] == "Resource" and r["rf"] > 1]
+    # 1. pipeline timing (grid) on Latency RF 1 io_parallel Dense rows, then the 0-cycle rule (lat0_levels)
+    t_rows = [r for r in lat if r["type"] == "Dense" and r["rf"] == 1 and r["kw"]["io_type"] == "io_parallel"]
+    if t_rows:
+        best = None
+        for t_mul in np.arange(0.0, 6.01, 0.5):
+            for t_add in np.arange(0.1, 4.01, 0.1):
+                s = 0
+                for r in t_rows:
+                    kw = r["kw"]
+                    lv = adder_levels(kw["n_in"] * kw["n_out"] - kw["n_zeros"], kw["n_out"])
+                    s += abs(max(0, math.ceil((t_mul + lv * t_add) / kw["clock_ns"] - 1e-9)) - r["meas"]["latency"])
+                if best is None or s < best[0] - 1e-9:
+                    best = (s, float(t_mul), float(t_add))
+        coef["t_mul_ns"], coef["t_add_ns"] = best[1], best[2]
+        scores = [(sum(abs(_run(r["kw"], dict(coef, lat0_levels=float(l0))).latency_cycles - r["meas"]["latency"])
+                       for r in t_rows), float(l0)) for l0 in range(9)]
+        coef["lat0_levels"] = min(scores)[1]
+    # 2. II of shared multipliers: II = min(RF, ceil(products / multipliers) + ii_overhead)
+    coef["ii_share"] = 1.0
+    gaps = [r["meas"]["ii"] - _run(r["kw"], dict(coef, ii_overhead=0.0)).ii for r in lat
+            if r["rf"] > 1 and r["type"] == "Dense" and r["kw"]["io_type"] == "io_parallel"]
+    coef["ii_overhead"] = _median(gaps, coef["ii_overhead"])
+    # ... and whether layers without zero weights share at all (grid on every Latency RF > 1 Dense row)
+    ii_rows = [r for r in lat if r["rf"] > 1 and r["type"] == "Dense"]
+    if ii_rows:
+        coef["ii_share_pruned"] = min((_median(_rel(_run(r["kw"], dict(coef, ii_share_pruned=v)).ii, r["meas"]["ii"])
+                                               for r in ii_rows), v) for v in (1.0, 0.0))[1]
+    # 3. LUT (with the DSP post-adder share on a grid) and FF of the Latency kernel
+    best = None
+    for share in (0.0, 0.5, 1.0):
+        c = dict(coef, dsp_postadd=share)
+        data = [(r["meas"]["lut"], *_features(r["kw"], c, LUT_KEYS, "lut")) for r in lat]
+        fitted = _nnls_relative(data)
+        err = _median(_rel(b + sum(x * f for x, f in zip(fitted, fs)), y) for y, b, fs in data)
+        if best is None or err < best[0]:
+            best = (err, dict(c, **dict(zip(LUT_KEYS, fitted))))
+    coef = best[1]
+    data = [(r["meas"]["ff"], *_features(r["kw"], coef, FF_KEYS, "ff")) for r in lat]
+    coef.update(zip(FF_KEYS, _nnls_relative(data)))
+    # 4. Resource: DSP mapping of run-time products (grid), LUT keys, register scale, loop and pixel latency
+    if res:
+        scores = [(_median(_rel(_run(r["kw"], dict(coef, res_dsp_wide=w)).dsp, r["meas"]["dsp"]) for r in res), w)
+                  for w in (18.0, 99.0)]
+        coef["res_dsp_wide"] = min(scores)[1]
+        data = [(r["meas"]["lut"], *_features(r["kw"], coef, RES_LUT_KEYS, "lut")) for r in res]
+        coef.update(zip(RES_LUT_KEYS, _nnls_relative(data)))
+        data = [(r["meas"]["ff"], *_features(r["kw"], coef, RES_FF_KEYS, "ff")) for r in res]
+        coef.update(zip(RES_FF_KEYS, _nnls_relative(data)))
+        # loop latency: RF + c on io_parallel Dense (rows at > 3 RF are an old hls4ml's inner loop: left out)
+        coef["res_lat_c"] = _median((r["meas"]["latency"] - r["rf"] for r in res
+                                     if r["type"] == "Dense" and r["kw"]["io_type"] == "io_parallel"
+                                     and r["meas"]["latency"] < 3 * r["rf"]), 2.0)
+        coef["res_px_c"] = _median((r["meas"]["latency"] / math.prod(r["kw"]["input_shape"][:-1]) - r["rf"]
+                                    for r in res if r["type"] == "Conv" and r["kw"]["io_type"] == "io_stream"), -1.0)
+    # 5. io_stream Dense: cycles beyond read + kernel
+    extra = [r["meas"]["latency"] - _run(r["kw"], dict(coef, stream_dense_lat=0.0)).latency_cycles
+             for r in layers if r["type"] == "Dense" and r["kw"]["io_type"] == "io_stream"]
+    coef["stream_dense_lat"] = max(0.0, _median(extra, 0.0))
+    # 6. compare-and-select activations with io_parallel
+    acts = [r for r in train if r["tool"] == "vivado_hls" and r["type"] == "Act" and r["kw"]
+            and r["kw"].get("activation") in ("relu", "linear") and r["kw"]["io_type"] == "io_parallel"]
+    if acts:
+        coef["act_lut_per_bit"] = _median(r["meas"]["lut"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in acts)
+        coef["act_latency"] = _median(r["meas"]["latency"] for r in acts)
+    # 7. softmax registers: median of FF / (the estimate's FF at softmax_ff_per_bit = 1)
+    ratios = []
+    for r in train:
+        if r["tool"] == "vivado_hls" and r["type"] == "Softmax" and r["kw"] and r["meas"]["ff"] is not None:
+            unit = _run(r["kw"], dict(coef, softmax_ff_per_bit=1.0)).ff
+            if unit:
+                ratios.append(r["meas"]["ff"] / unit)
+    coef["softmax_ff_per_bit"] = _median(ratios, coef["softmax_ff_per_bit"])
+    return {k: round(v, 4) for k, v in coef.items()
+            if isinstance(v, float) and (k in TOOL_DEFAULTS or v != shared.get(k))}
+
+
+def fit_vsynth(recs: list[dict], train_repos: set) -> dict:
+    """``{tool: {vsynth_<r>: ratio}}``: medians of Vivado-synthesis / HLS-csynth over the design pairs of the
+    training repositories (all tools pooled for a tool without a pair of its own)."""
+    pairs = [(c["tool"], m["meas"], c["meas"]) for m, c, _ in group_models(recs)
+             if m["stage"] != "csynth" and c is not None and m["repo"] in train_repos]
+    out = {}
+    for tool in ("vivado_hls", "vitis_hls"):
+        sel = [p for p in pairs if p[0] == tool] or pairs
+        out[tool] = {f"vsynth_{r}": round(_median((v[r] / c[r] for _, v, c in sel if c[r] and v[r] is not None),
+                                                  1.0), 4) for r in ("lut", "ff", "dsp", "bram18k")}
+        out[tool].update({k: STRUCTURAL[k] for k in _BOTH_TOOLS})
+    return out
+
+
+def fit_per_tool(recs: list[dict], train_repos: set, shared: dict) -> dict:
+    """The ``per_tool`` block fitted on the records of ``train_repos``."""
+    train = [r for r in recs if r["repo"] in train_repos]
+    vivado = fit_vivado(train, shared)
+    vs = fit_vsynth(recs, train_repos)
+    vivado.update(vs["vivado_hls"])
+    vitis = dict(vs["vitis_hls"], **{k: vivado[k] for k in RESOURCE_KEYS if k in vivado})
+    return {"vivado_hls": vivado, "vitis_hls": vitis}
