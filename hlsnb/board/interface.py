@@ -36,7 +36,13 @@ class WordType:
         return self.dtype.itemsize * 8
 
     def encode(self, values: np.ndarray, what: str) -> tuple[np.ndarray, int]:
-        """Words for ``values`` and how many values overflowed the type (saturated/wrapped/inf)."""
+        """Words for ``values`` and how many values overflowed the type (saturated/wrapped/inf).
+
+        Policy for values a type cannot hold: NaN always raises ``ValueError``. On a ``float``/``double`` stream
+        an infinity also raises (the network would compute inf/NaN from it), while a finite value beyond float32's
+        range is counted as an overflow (it becomes inf; ``predict`` warns). On an ``ap_fixed`` stream an infinity
+        saturates like any out-of-range value with AP_SAT (counted, warned) and raises with AP_WRAP.
+        """
         if self.fixed is not None:
             return encode_fixed(values, self.fixed, what=what)
         x = np.asarray(values, dtype=np.float64)
@@ -47,9 +53,17 @@ class WordType:
                 f"{int(nan.sum())} {what} value(s) are NaN (first at index {tuple(int(i) for i in first)}); "
                 "the network would propagate garbage: clean the data first"
             )
+        inf = np.isinf(x)
+        if inf.any():
+            first = np.unravel_index(int(np.argmax(inf)), x.shape)
+            raise ValueError(
+                f"{int(inf.sum())} {what} value(s) are infinite (first at index {tuple(int(i) for i in first)}); "
+                f"a {self.text} stream would carry them into the network as inf: clean the data first"
+            )
         finite = np.isfinite(x)
         n_over = int((finite & (np.abs(x) > np.finfo(self.dtype).max)).sum())
-        return x.astype(self.dtype), n_over
+        with np.errstate(over="ignore"):  # counted above, and predict warns once with the count
+            return x.astype(self.dtype), n_over
 
     def decode(self, words: np.ndarray) -> np.ndarray:
         """Real values of ``words`` as a new array (float32 for a float stream, else float64)."""

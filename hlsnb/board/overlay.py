@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import BoardError, DMATimeoutError
 from ._csim import CSimLibrary
+from ._csim_probe import measure_widths
 from .interface import DEFAULT_DMA, StreamInterface
 from .manifest import read_interface_next_to
 from .profiles import BoardProfile, get_profile
@@ -256,6 +257,27 @@ class SoftwareOverlay(_StreamOverlay):
         super().__init__(interface, cma_budget, max_chunk_samples, board)
         self.library_path = Path(library)
         self._csim = CSimLibrary.for_interface(self.library_path, self.interface)
+        self._check_widths()
+
+    def _check_widths(self):
+        """Refuse an interface whose widths are not the library's: ctypes would read and write past the buffers."""
+        iface = self.interface
+        got = measure_widths(self.library_path, iface.project_name, iface.n_in, iface.n_out)
+        if got is None:
+            warnings.warn(f"could not measure the input/output widths of {self.library_path.name} here; the "
+                          "interface is trusted as given", stacklevel=3)
+            return
+        if got != (iface.n_in, iface.n_out):
+            def say(n):
+                return "more than 4194304" if n < 0 else str(n)
+
+            raise BoardError(
+                f"the interface does not match the C simulation library {self.library_path.name}: the interface "
+                f"says {iface.n_in} input and {iface.n_out} output values per sample (input_shape "
+                f"{iface.input_shape}, output_shape {iface.output_shape}), the library reads {say(got[0])} and writes "
+                f"{say(got[1])}; use the interface of the model this library was compiled from "
+                "(StreamInterface.from_hls4ml(hls_model))"
+            )
 
     def _run_chunk(self, words):
         return run_stream_words(self._csim, self.interface, words)

@@ -35,11 +35,12 @@ RES_FF_KEYS = ("res_ff_scale", "res_stream_ff")
 #: Resource terms the Vitis HLS block borrows from the Vivado HLS fit (no Vitis HLS Resource report exists).
 RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", *RES_LUT_KEYS, *RES_FF_KEYS, "res_dsp_wide")
 #: Structural switches of the Vivado HLS model (read off the reports' structure, not fitted by least squares):
-#: the write-select form of the template's index range, 0.5 LUT per chained conditional-update bit (a LUT6_2 holds
-#: two 2:1 muxes), the io_stream pooling line buffer in registers, the io_stream wrapper of Latency convolutions,
-#: and (both tools) the DSP cap of Vivado synthesis and the overlap of io_stream DATAFLOW layers.
-STRUCTURAL = {"wsel_form": 1.0, "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0,
-              "vsynth_dsp_cap": 1.0, "stream_overlap": 1.0}
+#: the write-select form of the template's index range, one register bit per product bit of a Latency layer at
+#: II > 1 (dense_latency's mult[] of accum_t, filled over II cycles), 0.5 LUT per chained conditional-update bit (a
+#: LUT6_2 holds two 2:1 muxes), the io_stream pooling line buffer in registers, the io_stream wrapper of Latency
+#: convolutions, and (both tools) the DSP cap of Vivado synthesis and the overlap of io_stream DATAFLOW layers.
+STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0,
+              "stream_conv_all": 1.0, "vsynth_dsp_cap": 1.0, "stream_overlap": 1.0}
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
 
 

@@ -261,7 +261,7 @@ class Design:
         if not l.is_mult_layer:
             return (1,)
         s = rules.canonical_strategy(strategy or l.strategy, layer)
-        return rules.valid_reuse_factors(l.n_in, l.n_out, s)
+        return rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
 
     # ------------------------------------------------------------------ observers
     def observe(self, callback: Callable[[str], None]) -> Callable[[], None]:
@@ -311,7 +311,7 @@ class Design:
         changes = {s.name: s.check(given[s.name], spec, self.io_type) for s in SETTINGS if s.name in given}
         new = replace(spec, **changes)
         if any(_SETTING_KIND[n] in ("strategy", "reuse_factor") for n in changes):
-            check_reuse_factor(new)
+            check_reuse_factor(new, self.io_type)
         return new
 
     def set_all(
@@ -336,7 +336,7 @@ class Design:
                     continue
                 kw["strategy"] = s
                 rf = reuse_factor if reuse_factor is not None else l.reuse_factor
-                valid = rules.valid_reuse_factors(l.n_in, l.n_out, s)
+                valid = rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
                 if rf not in valid:
                     if closest and valid:
                         rf = closest_reuse_factor(valid, rf)
@@ -386,6 +386,8 @@ class Design:
                     f"layer {l.name!r}: strategy {l.strategy} is not built for {l.layer_type} with {io}; "
                     f"change it first (valid: {', '.join(allowed)})"
                 )
+            if l.is_mult_layer and io != t.io_type:
+                check_reuse_factor(l, io)  # io_parallel convolutions build fewer Resource ReuseFactors
         if clock_ns is None:
             clock_ns = b.clock_ns if (board_changed and b is not None) else t.clock_ns
         self._target = replace(t, board=new_board, part=p, part_number=pn, io_type=io, clock_ns=float(clock_ns),
@@ -421,7 +423,7 @@ class Design:
         new_layers = []
         for l in self._layers:
             if l.layer_type in weighted:
-                kl = by_name.get(l.name)
+                kl = by_name.get(l.keras_name)  # a layer called twice: both nodes take its kernel
                 if kl is None:
                     raise InvalidSetting(f"design layer {l.name!r} is not in the Keras model")
                 w = np.asarray(kl.get_weights()[0])

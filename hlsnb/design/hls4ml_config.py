@@ -56,12 +56,27 @@ def hls4ml_kwargs(design, output_dir: str = "hlsnb_prj", project_name: str = "my
 
 
 def check_model(design, model) -> None:
-    """Raise ``InvalidSetting`` if a weighted layer of ``design`` is not in ``model``."""
-    names = {l.name for l in model.layers}
+    """Raise ``InvalidSetting`` if a weighted layer of ``design`` is not in ``model`` or its kernel has another size.
+
+    A node is looked up by its Keras layer (:attr:`LayerSpec.keras_name`): a layer called twice is two design
+    entries (``conv``, ``conv_0``) of one Keras layer, which hls4ml converts.
+    """
+    by_name = {kl.name: kl for kl in model.layers}
     weighted = weighted_layer_types()
     for l in design.layers:
-        if l.layer_type in weighted and l.name not in names:
-            raise InvalidSetting(f"design layer {l.name!r} is not in the Keras model (layers: {sorted(names)})")
+        if l.layer_type not in weighted:
+            continue
+        kl = by_name.get(l.keras_name)
+        if kl is None:
+            raise InvalidSetting(f"design layer {l.name!r} is not in the Keras model (layers: {sorted(by_name)})")
+        if l.weights is None or l.layer_type == "Bidirectional":  # Bidirectional: the design holds both directions
+            continue
+        kernel = kl.get_weights()[0] if kl.get_weights() else None
+        if kernel is not None and kernel.size != l.weights.size:
+            raise InvalidSetting(
+                f"design layer {l.name!r}: the Keras layer {l.keras_name!r} has a kernel of {kernel.size} weights, "
+                f"the design {l.weights.size}: the design was made from another model (Design.from_keras(model))"
+            )
 
 
 def convert(design, model, output_dir: str = "hlsnb_prj", project_name: str = "myproject"):

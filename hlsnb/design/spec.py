@@ -47,6 +47,8 @@ class LayerSpec:
 
     See docs/INTERFACES.md for the fields. ``strategy`` .. ``result_precision`` are the per-layer settings of
     :data:`SETTINGS`; the other fields are the layer's geometry and weight statistics, read from the model.
+    ``keras_layer``: the Keras layer this hls4ml node comes from when its name differs (a layer called twice is
+    two nodes, ``conv`` and ``conv_0``, of one Keras layer ``conv``); see :attr:`keras_name`.
     """
 
     name: str
@@ -72,7 +74,13 @@ class LayerSpec:
     accum_precision: str | None = _setting(None, "Precision/accum", "precision", "present", "accum")
     result_precision: str = _setting(DEFAULT_PRECISION, "Precision/result", "precision", "all", "result")
     inputs: tuple = ()
+    keras_layer: str | None = None
     weights: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def keras_name(self) -> str:
+        """The name of the Keras layer this node comes from (its weights, its checks, its conversion)."""
+        return self.keras_layer or self.name
 
     @property
     def is_mult_layer(self) -> bool:
@@ -212,15 +220,16 @@ SETTINGS: tuple[Setting, ...] = tuple(
 )
 
 
-def check_reuse_factor(spec: LayerSpec) -> None:
-    """Raise ``InvalidSetting`` if ``spec``'s ReuseFactor is not one hls4ml keeps for its strategy.
+def check_reuse_factor(spec: LayerSpec, io_type: str = "io_parallel") -> None:
+    """Raise ``InvalidSetting`` if ``spec``'s ReuseFactor is not one hls4ml keeps for its strategy and builds
+    with ``io_type`` (:func:`hlsnb.rules.template_reuse_factors`).
 
-    hls4ml would silently use the closest valid value (or another strategy); the message says which, and lists
-    what is valid.
+    hls4ml would silently use the closest valid value (or another strategy), or abort the C simulation in its
+    template; the message says which, and lists what is valid.
     """
     if not spec.is_mult_layer:
         return
-    valid = rules.valid_reuse_factors(spec.n_in, spec.n_out, spec.strategy)
+    valid = rules.template_reuse_factors(spec.layer_type, spec.n_in, spec.n_out, spec.strategy, io_type)
     if spec.reuse_factor not in valid:
         raise InvalidSetting(bad_reuse_factor_message(spec, valid))
 

@@ -10,7 +10,7 @@ from ..targets import Part
 from ._calibration import Calibration, default_calibration
 from ._core import RESOURCES, SRL_BITS_PER_LUT, LayerEstimate, Term, bits, bram18k_for, not_estimated
 from ._layer import estimate
-from ._stage import check_stage, dsp_cap_terms, ratio_terms
+from ._stage import check_stage, dsp_cap_terms, lut_product, ratio_terms, to_vsynth
 from .inputs import design_inputs
 
 __all__ = ["DesignEstimate", "estimate_design", "top_style", "layer_kwargs", "tool_label"]
@@ -51,6 +51,18 @@ class DesignEstimate:
     not_estimated: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
+    @property
+    def lower_bound(self) -> bool:
+        """True when some layer has no estimate: every total, the latency and the utilisation are then lower bounds."""
+        return bool(self.not_estimated)
+
+    def missing_note(self) -> str:
+        """One sentence naming the layers without an estimate ('' when every layer is estimated)."""
+        if not self.not_estimated:
+            return ""
+        return (f"Lower bound: {len(self.not_estimated)} layer(s) not estimated and missing from the totals, the "
+                f"latency and the utilisation: {', '.join(self.not_estimated)}.")
+
     def layer(self, name: str) -> LayerEstimate:
         for l in self.layers:
             if l.name == name:
@@ -86,7 +98,8 @@ class DesignEstimate:
                 r["name"], r["layer_type"], r["strategy"] or "", r["reuse_factor"] or "", r["dsp"], r["lut"], r["ff"],
                 r["bram18k"], r["latency_cycles"], r["ii"])) + "</tr>")
         tot = self.total
-        body.append("<tr style='font-weight:bold'><td>total</td><td></td><td></td><td></td>" + "".join(
+        body.append("<tr style='font-weight:bold'><td>total" + (" (lower bound)" if self.lower_bound else "")
+                    + "</td><td></td><td></td><td></td>" + "".join(
             f"<td>{tot[k]:.0f} ({self.utilisation[k]:.1f}%)</td>" for k in ("dsp", "lut", "ff", "bram18k"))
             + f"<td>{self.latency_cycles}</td><td>{self.ii}</td></tr>")
         what = ("Vivado post-synthesis utilisation" if self.stage == "vsynth" else "HLS csynth, not post-synthesis")
@@ -94,7 +107,8 @@ class DesignEstimate:
                  f"{self.top.upper()}: latency {self.latency_cycles} cycles = {self.latency_ns:g} ns, II {self.ii}. "
                  f"Capacity: {cap['dsp']} DSP, {cap['lut']} LUT, {cap['ff']} FF, {cap['bram18k']} BRAM18K. "
                  f"Modelled terms fitted on: {html.escape(self.calibration)}.</p>")
-        return title + "<table>" + head + "".join(body) + "</table>"
+        note = f"<p style='color:#b42318'><b>{html.escape(self.missing_note())}</b></p>" if self.lower_bound else ""
+        return title + note + "<table>" + head + "".join(body) + "</table>"
 
 
 def top_style(design) -> tuple[str, str]:
@@ -139,14 +153,16 @@ def estimate_design(design, stage: str = "csynth", calibration: Calibration | No
     io = design.io_type
     layers = design.layers
     ests: list[LayerEstimate] = []
-    dsp_bits = [0.0, 0.0]  # DSPs and DSPs x (input bits x weight bits): the mean product width of the DSP layers
+    dsp_luts = [0.0, 0.0]  # DSPs and DSPs x LUTs per product without a DSP: the DSP-weighted mean of the layers
     inputs = design_inputs(design)
     for l, inp in inputs:
         try:
-            e = estimate(inp, cal, stage)
-            if e.estimated and e.dsp:
-                dsp_bits[0] += e.dsp
-                dsp_bits[1] += e.dsp * inp.input_bits * inp.weight_bits
+            e = estimate(inp, cal)
+            if stage == "vsynth":  # the part's DSP count caps the design's total once, at the top level
+                if e.estimated and e.dsp:
+                    dsp_luts[0] += e.dsp
+                    dsp_luts[1] += e.dsp * lut_product(inp, tcal)
+                e = to_vsynth(e, inp, cal.for_tool(inp.tool), cap=False)
         except ValueError as err:  # a layer the model cannot take: a row that says so, never a crash
             e = not_estimated(l.name, l.layer_type, str(err))
         if not l.is_mult_layer:
@@ -185,7 +201,7 @@ def estimate_design(design, stage: str = "csynth", calibration: Calibration | No
     if stage == "vsynth":
         top_terms += ratio_terms(top_terms, tcal)
         dsp = sum(float(e.dsp or 0) for e in ests if e.estimated)
-        top_terms += dsp_cap_terms(dsp, dsp_bits[1] / dsp_bits[0] if dsp_bits[0] else 256.0, part, tcal)
+        top_terms += dsp_cap_terms(dsp, dsp_luts[1] / dsp_luts[0] if dsp_luts[0] else 0.0, part, tcal)
     top_row = LayerEstimate(name="(top level)", layer_type="Top", breakdown=top_terms, stage=stage)
     for r in RESOURCES:
         setattr(top_row, r, round(sum(t.value for t in top_terms if t.resource == r)))

@@ -183,6 +183,13 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     coef = C["ff_pipe_ii1"] if ii == 1 else C["ff_pipe_shared"]
     acc.add("ff", coef * nonzero * accum_bits * stage_frac,
             f"pipeline registers of {nonzero} products x {accum_bits} bits over {depth} stages{sfx}")
+    if ii > 1 and C["ff_shared_prod"]:
+        # hls4ml's dense_latency keeps every product in mult[n_in*n_out] (accum_t, partitioned): with the function
+        # pipelined at II > 1 the shared multipliers fill it over II cycles, so each product is held in a register
+        # until the adder trees read it (structural on Vivado HLS, 1 register bit per product bit; 0 = off)
+        acc.add("ff", C["ff_shared_prod"] * nonzero * accum_bits,
+                f"product registers: {nonzero} products x {accum_bits} bits (mult[] of accum_t) held while the "
+                f"shared multipliers fill them over II {ii} cycles{sfx}")
     acc.add("ff", C["ff_io_per_bit"] * (n_in * in_bits + n_out * accum_bits),
             f"input and output registers ({n_in}x{in_bits} + {n_out}x{accum_bits} bits){sfx}")
     lat = depth if ii == 1 else max(depth, ii - 1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..errors import InvalidSetting
 from ._core import RESOURCES, LayerEstimate, Term
 
-__all__ = ["STAGES", "check_stage", "ratio_terms", "dsp_cap_terms", "to_vsynth"]
+__all__ = ["STAGES", "check_stage", "ratio_terms", "lut_product", "dsp_cap_terms", "to_vsynth"]
 
 #: The stages an estimate can stand for.
 STAGES = ("csynth", "vsynth")
@@ -46,20 +46,36 @@ def ratio_terms(terms, cal, resource_strategy: bool = False) -> list[Term]:
     return out
 
 
-def dsp_cap_terms(dsp: float, bit_product: float, part, cal) -> list[Term]:
-    """Vivado places at most the part's DSPs: the excess products become LUT multipliers of ``bit_product``
-    (input bits x weight bits) each. Nothing when the calibration's ``vsynth_dsp_cap`` is off or the DSPs fit."""
+def lut_product(inp, cal) -> float:
+    """LUTs Vivado synthesis builds one product from when it has no DSP left for it.
+
+    Latency weights are constants: Vivado makes a constant multiplication shift-and-add logic, about one adder
+    (``input_bits`` + 1 LUTs on the carry chain) per signed digit beyond the first, and a ``w``-bit constant has
+    ``w``/3 signed digits on average (canonical signed digits): 74 LUTs for 16 x 16 bits (the xc7z020 build that
+    placed 220 of 664 HLS DSPs paid about 76 per moved product). Run-time (Resource) weights need a generic
+    multiplier (``lut_gmul_per_bitprod`` per bit product, as in csynth).
+    """
+    if inp.strategy == "Latency" or inp.reuse_factor == 1:
+        return max(1.0, inp.weight_bits / 3.0 - 1.0) * (inp.input_bits + 1)
+    return inp.input_bits * inp.weight_bits * cal["lut_gmul_per_bitprod"]
+
+
+def dsp_cap_terms(dsp: float, lut_each: float, part, cal) -> list[Term]:
+    """Vivado places at most the part's DSPs: the excess products become LUT logic of ``lut_each`` LUTs each
+    (:func:`lut_product`). Nothing when the calibration's ``vsynth_dsp_cap`` is off or the DSPs fit."""
     if cal.get("vsynth_dsp_cap", 0.0) < 0.5 or not part.dsp or dsp <= part.dsp:
         return []
     over = dsp - part.dsp
     return [Term("dsp", -over, f"the part has {part.dsp} DSPs: Vivado places no more", "exact"),
-            Term("lut", over * bit_product * cal["lut_gmul_per_bitprod"],
-                 f"{over:.0f} products that do not fit the part's DSPs built from LUTs ({bit_product:.0f}-bit "
-                 "products)")]
+            Term("lut", over * lut_each, f"{over:.0f} products that do not fit the part's DSPs built from LUTs "
+                 f"(about {lut_each:.0f} LUTs each)")]
 
 
-def to_vsynth(est: LayerEstimate, inp, cal) -> LayerEstimate:
-    """The post-synthesis version of one layer's csynth estimate (a new estimate; ``est`` is not changed)."""
+def to_vsynth(est: LayerEstimate, inp, cal, cap: bool = True) -> LayerEstimate:
+    """The post-synthesis version of one layer's csynth estimate (a new estimate; ``est`` is not changed).
+
+    ``cap``: cap the layer's DSPs at the part's count. A whole design caps its total once instead (the part's DSPs
+    are shared by all layers; capping each layer and then the sum would move the same products to LUTs twice)."""
     if not est.estimated:
         out = est.copy()
         out.stage = "vsynth"
@@ -67,7 +83,8 @@ def to_vsynth(est: LayerEstimate, inp, cal) -> LayerEstimate:
     terms = list(est.breakdown)
     terms += ratio_terms(terms, cal, inp.strategy in ("Resource", "Resource_Unrolled") and inp.reuse_factor > 1)
     dsp = sum(t.value for t in terms if t.resource == "dsp")
-    terms += dsp_cap_terms(dsp, inp.input_bits * inp.weight_bits, inp.part, cal)
+    if cap:
+        terms += dsp_cap_terms(dsp, lut_product(inp, cal), inp.part, cal)
     out = est.copy()
     out.breakdown = terms
     out.stage = "vsynth"

@@ -8,7 +8,9 @@
    the capacity the target leaves, step by step along a schedule (:mod:`hlsnb.prune.schedulers`);
 3. masks are applied and enforced while fine-tuning (:mod:`hlsnb.prune.masks`), with an optional tolerance on the
    validation accuracy;
-4. the report gives per-layer sparsity, estimated resources before/after (``hlsnb.estimate``), Keras accuracy
+4. before it says "done", the pruned model's values are checked against every layer's fixed-point types
+   (:mod:`hlsnb.prune.ranges`; an overflow is named with its layer and a fix) and, by default, in C simulation;
+5. the report gives per-layer sparsity, estimated resources before/after (``hlsnb.estimate``), Keras accuracy
    before/after and the hls4ml C-simulation accuracy of the result.
 """
 
@@ -17,6 +19,7 @@ from .importance import IMPORTANCE_METRICS, group_importance
 from .knapsack import InfeasibleBudget, KnapsackResult, solve_knapsack
 from .masks import LayerMask, apply_masks, enforce_masks, mask_violations
 from .plan import OBJECTIVES, Budget, LayerPlan, PruningPlan, plan_pruning, resolve_objective
+from .ranges import Overflow, find_overflows
 from .report import PruneReport, PruneStep
 from .schedulers import BinaryScheduler, ConstantScheduler, PolynomialScheduler, Scheduler, make_scheduler
 from .structures import STRUCTURE_TYPES, hls4ml_weight_position, multiplier_of_weight, structure_groups
@@ -26,5 +29,5 @@ __all__ = [
     "resolve_objective", "InfeasibleBudget", "solve_knapsack", "KnapsackResult", "Scheduler", "ConstantScheduler",
     "PolynomialScheduler", "BinaryScheduler", "make_scheduler", "LayerMask", "apply_masks", "enforce_masks",
     "mask_violations", "STRUCTURE_TYPES", "structure_groups", "hls4ml_weight_position", "multiplier_of_weight",
-    "IMPORTANCE_METRICS", "group_importance", "csim_accuracy", "split_data",
+    "IMPORTANCE_METRICS", "group_importance", "csim_accuracy", "split_data", "Overflow", "find_overflows",
 ]

@@ -8,12 +8,16 @@ import warnings
 
 import numpy as np
 
+from ._validate import check_prune_inputs
 from .masks import apply_masks, enforce_masks, mask_violations
 from .plan import Budget, PruningPlan, plan_pruning
+from .ranges import find_overflows
 from .report import PruneReport, PruneStep
 from .schedulers import make_scheduler
 
-__all__ = ["prune", "split_data"]
+__all__ = ["prune", "split_data", "CSIM_GAP"]
+
+CSIM_GAP = 0.02  # a C simulation this far below Keras (accuracy) means the fixed-point types do not hold the model
 
 
 def split_data(data, validation=None, validation_split: float = 0.2, seed: int = 0):
@@ -177,6 +181,9 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     import keras
 
     t0 = time.time()
+    check_prune_inputs(model, data, validation=validation, epochs=epochs, batch_size=batch_size, seed=seed,
+                       metric=metric, learning_rate=learning_rate, validation_split=validation_split,
+                       cutoff_bad_trials=cutoff_bad_trials, min_keep=min_keep)
     if data is None:
         raise ValueError("prune needs training data: an hlsnb Dataset or (X_train, y_train[, X_test, y_test])")
     if epochs < 1:
@@ -206,6 +213,14 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     acc_before = _accuracy(work, Xte, yte)
     val_base = _accuracy(work, Xv, yv)
     objective_before = plan.usage({}).tolist()
+    seen_rows_note = None
+    if tolerance is not None and validation is None and val_base is not None and val_base >= 0.995:
+        # the split comes from the rows the model was trained on: a saturated baseline makes the tolerance
+        # meaningless (measured: 1-point tolerance, 1.55 points lost on test)
+        seen_rows_note = (f"the tolerance was checked on {len(Xv)} of the training rows, where the unpruned model "
+                          f"scores {100 * val_base:.1f} %: it has probably been trained on them, so the check says "
+                          "little about new data. Pass validation=(X_val, y_val) with rows the model never saw.")
+        warnings.warn(seen_rows_note, stacklevel=2)
 
     grads = None
     if metric == "taylor":
@@ -268,7 +283,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         status = "stopped"
     else:
         status = "unpruned"
-    notes = []
+    notes = [seen_rows_note] if seen_rows_note else []
     if not reached:
         why = (f"the validation accuracy fell more than {tolerance:g} below the unpruned model's "
                f"({val_base:.3f}) at higher sparsity" if tolerance is not None else "the schedule ended early")
@@ -283,6 +298,14 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     design_after = design.copy()
     design_after.attach_weights(work)
     estimate_after = estimate_design(design_after)
+    checked = [a for a in (Xte, Xv, Xf) if a is not None]
+    overflows = find_overflows(work, design_after, np.concatenate(checked[:2]) if checked else None)
+    if overflows:
+        status = "overflow"
+        for o in overflows:
+            notes.append(str(o))
+        warnings.warn("the pruned model overflows its fixed-point types (the C simulation will wrap): "
+                      + "; ".join(str(o) for o in overflows), stacklevel=2)
     rows = []
     for n, p in plan.layers.items():
         k0 = np.asarray(model.get_layer(n).kernel.numpy())
@@ -305,7 +328,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         layers=rows, objective_before=objective_before, objective_after=plan.usage(best_masks).tolist(),
         estimate_before=estimate_before, estimate_after=estimate_after, keras_accuracy_before=acc_before,
         keras_accuracy_after=_accuracy(work, Xte, yte), val_accuracy_baseline=val_base, steps=steps,
-        design=design_after, masks=best_masks, notes=notes,
+        design=design_after, masks=best_masks, notes=notes, overflows=overflows,
     )
     if csim:
         if Xte is None:
@@ -319,6 +342,14 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                     report.csim_accuracy_before = csim_accuracy(model, design_before, Xte, yte, f"{out}/baseline")
             except Exception as e:  # noqa: BLE001  (a failed C simulation must not lose the pruned model: the report says why)
                 report.csim_error = f"{type(e).__name__}: {e}"
+            k, c = report.keras_accuracy_after, report.csim_accuracy
+            if c is not None and k is not None and c < k - CSIM_GAP:
+                msg = (f"the C simulation scores {100 * c:.1f} %, {100 * (k - c):.1f} points below Keras "
+                       f"({100 * k:.1f} %): check the layers' precisions (hlsnb.prune.find_overflows names overflows)")
+                report.notes.append(msg)
+                if report.status == "done":
+                    report.status = "csim_mismatch"
+                warnings.warn(msg, stacklevel=2)
     report.seconds = time.time() - t0
     return work, report
 

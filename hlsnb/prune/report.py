@@ -24,7 +24,10 @@ class PruneReport:
     """What :func:`prune` did. Resource numbers from the estimator are HLS csynth *estimates*, not synthesis.
 
     - ``status``: ``"done"`` (target reached), ``"stopped"`` (the tolerance stopped the schedule below the target;
-      the model is the last step that stayed within tolerance) or ``"unpruned"`` (no step stayed within it).
+      the model is the last step that stayed within tolerance), ``"unpruned"`` (no step stayed within it),
+      ``"overflow"`` (values of a layer leave its fixed-point type on the test / validation rows: ``overflows`` names
+      the layers and a fix; the C simulation would wrap) or ``"csim_mismatch"`` (the C simulation scores more than
+      2 points below Keras).
     - ``layers``: one row per Dense/Conv layer (structure, weights, zeros before/after, sparsity, groups pruned).
     - ``objective_before`` / ``objective_after``: the objective's units (e.g. DSPs) in its accounting.
     - ``estimate_before`` / ``estimate_after``: :class:`hlsnb.estimate.DesignEstimate` of the design before/after.
@@ -55,6 +58,7 @@ class PruneReport:
     design: object = None  # the pruned Design (weights attached)
     masks: dict = field(default_factory=dict, repr=False)
     notes: list = field(default_factory=list)
+    overflows: list = field(default_factory=list)  # hlsnb.prune.ranges.Overflow per layer that leaves its type
     seconds: float = 0.0
 
     @property

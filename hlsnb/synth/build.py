@@ -8,19 +8,22 @@ code and the files each stage must leave behind. ``replay_build`` shows a stored
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import BuildError, ToolNotFound
+from ..errors import BuildError, InvalidSetting, ToolNotFound
+from ._process import Deadline, kill_group, start
+from .project import check_project_tcl
 from .reports import Report, ReportError, find_reports, read_report
 from .tools import check_backend, detect_tools
 
-__all__ = ["BuildError", "ToolNotFound", "BuildResult", "STAGES", "run_build", "replay_build", "project_name_of"]
+__all__ = ["BuildError", "ToolNotFound", "BuildResult", "STAGES", "run_build", "replay_build", "project_name_of",
+           "DEFAULT_BUILD_TIMEOUT_S"]
 
 # (key, label, regex on a log line that says the stage has started)
 STAGES = (
@@ -69,6 +72,26 @@ class BuildResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+#: A build's default time limit: a day, above any real hls4ml build of a PYNQ-sized design (minutes to hours).
+DEFAULT_BUILD_TIMEOUT_S = 24 * 3600.0
+
+_STEM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+def _check_build_args(*, timeout_s, stem, **flags) -> None:
+    """Refuse bad arguments before anything runs (InvalidSetting naming the parameter, the value, what is valid)."""
+    for name, v in flags.items():
+        if not isinstance(v, bool):
+            raise InvalidSetting(f"run_build: {name} must be True or False; got {v!r}")
+    if timeout_s is not None and (isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float))
+                                  or not 0 < timeout_s < math.inf):
+        raise InvalidSetting(f"run_build: timeout_s must be a positive finite number of seconds or None; "
+                             f"got {timeout_s!r}")
+    if stem is not None and (not isinstance(stem, str) or not _STEM.fullmatch(stem) or stem.strip(".") == ""):
+        raise InvalidSetting(f"run_build: stem must be a file name without folder or suffix (letters, digits, _ - .); "
+                             f"got {stem!r}")
 
 
 def project_name_of(project_dir) -> str:
@@ -130,27 +153,57 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, unit="stage")
 
 
-def _stream(cmd: list[str], cwd: Path, sink: _Sink, log, planned: list[str], seen: list[str], bar) -> int:
-    """Run ``cmd`` in ``cwd``, stream its output line by line, record the stages it reaches; return its exit code."""
+def _stream(cmd: list[str], cwd: Path, sink: _Sink, log, planned: list[str], seen: list[str], bar,
+            deadline_s: float | None = None, limit_s: float | None = None) -> int:
+    """Run ``cmd`` in ``cwd``, stream its output line by line, record the stages it reaches; return its exit code.
+
+    The tool runs in its own process group. When ``deadline_s`` seconds pass, or the caller is interrupted
+    (KeyboardInterrupt: the notebook's stop button) or anything fails while streaming, the whole group is killed,
+    the log says why, and a :class:`BuildError` (timeout) or the original exception is raised. ``limit_s`` is the
+    build's whole timeout, for the message (``deadline_s`` is what is left of it for this tool).
+    """
     try:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-            stdin=subprocess.DEVNULL, errors="replace",
-        )
+        proc = start(cmd, cwd)
     except OSError as e:
         raise ToolNotFound(f"cannot start {cmd[0]!r} in {cwd}: {e}") from None
     rx = [(k, re.compile(p)) for k, _, p in STAGES if k in planned]
     assert proc.stdout is not None
-    for line in proc.stdout:
-        log.write(line)
-        sink.write(line)
-        for key, r in rx:
-            if key not in seen and r.search(line):
-                seen.append(key)
-                if bar is not None:
-                    bar.set_postfix_str(_LABEL[key])
-                    bar.update(1)
-    return proc.wait()
+    watchdog = Deadline(proc, deadline_s)
+    try:
+        for line in proc.stdout:
+            log.write(line)
+            sink.write(line)
+            for key, r in rx:
+                if key not in seen and r.search(line):
+                    seen.append(key)
+                    if bar is not None:
+                        bar.set_postfix_str(_LABEL[key])
+                        bar.update(1)
+        rc = proc.wait()
+    except BaseException as e:
+        watchdog.cancel()
+        kill_group(proc)
+        _say(log, sink, f"[hlsnb] build stopped ({type(e).__name__}): killed '{cmd[0]}' and its process group "
+                        f"{proc.pid}\n")
+        raise
+    watchdog.cancel()
+    kill_group(proc, grace_s=0)  # the leader exited: a child it left behind does not outlive the build
+    if watchdog.fired:
+        msg = (f"{cwd}: '{' '.join(cmd)}' did not finish within the timeout of {limit_s or deadline_s:g} s; killed "
+               f"it and its process group {proc.pid}")
+        _say(log, sink, f"[hlsnb] {msg}\n")
+        raise BuildError(f"{msg}; see the log {getattr(log, 'name', '')}")
+    return rc
+
+
+def _say(log, sink: _Sink, text: str) -> None:
+    """One line of hlsnb's own into the log and the sink; a failure to write it must not hide the real error."""
+    try:
+        log.write(text)
+        log.flush()
+        sink.write(text)
+    except Exception:  # noqa: BLE001, S110  (a closed widget or log: the exception being raised says it all)
+        pass
 
 
 def _expect(path_or_none, project_dir: Path, what: str, log_path: Path, since: float) -> Path:
@@ -177,6 +230,7 @@ def run_build(
     progress: bool = True,
     echo: bool = True,
     tools=None,
+    timeout_s: float | None = DEFAULT_BUILD_TIMEOUT_S,
 ) -> BuildResult:
     """Build a written hls4ml project with the vendor tools, streaming the log.
 
@@ -194,18 +248,31 @@ def run_build(
     output : ipywidgets.Output, optional
         Where to stream the log (default: a new Output in a notebook, stdout otherwise). The whole log is also
         written to ``project_dir/hlsnb_build.log``.
+    stem : str, optional
+        File name (no folder, no suffix) of the collected ``.bit``/``.hwh``; letters, digits, ``_``, ``-``, ``.``.
+    timeout_s : float or None
+        Seconds the whole build may take (default 24 h; ``None``: no limit). The tools run in their own process
+        group: on the timeout, an interrupt (KeyboardInterrupt, the notebook's stop button) or any error while
+        streaming, the whole group (``vivado_hls`` and every child it started) is killed and the log says so.
 
     Raises
     ------
+    InvalidSetting
+        A bad argument (``timeout_s``, ``stem``, a flag that is not a bool), or a ``project.tcl`` whose values would
+        let Tcl run commands (see :func:`hlsnb.synth.project.check_project_tcl`); nothing is run.
     ToolNotFound
         A tool the backend needs is missing or unsupported (one line saying which and why).
     BuildError
-        A step exited non-zero, or exited 0 without leaving the file it must produce (named in the message).
+        A step exited non-zero, timed out, or exited 0 without leaving the file it must produce (named in the
+        message).
     """
+    _check_build_args(timeout_s=timeout_s, stem=stem, csim=csim, synth=synth, cosim=cosim, export=export,
+                      vsynth=vsynth, bitfile=bitfile)
     d = Path(project_dir).resolve()
     if not (d / "build_prj.tcl").is_file():
         raise BuildError(f"{d}: no build_prj.tcl; write the hls4ml project first (hls_model.write())")
     top = project_name_of(d)
+    check_project_tcl(d)
     if backend is None:
         m = re.search(r"^Backend:\s*(\S+)", (d / "hls4ml_config.yml").read_text(), re.M) if (
             d / "hls4ml_config.yml").is_file() else None
@@ -238,9 +305,13 @@ def run_build(
     result = BuildResult(project_dir=str(d), label="measured", log_path=str(log_path))
     t0 = time.monotonic()
     since = time.time()
+
+    def left() -> float | None:  # what remains of the build's timeout for the next tool
+        return None if timeout_s is None else max(0.0, timeout_s - (time.monotonic() - t0))
+
     try:
         with open(log_path, "w") as log:
-            rc = _stream(cmd, d, sink, log, planned, result.stages, bar)
+            rc = _stream(cmd, d, sink, log, planned, result.stages, bar, left(), timeout_s)
             result.returncodes[cmd[0]] = rc
             if rc != 0:
                 raise BuildError(f"{d}: '{' '.join(cmd)}' exited with code {rc}; see the log {log_path}")
@@ -249,7 +320,7 @@ def run_build(
                 log.write(msg)
                 sink.write(msg)
                 rc = _stream(["vivado", "-mode", "batch", "-source", "design.tcl"], d, sink, log, planned,
-                             result.stages, bar)
+                             result.stages, bar, left(), timeout_s)
                 result.returncodes["vivado"] = rc
                 # hls4ml ignores this exit code; we do not
                 if rc != 0:
@@ -323,7 +394,7 @@ def replay_build(path, output=None, echo: bool = True) -> BuildResult:
         log_path=str(log) if log is not None and log.is_file() else None,
         bitfile=str(bits[0]) if bits else None, hwh=str(hwhs[0]) if hwhs else None,
     )
-    sink.write(f"[replay] no tools run: showing the stored build {p}\n")
+    sink.write(f"[replay] no tools run: showing the stored build in\n    {p}\n")
     for r in reports:
         sink.write(f"[replay] {r.describe()}\n")
     return result

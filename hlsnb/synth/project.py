@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import copy
 import html
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import InvalidSetting
 from ..precision import parse_precision
+from ..tcl import TCL_SPECIAL, check_part_number, tcl_word
 
-__all__ = ["make_project", "check_csim", "CsimCheck", "LayerTrace"]
+__all__ = ["make_project", "check_csim", "CsimCheck", "LayerTrace", "check_project_tcl"]
 
 
 def make_project(design, model, output_dir="hlsnb_prj", project_name: str = "myproject", backend: str | None = None,
@@ -30,7 +34,21 @@ def make_project(design, model, output_dir="hlsnb_prj", project_name: str = "myp
         Overrides ``design.backend`` (``Vivado``/``Vitis`` for an IP, ``VivadoAccelerator`` for a PYNQ bitstream).
 
     Returns the hls4ml ``ModelGraph`` (not compiled: call ``hls_model.compile()`` or :func:`check_csim`).
+
+    Raises
+    ------
+    InvalidSetting
+        Before conversion: a part number that is not one (it is written into Tcl), a ``project_name`` that is not a
+        C identifier, an ``output_dir`` that is an existing file. After writing: a ``project.tcl`` that
+        :func:`check_project_tcl` refuses.
     """
+    check_part_number(design.part_number, "Design.part_number")
+    if not isinstance(project_name, str) or not _C_IDENTIFIER.fullmatch(project_name):
+        raise InvalidSetting(f"make_project: project_name must be a C identifier (letters, digits, _; not starting "
+                             f"with a digit), as hls4ml names C functions after it; got {project_name!r}")
+    if not isinstance(output_dir, (str, os.PathLike)) or Path(output_dir).is_file():
+        raise InvalidSetting(f"make_project: output_dir must be a folder path (it may not exist yet); got "
+                             f"{output_dir!r}")
     if backend is not None and backend != design.backend:
         design = design.copy()
         design.set_target(backend=backend)
@@ -39,7 +57,56 @@ def make_project(design, model, output_dir="hlsnb_prj", project_name: str = "myp
         hls_model.write()
         if design.backend == "VivadoAccelerator":
             fix_stream_widths(output_dir)
+        check_project_tcl(output_dir)
     return hls_model
+
+
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+# the forms of line hls4ml writes into project.tcl (and hlsnb's own comment)
+_TCL_SET = re.compile(r"set\s+(\w+)\s+(.*)")
+_TCL_BARE = re.compile(r"[A-Za-z0-9_.%+-]+")
+
+
+def check_project_tcl(project_dir) -> str | None:
+    """Check the ``project.tcl`` hls4ml wrote before any tool sources it; brace-quote its part; return the part.
+
+    Vivado HLS and Vivado ``source`` this file: a value with ``[...]``, ``$`` or a backslash inside hls4ml's double
+    quotes would be substituted, i.e. run. Every line must be one hls4ml writes (``variable X``, ``set X "text"``,
+    ``set X {text}``, ``set X number``, a comment); the part must be a part number. The part line is rewritten as
+    ``set part {<part>}`` (Tcl substitutes nothing in braces). Returns ``None`` when there is no ``project.tcl``.
+
+    Raises :class:`InvalidSetting` naming the file, the line and what is wrong; the file is then left unchanged.
+    """
+    tcl = Path(project_dir) / "project.tcl"
+    if not tcl.is_file():
+        return None
+    lines = tcl.read_text(errors="replace").splitlines()
+    part = None
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line or line.startswith("#") or re.fullmatch(r"variable\s+\w+", line):
+            continue
+        m = _TCL_SET.fullmatch(line)
+        if m is None:
+            raise InvalidSetting(f"{tcl}:{i + 1}: {raw!r} is not a line hls4ml writes (variable/set/comment); "
+                                 "refusing to let Vivado source it")
+        name, value = m.groups()
+        if len(value) >= 2 and value[0] + value[-1] in ('""', "{}"):
+            text = value[1:-1]
+            if any(c in TCL_SPECIAL for c in text):
+                raise InvalidSetting(f"{tcl}:{i + 1}: the value of {name} ({text!r}) holds Tcl special characters "
+                                     "([ ] $ \\ \" { } ;), which Vivado would substitute or run")
+        elif _TCL_BARE.fullmatch(value):
+            text = value
+        else:
+            raise InvalidSetting(f"{tcl}:{i + 1}: the value of {name} ({value!r}) is neither quoted text nor a number")
+        if name == "part":
+            part = check_part_number(text, f"{tcl}:{i + 1}: part")
+            lines[i] = f"set part {tcl_word(part)}"
+    new = "\n".join(lines) + "\n"
+    if new != tcl.read_text(errors="replace"):
+        tcl.write_text(new)
+    return part
 
 
 def fix_stream_widths(output_dir) -> tuple[int, int] | None:
@@ -50,9 +117,6 @@ def fix_stream_widths(output_dir) -> tuple[int, int] | None:
     are equal (for the digits MLP they are 16x32 and 5x32 bits). Returns (input_bits, output_bits) after the fix,
     or None when there is nothing to fix. Says what it changed.
     """
-    import re
-    from pathlib import Path
-
     tcl = Path(output_dir) / "project.tcl"
     if not tcl.exists():
         return None
@@ -106,6 +170,7 @@ class CsimCheck:
     tolerance: dict
     trace: list[LayerTrace] = field(default_factory=list)
     first_divergent: LayerTrace | None = None
+    advice: object = None  # hlsnb.advisor.Advice on a fail: the Keras value ranges against the model's types
 
     def summary(self) -> str:
         acc = ""
@@ -128,6 +193,9 @@ class CsimCheck:
                 s += "; values fit its range: add fractional bits (or check its accumulator precision)"
         elif not self.passed and not self.trace:
             s += "\n(no per-layer trace: pass trace=True)"
+        if self.advice is not None and self.advice.findings:
+            s += "\nwhy (precision advisor, Keras value ranges against the C types):" + "".join(
+                f"\n  [{f.severity}] {f.layer}: {f.message}" for f in self.advice.findings)
         return s
 
     def __str__(self) -> str:
@@ -179,6 +247,10 @@ def check_csim(hls_model, model, X, y=None, *, min_agreement: float = 0.98, atol
     if not passed and trace:
         check.trace = trace_layers(hls_model, model, X[: min(len(X), 200)], output_dir=trace_dir)
         check.first_divergent = next((t for t in check.trace if t.rel_diff > rtol), None)
+    if not passed:
+        from ..advisor import advise_hls_model  # traces Keras only; no compile
+
+        check.advice = advise_hls_model(hls_model, model, X)
     return check
 
 

@@ -14,7 +14,9 @@ Every row carries the stage its numbers stand for: an HLS estimate is not a post
 from __future__ import annotations
 
 import html
+import os
 import re
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ STAGES = {
     "csynth": "HLS estimate (C synthesis)",
     "vsynth": "Vivado post-synthesis",
     "impl": "Vivado post-implementation (placed and routed)",
+    "yosys": "Yosys post-synthesis (open-source mapping, hlsnb.opensynth)",
 }
 
 
@@ -627,6 +630,8 @@ def read_report(path, label: str = "measured") -> Report:
     """
     if label not in ("measured", "replay"):
         raise ValueError(f"label must be 'measured' or 'replay', not {label!r}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise ReportError(f"read_report: path must be a file or folder path; got {type(path).__name__} {path!r}")
     p = Path(path)
     if p.is_dir():
         found = [r for r in find_reports(p) if r.kind == "csynth"]
@@ -669,16 +674,23 @@ MAX_REPORT_BYTES = 64 * 2**20
 def _read_text(p: Path) -> str:
     """The text of report ``p``, refusing a binary or oversized file with a :class:`ReportError` naming it."""
     try:
-        size = p.stat().st_size
-        if size > MAX_REPORT_BYTES:
+        st = p.stat()
+        # a device, FIFO or socket has no size to check and may never end (/dev/zero) or block (a FIFO): refused
+        if not stat.S_ISREG(st.st_mode):
+            raise ReportError(f"{p}: not a regular file (a device, pipe or socket); expected a Vivado/Vitis HLS csynth "
+                              "report or a Vivado utilisation report")
+        if st.st_size > MAX_REPORT_BYTES:
             raise ReportError(
-                f"{p}: {size / 2**20:.0f} MB is too large for a synthesis report (limit {MAX_REPORT_BYTES // 2**20} "
-                "MB); expected a Vivado/Vitis HLS csynth report or a Vivado utilisation report"
+                f"{p}: {st.st_size / 2**20:.0f} MB is too large for a synthesis report (limit "
+                f"{MAX_REPORT_BYTES // 2**20} MB); expected a Vivado/Vitis HLS csynth report or a Vivado utilisation "
+                "report"
             )
         with open(p, "rb") as f:
-            data = f.read()
+            data = f.read(MAX_REPORT_BYTES + 1)  # bounded even if the file grows between stat and read
     except OSError as e:
         raise ReportError(f"{p}: cannot read ({e})") from None
+    if len(data) > MAX_REPORT_BYTES:
+        raise ReportError(f"{p}: grew beyond {MAX_REPORT_BYTES // 2**20} MB while being read; not a synthesis report")
     if b"\x00" in data[:65536]:
         raise ReportError(
             f"{p}: a binary file (it holds NUL bytes), not a text report; expected a Vivado/Vitis HLS csynth report "

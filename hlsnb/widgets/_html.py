@@ -11,7 +11,8 @@ import html
 
 __all__ = ["ERROR", "WARN", "OK", "message", "status", "bold", "no_multipliers", "badges", "target_info",
            "heading", "stage_line", "over_board_badge", "warnings_panel", "explanation", "pruning_estimate",
-           "pruning_result"]
+           "pruning_result", "current_status", "stale", "compare_table", "history_table",
+           "pruning_over_board"]
 
 ERROR = "color:#b42318"
 WARN = "color:#9a6700"
@@ -159,3 +160,79 @@ def pruning_result(target_text: str, status_word: str, dsp_before: float, dsp_af
     """The pruning slider's line after a fine-tuned run: status, estimated DSPs before and after, accuracy."""
     return (f"{html.escape(target_text)}: {html.escape(status_word)}; estimated DSPs {dsp_before:.0f} &rarr; "
             f"{dsp_after:.0f}; {html.escape(accuracy_kind)} test accuracy {100 * accuracy:.1f} %")
+
+
+def current_status(util: dict, target: float, device: str, label: str, latency: int, ii: int) -> str:
+    """The one status line of the design as it is now: fits under the target, over the target, or over the board,
+    from the latest estimate (``util``: resource -> % of the part). Every other status is about a past action."""
+    names = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
+    over_board = [(names[k], v) for k, v in util.items() if k in names and v > 100.0]
+    over_target = [(names[k], v) for k, v in util.items() if k in names and 100.0 * target < v <= 100.0]
+    timing = f"latency {latency:,} cycles, II {ii:,}"
+    if over_board:
+        text, style = ("Now: over the board: " + ", ".join(f"{n} {v:.0f}%" for n, v in over_board)
+                       + f" of {device}", ERROR)
+    elif over_target:
+        text, style = ("Now: fits the board but over the target of " + f"{100 * target:.0f}%: "
+                       + ", ".join(f"{n} {v:.0f}%" for n, v in over_target), WARN)
+    else:
+        text, style = f"Now: fits under the target of {100 * target:.0f}% of {device}", OK
+    return (f"<div class='hlsnb-current-status'><b style='{style}'>{html.escape(text)}</b> "
+            f"<span style='font-size:12px'>({html.escape(timing)}; {html.escape(label)})</span></div>")
+
+
+def stale(report_html: str, note: str) -> str:
+    """An earlier action's report, greyed and headed by why it no longer describes the design."""
+    return (f"<div class='hlsnb-stale' style='opacity:0.55'><i>{html.escape(note)}</i>"
+            f"<div style='text-decoration:line-through'>{report_html}</div></div>") if report_html else ""
+
+
+def compare_table(name_a: str, a, b, diffs: list[tuple[str, str, str]]) -> str:
+    """Pinned design A against the current design B: totals, difference and % of the part, then the settings that
+    differ. ``a``/``b`` are DesignEstimates of the same stage; ``diffs``: (layer, A's setting, B's setting)."""
+    names = (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"))
+    head = (f"<tr><th></th><th style='text-align:right'>{html.escape(name_a)} (pinned)</th>"
+            "<th style='text-align:right'>B (now)</th><th style='text-align:right'>B - A</th></tr>")
+    rows = []
+    for k, lab in names:
+        va, vb = float(a.total[k]), float(b.total[k])
+        d = vb - va
+        color = ERROR if d > 0 else OK if d < 0 else "color:#555"
+        rows.append(f"<tr><td>{lab}</td><td style='text-align:right'>{va:,.0f} ({a.utilisation[k]:.1f}%)</td>"
+                    f"<td style='text-align:right'>{vb:,.0f} ({b.utilisation[k]:.1f}%)</td>"
+                    f"<td style='text-align:right;{color}'>{d:+,.0f}</td></tr>")
+    for lab, va, vb in (("latency (cycles)", a.latency_cycles, b.latency_cycles), ("II (cycles)", a.ii, b.ii)):
+        d = vb - va
+        color = ERROR if d > 0 else OK if d < 0 else "color:#555"
+        rows.append(f"<tr><td>{lab}</td><td style='text-align:right'>{va:,}</td><td style='text-align:right'>"
+                    f"{vb:,}</td><td style='text-align:right;{color}'>{d:+,}</td></tr>")
+    changed = "".join(f"<li>{html.escape(n)}: {html.escape(x)} &rarr; {html.escape(y)}</li>" for n, x, y in diffs)
+    return (f"<div class='hlsnb-compare' style='font-size:12px'><b>{html.escape(name_a)} (pinned) against B (the "
+            f"design now)</b><table>{head}{''.join(rows)}</table>"
+            + (f"settings that differ:<ul style='margin:2px 0'>{changed}</ul>" if diffs else "same settings")
+            + "</div>")
+
+
+def history_table(entries: list[dict]) -> str:
+    """The run history: one row per estimate of the design (newest first): when, what changed, the totals."""
+    if not entries:
+        return ""
+    rows = "".join(
+        f"<tr><td>{e['n']}</td><td>{html.escape(e['what'])}</td><td style='text-align:right'>{e['latency']:,}</td>"
+        f"<td style='text-align:right'>{e['dsp']:.0f}%</td><td style='text-align:right'>{e['lut']:.0f}%</td>"
+        f"<td style='text-align:right'>{e['ff']:.0f}%</td><td style='text-align:right'>{e['bram18k']:.0f}%</td>"
+        f"<td>{'yes' if e['fits'] else 'no'}</td></tr>" for e in reversed(entries))
+    return ("<details class='hlsnb-history' style='font-size:12px'><summary>run history "
+            f"({len(entries)} estimates)</summary><table><tr><th>#</th><th>change</th><th>latency</th><th>DSP</th>"
+            f"<th>LUT</th><th>FF</th><th>BRAM18K</th><th>fits the board</th></tr>{rows}</table></details>")
+
+
+def pruning_over_board(over: dict, device: str) -> str:
+    """The pruning slider's flag when its target still leaves the design over the board (``over``: resource -> %),
+    with what would fix it."""
+    if not over:
+        return ""
+    names = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
+    return ("<br><b style='color:#b42318'>&#9888; still over the board</b>: "
+            + ", ".join(f"{names[k]} {v:.0f}% of {html.escape(device)}" for k, v in over.items())
+            + ". Prune further, or prune and raise ReuseFactors together (Fit to board on the pruned design).")

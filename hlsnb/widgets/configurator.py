@@ -39,8 +39,9 @@ _SHOWN = tuple(s for s in SETTINGS if s.name not in _HIDDEN)
 PRECISION_KINDS = tuple(s.hls4ml_subkey for s in _SHOWN if s.kind == "precision")
 #: The "all layers" precision: empty means "leave each layer's precisions as they are".
 _ALL_PRECISION = Precision("", allow_empty=True)
-_W = {"name": "110px", "type": "150px", "shape": "70px", "weights": "110px", "strategy": "175px",
-      "reuse_factor": "90px", "precision": "150px", "badge": "auto"}
+# Column widths (px) chosen so the table fits a JupyterLab notebook beside the file browser (about 1,000 px).
+_W = {"name": "125px", "type": "120px", "shape": "50px", "weights": "110px", "strategy": "150px",
+      "reuse_factor": "90px", "precision": "120px", "badge": "auto"}
 
 
 def _width(kind: str) -> widgets.Layout:
@@ -62,11 +63,13 @@ class PrecisionField(widgets.VBox):
     precision = Precision(None, allow_auto=True, allow_none=True, help="The precision shown, normalised (or 'auto').")
 
     def __init__(self, value: str, tooltip: str, css_class: str):
+        # the field fills its column; the same width on both would overflow by the margins (and show a scrollbar)
         self.text = widgets.Text(value=value, continuous_update=False, placeholder="ap_fixed<16,6>",
-                                 layout=_width("precision"), tooltip=tooltip)
+                                 layout=widgets.Layout(width="auto"), tooltip=tooltip)
         self.text.add_class(css_class)
         self.error = widgets.HTML("")
-        super().__init__(children=[self.text, self.error], layout=_width("precision"))
+        super().__init__(children=[self.text, self.error],
+                         layout=widgets.Layout(width=_W["precision"], overflow="visible"))
         self.precision = value
 
     def accept(self, text: str) -> str:

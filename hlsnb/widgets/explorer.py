@@ -24,6 +24,12 @@ from .plots import RESOURCES, STAGE_NAMES, STAGES, EstimatePlot, stage_label
 __all__ = ["Explorer"]
 
 
+def _default_estimator():
+    from ..estimate import estimate_design
+
+    return estimate_design
+
+
 def _is_design_dict(d: dict) -> bool:
     return "hlsnb_design" in d
 
@@ -63,7 +69,10 @@ class Explorer(DesignView, widgets.VBox):
     (Dropdown choosing the explained layer), ``explanation`` (HTML), ``warnings`` (HTML), ``stage_choice``
     (ToggleButtons of the stage), ``stage_info`` (HTML naming it), ``heading`` (HTML: what the numbers are),
     ``fit_target``, ``fit_button``, ``fit_report``, ``last_fit`` (the latest :class:`hlsnb.fit.FitResult`),
-    ``path``, ``status``.
+    ``path``, ``status`` (the outcome of Save/Load: a saved file's full path with a download link), ``current``
+    (HTML: the one status line of the design as it is now, always from the latest estimate; an earlier fit report
+    is greyed as soon as the design changes), ``pin_button``/``unpin_button`` and ``compare`` (HTML: the pinned
+    design A against the design now, see :meth:`pin`), ``history_html`` (the run history; data in ``history``).
     The traits ``layer`` and ``resource`` are what the "why" panel explains (linked to ``explain_layer`` and
     ``explain_resource``); ``stage`` (linked to ``stage_choice``) is the estimate the badges, warnings, breakdown
     and Fit to board judge: "csynth" (the HLS report's numbers, default) or "vsynth" (what Vivado places after
@@ -73,6 +82,8 @@ class Explorer(DesignView, widgets.VBox):
     layer = traitlets.Unicode(help="The layer the explanation panel itemizes (a layer of the estimate).")
     resource = traitlets.Enum(EXPLAINED, default_value=None, allow_none=True,
                               help="The resource explained: dsp, lut, ff, bram18k, latency, ii; None for all.")
+    history = traitlets.List(help="One dict per estimate of the design (newest last): what changed, latency, % of the "
+                                   "part per resource, whether it fits the board (the run history).")
     stage = traitlets.Enum(STAGES, default_value="csynth",
                            help="The estimate badges, warnings, breakdown and fit use: csynth (HLS report) or "
                                 "vsynth (Vivado post-synthesis).")
@@ -100,7 +111,7 @@ class Explorer(DesignView, widgets.VBox):
         self.explain_resource = widgets.ToggleButtons(
             options=[("all", None), ("DSP", "dsp"), ("LUT", "lut"), ("FF", "ff"), ("BRAM18K", "bram18k"),
                      ("latency", "latency"), ("II", "ii")], value=None,
-            style={"button_width": "70px"})
+            style={"button_width": "86px"})
         self.explanation = widgets.HTML("")
         self.explanation.add_class("hlsnb-explanation")
         self.layer = first
@@ -114,7 +125,7 @@ class Explorer(DesignView, widgets.VBox):
             options=[(STAGE_NAMES[s], s) for s in STAGES], value=self.stage, description="judge by",
             tooltips=["the HLS synthesis report's estimate (what the tool prints first)",
                       "what Vivado places after synthesis (decides whether the design fits)"],
-            style={"button_width": "150px"})
+            style={"button_width": "190px"})
         self.stage_info = widgets.HTML("")
         self.heading = widgets.HTML("")
         widgets.link((self.stage_choice, "value"), (self, "stage"))
@@ -127,32 +138,53 @@ class Explorer(DesignView, widgets.VBox):
                                                  "resource under the target, judged at the stage chosen above")
         self.fit_button.on_click(lambda _b: self.fit_to_board(self.fit_target.value))
         self.fit_report = widgets.HTML("")
+        self.fit_report.add_class("hlsnb-fit-report")
+        self._fit_html, self._fit_settings = "", None
+        self.current = widgets.HTML("")  # the one status of the design as it is now, from the latest estimate
+        self.current.add_class("hlsnb-current")
+        self.fit_target.observe(lambda c: self._on_target(c["new"]), names="value")
+        self.pin_button = widgets.Button(description="Pin as A", icon="thumb-tack",
+                                         tooltip="keep the design as it is now as A: its totals stay on the plot as "
+                                                 "grey bars and the table below compares every later change (B)")
+        self.unpin_button = widgets.Button(description="Unpin", disabled=True)
+        self.pin_button.on_click(lambda _b: self.pin())
+        self.unpin_button.on_click(lambda _b: self.unpin())
+        self.compare = widgets.HTML("")
+        self.history_html = widgets.HTML("")
+        self._pinned = None  # (name, design copy) of the pinned design
+        self._previous = None  # the settings at the previous estimate (the history says what changed)
 
         self.path = widgets.Text(value=f"{self.design.model_name}_design.json", description="file",
                                  layout=widgets.Layout(width="360px"))
         self.save_button = widgets.Button(description="Save JSON")
         self.save_config_button = widgets.Button(description="Save hls4ml config")
         self.load_button = widgets.Button(description="Load")
-        self.save_button.on_click(lambda _b: self._ui(lambda: f"saved {self.save(self.path.value)}"))
+        self.save_button.on_click(lambda _b: self._ui(lambda: self._saved(self.save(self.path.value))))
         self.save_config_button.on_click(
-            lambda _b: self._ui(lambda: f"saved {self.save(self.path.value, kind='hls4ml')}"))
+            lambda _b: self._ui(lambda: self._saved(self.save(self.path.value, kind='hls4ml'))))
         self.load_button.on_click(lambda _b: self._ui(lambda: f"loaded {self.load(self.path.value)}"))
         self.status = widgets.HTML("")
 
+        self.plot.target = self.fit_target.value
+        self.plot.update()
         self._keep(self.plot.on_update(self._on_estimate))  # the plot re-estimates on design changes
         self._hook_clicks()
         self._on_estimate()
         # FigureWidget only in VBoxes (plotly #4998: it renders badly inside an HBox).
         super().__init__(children=[
             self.heading,
+            self.current,
             self.configurator,
             widgets.HBox([self.stage_choice, self.stage_info]),
             widgets.HBox([self.fit_target, self.fit_button]),
             self.fit_report,
             self.warnings,
+            widgets.HBox([self.pin_button, self.unpin_button]),
+            self.compare,
             self.plot,
             widgets.HBox([self.explain_layer, self.explain_resource]),
             self.explanation,
+            self.history_html,
             widgets.HBox([self.path, self.save_button, self.save_config_button, self.load_button]),
             self.status,
         ])
@@ -185,11 +217,90 @@ class Explorer(DesignView, widgets.VBox):
         self.warnings.value = _html.warnings_panel(over, self.design.warnings(), est.warnings, est.part.device,
                                                    label)
         self.stage_info.value = _html.stage_line(label)
+        self.current.value = _html.current_status(est.utilisation, self.fit_target.value, est.part.device, label,
+                                                  est.latency_cycles, est.ii)
+        settings = self._settings()
+        if self._fit_settings is not None and settings != self._fit_settings:
+            self.fit_report.value = _html.stale(self._fit_html, "Earlier Fit to board, for the design as it was "
+                                                "then; the design changed since (the line 'Now' above is current).")
+        self._record(est, settings)
+        self._show_compare()
         both = self.plot.estimates  # the tool can change with the target: the heading follows
         self.heading.value = _html.heading(self.design.model_name, f"the plot's bars are the "
                                            f"{stage_label(both['csynth'])}, its diamonds the "
                                            f"{stage_label(both['vsynth'])}")
         self._show_explanation()
+
+    # ------------------------------------------------------------------ status, history, compare
+    _GEOMETRY = ("layer", "type", "output", "weights")  # summary columns the user does not set
+
+    def _settings(self) -> tuple:
+        """What the user sets, as a comparable value: (layer, its settings) in order, then the target."""
+        rows = tuple((r["layer"], tuple((k, str(v)) for k, v in r.items() if k not in self._GEOMETRY))
+                     for r in self.design.summary())
+        target = tuple((k, str(v)) for k, v in self.design.to_dict().items() if k != "layers")
+        return rows + (("target", target),)
+
+    def _on_target(self, target: float) -> None:
+        self.plot.set_target_line(target)
+
+    def _record(self, est, settings: tuple) -> None:
+        """Add the latest estimate to the run history, saying what changed since the previous one."""
+        if self._previous == settings and self.history:
+            return  # the same design judged again (stage or target line): not a new run
+        if self._previous is None:
+            what = "start"
+        else:
+            old = dict(self._previous)
+            parts = []
+            for name, row in settings:
+                before = dict(old.get(name, ()))
+                diff = [f"{k} {before.get(k)} -> {v}" for k, v in row if before.get(k) != v]
+                if diff:
+                    parts.append(f"{name}: " + ", ".join(diff))
+            what = "; ".join(parts) or "weights"
+        self._previous = settings
+        util = {k: float(est.utilisation[k]) for k, _ in RESOURCES}
+        entry = {"n": len(self.history) + 1, "what": what, "latency": int(est.latency_cycles),
+                 "ii": int(est.ii), "stage": est.stage, "fits": all(v <= 100.0 for v in util.values()), **util}
+        self.history = (self.history + [entry])[-50:]
+        self.history_html.value = _html.history_table(self.history)
+
+    def pin(self, name: str = "A") -> None:
+        """Pin the design as it is now as ``name``: the plot keeps its totals as grey ghost bars and the compare
+        table shows every later state (B) against it."""
+        self._pinned = (name, self.design.copy())
+        self.plot.pin(name)
+        self.unpin_button.disabled = False
+        self._show_compare()
+
+    def unpin(self) -> None:
+        """Forget the pinned design (ghost bars and the compare table go)."""
+        self._pinned = None
+        self.plot.unpin()
+        self.unpin_button.disabled = True
+        self._show_compare()
+
+    def _show_compare(self) -> None:
+        if self._pinned is None:
+            self.compare.value = ""
+            return
+        name, a_design = self._pinned
+        est_fn = self._estimator or _default_estimator()
+        a, b = est_fn(a_design, stage=self.stage), self.estimate
+        diffs = []
+        for la, lb in zip(a_design.layers, self.design.layers):
+            if la.is_mult_layer and (la.strategy, la.reuse_factor) != (lb.strategy, lb.reuse_factor):
+                diffs.append((la.name, f"{la.strategy} RF {la.reuse_factor}", f"{lb.strategy} RF {lb.reuse_factor}"))
+            for k in ("weight_precision", "result_precision", "accum_precision"):
+                if getattr(la, k, None) != getattr(lb, k, None):
+                    diffs.append((la.name, f"{k} {getattr(la, k)}", f"{getattr(lb, k)}"))
+        self.compare.value = _html.compare_table(name, a, b, diffs)
+
+    def _saved(self, path: str) -> str:
+        from ..project import file_link
+
+        return "saved " + file_link(path)
 
     def explain(self, layer: str | None = None, resource: str | None = None) -> str:
         """The itemized breakdown of one layer's estimate as HTML ("why this many LUTs").
@@ -244,14 +355,17 @@ class Explorer(DesignView, widgets.VBox):
         """Choose per-layer Strategy and ReuseFactor: lowest latency with every resource under ``target``.
 
         Uses :func:`hlsnb.fit.fit_to_board` (verified by the estimator) at the Explorer's ``stage`` unless
-        ``stage=`` is given. When a fitting choice is found and
+        ``stage=`` is given; for a design on a board, among the strategies the board's flow builds
+        (:data:`hlsnb.fit.BOARD_STRATEGIES`) unless ``strategies=`` is given. When a fitting choice is found and
         ``apply`` is True it is set on ``design``; when nothing fits the design is left as it is and the report
         says so. Returns the :class:`hlsnb.fit.FitResult` (also shown in ``fit_report``).
         """
-        from ..fit import fit_to_board
+        from ..fit import BOARD_STRATEGIES, fit_to_board
 
         if self._estimator is not None:
             kwargs.setdefault("estimator", self._estimator)
+        if self.design.board:  # a board's flow (VivadoAccelerator) cannot build every strategy: offer what it builds
+            kwargs.setdefault("strategies", BOARD_STRATEGIES)
         kwargs.setdefault("stage", self.stage)
         self.fit_report.value = "<i>fitting...</i>"
         try:
@@ -262,7 +376,8 @@ class Explorer(DesignView, widgets.VBox):
         if result.fits and apply:
             result.apply(self.design)
         self.last_fit = result
-        self.fit_report.value = result._repr_html_()
+        self.fit_report.value = self._fit_html = result._repr_html_()
+        self._fit_settings = self._settings()
         return result
 
     # ------------------------------------------------------------------ save / load
@@ -317,6 +432,31 @@ class Explorer(DesignView, widgets.VBox):
 
     def _ui(self, action) -> None:
         try:
-            self.status.value = _html.status(action())
+            out = action()
+            # file links are HTML made here (paths escaped there); every other outcome is plain text
+            self.status.value = out if out.startswith("saved <a ") else _html.status(out)
         except (ValueError, OSError) as e:
             self.status.value = _html.status(str(e), _html.ERROR)
+
+    # ------------------------------------------------------------------ precision advisor (issue 14)
+    def advise(self, X, *, max_rows: int = 1024):
+        """Trace the Keras model on ``X`` (a few batches of your data) and show the precision advisor below the
+        Explorer: a badge and a table of every layer's value range against its types, overflows first. The
+        advice follows the design: changing a precision re-judges it from the same ranges (no Keras run).
+        Returns the :class:`hlsnb.advisor.Advice`; ``last_advice`` keeps the current one."""
+        from ..advisor import advise, html_table
+
+        if self.model is None:
+            raise ValueError("the precision advisor traces the Keras model: build the Explorer from the model")
+        self.last_advice = advise(self.design, self.model, X, max_rows=max_rows)
+        if getattr(self, "advice_html", None) is None:
+            self.advice_html = widgets.HTML("")
+            self.children = (*self.children, self.advice_html)
+
+            def follow(_name: str) -> None:
+                self.last_advice = self.last_advice.recheck(self.design)
+                self.advice_html.value = html_table(self.last_advice)
+
+            self._keep(self.design.observe(follow))
+        self.advice_html.value = html_table(self.last_advice)
+        return self.last_advice

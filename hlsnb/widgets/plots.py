@@ -37,6 +37,9 @@ STAGES = tuple(STAGE_LABELS)
 STAGE_NAMES = {"csynth": "HLS csynth", "vsynth": "Vivado post-synthesis"}
 RESOURCES = (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"))
 _OVER = "#b42318"
+#: Width (px) of the live figure: a JupyterLab notebook's output area beside the file browser at 1,400 px.
+LIVE_WIDTH = 900
+_CAP = 200.0  # % of the part: the resource axis stops here; taller columns are labelled with their real total
 _TICK_WORDS = {"csynth": "HLS", "vsynth": "Vivado"}  # tick labels are narrow: the title and hover say the rest
 _STAGE_WORDS = {"csynth": "HLS csynth report", "vsynth": "Vivado post-synthesis", "impl": "Vivado post-implementation"}
 
@@ -94,14 +97,21 @@ def _post_trace(post, ycat: list, device: str) -> dict:
     }
 
 
-def figure_dict(est, design=None, report=None, post=None) -> dict:
+def figure_dict(est, design=None, report=None, post=None, *, target: float | None = None, pinned=None,
+                pinned_name: str = "A") -> dict:
     """The figure as a plain plotly dict ``{"data": [...], "layout": {...}}`` (no validation: cheap to rebuild).
 
     ``est`` is a DesignEstimate (the stacked bars, normally the HLS csynth stage); ``design`` (optional) adds
     strategy/RF to the hover text and the board name to the title; ``report`` is anything :func:`report_rows`
     accepts; ``post`` (optional) is the post-synthesis DesignEstimate of the same design
     (``estimate_design(design, stage="vsynth")``), drawn as one diamond per resource (trace meta ``hlsnb`` =
-    ``"vsynth"``, ``customdata`` the totals).
+    ``"vsynth"``, ``customdata`` the totals). ``target`` (a fraction of the board, e.g. 0.8) draws the target line;
+    ``pinned`` (a DesignEstimate of a pinned design, same stage as ``est``) draws its totals as ghost bars beside
+    the current ones (meta ``hlsnb`` = ``"pinned"``) and its latency and II in the lower panel.
+
+    The resource axis is capped (at 200 % of the part, or lower when everything is lower) so that one layer far
+    over the board does not flatten the rest; a column over the cap says its real total at the top. Each column
+    carries its absolute count (trace meta ``hlsnb`` = ``"counts"``).
     """
     label = stage_label(est)
     part = est.part
@@ -110,7 +120,7 @@ def figure_dict(est, design=None, report=None, post=None) -> dict:
     meas_layers = [r for r in rows if r["scope"] == "layer"]
     meas_model = [r for r in rows if r["scope"] == "model"]
     has_report = bool(rows)
-    target = (design.board if design is not None and design.board else None) or part.device
+    target_name = (design.board if design is not None and design.board else None) or part.device
     ycat = [lab for _, lab in RESOURCES]
     data = []
     base = [0.0] * len(RESOURCES)
@@ -160,16 +170,41 @@ def figure_dict(est, design=None, report=None, post=None) -> dict:
             mbase = [b + v for b, v in zip(mbase, y)]
         meas_total = [_pct(meas_model[0][k], cap[k]) for k, _ in RESOURCES] if meas_model else mbase
 
+    if pinned is not None:
+        data.append({
+            "type": "bar", "name": f"{pinned_name} (pinned)", "x": ycat,
+            "y": [float(pinned.utilisation[k]) for k, _ in RESOURCES], "offsetgroup": "pinned",
+            "customdata": [float(pinned.total[k]) for k, _ in RESOURCES], "xaxis": "x", "yaxis": "y",
+            "marker": {"color": "rgba(120,120,120,0.25)", "line": {"color": "#555", "width": 1.5}},
+            "hovertemplate": f"{pinned_name} (pinned): " + "%{x} %{customdata:,.0f} = %{y:.1f}% of "
+                             + f"{part.device}<br>{stage_label(pinned)}<extra></extra>",
+            "meta": {"hlsnb": "pinned"},
+        })
+    cap_top = min(_CAP, max([100.0] + est_total + (post_total or [])))
+    if target is not None:
+        cap_top = max(cap_top, 100.0 * target)
+    data.append({
+        "type": "scatter", "mode": "text", "name": "counts", "x": ycat, "showlegend": False, "hoverinfo": "skip",
+        "y": [min(t, cap_top) for t in est_total], "textposition": "top center", "cliponaxis": False,
+        "text": [(f"&#8593; {t:,.0f}% " if t > cap_top else "") + f"{float(est.total[k]):,.0f} {lab}"
+                 for t, (k, lab) in zip(est_total, RESOURCES)],
+        "textfont": {"size": 11, "color": [_OVER if t > 100 else "#222" for t in est_total]},
+        "xaxis": "x", "yaxis": "y", "meta": {"hlsnb": "counts"},
+    })
+
     def tick_pct(p: float) -> str:  # red where that stage alone is over the board
         return f"<span style='color:{_OVER}'>{p:.1f}%</span>" if p > 100 else f"{p:.1f}%"
 
     ticktext = []
     for i, (_, lab) in enumerate(RESOURCES):
-        s = f"{lab}<br>est. {_TICK_WORDS.get(est.stage, est.stage)} {tick_pct(est_total[i])}"
+        # one short line per number: the tick labels stay horizontal and readable at notebook width
+        s = f"<b>{lab}</b><br>est. {_TICK_WORDS.get(est.stage, est.stage)} {tick_pct(est_total[i])}"
         if post_total is not None:
-            s += f" | &#9670; {_TICK_WORDS.get(post.stage, post.stage)} {tick_pct(post_total[i])}"
+            s += f"<br>&#9670; {_TICK_WORDS.get(post.stage, post.stage)} {tick_pct(post_total[i])}"
         if has_report and meas_total[i] is not None:
-            s += f" | {meas_label} {meas_total[i]:.1f}%"
+            s += f"<br>{meas_label} {meas_total[i]:.1f}%"
+        if pinned is not None:  # the first word only ("A"): a tick label is as wide as its column
+            s += f"<br>{html.escape(pinned_name.split()[0])} {tick_pct(float(pinned.utilisation[RESOURCES[i][0]]))}"
         ticktext.append(s)
 
     names = [le.name for le in est.layers if le.latency_cycles is not None]
@@ -188,6 +223,17 @@ def figure_dict(est, design=None, report=None, post=None) -> dict:
         "hovertemplate": "%{x}: II %{y:,.0f} cycles<br>" + label + "<extra></extra>",
         "meta": {"hlsnb": "ii"},
     })
+    if pinned is not None:
+        data.append({
+            "type": "bar", "name": f"{pinned_name} (pinned): latency, II", "x": [f"design ({est.top})"] * 2,
+            "y": [float(pinned.latency_cycles), float(pinned.ii)], "offsetgroup": "pinned", "xaxis": "x2",
+            "yaxis": "y2", "marker": {"color": "rgba(120,120,120,0.25)", "line": {"color": "#555", "width": 1.5}},
+            "hovertemplate": f"{pinned_name} (pinned): latency {pinned.latency_cycles:,} cycles, II {pinned.ii:,}"
+                             "<extra></extra>", "meta": {"hlsnb": "pinned-latency"},
+        })
+    for t in data:
+        if t.get("yaxis") == "y2":  # the timing panel has its own legend, apart from the layers
+            t["legend"] = "legend2"
     if has_report and meas_model and meas_model[0]["latency_cycles"] is not None:
         data.append({
             "type": "bar", "name": f"latency ({meas_label})", "x": [f"design ({est.top})"],
@@ -195,35 +241,48 @@ def figure_dict(est, design=None, report=None, post=None) -> dict:
             "marker": {"color": "#4c78a8", "pattern": {"shape": "/"}}, "meta": {"hlsnb": "measured-latency"},
         })
     ymax = max([100.0] + est_total + (post_total or [])
-               + ([m for m in meas_total if m is not None] if has_report else []))
+               + ([m for m in meas_total if m is not None] if has_report else [])
+               + ([float(pinned.utilisation[k]) for k, _ in RESOURCES] if pinned is not None else []))
+    ymax = max(min(ymax, _CAP), 100.0 * (target or 0))
     note = ""
     if est.not_estimated:
         note = f" Not estimated (totals are a lower bound): {', '.join(est.not_estimated)}."
+    shapes = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 100, "y1": 100,
+               "line": {"color": _OVER, "dash": "dash", "width": 2}}]
+    annotations = [
+        {"text": "100 % of the board", "xref": "x domain", "x": 1, "yref": "y", "y": 100, "showarrow": False,
+         "xanchor": "right", "yanchor": "bottom", "font": {"color": _OVER, "size": 11}},
+        {"text": (f"<b>Timing</b> (cycles): latency {est.latency_cycles:,} cycles = {est.latency_ns:,.0f} ns at "
+                  f"{est.clock_ns:g} ns, II {est.ii:,} cycles, top {est.top.upper()}.{note}"),
+         "xref": "paper", "x": 0, "yref": "paper", "y": 0.31, "showarrow": False, "xanchor": "left",
+         "yanchor": "bottom", "font": {"size": 12}},
+    ]
+    if target is not None and abs(100.0 * target - 100) > 1e-9:
+        shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 100 * target,
+                       "y1": 100 * target, "line": {"color": "#1a7f37", "dash": "dot", "width": 2}})
+        annotations.append({"text": f"target {100 * target:.0f} %", "xref": "x domain", "x": 1, "yref": "y",
+                            "y": 100 * target, "showarrow": False, "xanchor": "right", "yanchor": "top",
+                            "font": {"color": "#1a7f37", "size": 11}})
     layout = {
-        "title": {"text": f"{html.escape(str(getattr(design, 'model_name', '') or 'design'))} on {target} "
+        "title": {"text": f"{html.escape(str(getattr(design, 'model_name', '') or 'design'))} on {target_name} "
                           f"({part.device})<br><span style='font-size:11px'>bars: {label}"
-                          + (f"; &#9670;: {stage_label(post)}" if post is not None else "")
-                          + (f"; vs {meas_label} ({stage})" if has_report else "") + "</span>",
+                          + (f"<br>&#9670;: {stage_label(post)}" if post is not None else "")
+                          + (f"; vs {meas_label} ({stage})" if has_report else "")
+                          + (f"; grey: {html.escape(pinned_name)} (pinned)" if pinned is not None else "")
+                          + "</span>",
                   "font": {"size": 14}},
         "barmode": "group",
-        "height": 620,
-        "margin": {"t": 80, "b": 60, "l": 60, "r": 20},
-        "legend": {"title": {"text": "layer"}, "font": {"size": 10}},
-        "xaxis": {"domain": [0, 1], "anchor": "y", "tickvals": ycat, "ticktext": ticktext},
-        "yaxis": {"domain": [0.5, 1], "anchor": "x", "title": {"text": f"% of {part.device}"},
-                  "range": [0, ymax * 1.1]},
-        "xaxis2": {"domain": [0, 1], "anchor": "y2"},
-        "yaxis2": {"domain": [0, 0.32], "anchor": "x2", "title": {"text": "clock cycles"}},
-        "shapes": [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 100, "y1": 100,
-                    "line": {"color": _OVER, "dash": "dash", "width": 2}}],
-        "annotations": [
-            {"text": "100 % of the board", "xref": "x domain", "x": 1, "yref": "y", "y": 100, "showarrow": False,
-             "xanchor": "right", "yanchor": "bottom", "font": {"color": _OVER, "size": 11}},
-            {"text": (f"Latency {est.latency_cycles:,} cycles = {est.latency_ns:,.0f} ns at {est.clock_ns:g} ns, "
-                      f"II {est.ii} cycles, top {est.top.upper()} ({label}).{note}"),
-             "xref": "paper", "x": 0, "yref": "paper", "y": 0.41, "showarrow": False, "xanchor": "left",
-             "font": {"size": 12}},
-        ],
+        "height": 700,
+        "margin": {"t": 95, "b": 70, "l": 60, "r": 10},
+        "legend": {"title": {"text": "layer"}, "font": {"size": 10}, "x": 1.01, "y": 1, "yanchor": "top"},
+        "legend2": {"title": {"text": "timing"}, "font": {"size": 10}, "x": 1.01, "y": 0.28, "yanchor": "top"},
+        "xaxis": {"domain": [0, 1], "anchor": "y", "tickvals": ycat, "ticktext": ticktext, "tickangle": 0},
+        "yaxis": {"domain": [0.52, 1], "anchor": "x", "title": {"text": f"% of {part.device}"},
+                  "range": [0, ymax * 1.12]},
+        "xaxis2": {"domain": [0, 1], "anchor": "y2", "tickangle": -30},
+        "yaxis2": {"domain": [0, 0.28], "anchor": "x2", "title": {"text": "clock cycles"}},
+        "shapes": shapes,
+        "annotations": annotations,
     }
     return {"data": data, "layout": layout}
 
@@ -234,6 +293,13 @@ def estimate_figure(est, design=None, report=None, post=None):
     import plotly.graph_objects as go
 
     return go.Figure(figure_dict(est, design, report, post))
+
+
+def go_figure(spec: dict):
+    """A static ``go.Figure`` from a :func:`figure_dict` spec."""
+    import plotly.graph_objects as go
+
+    return go.Figure(spec)
 
 
 class EstimatePlot(DesignView, widgets.VBox):
@@ -266,9 +332,13 @@ class EstimatePlot(DesignView, widgets.VBox):
         self.design = design
         self._estimator = estimator
         self._report = report
+        self.target = None  # fraction of the board drawn as the target line (set_target_line)
+        self.pinned = None  # (name, design copy, estimates by stage) of the pinned design (pin)
         self._updated = Subscribers()
         self._estimate_all()
         spec = self._spec()
+        if live:  # a FigureWidget does not follow its container's width: it would stay at plotly's 700 px
+            spec["layout"]["width"] = LIVE_WIDTH
         self.figure = go.FigureWidget(spec) if live else go.Figure(spec)
         self._signature = self._sig(spec)
         # FigureWidget inside an HBox renders badly (plotly #4998): keep it in this VBox.
@@ -281,7 +351,25 @@ class EstimatePlot(DesignView, widgets.VBox):
         self.estimate = self.estimates["csynth"]
 
     def _spec(self) -> dict:
-        return figure_dict(self.estimate, self.design, self._report, post=self.estimates["vsynth"])
+        pinned = self.pinned[2]["csynth"] if self.pinned else None
+        return figure_dict(self.estimate, self.design, self._report, post=self.estimates["vsynth"],
+                           target=self.target, pinned=pinned, pinned_name=self.pinned[0] if self.pinned else "A")
+
+    def set_target_line(self, target: float | None) -> None:
+        """Draw the utilisation target (a fraction of the board, e.g. 0.8) as a line; None removes it."""
+        self.target = target
+        self.update()
+
+    def pin(self, name: str = "A") -> None:
+        """Keep the design as it is now as ``name``: its totals stay on the plot as grey ghost bars while the
+        design changes (compare B against A); :meth:`unpin` removes them."""
+        self.pinned = (name, self.design.copy(), dict(self.estimates))
+        self.update()
+
+    def unpin(self) -> None:
+        """Remove the pinned design's ghost bars."""
+        self.pinned = None
+        self.update()
 
     @staticmethod
     def _sig(spec) -> tuple:
@@ -319,6 +407,9 @@ class EstimatePlot(DesignView, widgets.VBox):
                         trace.customdata = new["customdata"]
                     if "hovertemplate" in new:  # names the tool, which changes with the target
                         trace.hovertemplate = new["hovertemplate"]
+                    if "text" in new:  # the absolute counts over the columns
+                        trace.text = new["text"]
+                        trace.textfont = new["textfont"]
             else:
                 fig.data = ()
                 fig.add_traces(spec["data"])
@@ -328,4 +419,4 @@ class EstimatePlot(DesignView, widgets.VBox):
 
     def static(self):
         """A ``go.Figure`` snapshot of what the plot shows now (renders in nbconvert/nbval output)."""
-        return estimate_figure(self.estimate, self.design, self._report, post=self.estimates["vsynth"])
+        return go_figure(self._spec())

@@ -21,6 +21,7 @@ from ..prune import Budget, plan_pruning, prune
 from ..prune._core import _clone
 from . import _html
 from ._base import DesignView, user_action
+from .plots import LIVE_WIDTH
 
 __all__ = ["PruningSlider"]
 
@@ -74,17 +75,22 @@ class PruningSlider(DesignView, widgets.VBox):
                                             continuous_update=False, layout=widgets.Layout(width="420px"))
         self.estimate_html = widgets.HTML()
         self.button = widgets.Button(description="Prune and fine-tune", button_style="primary", icon="scissors",
+                                     layout=widgets.Layout(width="auto"),
                                      tooltip="Run hlsnb.prune.prune for this target and add the point to the plot")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="", layout=widgets.Layout(width="300px"))
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="", layout=widgets.Layout(width="240px"))
+        self.progress_text = widgets.HTML("")  # beside the bar: a description would be cut to the label's width
         self.status = widgets.HTML()
         self.output = widgets.Output()
         self._live = live
         fig = self._figure_spec()
+        if live:  # a FigureWidget does not follow its container's width (see hlsnb.widgets.plots.LIVE_WIDTH)
+            fig["layout"]["width"] = LIVE_WIDTH
         self.figure = go.FigureWidget(fig) if live else go.Figure(fig)
         self._fig_out = None if live else widgets.Output()
         super().__init__()
         self.set_trait("mode", mode)
-        self.children = [self.slider, self.estimate_html, widgets.HBox([self.button, self.progress]), self.status,
+        self.children = [self.slider, self.estimate_html,
+                         widgets.HBox([self.button, self.progress, self.progress_text]), self.status,
                          self.figure if live else self._fig_out, self.output]
         self.button.on_click(lambda _b: self.run())
         self.slider.observe(self._on_slider, names="value")
@@ -147,8 +153,12 @@ class PruningSlider(DesignView, widgets.VBox):
 
     def _show_estimate(self, v) -> None:
         self.estimate = self.estimate_for(v)
-        self.estimate_html.value = _html.pruning_estimate(self._target_text(v), self.estimate,
-                                                          self.design.part.capacity(), self.unit)
+        over = {k: u for k, u in self.estimate["utilisation"].items() if u > 100.0}
+        self.estimate_html.value = (
+            _html.pruning_estimate(self._target_text(v), self.estimate, self.design.part.capacity(), self.unit)
+            + _html.pruning_over_board(over, self.design.part.device))
+        if hasattr(self, "figure"):
+            self._draw_preview()
 
     def _target_arg(self, v):
         return float(v) if self.mode == "sparsity" else Budget(int(v))
@@ -178,14 +188,26 @@ class PruningSlider(DesignView, widgets.VBox):
         est = estimate_design(self._scratch_design)
         out = {k: float(est.total[k]) for k in ("dsp", "lut", "ff", "bram18k")}
         out.update(objective=float(self.plan.usage(masks)[0]), sparsity=zeros / n if n else 0.0,
-                   latency_cycles=int(est.latency_cycles))
+                   latency_cycles=int(est.latency_cycles), accuracy=self._one_shot_accuracy(),
+                   utilisation={k: float(est.utilisation[k]) for k in ("dsp", "lut", "ff", "bram18k")})
         return out
+
+    def _one_shot_accuracy(self) -> float | None:
+        """Keras test accuracy of the masked scratch model before any fine-tuning (one forward pass, ~10 ms);
+        None when the data has no test split."""
+        d = self._data
+        X, y = ((d.X_test, d.y_test) if hasattr(d, "X_test")
+                else (d[2], d[3]) if isinstance(d, (tuple, list)) and len(d) == 4 else (None, None))
+        if X is None:
+            return None
+        probs = np.asarray(self._scratch(np.asarray(X), training=False))
+        return float(np.mean(probs.argmax(1) == np.asarray(y)))
 
     # ------------------------------------------------------------------ run
     def _progress(self, done, total, text):
         self.progress.max = max(1, total)
         self.progress.value = min(done, self.progress.max)
-        self.progress.description = text[:20]
+        self.progress_text.value = _html.status(text, style=None)
 
     def run(self):
         """Prune and fine-tune for the current target; adds the point to the plot. Returns (model, report)."""
@@ -229,13 +251,19 @@ class PruningSlider(DesignView, widgets.VBox):
         self._baseline["dsp"] = float(estimate_design(d0).total["dsp"])
 
     def _figure_spec(self) -> dict:
-        return {"layout": {"title": {"text": "Accuracy against estimated DSPs (each run adds a point)"},
+        return {"layout": {"title": {"text": "Accuracy against estimated DSPs<br><span style='font-size:11px'>each "
+                                             "fine-tuned run adds a point; the open circle is the slider's target"
+                                             "</span>", "font": {"size": 14}},
                            "xaxis": {"title": {"text": "DSPs (HLS csynth estimate)"}},
                            "yaxis": {"title": {"text": "test accuracy"}, "tickformat": ".1%"},
-                           "height": 360, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}},
+                           "height": 380, "margin": {"l": 60, "r": 20, "t": 75, "b": 50}},
                 "data": [{"type": "scatter", "mode": "markers+lines", "name": "pruned + fine-tuned", "x": [], "y": []},
                          {"type": "scatter", "mode": "markers", "name": "unpruned (Keras accuracy)", "x": [], "y": [],
-                          "marker": {"symbol": "x", "size": 10}}]}
+                          "marker": {"symbol": "x", "size": 10}},
+                         {"type": "scatter", "mode": "markers+text", "name": "slider preview (one-shot, not tuned)",
+                          "x": [], "y": [], "text": [], "textposition": "top center",
+                          "marker": {"symbol": "circle-open", "size": 14, "line": {"width": 3}},
+                          "meta": {"hlsnb": "preview"}}]}
 
     def _redraw(self):
         pts = sorted(self.points, key=lambda p: p["dsp"])
@@ -249,7 +277,24 @@ class PruningSlider(DesignView, widgets.VBox):
             self.figure.data[1].x = [self._baseline["dsp"]] if acc0 is not None else []
             self.figure.data[1].y = [acc0] if acc0 is not None else []
             self.figure.layout.shapes = ([{"type": "line", "x0": part_dsp, "x1": part_dsp, "yref": "paper", "y0": 0,
-                                           "y1": 1, "line": {"dash": "dot"}}] if part_dsp else [])
+                                           "y1": 1, "line": {"dash": "dot", "color": "#b42318"}}] if part_dsp else [])
+            self.figure.layout.annotations = ([{"text": f"{self.design.part.device}: {part_dsp} DSPs", "x": part_dsp,
+                                                "yref": "paper", "y": 1, "showarrow": False, "xanchor": "left",
+                                                "yanchor": "top", "font": {"color": "#b42318", "size": 11}}]
+                                              if part_dsp else [])
+        self._draw_preview()
+
+    def _draw_preview(self) -> None:
+        """The slider's point: estimated DSPs and one-shot Keras accuracy, red when the design is over the board."""
+        e = self.estimate
+        over = any(u > 100.0 for u in e["utilisation"].values())
+        color = "#b42318" if over else "#1a7f37"
+        with self.figure.batch_update() if self._live else _nullcontext():
+            t = self.figure.data[2]
+            t.x, t.y = ([e["dsp"]], [e["accuracy"]]) if e["accuracy"] is not None else ([], [])
+            t.text = [("over the board: " if over else "") + self._target_text(self.target)]
+            t.marker.color, t.marker.line.color = color, color
+            t.textfont = {"color": color, "size": 11}
         if not self._live:
             self._fig_out.clear_output(wait=True)
             with self._fig_out:

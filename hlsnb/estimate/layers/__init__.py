@@ -30,6 +30,22 @@ Shared helpers live in ``hlsnb.estimate._core`` (multiplexer LUTs, DSPs per prod
 depth, the DSP mapping) and ``hlsnb.estimate._kernel`` (the matrix-vector product of Dense and convolutions).
 """
 
-from . import activation, batchnorm, conv, dense, merge, padding, pooling, softmax, wiring
+from . import (
+    activation,
+    batchnorm,
+    conv,
+    dense,
+    depthwise,
+    einsum,
+    embedding,
+    merge,
+    padding,
+    pooling,
+    recurrent,
+    resize,
+    softmax,
+    wiring,
+)
 
-__all__ = ["activation", "batchnorm", "conv", "dense", "merge", "padding", "pooling", "softmax", "wiring"]
+__all__ = ["activation", "batchnorm", "conv", "dense", "depthwise", "einsum", "embedding", "merge", "padding",
+           "pooling", "recurrent", "resize", "softmax", "wiring"]

