@@ -12,6 +12,7 @@ import math
 import re
 import shutil
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,6 +396,7 @@ def replay_build(path, output=None, echo: bool = True) -> BuildResult:
         bitfile=str(bits[0]) if bits else None, hwh=str(hwhs[0]) if hwhs else None,
     )
     sink.write(f"[replay] no tools run: showing the stored build in\n    {p}\n")
-    for r in reports:
-        sink.write(f"[replay] {r.describe()}\n")
+    for r in reports:  # wrapped: a notebook's output area breaks long lines mid-word
+        sink.write(textwrap.fill(f"[replay] {r.describe()}", 88, subsequent_indent="    ",
+                                 break_long_words=False, break_on_hyphens=False) + "\n")
     return result
