@@ -1,12 +1,14 @@
 """Calibrate hlsnb's distributed_arithmetic estimate against real open synthesis (da4ml Verilog + Yosys).
 
-Sweep: one Dense layer per point, layer sizes x weight bit widths, inputs ap_fixed<8,3>, random weights (seeded),
-7-series (xc7z020, the PYNQ-Z2 part). For each point: Yosys's LUT count (``synth_xilinx -flatten``), hlsnb's DA
-estimate (csynth and vsynth stages) and da4ml's own cost. Then one scale factor on the estimator's adder count
-(its ``adders = 0.5 * digits`` share) is fitted to Yosys by least squares in log space, and the error before and
-after is stated (MAPE and the worst point). Results: ``benchmarks/results/opensynth_da.json``.
+Sweep: one Dense layer per point, layer sizes x weight bit widths with inputs ap_fixed<8,3>, plus two layers at
+three other input widths; random weights (seeded), 7-series (xc7z020, the PYNQ-Z2 part). For each point: Yosys's
+LUT count (``synth_xilinx -flatten``), hlsnb's DA estimate (csynth and vsynth stages), da4ml's own cost and the CSD
+digit count the estimator uses. The one coefficient of the estimator's DA model (``da_lut_per_digit_bit``:
+post-synthesis LUT = it x digits x (input bits + 2)) is fitted to Yosys, with its leave-one-out error over the
+points; the value shipped in ``hlsnb/estimate/_calibration.py`` is copied from here (a test checks they agree).
+Results: ``benchmarks/results/opensynth_da.json``.
 
-    nice -n 10 .venv/bin/python benchmarks/bench_opensynth_da.py   # ~5 min on 2 cores (Yosys runs are cached)
+    nice -n 10 .venv/bin/python benchmarks/bench_opensynth_da.py   # ~6 min on 2 cores (Yosys runs are cached)
 
 Needs da4ml and yosys (``make test`` installs them); exits 0 with a note when they are absent.
 """
@@ -23,11 +25,14 @@ import numpy as np
 SIZES = [(8, 8), (16, 16), (16, 32), (32, 32)]
 WEIGHT_BITS = [4, 6, 8]
 INPUT = "ap_fixed<8,3>"
+#: a few points at other input widths: the adders are as wide as the inputs (plus carries)
+INPUT_SWEEP = [((8, 8), 8), ((16, 16), 6)]
+OTHER_INPUTS = ["ap_fixed<4,2>", "ap_fixed<12,4>", "ap_fixed<16,6>"]
 OUT = Path(__file__).resolve().parent / "results" / "opensynth_da.json"
 WORK = Path("hlsnb_work/bench_opensynth_da")
 
 
-def _point(n_in, n_out, w_bits):
+def _point(n_in, n_out, w_bits, inp=INPUT):
     import keras
 
     from hlsnb.design import Design
@@ -39,19 +44,46 @@ def _point(n_in, n_out, w_bits):
     # weights spread over the weight type's range, as a trained layer's would be (|w| < 1)
     w = np.random.default_rng(n_in * n_out + w_bits).normal(0, 0.35, size=(n_in, n_out)).clip(-0.99, 0.99)
     model.get_layer("fc").set_weights([w.astype(np.float32), np.zeros(n_out, np.float32)])
-    design = Design.from_keras(model, board="pynq-z2", precision=INPUT)
+    design = Design.from_keras(model, board="pynq-z2", precision=inp)
     design.set("fc", weight_precision=f"ap_fixed<{w_bits},1>", bias_precision=f"ap_fixed<{w_bits},1>",
                accum_precision="ap_fixed<24,10>", result_precision="ap_fixed<24,10>")
     da = da_version(design)
-    res = open_synth(da, model, WORK / f"d{n_in}x{n_out}w{w_bits}", echo=False, progress=False)
+    tag = "" if inp == INPUT else "i" + "_".join(inp[inp.index("<") + 1:-1].split(","))
+    res = open_synth(da, model, WORK / f"d{n_in}x{n_out}w{w_bits}{tag}", echo=False, progress=False)
     est = {st: next(e for e in estimate_design(da, stage=st).layers if e.name == "fc").lut
            for st in ("csynth", "vsynth")}
     return {
-        "n_in": n_in, "n_out": n_out, "weight_bits": w_bits, "input": INPUT,
+        "n_in": n_in, "n_out": n_out, "weight_bits": w_bits, "input": inp,
+        "input_bits": int(inp[inp.index("<") + 1:].split(",")[0]), "digits": _digits(w, w_bits),
         "yosys_lut": res.report.model.lut, "yosys_cells": res.cells, "yosys_seconds": round(res.runs[0].seconds, 2),
         "cached": res.runs[0].cached, "da4ml_lut": res.rtl.trace.da4ml_lut,
         "est_lut_csynth": est["csynth"], "est_lut_vsynth": est["vsynth"], "tool": res.report.tool,
     }
+
+
+def _digits(w, w_bits) -> int:
+    """Signed digits of the weights at ap_fixed<w_bits,1>, counted as the estimator counts them."""
+    from hlsnb.estimate._da import csd_digit_count
+
+    return csd_digit_count(w.astype(np.float32), w_bits, 1)
+
+
+def _fit(feature, y):
+    """One coefficient c of ``y ~ c * feature``, least squares on the relative error; and the leave-one-out
+    predictions (each point predicted by the coefficient fitted on the others)."""
+    def fit(idx):
+        a = feature[idx] / y[idx]
+        return float(a.sum() / (a * a).sum())
+
+    everything = np.arange(len(y))
+    loo = np.array([feature[i] * fit(everything != i) for i in everything])
+    return fit(everything), loo
+
+
+def _shipped() -> float:
+    from hlsnb.estimate._calibration import TOOL_DEFAULTS
+
+    return TOOL_DEFAULTS["da_lut_per_digit_bit"]
 
 
 def _err(pred, meas):
@@ -70,40 +102,47 @@ def main() -> int:
         return 0
     rows = []
     t0 = time.monotonic()
-    for n_in, n_out in SIZES:
-        for b in WEIGHT_BITS:
-            r = _point(n_in, n_out, b)
-            rows.append(r)
-            print(f"{n_in}x{n_out} w{b}: Yosys LUT {r['yosys_lut']}, estimate {r['est_lut_vsynth']:.0f} (vsynth) / "
-                  f"{r['est_lut_csynth']:.0f} (csynth), da4ml {r['da4ml_lut']:.0f}  [{r['yosys_seconds']} s"
-                  f"{', cached' if r['cached'] else ''}]", flush=True)
+    points = [(n_in, n_out, b, INPUT) for n_in, n_out in SIZES for b in WEIGHT_BITS]
+    points += [(n_in, n_out, b, inp) for (n_in, n_out), b in INPUT_SWEEP for inp in OTHER_INPUTS]
+    for n_in, n_out, b, inp in points:
+        r = _point(n_in, n_out, b, inp)
+        rows.append(r)
+        print(f"{n_in}x{n_out} w{b} {inp}: Yosys LUT {r['yosys_lut']}, estimate {r['est_lut_vsynth']:.0f} (vsynth) "
+              f"/ {r['est_lut_csynth']:.0f} (csynth), da4ml {r['da4ml_lut']:.0f}  [{r['yosys_seconds']} s"
+              f"{', cached' if r['cached'] else ''}]", flush=True)
     y = np.array([r["yosys_lut"] for r in rows], float)
-    fit = {}
-    for st in ("csynth", "vsynth"):
-        e = np.array([r[f"est_lut_{st}"] for r in rows], float)
-        scale = float(np.exp(np.mean(np.log(y / e))))  # least squares in log space: one factor on the adder count
-        fit[st] = {"before": _err(e, y), "scale": round(scale, 3), "after": _err(e * scale, y)}
+    feature = np.array([r["digits"] * (r["input_bits"] + 2) for r in rows], float)
+    coef, loo = _fit(feature, y)
+    shipped = _shipped()
     out = {
         "what": "hlsnb distributed_arithmetic LUT estimate vs Yosys synth_xilinx -flatten (7-series, xc7z020), "
                 "one Dense layer per point, combinational DA (no pipeline registers)",
         "rows": rows,
         "da4ml_vs_yosys": _err([r["da4ml_lut"] for r in rows], y),
-        "fit": fit,
+        "model": "post-synthesis LUT = da_lut_per_digit_bit x CSD digits x (input bits + 2); csynth = that / the "
+                 "tool's vsynth_lut ratio (hlsnb/estimate/_da.py)",
         "coefficient": {
-            "name": "da_adder_share",
-            "meaning": "adders = da_adder_share * CSD digits of the quantised weight matrix "
-                       "(hlsnb/estimate/_kernel.py _dense_da uses 0.5)",
-            "shipped": 0.5,
-            "fitted_vsynth": round(0.5 * fit["vsynth"]["scale"], 3),
-            "fitted_csynth": round(0.5 * fit["csynth"]["scale"], 3),
+            "name": "da_lut_per_digit_bit",
+            "fitted": round(coef, 4),
+            "shipped": shipped,
+            "where": "hlsnb/estimate/_calibration.py TOOL_DEFAULTS",
+            "fit": "least squares on the relative error over all points",
         },
+        "error": {
+            "leave_one_out": _err(loo, y),
+            "in_sample": _err(feature * coef, y),
+            "shipped_estimate_vsynth": _err([r["est_lut_vsynth"] for r in rows], y),
+        },
+        "previous_model": "adders = 0.5 x digits, (input bits + 2) x lut_add_per_bit LUT each: vsynth 34 % low, "
+                          "csynth 37 % high (MAPE over the first 12 points)",
         "seconds": round(time.monotonic() - t0, 1),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(out, indent=1) + "\n")
-    for st, f in fit.items():
-        print(f"{st}: before MAPE {f['before']['mape_pct']} % (worst {f['before']['worst_pct']} %), scale "
-              f"{f['scale']} -> after MAPE {f['after']['mape_pct']} % (worst {f['after']['worst_pct']} %)")
+    e = out["error"]
+    print(f"da_lut_per_digit_bit = {coef:.4f} (shipped {shipped}); leave-one-out MAPE "
+          f"{e['leave_one_out']['mape_pct']} % (worst {e['leave_one_out']['worst_pct']} %); shipped estimate "
+          f"(vsynth) MAPE {e['shipped_estimate_vsynth']['mape_pct']} %")
     print(f"da4ml's own estimate vs Yosys: MAPE {out['da4ml_vs_yosys']['mape_pct']} %; wrote {OUT}")
     return 0
 

@@ -20,6 +20,8 @@ Vivado HLS's unroll limit.
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -45,8 +47,10 @@ class FitResult:
     estimated. ``missing``: layers the estimator has no model of; while there are any, the figures are a lower bound
     and ``fits`` is False (the summary says why): a fit is never claimed over a hole.
     ``choices``: Dense/Conv layer -> (strategy, reuse_factor) of the result (the least-over attempt when nothing fits).
-    ``floor``: resource -> % of the board with every layer at its smallest option for that resource (a bound on
-    what any choice can reach, taken with the top level as it was at the start).
+    ``floor``: resource -> the lowest % of the board that resource reached in any design the search estimated
+    (among them, for each resource, the design with every layer at its own smallest option for it, with and
+    without the Resource strategy, which changes the top level): what that resource can be brought down to on its
+    own. Every resource is in it (BRAM18K too), and no value is above the result's own figure.
     ``design``: a copy of the input design with the choices applied; ``estimate`` its DesignEstimate at ``stage``
     (by hlsnb); ``start`` the estimate of the design as it was given. ``stage``: what the fit was judged by,
     "csynth" (the HLS report's estimate) or "vsynth" (Vivado post-synthesis). ``reasons``: one line per changed
@@ -103,6 +107,22 @@ class FitResult:
         return (f"Against your design as it was: latency {a.latency_cycles:,} -> {b.latency_cycles:,} cycles, "
                 f"II {a.ii:,} -> {b.ii:,}; {util}.")
 
+    def floor_note(self) -> str:
+        """What the floor says about a result that does not fit: the resources no design tried brought under the
+        target on their own (then no Strategy/ReuseFactor choice will), or, when each can be, that the search found
+        no choice doing all at once. Every resource is listed."""
+        lim = 100.0 * self.target
+        floor = ", ".join(f"{_LABEL[r]} {self.floor[r]:.1f}%" for r in RESOURCES if r in self.floor)
+        stuck = [r for r in RESOURCES if self.floor.get(r, 0.0) > lim + 1e-9]
+        if stuck:
+            return ("Floor: even with every layer at its own smallest option for each resource separately, "
+                    + ", ".join(f"{_LABEL[r]} {self.floor[r]:.1f}%" for r in stuck)
+                    + " would remain (lowest reached per resource: " + floor + "): make the model smaller, "
+                    "prune it, use narrower precisions, or a larger part.")
+        return ("Each resource alone can be brought under the target (lowest reached per resource: " + floor
+                + "), but the search (greedy, then coordinate descent) found no choice that does it for all at "
+                "once; a finer manual choice may exist, or prune the model / narrow the precisions.")
+
     def summary(self) -> str:
         """A few lines: fits or not, latency, utilisation, the choices and why."""
         est = self.estimate
@@ -131,15 +151,7 @@ class FitResult:
                 + ". The design was not changed."
             )
             if self.floor:
-                lines.append(
-                    "Floor: even with every layer at its own smallest option for each resource separately, about "
-                    + ", ".join(f"{_LABEL[r]} {v:.1f}%" for r, v in self.floor.items() if v > 100 * self.target)
-                    + " would remain: make the model smaller, prune it, use narrower precisions, or a larger part."
-                    if any(v > 100 * self.target for v in self.floor.values())
-                    else "The search (greedy, then coordinate descent) found no combination; a finer manual choice "
-                         "may exist near the floor: "
-                    + ", ".join(f"{_LABEL[r]} {v:.1f}%" for r, v in self.floor.items())
-                )
+                lines.append(self.floor_note())
         else:
             lines.append(f"Binding resource: {_LABEL[self.binding]} ({est.utilisation[self.binding]:.1f}%).")
             lines.append(self.before_after())
@@ -192,6 +204,26 @@ class _Search:
     def excess(self, util: dict) -> float:
         return sum(max(0.0, util[r] - self.limit) for r in RESOURCES)
 
+    @staticmethod
+    def demand(est) -> dict:
+        """Utilisation with every DSP the design asks for, also those Vivado synthesis cannot place.
+
+        At ``stage="vsynth"`` the top level caps the DSPs at the part's count (a negative DSP term; the overflow
+        becomes LUTs), so a design far over in DSPs shows 100 % and halving its DSPs changes nothing visible: the
+        search would stop there. It is guided by the demand instead; whether a design fits is still judged on the
+        estimate itself (the two agree whenever the DSPs are under the target, which is at most the whole part).
+        """
+        util = dict(est.utilisation)
+        moved = -sum(min(0.0, float(l.dsp or 0)) for l in est.layers
+                     if getattr(l, "layer_type", None) == "Top" and getattr(l, "estimated", False))
+        if moved:
+            util["dsp"] += 100.0 * moved / max(1, est.part.capacity()["dsp"])
+        return util
+
+    def estimates(self) -> list:
+        """Every DesignEstimate computed so far."""
+        return [est for _, est in self._cache.values()]
+
     def fits(self, est) -> bool:
         return all(est.utilisation[r] <= self.limit + 1e-9 for r in RESOURCES)
 
@@ -220,7 +252,7 @@ def _greedy(search: _Search, options: dict, costs: dict):
     for _ in range(2000):
         if search.fits(est):
             break
-        util = est.utilisation
+        util = search.demand(est)
         cur_excess = search.excess(util)
         best = None
         for n, opts in options.items():
@@ -242,7 +274,7 @@ def _greedy(search: _Search, options: dict, costs: dict):
         _, n, o = best
         trial = {**state, n: o}
         _, test = search.evaluate(trial)
-        if search.excess(test.utilisation) < cur_excess - 1e-9:
+        if search.excess(search.demand(test)) < cur_excess - 1e-9:
             state, est = trial, test
         else:  # the additive table was wrong about this move: never try it from this state again
             tabu.add((n, o, tuple(sorted(state.items()))))
@@ -332,6 +364,54 @@ def _changes(base, mult, start_state, state, start_est, est, limit: float) -> li
     return lines
 
 
+def _fraction(value, where: str, field: str) -> float:
+    """A fraction of the board in (0, 1] (0.8 = 80 %), else ``InvalidSetting`` naming ``field`` (also for text such
+    as "80%": a ``ValueError``, as callers of fit_to_board have always caught)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+            math.isfinite(value) and 0.0 < value <= 1.0):
+        raise InvalidSetting(f"{where}: {field} {value!r} is not valid; valid: a fraction of the board in (0, 1], "
+                             "e.g. 0.8 for 80 %")
+    return float(value)
+
+
+def _check_stage(stage, where: str) -> None:
+    if not isinstance(stage, str) or stage not in STAGES:
+        raise InvalidSetting(f"{where}: stage {stage!r} is not valid; valid: {', '.join(map(repr, STAGES))}")
+
+
+def _check_design(design, where: str) -> None:
+    if not all(hasattr(design, a) for a in ("layers", "copy", "set", "strategies", "valid_reuse_factors")):
+        raise TypeError(f"{where}: design must be a hlsnb.design.Design, got {type(design).__name__}")
+
+
+def _strategies(strategies) -> tuple:
+    """The strategies to search, canonical and without repeats; a bare string is refused (it is not a list)."""
+    if isinstance(strategies, str) or not hasattr(strategies, "__iter__"):
+        raise TypeError(f"fit_to_board: strategies must be a list of strategy names such as ('Latency', "
+                        f"'Resource'), got {strategies!r}")
+    out = tuple(dict.fromkeys(rules.canonical_strategy(s, "fit_to_board") for s in strategies))
+    if not out:
+        raise InvalidSetting("fit_to_board: strategies is empty; valid: a non-empty list of "
+                             f"{', '.join(rules.STRATEGIES)}")
+    return out
+
+
+def _floor(search: _Search, strategies, all_options: dict, costs: dict) -> dict:
+    """Resource -> the lowest % of the board it reached in any design estimated, after estimating, per resource,
+    the design with every layer at its own smallest option for it (ties: the faster), once with all ``strategies``
+    and once without Resource (a Resource layer switches the top level to DATAFLOW, whose buffers may cost more
+    than the layer saves). Taken over whole-design estimates, the floor counts the top level as each design has
+    it (FIFOs in BRAM, the DSPs Vivado cannot place) and is never above the returned design's figures."""
+    subsets = (strategies, tuple(s for s in strategies if s != "Resource"))
+    for r in RESOURCES:
+        for subset in subsets:
+            opts = {n: [o for o in os_ if o[0] in subset] for n, os_ in all_options.items()}
+            if opts and all(opts.values()):
+                search.evaluate({n: min(o, key=lambda x, n=n: (costs[n, x][0][r], costs[n, x][1]))
+                                 for n, o in opts.items()})
+    return {r: min(float(e.utilisation[r]) for e in search.estimates()) for r in RESOURCES}
+
+
 def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategies=DEFAULT_STRATEGIES,
                  estimator=None) -> FitResult:
     """Choose a Strategy and ReuseFactor per Dense/Conv layer that minimise latency with every resource under target.
@@ -357,13 +437,15 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
         ``fits`` is True only when the estimate at ``stage`` of the returned design is under the target for every
         resource and every layer is estimated (``missing`` names the others); ``stage`` says which estimate.
     """
-    if not isinstance(target, (int, float)) or not 0 < target <= 1:
-        raise ValueError(f"target must be a fraction of the board in (0, 1], e.g. 0.8 for 80 %; got {target!r}")
-    if stage not in STAGES:
-        raise InvalidSetting(f"fit_to_board: stage {stage!r} is not valid; valid: {', '.join(map(repr, STAGES))}")
+    target = _fraction(target, "fit_to_board", "target")
+    _check_stage(stage, "fit_to_board")
+    _check_design(design, "fit_to_board")
+    strategies = _strategies(strategies)
     if estimator is None:
         from .estimate import estimate_design as estimator
-    strategies = tuple(rules.canonical_strategy(s) for s in strategies)
+    elif not callable(estimator):
+        raise TypeError(f"fit_to_board: estimator must be a function estimator(design, stage=...) -> DesignEstimate, "
+                        f"got {estimator!r}")
     t0 = time.perf_counter()
     search = _Search(design, target, lambda d: estimator(d, stage=stage))
     mult = [l.name for l in search.base.layers if l.is_mult_layer]
@@ -372,7 +454,8 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
     all_options = {n: _options(search.base, n, strategies) for n in mult}
     empty = [n for n, o in all_options.items() if not o]
     if empty:
-        raise ValueError(f"layers {empty}: no Strategy/ReuseFactor among {strategies} is buildable")
+        raise InvalidSetting(f"fit_to_board: layers {empty}: no Strategy/ReuseFactor among {strategies} is "
+                             "buildable; valid: include a strategy these layers offer (design.strategies(layer))")
     # The per-layer table is taken with every other layer at its Latency RF-1-like start: a layer's own numbers
     # do not depend on the others' settings; the top level (DATAFLOW or not) is covered by the verified steps.
     costs = _layer_costs(search, start_state, all_options)
@@ -388,13 +471,9 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
         state, est = min(fitting, key=lambda c: search.rank(c[1]))
     else:
         state, est = min(candidates, key=lambda c: (search.excess(c[1].utilisation), search.rank(c[1])))
+    floor = _floor(search, strategies, all_options, costs)
     fitted, est = search.evaluate(state)
     reasons = _changes(search.base, mult, start_state, state, start_est, est, search.limit)
-    floor = {}
-    for r in RESOURCES:
-        cap = max(1, start_est.part.capacity()[r])
-        fixed = start_est.utilisation[r] - sum(100.0 * float(getattr(start_est.layer(n), r) or 0) / cap for n in mult)
-        floor[r] = fixed + sum(min(costs[n, o][0][r] for o in all_options[n]) for n in mult)
     return FitResult(
         floor=floor, fits=search.fits(est) and not est.not_estimated, missing=list(est.not_estimated),
         target=float(target), choices=dict(state), design=fitted, estimate=est,
@@ -462,8 +541,13 @@ def check_board(design, *, stage: str = "vsynth", limit: float = 1.0, target: fl
     cannot build (:data:`UNBUILDABLE`) makes the design not fit either; the fix then searches only the strategies
     the backend builds.
     """
-    if stage not in STAGES:
-        raise InvalidSetting(f"check_board: stage {stage!r} is not valid; valid: {', '.join(map(repr, STAGES))}")
+    _check_stage(stage, "check_board")
+    _check_design(design, "check_board")
+    limit = _fraction(limit, "check_board", "limit")
+    target = _fraction(target, "check_board", "target")
+    if not isinstance(backend, str):
+        raise TypeError(f"check_board: backend must be an hls4ml backend name such as 'VivadoAccelerator', "
+                        f"got {backend!r}")
     if estimator is None:
         from .estimate import estimate_design as estimator
     est = estimator(design, stage=stage)

@@ -17,9 +17,10 @@ SATURATION_MODES = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 
 _FIXED = re.compile(
     r"^\s*(ap_)?(u?)fixed\s*<\s*(\d+)\s*,\s*(-?\d+)\s*"  # [ap_][u]fixed<W, I
-    r"(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*(\d+)\s*)?>\s*$"  # [, rounding][, saturation][, sat. bits]>
+    r"(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*(\d+)\s*)?>\s*$",  # [, rounding][, saturation][, sat. bits]>
+    re.ASCII,  # \d is 0-9 only: other scripts' digits are not C++ template arguments
 )
-_INT = re.compile(r"^\s*(ap_)?(u?)int\s*<\s*(\d+)\s*>\s*$")
+_INT = re.compile(r"^\s*(ap_)?(u?)int\s*<\s*(\d+)\s*>\s*$", re.ASCII)
 
 _EXAMPLES = "ap_fixed<16,6>, ap_ufixed<8,0>, ap_fixed<18,8,AP_RND,AP_SAT>, ap_int<8>, ap_uint<4>"
 
@@ -99,6 +100,11 @@ def parse_precision(text: "str | FixedType") -> FixedType:
         width, integer = int(w), int(i)
         if width < 1 or width > 1024:
             raise InvalidSetting(f"precision {text!r}: width must be 1..1024 bits")
+        if abs(integer) > 1024:
+            raise InvalidSetting(f"precision {text!r}: integer bits must be -1024..1024 (the binary point at most "
+                                 "1024 bits from the word)")
+        if _n is not None and int(_n) > width:
+            raise InvalidSetting(f"precision {text!r}: saturation bits must be 0..{width} (at most the width)")
         rounding = _norm_mode(q, ROUNDING_MODES, "AP_TRN", "rounding", text)
         saturation = _norm_mode(o, SATURATION_MODES, "AP_WRAP", "saturation", text)
         return FixedType(width, integer, signed=(u == ""), rounding=rounding, saturation=saturation)

@@ -12,6 +12,7 @@ states. A device missing here can be added with :func:`register_part`.
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import asdict, dataclass
 
@@ -240,6 +241,10 @@ def get_part(name: str) -> Part:
     return PARTS[dev]
 
 
+#: Largest device total :func:`register_part` accepts (the largest Versal parts have ~10 million LUTs).
+MAX_COUNT = 10**9
+
+
 def register_part(device: str, *, family: str, lut: int, ff: int, dsp: int, bram18k: int, uram: int = 0,
                   default_part: str | None = None) -> Part:
     """Add a device to the catalogue so ``part=`` accepts it (for the session; nothing is written to disk).
@@ -273,15 +278,22 @@ def register_part(device: str, *, family: str, lut: int, ff: int, dsp: int, bram
         raise InvalidSetting(f"register_part: device must be a name such as 'xczu3teg' (letters and digits), "
                              f"not {device!r}")
     device = device.strip().lower()
-    if family not in FAMILIES:
+    if not isinstance(family, str) or family not in FAMILIES:
         raise InvalidSetting(f"register_part({device!r}): family must be one of {sorted(FAMILIES)}, not {family!r}")
-    counts = {"lut": lut, "ff": ff, "dsp": dsp, "bram18k": bram18k}
-    for key, v in {**counts, "uram": uram}.items():
-        ok = isinstance(v, int) and not isinstance(v, bool) and (v > 0 or (key == "uram" and v == 0))
-        if not ok:
+    counts = {"lut": lut, "ff": ff, "dsp": dsp, "bram18k": bram18k, "uram": uram}
+    for key, v in counts.items():
+        ok = isinstance(v, numbers.Integral) and not isinstance(v, bool) and (v > 0 or (key == "uram" and v == 0))
+        if not ok or v > MAX_COUNT:
             need = "a non-negative integer" if key == "uram" else "a positive integer"
-            raise InvalidSetting(f"register_part({device!r}): {key} must be {need} (a device total), not {v!r}")
+            raise InvalidSetting(f"register_part({device!r}): {key} must be {need} up to {MAX_COUNT:,} (a device "
+                                 f"total), not {v!r}")
+        counts[key] = int(v)
+    lut, ff, dsp, bram18k, uram = (counts[k] for k in ("lut", "ff", "dsp", "bram18k", "uram"))
     full = device if default_part is None else str(default_part).strip()
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", full, re.ASCII) or len(full) > 64:
+        # the part is written into hls4ml's project.tcl: letters, digits and dashes only
+        raise InvalidSetting(f"register_part({device!r}): default_part must be a part number (letters and digits in "
+                             f"dash-separated groups, at most 64 characters), not {default_part!r}")
     if not _is_part_of(_normalise(full), device):
         raise InvalidSetting(f"register_part({device!r}): default_part {default_part!r} is not a part number of "
                              f"{device!r} (it must start with the device name, then the package)")

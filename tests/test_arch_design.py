@@ -175,10 +175,14 @@ def test_update_from_and_attach_weights_are_all_or_nothing(design, fresh_mlp):
     seen = []
     design.observe(seen.append)
     before = design.to_json()
-    # another design whose fc2 says an invalid ReuseFactor (built around set(), which would refuse it)
+    # another design whose fc2 says an invalid ReuseFactor: the constructor refuses it (issue 13), so it is built
+    # around the constructor to check that update_from checks on its own
     layers = [dataclasses.replace(l, strategy="Resource", reuse_factor=3) if l.name == "fc2" else l
               for l in design.layers]
-    tampered = Design(layers, board="zcu102")
+    with pytest.raises(InvalidSetting, match="'fc2'"):
+        Design(layers, board="zcu102")
+    tampered = design.copy()
+    tampered._layers = layers
     with pytest.raises(InvalidSetting, match="'fc2'"):
         design.update_from(tampered)
     small = keras.Sequential([keras.Input((16,)), keras.layers.Dense(64, name="fc1"),

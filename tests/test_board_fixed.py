@@ -130,6 +130,15 @@ def test_nan_and_inf_errors_name_the_problem():
         encode_fixed([np.inf], "ap_fixed<16,6>")  # AP_WRAP cannot wrap inf
 
 
+def test_finite_values_beyond_the_scaled_range_wrap_like_ap_fixed():
+    """1.76e305 x 2**10 overflows float64, but the value is finite: a multiple of 2**16 LSBs, so AP_WRAP gives 0."""
+    raw, n = encode_fixed([1.76e305, -3e307, 2.0**60, 1.0], "ap_fixed<16,6>")
+    assert n == 3
+    np.testing.assert_array_equal(raw, [0, 0, 0, 1024])
+    raw, n = encode_fixed([1.76e305, -1.76e305], "ap_fixed<16,6,AP_RND,AP_SAT>")
+    assert n == 2
+    np.testing.assert_array_equal(raw, [32767, -32768])
+
 def test_unsupported_stream_width_is_explained():
     with pytest.raises(ValueError, match="8, 16, 32 or 64-bit words"):
         encode_fixed([1.0], "ap_fixed<18,8>")

@@ -12,6 +12,7 @@ they are absent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -85,18 +86,14 @@ def _api(url: str, method: str = "GET"):
         return r.status
 
 
-def test_explorer_in_jupyterlab(tmp_path):
+@contextlib.contextmanager
+def _jupyterlab(tmp_path, work: Path, window: str):
+    """A JupyterLab server on ``work`` (own runtime and workspace folders, own process group) and a headless
+    Chromium driving it; yields ``(driver, base_url, token)``. Both are stopped, the kernels with the server, however
+    the block ends."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
-    work = tmp_path / "lab"
-    (work / "hlsnb_work").mkdir(parents=True)
-    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
-    cached = NOTEBOOK.parent / "hlsnb_work" / "digits16_mlp.keras"
-    if cached.exists():  # saves the notebook the 5 s of training
-        shutil.copy(cached, work / "hlsnb_work" / cached.name)
     port, token = _free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -125,10 +122,39 @@ def test_explorer_in_jupyterlab(tmp_path):
         opts.binary_location = CHROMIUM
         for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run",
-                     f"--user-data-dir={profile}", "--window-size=1500,1400"):
+                     f"--user-data-dir={profile}", f"--window-size={window}"):
             opts.add_argument(flag)
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
         driver.set_script_timeout(30)
+        yield driver, base, token
+    finally:
+        if driver is not None:
+            driver.quit()
+        try:  # stops the kernels too (they run in their own sessions)
+            _api(f"{base}/api/shutdown?token={token}", method="POST")
+            server.wait(timeout=15)
+        except Exception:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_explorer_in_jupyterlab(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    work = tmp_path / "lab"
+    (work / "hlsnb_work").mkdir(parents=True)
+    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
+    cached = NOTEBOOK.parent / "hlsnb_work" / "digits16_mlp.keras"
+    if cached.exists():  # saves the notebook the 5 s of training
+        shutil.copy(cached, work / "hlsnb_work" / cached.name)
+    with _jupyterlab(tmp_path, work, "1500,1400") as (driver, base, token):
         driver.get(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}")
         _wait(lambda: (driver.execute_script(_NB_STATE) or {}).get("status") == "idle", 60,
               "the notebook and an idle kernel")
@@ -165,21 +191,6 @@ def test_explorer_in_jupyterlab(tmp_path):
         assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
         (ARTIFACTS / "browser_explorer.json").write_text(json.dumps(
             {"layer": "fc1", "reuse_factor": [current, new], "y_before": before, "y_after": after}, indent=1))
-    finally:
-        if driver is not None:
-            driver.quit()
-        try:  # stops the kernels too (they run in their own sessions)
-            _api(f"{base}/api/shutdown?token={token}", method="POST")
-            server.wait(timeout=15)
-        except Exception:
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-        log.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- the whole path, 01 -> 05
@@ -375,8 +386,6 @@ def _use_slider(driver, name: str) -> None:
 def test_the_path_in_jupyterlab(tmp_path):
     """Run 01 -> 05 in JupyterLab as a user would (Run All in each, in order, so each picks up what the previous
     saved), use the explorer and the pruning slider, and save a screenshot of every notebook."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 
     work = tmp_path / "lab"
     (work / "hlsnb_work").mkdir(parents=True)
@@ -386,72 +395,28 @@ def test_the_path_in_jupyterlab(tmp_path):
         shared = ROOT / "notebooks" / "hlsnb_work" / cache
         shared.mkdir(parents=True, exist_ok=True)
         (work / "hlsnb_work" / cache).symlink_to(shared, target_is_directory=True)
-    port, token = _free_port(), secrets.token_hex(16)
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "TF_CPP_MIN_LOG_LEVEL": "3",
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
-         "--LabApp.expose_app_in_browser=True", "--LabApp.extension_manager=readonly",
-         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    driver = None
-    profile = tempfile.mkdtemp(prefix="hlsnb-chromium-")
     cut: dict[str, list] = {}
     try:
-        def up():
-            if server.poll() is not None:
-                raise AssertionError(f"jupyter lab exited: {(tmp_path / 'lab.log').read_text()[-2000:]}")
-            try:
-                return _api(f"{base}/api/status?token={token}") == 200
-            except OSError:
-                return False
-
-        _wait(up, 40, "the JupyterLab server")
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = CHROMIUM
-        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run",
-                     f"--user-data-dir={profile}", "--window-size=1400,1100"):
-            opts.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-        driver.set_script_timeout(30)
-        for name in PATH:
-            # a fresh workspace per notebook: the restored one would reopen (and make current) the previous notebook
-            driver.get(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?token={token}&reset")
-            _run_all(driver, name)
-            _screenshot(driver, f"{name}_top")
-            if name == "02_strategy_and_reuse":
-                _scroll_notebook(driver, ".js-plotly-plot")
-                _screenshot(driver, f"{name}_seed_totals")
-                _use_explorer(driver, name)
-            if name == "03_dsp_aware_pruning":
-                _use_slider(driver, name)
-            _scroll_notebook(driver, "end")
-            _screenshot(driver, f"{name}_end")
-            _shutdown_kernels(base, token)  # frees the cores for the next notebook
-        cut = {k: v for k, v in CUTS.items() if v}
-        # warnings on stderr come from the libraries (hlsnb's included) and are kept whole in the artifact's list;
-        # what the notebooks themselves show must never be cut or broken mid-word
-        ours = {k: [x for x in v if not x.startswith("wrapped stderr")] for k, v in cut.items()}
-        assert not any(ours.values()), f"visible text cut mid-word: {ours}"
+        with _jupyterlab(tmp_path, work, "1400,1100") as (driver, base, token):
+            for name in PATH:
+                # a fresh workspace per notebook: the restored one would reopen (and make current) the previous notebook
+                driver.get(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?token={token}&reset")
+                _run_all(driver, name)
+                _screenshot(driver, f"{name}_top")
+                if name == "02_strategy_and_reuse":
+                    _scroll_notebook(driver, ".js-plotly-plot")
+                    _screenshot(driver, f"{name}_seed_totals")
+                    _use_explorer(driver, name)
+                if name == "03_dsp_aware_pruning":
+                    _use_slider(driver, name)
+                _scroll_notebook(driver, "end")
+                _screenshot(driver, f"{name}_end")
+                _shutdown_kernels(base, token)  # frees the cores for the next notebook
+            cut = {k: v for k, v in CUTS.items() if v}
+            # warnings on stderr come from the libraries (hlsnb's included) and are kept whole in the artifact's list;
+            # what the notebooks themselves show must never be cut or broken mid-word
+            ours = {k: [x for x in v if not x.startswith("wrapped stderr")] for k, v in cut.items()}
+            assert not any(ours.values()), f"visible text cut mid-word: {ours}"
     finally:
-        if driver is not None:
-            driver.quit()
-        try:
-            _api(f"{base}/api/shutdown?token={token}", method="POST")
-            server.wait(timeout=15)
-        except Exception:
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-        log.close()
-        shutil.rmtree(profile, ignore_errors=True)
         (ARTIFACTS / "browser_path.json").parent.mkdir(exist_ok=True)
         (ARTIFACTS / "browser_path.json").write_text(json.dumps({"cut_text": cut}, indent=1))

@@ -167,7 +167,8 @@ def test_vivado_latency_at_ii_above_1_registers_every_product():
               weight_bits=16, input_bits=16, accum_bits=16)
     e = estimate_layer("Dense", 32, 10, **kw)
     term = [t for t in e.terms("ff") if t.what.startswith("product registers")]
-    assert len(term) == 1 and term[0].value == pytest.approx(32 * 10 * 16)
+    # 20 shared multipliers at II 16: the products of the last cycle feed the adder trees directly (issue 12)
+    assert len(term) == 1 and term[0].value == pytest.approx((32 * 10 - 20) * 16)
     assert not [t for t in estimate_layer("Dense", 32, 10, **dict(kw, reuse_factor=1)).terms("ff")
                 if t.what.startswith("product registers")]
     vitis = estimate_layer("Dense", 32, 10, tool="vitis_hls", **kw)

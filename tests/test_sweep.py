@@ -275,3 +275,20 @@ def test_sweep_widget_draws_the_front_and_a_click_loads_the_explorer(design, tmp
     assert w.progress.value == 1 and w.progress.max == 2 and "accuracy 0.900" in w.status.value
     assert SweepWidget(sw, explorer=False).explorer is None
     sw.store.close()
+
+
+def test_space_offers_only_reuse_factors_the_templates_build():
+    """io_parallel Conv2D with Resource: the validator keeps RF > n_in, conv_2d_resource_cl asserts against it."""
+    import keras
+
+    from hlsnb import rules
+    from hlsnb.design import Design
+
+    inp = keras.Input((6, 6, 2))
+    out = keras.layers.Conv2D(4, 3, name="conv")(inp)
+    d = Design.from_keras(keras.Model(inp, keras.layers.Flatten()(out)))
+    conv = d.layer("conv")
+    validator = rules.valid_reuse_factors(conv.n_in, conv.n_out, "Resource")
+    assert any(rf > conv.n_in for rf in validator)  # the case exists
+    offered = {c.reuse_factor for c in Space(d, strategy=["Resource"]).choices("conv")}
+    assert offered == {rf for rf in validator if rf <= conv.n_in}

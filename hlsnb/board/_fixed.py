@@ -87,7 +87,8 @@ def encode_fixed(values, ftype: "FixedType | str", *, what: str = "value") -> tu
             f"{int(nan.sum())} {what} value(s) are NaN (first at index {tuple(int(i) for i in first)}); "
             f"{ftype} has no NaN: clean the data first"
         )
-    v = np.ldexp(x, ftype.fractional)
+    with np.errstate(over="ignore"):  # |x| near 1e308: inf, handled per overflow mode below
+        v = np.ldexp(x, ftype.fractional)
     # ap_int/ap_uint from a double truncate towards zero like a C cast (ap_fixed's default truncates down)
     q = _quantise(v, "AP_TRN_ZERO" if ftype.is_int else ftype.rounding)
     lo, hi = _raw_range(ftype)
@@ -95,10 +96,13 @@ def encode_fixed(values, ftype: "FixedType | str", *, what: str = "value") -> tu
     n_over = int(over.sum())
     sat = ftype.saturation
     if sat == "AP_WRAP":
-        if np.isinf(q).any():
+        if np.isinf(x).any():
             raise ValueError(
                 f"{what} contains infinities, which {ftype} (AP_WRAP) cannot wrap; use AP_SAT or clean the data"
             )
+        # a finite value whose scaled word exceeds float64's range (|x| near 1e308) is a multiple of 2**width: it
+        # wraps to 0, as ap_fixed's assignment from that double does
+        q = np.where(np.isinf(q), 0.0, q)
         m = 2.0**ftype.width
         q = np.mod(q, m)  # exact: integer-valued float64 below 2**53
         if ftype.signed:

@@ -22,25 +22,30 @@ import numpy as np
 from ..estimate import estimate_layer
 from ..estimate._calibration import TOOL_DEFAULTS, Calibration
 from ..estimate._core import adder_levels
-from .rows import group_models
+from .pool_pad import fit_pool_pad
+from .vsynth import fit_vsynth
 
 __all__ = ["fit_vivado", "fit_vsynth", "fit_per_tool", "RESOURCE_KEYS", "STRUCTURAL"]
 
 LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
 FF_KEYS = ("ff_pipe_ii1", "ff_pipe_shared", "ff_io_per_bit")
 #: The Resource-strategy LUT coefficients fitted together by NNLS.
-RES_LUT_KEYS = ("res_mux_scale", "lut_wsel_per_bit", "res_stream_lut")
-#: The Resource-strategy FF coefficients fitted together by NNLS.
-RES_FF_KEYS = ("res_ff_scale", "res_stream_ff")
+RES_LUT_KEYS = ("res_mux_scale", "lut_wsel_per_bit", "res_stream_lut", "res_inmux_lut", "res_layer_lut")
+#: The Resource-strategy FF coefficients fitted together by NNLS: register scale, io_stream wrapper, write-select
+#: chain (RF > n_in), operand/product registers of RF <= n_in (inside the DSPs), DSP48E1 product registers.
+RES_FF_KEYS = ("res_ff_scale", "res_stream_ff", "res_wsel_ff", "res_leq_ff", "res_e1_ff")
 #: Resource terms the Vitis HLS block borrows from the Vivado HLS fit (no Vitis HLS Resource report exists).
-RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", *RES_LUT_KEYS, *RES_FF_KEYS, "res_dsp_wide")
+RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", "res_in_mux_rf", *RES_LUT_KEYS, *RES_FF_KEYS, "res_dsp_wide")
 #: Structural switches of the Vivado HLS model (read off the reports' structure, not fitted by least squares):
 #: the write-select form of the template's index range, one register bit per product bit of a Latency layer at
-#: II > 1 (dense_latency's mult[] of accum_t, filled over II cycles), 0.5 LUT per chained conditional-update bit (a
+#: II > 1 (dense_latency's mult[] of accum_t, filled over II cycles) and so no further adder-tree stage registers
+#: at II > 1 (``ff_pipe_shared`` 0: Vivado HLS chains the tree, ``t_add_ns`` fits to 0.1), the RF-to-1 input
+#: multiplexer of Resource at RF < n_in (the range of ``ir + RF*k``), 0.5 LUT per chained conditional-update bit (a
 #: LUT6_2 holds two 2:1 muxes), the io_stream pooling line buffer in registers, the io_stream wrapper of Latency
 #: convolutions, and (both tools) the DSP cap of Vivado synthesis and the overlap of io_stream DATAFLOW layers.
-STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0,
-              "stream_conv_all": 1.0, "vsynth_dsp_cap": 1.0, "stream_overlap": 1.0}
+STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_pipe_shared": 0.0, "res_in_mux_rf": 1.0,
+              "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0, "vsynth_dsp_cap": 1.0,
+              "stream_overlap": 1.0}
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
 
 
@@ -80,7 +85,7 @@ def _rel(est, real) -> float:
 def fit_vivado(train: list[dict], shared: dict) -> dict:
     """The ``vivado_hls`` block fitted on the Vivado HLS records of ``train`` (``shared``: the shared coefficients
     the fit starts from)."""
-    coef = dict(TOOL_DEFAULTS, **shared, **STRUCTURAL)
+    coef = {**TOOL_DEFAULTS, **shared, **STRUCTURAL}
     layers = [r for r in train if r["tool"] == "vivado_hls" and r["scope"] == "layer" and r["kw"]
               and r["type"] in ("Dense", "Conv") and not r["flag"]]
     lat = [r for r in layers if r["strategy"] == "Latency"]
@@ -122,8 +127,9 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
         if best is None or err < best[0]:
             best = (err, dict(c, **dict(zip(LUT_KEYS, fitted))))
     coef = best[1]
-    data = [(r["meas"]["ff"], *_features(r["kw"], coef, FF_KEYS, "ff")) for r in lat]
-    coef.update(zip(FF_KEYS, _nnls_relative(data)))
+    ff_keys = tuple(k for k in FF_KEYS if k not in STRUCTURAL)
+    data = [(r["meas"]["ff"], *_features(r["kw"], coef, ff_keys, "ff")) for r in lat]
+    coef.update(zip(ff_keys, _nnls_relative(data)))
     # 4. Resource: DSP mapping of run-time products (grid), LUT keys, register scale, loop and pixel latency
     if res:
         scores = [(_median(_rel(_run(r["kw"], dict(coef, res_dsp_wide=w)).dsp, r["meas"]["dsp"]) for r in res), w)
@@ -157,29 +163,21 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
             if unit:
                 ratios.append(r["meas"]["ff"] / unit)
     coef["softmax_ff_per_bit"] = _median(ratios, coef["softmax_ff_per_bit"])
+    # 8. io_stream pooling and zero padding (hlsnb.calibration.pool_pad, fitted through the estimator)
+    coef.update(fit_pool_pad(train, coef))
     return {k: round(v, 4) for k, v in coef.items()
             if isinstance(v, float) and (k in TOOL_DEFAULTS or v != shared.get(k))}
-
-
-def fit_vsynth(recs: list[dict], train_repos: set) -> dict:
-    """``{tool: {vsynth_<r>: ratio}}``: medians of Vivado-synthesis / HLS-csynth over the design pairs of the
-    training repositories (all tools pooled for a tool without a pair of its own)."""
-    pairs = [(c["tool"], m["meas"], c["meas"]) for m, c, _ in group_models(recs)
-             if m["stage"] != "csynth" and c is not None and m["repo"] in train_repos]
-    out = {}
-    for tool in ("vivado_hls", "vitis_hls"):
-        sel = [p for p in pairs if p[0] == tool] or pairs
-        out[tool] = {f"vsynth_{r}": round(_median((v[r] / c[r] for _, v, c in sel if c[r] and v[r] is not None),
-                                                  1.0), 4) for r in ("lut", "ff", "dsp", "bram18k")}
-        out[tool].update({k: STRUCTURAL[k] for k in _BOTH_TOOLS})
-    return out
 
 
 def fit_per_tool(recs: list[dict], train_repos: set, shared: dict) -> dict:
     """The ``per_tool`` block fitted on the records of ``train_repos``."""
     train = [r for r in recs if r["repo"] in train_repos]
     vivado = fit_vivado(train, shared)
-    vs = fit_vsynth(recs, train_repos)
+    vitis = {k: vivado[k] for k in RESOURCE_KEYS if k in vivado}
+    vs = fit_vsynth(recs, train_repos, Calibration(dict(shared, per_tool={"vivado_hls": vivado, "vitis_hls": vitis}),
+                                                   source="fit"))
+    for block in vs.values():
+        block.update({k: STRUCTURAL[k] for k in _BOTH_TOOLS})
     vivado.update(vs["vivado_hls"])
-    vitis = dict(vs["vitis_hls"], **{k: vivado[k] for k in RESOURCE_KEYS if k in vivado})
+    vitis = dict(vs["vitis_hls"], **vitis)
     return {"vivado_hls": vivado, "vitis_hls": vitis}

@@ -232,10 +232,10 @@ def group_models(recs: list[dict]) -> list[tuple]:
 
     A csynth model row is its own csynth row; a Vivado synthesis row is paired with the csynth model row its notes
     name, matched on path and commit (the same path occurs at several commits in one repository)."""
-    by_src = defaultdict(list)
+    by_src = defaultdict(list)  # layer rows per report AND commit: one path can hold several designs over time
     for r in recs:
         if r["scope"] == "layer":
-            by_src[r["source"]].append(r)
+            by_src[r["source"], _commit(r)].append(r)
     csynth = {(r["source"].split(":", 1)[-1], _commit(r)): r for r in recs
               if r["scope"] == "model" and r["stage"] == "csynth"}
     out = []
@@ -243,11 +243,11 @@ def group_models(recs: list[dict]) -> list[tuple]:
         if r["scope"] != "model" or r["skip"]:
             continue
         if r["stage"] == "csynth":
-            out.append((r, r, by_src.get(r["source"], [])))
+            out.append((r, r, by_src.get((r["source"], _commit(r)), [])))
         else:
             m = re.search(r"csynth model row of same project dir/commit \(([^)]*)\)", r["row"]["notes"])
             c = csynth.get((m.group(1), _commit(r))) if m else None
-            out.append((r, c, by_src.get(c["source"], []) if c else []))
+            out.append((r, c, by_src.get((c["source"], _commit(c)), []) if c else []))
     return out
 
 

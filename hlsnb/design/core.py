@@ -22,7 +22,8 @@ from .. import rules
 from ..errors import InvalidSetting, UnrollLimitWarning
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import parse_precision
-from ..targets import Part, get_board, get_part, resolve_target
+from ..targets import Part, _normalise, get_board, get_part, resolve_target
+from ..tcl import check_part_number
 from . import hls4ml_config as _hls4ml
 from . import html as _html
 from . import serialise as _serialise
@@ -31,17 +32,22 @@ from .spec import (
     DEFAULT_PRECISION,
     SETTINGS,
     LayerSpec,
+    _finite_number,
     bad_reuse_factor_message,
+    check_layer,
     check_reuse_factor,
     closest_reuse_factor,
 )
 
-__all__ = ["Design", "BACKENDS", "IO_TYPES"]
+__all__ = ["Design", "BACKENDS", "IO_TYPES", "CLOCK_RANGE_NS"]
 
 BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
 IO_TYPES = ("io_parallel", "io_stream")
 _SETTING_NAMES = tuple(s.name for s in SETTINGS)
 _SETTING_KIND = {s.name: s.kind for s in SETTINGS}
+# what a layer is (from the model), as opposed to how it is built: update_from and loads must not change it
+_GEOMETRY = ("layer_type", "keras_class", "input_shape", "output_shape", "n_in", "n_out", "filters", "kernel_size",
+             "strides", "padding", "pool_op", "n_weights", "n_bias", "inputs", "keras_layer", "activation")
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,37 @@ def _tool_version(backend: str, tool_version) -> str:
     return rules.check_tool_version(rules.TOOL_OF_BACKEND[backend], tool_version, f"backend {backend}")
 
 
-def _check_clock(clock_ns) -> None:
-    if isinstance(clock_ns, bool) or not (isinstance(clock_ns, numbers.Real) and clock_ns > 0):
-        raise InvalidSetting(f"clock_ns must be a positive number of nanoseconds, got {clock_ns!r}")
+#: The clock periods (ns) a design may ask for: 2 GHz to 1 MHz. Outside it a number is a unit slip (seconds, MHz)
+#: or garbage; hls4ml would pass it to the tool, and the estimator would count billions of cycles.
+CLOCK_RANGE_NS = (0.5, 1000.0)
+
+
+def _check_clock(clock_ns) -> float:
+    return _finite_number(clock_ns, "clock_ns (the clock period in ns)", *CLOCK_RANGE_NS)
+
+
+def _check_text(value, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidSetting(f"{what} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _resolve(board, part) -> tuple:
+    """``resolve_target`` with the part number checked first (it reaches Tcl) and a board's part held to the board:
+    a full part number given with a board must be the board's own (another package or speed grade is another
+    chip); a bare device name of the board's device is the board's part."""
+    if board is not None and not isinstance(board, str):
+        raise InvalidSetting(f"board must be a board name such as 'pynq-z2' or None, got {board!r}")
+    if part is not None:
+        check_part_number(part, "part")
+    b, p, part_number = resolve_target(board, part)
+    if b is not None and part is not None and _normalise(part_number) not in (_normalise(b.part_number),
+                                                                              _normalise(p.device)):
+        raise InvalidSetting(f"board {b.name!r} carries part {b.part_number}, not {part!r} (same device, another "
+                             "package or speed grade); give the board alone, or the part alone with board=None")
+    if b is not None and part is not None:
+        part_number = b.part_number
+    return b, p, check_part_number(part_number, "part_number")
 
 
 class Design:
@@ -104,6 +138,12 @@ class Design:
 
     Build it with :meth:`from_keras`, :meth:`from_hls4ml_config` or :func:`hlsnb.design.load`; change it with
     :meth:`set`. ``layers`` and the target attributes are read-only views.
+
+    ``Design(layers, ...)`` checks everything before it exists (docs/errors.md, "Design"): at least one layer,
+    unique names, each layer as :func:`hlsnb.design.spec.check_layer` checks it (sizes, zero counts, precisions,
+    strategy and ReuseFactor), the part number (:func:`hlsnb.tcl.check_part_number`) and that it is the board's,
+    a clock period in :data:`CLOCK_RANGE_NS`, the io type, backend and tool version. Errors are ``InvalidSetting``
+    (``TypeError`` for a layer that is no ``LayerSpec``).
     """
 
     board = _TargetField("The board name (``pynq-z2``), or None when the design targets a bare part.")
@@ -130,22 +170,32 @@ class Design:
         default_precision: str = DEFAULT_PRECISION,
         tool_version: str | None = None,
     ):
-        b, p, part_number = resolve_target(board, part)
+        b, p, part_number = _resolve(board, part)
         _check_io_type(io_type)
         _check_backend(backend)
         tool_version = _tool_version(backend, tool_version)
         if clock_ns is None:
             clock_ns = b.clock_ns if b is not None else 5.0
-        _check_clock(clock_ns)
-        parse_precision(default_precision)
+        clock_ns = _check_clock(clock_ns)
+        _check_text(model_name, "model_name")
+        try:
+            default_precision = str(parse_precision(default_precision))
+        except InvalidSetting as e:
+            raise InvalidSetting(f"default_precision: {e}") from None
+        if isinstance(layers, (str, bytes, dict)) or not hasattr(layers, "__iter__"):
+            raise TypeError(f"layers must be a list of LayerSpec, got {type(layers).__name__}")
+        layers = [check_layer(l, io_type) for l in layers]
+        if not layers:
+            raise InvalidSetting("a design needs at least one layer, got an empty layer list")
         names = [l.name for l in layers]
-        if len(set(names)) != len(names):
-            raise InvalidSetting(f"layer names must be unique, got {names}")
-        self._layers: list[LayerSpec] = list(layers)
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise InvalidSetting(f"layer names must be unique; repeated: {dup}")
+        self._layers: list[LayerSpec] = layers
         self._index = {l.name: i for i, l in enumerate(self._layers)}
         self._target = _Target(
             board=b.name if b is not None else None, part=p, part_number=part_number, io_type=io_type,
-            clock_ns=float(clock_ns), backend=backend, model_name=model_name, default_precision=default_precision,
+            clock_ns=clock_ns, backend=backend, model_name=model_name, default_precision=default_precision,
             tool_version=tool_version,
         )
         self._observers: list[Callable[[str], None]] = []
@@ -175,8 +225,11 @@ class Design:
         """
         parse_precision(precision)
         strategy = rules.canonical_strategy(strategy, "(all layers)")
-        if board is not None and part is not None and get_board(board).part.device != get_part(part).device:
-            board = None  # part= names another device than the (default) board: the part wins
+        if board is not None and part is not None:
+            check_part_number(part, "part")
+            b, p = get_board(board), get_part(part)
+            if p.device != b.part.device or _normalise(resolve_target(None, part)[2]) != _normalise(b.part_number):
+                board = None  # part= names another chip than the (default) board's: the part wins
         design = cls(
             layers_from_keras(model, precision),
             board=board,
@@ -210,8 +263,10 @@ class Design:
         """Read an hls4ml config dict (``Model`` / ``LayerType`` / ``LayerName`` granularity) for ``model``.
 
         Values hls4ml would silently change (unknown strategies, invalid ReuseFactors) raise ``InvalidSetting`` (a
-        ``ValueError``) here. Precisions given as ``auto`` are kept as ``auto`` and flagged by :meth:`warnings` where
-        they are known to break the design.
+        ``ValueError``) here, as do unknown sections and keys and ``LayerName`` / ``LayerType`` entries that are no
+        layer of ``model`` (each named, with the valid ones; see :func:`hlsnb.design.hls4ml_config.from_hls4ml_config`
+        for the keys hls4ml writes that are accepted without being carried). Precisions given as ``auto`` are kept as
+        ``auto`` and flagged by :meth:`warnings` where they are known to break the design.
         """
         return _hls4ml.from_hls4ml_config(cls, model, config, board=board, io_type=io_type, clock_ns=clock_ns,
                                           part=part, backend=backend)
@@ -229,6 +284,8 @@ class Design:
 
     def layer(self, name: str) -> LayerSpec:
         """The layer called ``name``; ``KeyError`` lists the names there are."""
+        if not isinstance(name, str):
+            raise TypeError(f"a layer is named by a string, got {type(name).__name__} {name!r}")
         try:
             return self._layers[self._index[name]]
         except KeyError:
@@ -324,6 +381,11 @@ class Design:
         unless ``closest=True``: then each such layer gets the closest valid value and the substitutions are
         returned as ``{layer: used_rf}`` (never silently: the caller shows them).
         """
+        bad_rf = isinstance(reuse_factor, bool) or not isinstance(reuse_factor, numbers.Integral) or reuse_factor < 1
+        if reuse_factor is not None and bad_rf:
+            raise InvalidSetting(f"set_all: reuse_factor must be a positive integer, got {reuse_factor!r}")
+        if strategy is not None and not isinstance(strategy, str):
+            raise InvalidSetting(f"set_all: strategy must be text such as 'Resource', got {strategy!r}")
         new_layers = []
         substituted: dict[str, int] = {}
         problems = []
@@ -365,7 +427,7 @@ class Design:
         t = self._target
         board_changed = (board or part) is not None
         if board_changed:
-            b, p, pn = resolve_target(board, part)
+            b, p, pn = _resolve(board, part)
             new_board = b.name if b is not None else None
         else:
             b, p, pn, new_board = None, t.part, t.part_number, t.board
@@ -378,7 +440,7 @@ class Design:
             tool_version = t.tool_version
         tool_version = _tool_version(new_backend, tool_version)
         if clock_ns is not None:
-            _check_clock(clock_ns)
+            clock_ns = _check_clock(clock_ns)
         for l in self._layers:
             allowed = rules.strategies_for(l.layer_type, io)
             if l.strategy not in allowed:
@@ -400,15 +462,24 @@ class Design:
         ``other`` is validated as a whole first (as :func:`hlsnb.design.load` would); this design keeps its own
         weights and model name. Returns the names of the layers whose settings changed.
         """
+        if not isinstance(other, Design):
+            raise TypeError(f"update_from needs a Design, got {type(other).__name__}")
         mine = [(l.name, l.layer_type, l.n_in, l.n_out) for l in self._layers]
         theirs = [(l.name, l.layer_type, l.n_in, l.n_out) for l in other.layers]
         if mine != theirs:
             raise InvalidSetting("update_from needs a design of the same layers (names, types and sizes); "
-                                 f"differences: {sorted(set(mine) ^ set(theirs))}")
+                                 f"differences: {sorted(set(mine) ^ set(theirs), key=str)}")
+        for a, b in zip(self._layers, other.layers):
+            for k in _GEOMETRY:
+                if getattr(a, k) != getattr(b, k):
+                    raise InvalidSetting(f"update_from needs a design of the same layers: layer {a.name!r} has "
+                                         f"{k}={getattr(a, k)!r} here and {getattr(b, k)!r} in the other design")
         trial = _serialise.load(_serialise.to_dict(other))
         changed = [a.name for a, b in zip(self._layers, trial._layers)
                    if any(getattr(a, k) != getattr(b, k) for k in _SETTING_NAMES)]
-        self._layers = [replace(t, weights=m.weights, n_zeros=m.n_zeros) for t, m in zip(trial._layers, self._layers)]
+        # only the settings come over: geometry, weights and zero counts stay this design's own
+        self._layers = [replace(m, **{k: getattr(t, k) for k in _SETTING_NAMES})
+                        for t, m in zip(trial._layers, self._layers)]
         self._target = replace(trial._target, model_name=self._target.model_name)
         self._notify("*")
         return changed

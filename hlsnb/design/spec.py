@@ -8,7 +8,8 @@ per-layer setting is one field here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import math
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ from ..errors import InvalidSetting
 from ..layer_types import get_layer_type
 from ..precision import parse_precision
 
-__all__ = ["LayerSpec", "Setting", "SETTINGS", "DEFAULT_PRECISION", "check_reuse_factor", "normalise_precision"]
+__all__ = ["LayerSpec", "Setting", "SETTINGS", "DEFAULT_PRECISION", "check_reuse_factor", "normalise_precision",
+           "check_layer"]
 
 DEFAULT_PRECISION = "ap_fixed<16,6>"
 _META = "hlsnb_setting"
@@ -124,14 +126,23 @@ class LayerSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> LayerSpec:
-        """The inverse of :meth:`to_dict`; unknown fields raise ``InvalidSetting`` (a file from elsewhere)."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
+        """The inverse of :meth:`to_dict`. Unknown or missing fields, and a list field that is not a list, raise
+        ``InvalidSetting`` naming them (a file from elsewhere); the values are checked by :func:`check_layer`."""
+        if not isinstance(d, dict):
+            raise InvalidSetting(f"a layer is a JSON object of its fields, got {type(d).__name__} {_short(d)}")
+        known = [f.name for f in fields(cls) if f.name != "weights"]
+        where = f"layer {d.get('name')!r}"
+        unknown = sorted(set(d) - set(known), key=str)
         if unknown:
-            raise InvalidSetting(f"layer {d.get('name')!r}: unknown fields {sorted(unknown)}")
+            raise InvalidSetting(f"{where}: unknown fields {unknown}; valid fields: {', '.join(known)}")
+        missing = [k for k in _REQUIRED if k not in d]
+        if missing:
+            raise InvalidSetting(f"{where}: missing fields {missing} (every layer has {', '.join(_REQUIRED)})")
         d = dict(d)
         for k in _TUPLE_FIELDS:
             if d.get(k) is not None:
+                if not isinstance(d[k], (list, tuple)):
+                    raise InvalidSetting(f"{where}: {k} must be a list, got {_short(d[k])}")
                 d[k] = tuple(d[k])
         return cls(**d)
 
@@ -263,3 +274,103 @@ def normalise_precision(value, layer: str, allow_auto: bool = False) -> str:
         return str(parse_precision(value))
     except ValueError as e:
         raise InvalidSetting(f"layer {layer!r}: {e}") from None
+
+
+_REQUIRED = ("name", "layer_type", "keras_class")
+_SIZE_FIELDS = ("n_in", "n_out", "filters")  # None (not applicable) or a positive count
+_COUNT_FIELDS = ("n_weights", "n_zeros", "n_bias")  # counts, 0 allowed
+_SHAPE_FIELDS = ("input_shape", "output_shape", "kernel_size", "strides")  # tuples of positive ints
+_TEXT_FIELDS = ("activation", "padding", "pool_op", "keras_layer")  # None or text
+
+
+def _short(value, n: int = 60) -> str:
+    """``repr(value)`` cut to ``n`` characters (a message must stay one readable line)."""
+    r = repr(value)
+    return r if len(r) <= n else r[: n - 3] + "..."
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
+    """``spec`` checked as a whole, with its precisions and strategy in canonical form; else ``InvalidSetting``.
+
+    What :meth:`Design.set` checks for one value, this checks for every field: text fields are text, sizes are
+    positive integers (``n_in``, ``n_out``, ``filters``; required on layers with multipliers), counts non-negative
+    integers with ``n_zeros <= n_weights``, shapes tuples of positive integers, ``inputs`` names; every precision
+    an HLS type (or ``auto``); the strategy one hls4ml builds for the layer type and ``io_type``; the ReuseFactor a
+    positive integer, 1 on layers without multipliers, and one hls4ml keeps for the strategy
+    (:func:`check_reuse_factor`). The message names the layer, the field, the value and what is valid.
+    """
+    if not isinstance(spec, LayerSpec):
+        raise TypeError(f"a Design's layers are LayerSpec objects, got {type(spec).__name__} {_short(spec)}")
+    for k in ("name", *_REQUIRED[1:]):
+        v = getattr(spec, k)
+        if not isinstance(v, str) or not v.strip():
+            raise InvalidSetting(f"layer {_short(spec.name)}: {k} must be a non-empty string, got {_short(v)}")
+    where = f"layer {spec.name!r} ({spec.layer_type})"
+    for k in _TEXT_FIELDS:
+        v = getattr(spec, k)
+        if v is not None and not isinstance(v, str):
+            raise InvalidSetting(f"{where}: {k} must be text or null, got {_short(v)}")
+    for k in _SIZE_FIELDS:
+        v = getattr(spec, k)
+        # at most 2^31-1: hls4ml's C++ sizes are 32-bit, and the ReuseFactor check enumerates divisors of n_in x n_out
+        if v is not None and not (_is_int(v) and 1 <= v <= 2**31 - 1):
+            raise InvalidSetting(f"{where}: {k} must be a positive integer up to 2^31-1 (or null), got {_short(v)}")
+    if spec.is_mult_layer and spec.n_in is not None and spec.n_out is not None and spec.n_in * spec.n_out > 2**31 - 1:
+        raise InvalidSetting(f"{where}: n_in x n_out = {spec.n_in * spec.n_out} is over 2^31-1 (hls4ml's sizes are "
+                             "32-bit)")
+    if spec.is_mult_layer and (spec.n_in is None or spec.n_out is None):
+        raise InvalidSetting(f"{where}: a layer with multipliers needs n_in and n_out (positive integers), got "
+                             f"n_in={spec.n_in!r}, n_out={spec.n_out!r}")
+    for k in _COUNT_FIELDS:
+        v = getattr(spec, k)
+        if not (_is_int(v) and v >= 0):
+            raise InvalidSetting(f"{where}: {k} must be a non-negative integer, got {_short(v)}")
+    if spec.n_zeros > spec.n_weights:
+        raise InvalidSetting(f"{where}: n_zeros {spec.n_zeros} is more than its {spec.n_weights} weights "
+                             f"(valid: 0 to {spec.n_weights})")
+    for k in _SHAPE_FIELDS:
+        v = getattr(spec, k)
+        if v is None and k in ("kernel_size", "strides"):
+            continue
+        if not isinstance(v, tuple) or not all(_is_int(x) and x >= 1 for x in v):
+            raise InvalidSetting(f"{where}: {k} must be a list of positive integers, got {_short(v)}")
+    if not isinstance(spec.inputs, tuple) or not all(isinstance(x, str) and x for x in spec.inputs):
+        raise InvalidSetting(f"{where}: inputs must be a list of layer names, got {_short(spec.inputs)}")
+    lt = get_layer_type(spec.layer_type)
+    # what hls4ml's layer has: a kernel has a weight type; a product accumulates into accum_t with a bias
+    needs = (("weight_precision", "bias_precision", "accum_precision") if spec.is_mult_layer
+             else ("weight_precision",) if lt is not None and lt.weighted else ())
+    changes = {}
+    for s in SETTINGS:
+        v = getattr(spec, s.name)
+        if s.kind == "precision":
+            if v is None:
+                if s.applies_to == "all" or s.name in needs:
+                    raise InvalidSetting(f"{where}: {s.name} must be an HLS type such as {DEFAULT_PRECISION}, got None")
+                continue
+            try:
+                changes[s.name] = normalise_precision(v, spec.name, allow_auto=True)
+            except InvalidSetting as e:
+                raise InvalidSetting(f"{where}: {s.name}: {str(e).split(': ', 1)[-1]}") from None
+        elif s.kind == "strategy":
+            if not isinstance(v, str):
+                raise InvalidSetting(f"{where}: strategy must be text such as 'Latency', got {_short(v)}")
+            changes[s.name] = s.check(v, spec, io_type)
+        else:
+            changes[s.name] = s.check(v, spec, io_type)
+    new = replace(spec, **changes)
+    check_reuse_factor(new, io_type)
+    return new
+
+
+def _finite_number(value, what: str, lo: float, hi: float) -> float:
+    """``value`` as a float if it is a real number in [lo, hi], else ``InvalidSetting`` naming ``what`` and the
+    range (booleans, NaN and infinities are refused)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(float(value)) or not lo <= float(value) <= hi:
+        raise InvalidSetting(f"{what} must be a finite number from {lo:g} to {hi:g}, got {_short(value)}")
+    return float(value)

@@ -41,10 +41,18 @@ TOOL_DEFAULTS = MappingProxyType({
     "dsp_postadd": 1.0, "ii_share": -1.0, "ii_share_pruned": 0.0, "lat0_levels": 0.0,
     "res_dsp_wide": 99.0, "res_mux_scale": -1.0, "res_ff_scale": 1.0, "res_lat_c": -1.0, "res_px_c": -1.0,
     "res_stream_lut": 0.0, "wsel_form": 0.0, "lut_wsel_per_bit": 0.0, "lut_wsel_chain_per_bit": 0.0,
-    "stream_dense_lat": 0.0,
+    "stream_dense_lat": 0.0, "res_in_mux_rf": 0.0, "res_inmux_lut": 0.0, "res_layer_lut": 0.0,
+    "res_wsel_ff": 0.0, "res_leq_ff": -1.0, "res_e1_ff": 0.0,
     "res_stream_ff": 0.0, "ff_shared_prod": 0.0, "stream_conv_all": 0.0, "stream_overlap": 0.0, "pool_lb_ff": 0.0,
     "vsynth_lut": 1.0, "vsynth_ff": 1.0, "vsynth_dsp": 1.0, "vsynth_bram18k": 1.0,
     "vsynth_lut_resource": -1.0, "vsynth_ff_resource": -1.0, "vsynth_dsp_cap": 0.0,
+    "vsynth_rom_lut_depth": 0.0, "vsynth_pairs": 0.0,
+    # io_stream pooling and zero padding as Vivado HLS prices them (estimate/layers/pooling.py, padding.py); the
+    # switch 0 keeps the per-bit model
+    "stream_pool_pad": 0.0, "pool_lut_cmp": 0.0, "pool_lut_ctrl": 0.0, "pad_lut_chan": 0.0, "pad_lut_loop": 0.0,
+    "pad_ff_state": 0.0,
+    # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)
+    "da_lut_per_digit_bit": 0.5867,
 })
 
 

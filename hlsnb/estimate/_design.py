@@ -143,18 +143,25 @@ def estimate_design(design, stage: str = "csynth", calibration: Calibration | No
     for the Vivado and VivadoAccelerator backends, Vitis HLS for Vitis). ``calibration``: the
     :class:`hlsnb.calibration.Calibration` of the modelled terms; ``None`` (default): the user's saved refit if
     there is one, else the shipped coefficients (looked up once per call).
+
+    Every layer is checked before any is estimated (:func:`hlsnb.estimate.inputs.design_inputs`, docs/errors.md):
+    a value the estimator cannot take raises ``InvalidSetting`` (a ``ValueError``) or ``TypeError`` naming the
+    layer and field; a layer type without a model is a "not estimated" row instead.
     """
     check_stage(stage, "estimate_design")
+    if calibration is not None and not isinstance(calibration, Calibration):
+        raise TypeError(f"estimate_design: calibration must be a hlsnb.calibration.Calibration or None, got "
+                        f"{type(calibration).__name__}")
     cal = calibration if calibration is not None else default_calibration()
     tool = getattr(design, "tool", "vivado_hls")
     tcal = cal.for_tool(tool)
+    inputs = design_inputs(design)  # checks every layer, the part and the clock first
     part: Part = design.part
     clock = float(design.clock_ns)
     io = design.io_type
     layers = design.layers
     ests: list[LayerEstimate] = []
     dsp_luts = [0.0, 0.0]  # DSPs and DSPs x LUTs per product without a DSP: the DSP-weighted mean of the layers
-    inputs = design_inputs(design)
     for l, inp in inputs:
         try:
             e = estimate(inp, cal)

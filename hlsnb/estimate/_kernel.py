@@ -28,6 +28,7 @@ from ._core import (
     mux_luts,
     weight_classes,
 )
+from ._da import dense_da
 
 __all__ = ["matvec", "mul_op_share", "stream_wrapper"]
 
@@ -43,7 +44,7 @@ def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = 
         acc.warnings.append("Resource with ReuseFactor 1 keeps the weights as constants: estimated like Latency")
         strategy = "Latency"
     if strategy == "distributed_arithmetic":
-        return _dense_da(acc, inp, cal, n_in, n_out, zeros, sfx)
+        return dense_da(acc, inp, cal, n_in, n_out, zeros, sfx)
     if strategy == "Latency":
         return _dense_latency(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx)
     if not on_dsp and inp.mult_impl == "auto" and max(w_bits, in_bits) >= cal["res_dsp_wide"]:
@@ -186,10 +187,13 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     if ii > 1 and C["ff_shared_prod"]:
         # hls4ml's dense_latency keeps every product in mult[n_in*n_out] (accum_t, partitioned): with the function
         # pipelined at II > 1 the shared multipliers fill it over II cycles, so each product is held in a register
-        # until the adder trees read it (structural on Vivado HLS, 1 register bit per product bit; 0 = off)
-        acc.add("ff", C["ff_shared_prod"] * nonzero * accum_bits,
-                f"product registers: {nonzero} products x {accum_bits} bits (mult[] of accum_t) held while the "
-                f"shared multipliers fill them over II {ii} cycles{sfx}")
+        # until the adder trees read it (structural on Vivado HLS, 1 register bit per product bit; 0 = off). The
+        # products of the last cycle feed the trees directly: each multiplier's output is held II-1 times (pominiq
+        # 4x128 RF 8, 16 multipliers at II 5: 1024 FF = 16 x 4 x 16 bits)
+        held = min(nonzero, units * (ii - 1))
+        acc.add("ff", C["ff_shared_prod"] * held * accum_bits,
+                f"product registers: {held} products x {accum_bits} bits (mult[] of accum_t) held while the "
+                f"{units} shared multipliers fill them over II {ii} cycles{sfx}")
     acc.add("ff", C["ff_io_per_bit"] * (n_in * in_bits + n_out * accum_bits),
             f"input and output registers ({n_in}x{in_bits} + {n_out}x{accum_bits} bits){sfx}")
     lat = depth if ii == 1 else max(depth, ii - 1)
@@ -245,26 +249,58 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     rff = C["res_ff_scale"]
     acc.add("ff", width * rff, f"weight ROM output register ({width} bits){sfx}", "modelled")
     # input multiplexers and accumulator select
-    # hls4ml computes in_index / out_index at run time; HLS cannot narrow such an index, so each indexed access is
-    # a full multiplexer over the array (data[n_in] or acc[n_out]).
-    if rf < n_in:
-        acc.add("lut", block * in_bits * mux_luts(n_in) * rms,
-                f"input multiplexers: each of {block} multipliers reads data[in_index] with a run-time index, "
-                f"a {n_in}-to-1 multiplexer x {in_bits} bits each{sfx}")
+    # hls4ml computes in_index / out_index at run time. In dense_resource_rf_leq_nin multiplier im reads
+    # data[ir + RF*k] (k fixed by im once MultLoop is unrolled; ir in [0, RF) is the ReuseLoop counter), so with
+    # res_in_mux_rf the tool's range analysis leaves an RF-to-1 multiplexer per multiplier, priced per LUT6 by
+    # res_inmux_lut (fitted: the select decode and operand routing come with it); without it, a full n_in-to-1
+    # multiplexer as first modelled. acc[out_index] of RF > n_in stays a full multiplexer (outidx[] is an array).
+    if rf < n_in and C["res_in_mux_rf"] >= 0.5:
+        acc.add("lut", block * in_bits * mux_luts(rf) * C["res_inmux_lut"],
+                f"input multiplexers: each of {block} multipliers reads data[ir + {rf}k] (ir the reuse-loop "
+                f"counter), an {rf}-to-1 multiplexer x {in_bits} bits each{sfx}")
+    elif rf < n_in:
+        _mux(acc, block * in_bits * mux_luts(n_in), rms,
+             f"input multiplexers: each of {block} multipliers reads data[in_index] with a run-time index, "
+             f"a {n_in}-to-1 multiplexer x {in_bits} bits each{sfx}")
     else:
-        acc.add("lut", in_bits * mux_luts(n_in) * rms,
-                f"one shared input multiplexer: all multipliers read the same input, 1 of {n_in} per cycle{sfx}")
+        _mux(acc, in_bits * mux_luts(n_in), rms,
+             f"one shared input multiplexer: all multipliers read the same input, 1 of {n_in} per cycle{sfx}")
     if rf > n_in and not unrolled:
         _write_select(acc, C, block, n_out, accum_bits, sfx)
-        acc.add("lut", (block * accum_bits * (mux_luts(n_out) + 1) * rms + n_out * block / 4
-                        * (1.0 if C["res_mux_scale"] < 0 else rms)),
-                f"accumulator select: RF {rf} > n_in {n_in}, so each of {block} multipliers adds into acc[out_index] "
-                f"with a run-time index: a {n_out}-to-1 read multiplexer x {accum_bits} bits plus write enables "
-                f"for {n_out} accumulators{sfx}")
+        if C["res_wsel_ff"]:
+            # the pipelined ReuseLoop carries every accumulator through each of the block conditional updates
+            # (fitted: the reports show 2-3 x n_out x accum bits for one multiplier, 10-25 x for blocks of 2-10)
+            acc.add("ff", block * n_out * accum_bits * C["res_wsel_ff"],
+                    f"write-select chain registers: {n_out} accumulators x {accum_bits} bits carried through the "
+                    f"{block} conditional updates of each reuse-loop iteration (RF {rf} > n_in {n_in}){sfx}")
+        # read multiplexer x rms, plus write enables (n_out x block / 4: at the shared scale unscaled, as first fitted)
+        wen = n_out * block / 4 * (1.0 / rms if C["res_mux_scale"] < 0 and rms else 1.0)
+        _mux(acc, block * accum_bits * (mux_luts(n_out) + 1) + wen, rms,
+             f"accumulator select: RF {rf} > n_in {n_in}, so each of {block} multipliers adds into acc[out_index] "
+             f"with a run-time index: a {n_out}-to-1 read multiplexer x {accum_bits} bits plus write enables "
+             f"for {n_out} accumulators{sfx}")
     acc.add("lut", block * accum_bits * C["lut_add_per_bit"], f"{block} {accum_bits}-bit accumulate adders{sfx}")
+    if not unrolled:
+        acc.add("lut", C["res_layer_lut"], f"reuse-loop control: the ReuseLoop counter, ROM address and index "
+                f"registers of the not-pipelined Resource function (per layer){sfx}")
     acc.add("ff", n_out * accum_bits * rff, f"{n_out} accumulators x {accum_bits} bits{sfx}",
             "exact" if rff == 1.0 else "modelled")
-    acc.add("ff", block * (in_bits + accum_bits) * rff, f"multiplier operand and product registers{sfx}")
+    # multiplier operand and product registers. With RF <= n_in (dense_resource_rf_leq_nin) each DSP multiplier
+    # has a fixed input group and accumulator (in_index = ir + RF*k, out_index fixed by im), and the tool leaves the
+    # operand/product registers to the DSP's own A/B/M/P registers: priced apart by res_leq_ff (fitted, 0.0-0.8
+    # over the folds; -1: at the register scale like the rest)
+    leq = rf <= n_in and on_dsp and C["res_leq_ff"] >= 0
+    acc.add("ff", block * (in_bits + accum_bits) * (C["res_leq_ff"] if leq else rff),
+            f"multiplier operand and product registers{sfx}"
+            + (" (RF <= n_in: mostly inside the DSP slices)" if leq else ""))
+    if on_dsp and C["res_e1_ff"] and inp.part.dsp_mult_width[0] < 27:
+        # a 7-series DSP48E1 is slower than the DSP48E2 of UltraScale(+): at the clock the pipelined ReuseLoop
+        # registers each run-time product (in + w bits) in the fabric as well (fitted; pominiq's xc7z020 rows carry
+        # ~60 register bits per 16x16 multiplier, its UltraScale+ rows ~15-20). Vivado synthesis packs them into
+        # the DSP's M/P registers again (vsynth_ff_resource)
+        acc.add("ff", block * (in_bits + w_bits) * C["res_e1_ff"],
+                f"product pipeline registers of the {block} multipliers on DSP48E1 slices (7-series: the ReuseLoop "
+                f"pipeline registers each {in_bits}+{w_bits}-bit product at the clock){sfx}")
     # cycles around the RF-long reuse loop: fitted per tool (res_lat_c), else from the pipeline timing
     depth = 2 + latency_depth(1, True, inp.clock_ns, C) if C["res_lat_c"] < 0 else int(round(C["res_lat_c"]))
     if unrolled:
@@ -279,6 +315,17 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     acc.add("latency", lat, f"RF={rf} reuse-loop iterations + {depth} cycles (ROM read, multiply, add, result)",
             "modelled")
     return lat, ii
+
+
+def _mux(acc: Terms, luts: float, scale: float, what: str) -> None:
+    """A Resource multiplexer term of ``luts`` LUT6s x ``scale``; where the fitted scale is 0 (``res_mux_scale``: on
+    Vivado HLS the reports do not separate these LUTs from the per-layer reuse-loop control) it stays in the
+    breakdown as a 0 that says so."""
+    if luts * scale:
+        acc.add("lut", luts * scale, what)
+    elif luts:
+        acc.terms.append(Term("lut", 0.0, what + " (priced within the per-layer reuse-loop control: res_mux_scale "
+                              "fits to 0 on the Vivado HLS reports)"))
 
 
 def _write_select(acc: Terms, C, block: int, n_out: int, accum_bits: int, sfx: str) -> None:
@@ -302,30 +349,3 @@ def _write_select(acc: Terms, C, block: int, n_out: int, accum_bits: int, sfx: s
     acc.add("lut", block * n_out * accum_bits * C["lut_wsel_per_bit"],
             f"accumulator write select: with a run-time out_index each of the {n_out} accumulators may take any "
             f"of the {block} products every cycle: {block}x{n_out} conditional updates x {accum_bits} bits{sfx}")
-
-
-def _dense_da(acc: Terms, inp, C, n_in, n_out, zeros, sfx):
-    rf, w_bits, w_int, in_bits = inp.reuse_factor, inp.weight_bits, inp.weight_int_bits, inp.input_bits
-    if rf != 1:
-        acc.warnings.append(f"distributed_arithmetic needs ReuseFactor 1 (got {rf}); estimated at RF 1")
-    N = n_in * n_out
-    if inp.weights is not None:
-        lsb = 2.0 ** -(w_bits - w_int)
-        q = np.floor(np.asarray(inp.weights, dtype=np.float64).ravel() / lsb)
-        digits = int(csd_digits(q).sum())
-        kind = "exact"
-    else:
-        digits = int((N - zeros) * max(1.0, (w_bits - w_int) / 3.0))
-        kind = "modelled"
-    adders = max(0, int(0.5 * digits))  # common subexpressions roughly halve the adders (da4ml reports)
-    acc.add("lut", adders * (in_bits + 2) * C["lut_add_per_bit"],
-            f"distributed arithmetic: about {adders} shift-add adders for {digits} signed digits of the constant "
-            f"matrix (half shared between outputs){sfx}", "modelled")
-    levels = int(math.ceil(math.log2(max(2, digits / max(n_out, 1)))))
-    lat = latency_depth(levels, False, inp.clock_ns, C)
-    acc.add("ff", adders * (in_bits + 2) * min(1.0, lat / max(levels, 1)) * 0.5,
-            f"pipeline registers of the adder graph{sfx}")
-    acc.add("latency", lat, f"{levels}-level adder graph at {inp.clock_ns:g} ns{sfx}", "modelled")
-    acc.add("ii", 1, "distributed arithmetic is fully unrolled: II 1", "exact")
-    acc.terms.append(Term("dsp", 0.0, f"no DSPs: constant multiplications become adders ({kind} digit count)", kind))
-    return lat, 1

@@ -8,6 +8,7 @@ from ._calibration import Calibration, default_calibration
 from ._core import LayerEstimate, _weight_classes_cached, estimate_input
 from ._kernel import _normal_quantiles, _share_for
 from ._stage import check_stage, to_vsynth
+from ._validate import check_input
 from .inputs import LayerInput, layer_input
 
 __all__ = ["estimate", "estimate_layer", "clear_cache"]
@@ -27,8 +28,15 @@ def estimate(inp: LayerInput, calibration: Calibration | None = None, stage: str
     """The estimate of one :class:`LayerInput` with ``calibration`` (``None``: the default calibration, see
     :func:`hlsnb.calibration.default_calibration`) for ``stage`` ("csynth": the HLS report; "vsynth": Vivado
     post-synthesis utilisation). The coefficients of ``inp.tool`` are used (:meth:`Calibration.for_tool`).
-    Estimates without weights are cached; each call returns a copy."""
+    Estimates without weights are cached; each call returns a copy. ``inp`` is checked first (once per input, see
+    :func:`hlsnb.estimate.inputs.layer_input`): ``InvalidSetting`` / ``TypeError`` naming the layer and field."""
+    if not isinstance(inp, LayerInput):
+        raise TypeError(f"estimate: inp must be a LayerInput (see hlsnb.estimate.layer_input), got {inp!r}")
+    check_input(inp)  # cached on the input: a lookup for one checked before
     check_stage(stage, f"layer {inp.name!r}")
+    if calibration is not None and not isinstance(calibration, Calibration):
+        raise TypeError(f"estimate: calibration must be a hlsnb.calibration.Calibration or None, got "
+                        f"{type(calibration).__name__}")
     cal = (calibration if calibration is not None else default_calibration()).for_tool(inp.tool)
     if inp.weights is not None:  # weights are not in the key: compute
         return _compute(inp, cal, stage)
@@ -81,7 +89,7 @@ def estimate_layer(
     weight_bits, weight_int_bits, result_bits, accum_bits, input_bits : fixed-point widths in bits (accumulator and
         input default to the result width).
     io_type : "io_parallel" or "io_stream". part : board or part name (or a :class:`hlsnb.boards.Part`).
-    clock_ns : target clock period in ns (default: 10 ns, the PYNQ-Z2's).
+    clock_ns : target clock period in ns, 0.5 to 1000 (default: 10 ns, the PYNQ-Z2's).
     sparsity / n_zeros : zero weights (fraction / count). weights : the kernel itself; when given, zeros,
         powers of two and constants with few signed digits are counted exactly (they cost no multiplier in Latency).
     mult_impl : "auto", "dsp" or "fabric" (``config_op mul -impl``). tool : "vivado_hls" or "vitis_hls";
@@ -95,7 +103,9 @@ def estimate_layer(
     Returns
     -------
     LayerEstimate with ``breakdown`` terms that add up to every number. Unknown layer types give
-    ``estimated=False`` and a ``reason``; invalid values raise ``ValueError`` naming the layer.
+    ``estimated=False`` and a ``reason``. Every value is checked before anything is estimated (see
+    :func:`hlsnb.estimate.inputs.layer_input` and docs/errors.md): an invalid one raises ``InvalidSetting`` (a
+    ``ValueError``) or ``TypeError`` naming the layer, the field, the value and what is valid.
     """
     inp = layer_input(layer_type, n_in, n_out, name=name, input_shape=input_shape, output_shape=output_shape,
                       filters=filters, kernel_size=kernel_size, strides=strides, padding=padding, pool_op=pool_op,

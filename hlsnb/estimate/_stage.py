@@ -2,18 +2,25 @@
 
 HLS csynth numbers are the tool's own pre-synthesis estimate; Vivado's ``report_utilization`` after
 ``synth_design`` is what has to fit the part. In the pairs of reports of the same design in the calibration data,
-Vivado keeps about half of the HLS LUTs, most FFs, the DSPs when they fit the part, and turns small ROMs into LUTRAM.
-``vsynth`` is therefore the csynth estimate plus explicit ratio terms (one fitted ratio per resource and tool, a
-separate one for Resource-strategy layers where the data has them) and, where the DSPs exceed the part's, a term
-moving the overflow to LUT multipliers (Vivado cannot place more DSPs than there are).
+Vivado keeps about half of the HLS LUTs, most FFs, the DSPs when they fit the part, and builds shallow weight ROMs
+from LUTs. ``vsynth`` is therefore the csynth estimate plus explicit terms: the weight ROMs of Resource layers that
+are at most ``vsynth_rom_lut_depth`` words deep moved from BRAM to LUTs (:func:`rom_terms`), one fitted ratio per
+resource and tool (:func:`ratio_terms`; a separate one for Resource-strategy layers where fitted) times, for the LUTs
+of a layer kind whose csynth model is biased against the HLS reports (io_stream pooling and padding), that bias
+(:func:`vsynth_kind`), and, where the DSPs exceed the part's, a term moving the overflow to LUT multipliers (Vivado
+cannot place more DSPs than there are). The coefficients are fitted by :mod:`hlsnb.calibration.vsynth`.
 """
 
 from __future__ import annotations
 
-from ..errors import InvalidSetting
-from ._core import RESOURCES, LayerEstimate, Term
+import math
 
-__all__ = ["STAGES", "check_stage", "ratio_terms", "lut_product", "dsp_cap_terms", "to_vsynth"]
+from ..errors import InvalidSetting
+from ..layer_types import get_layer_type
+from ._core import LUTRAM_BITS_PER_LUT, RESOURCES, LayerEstimate, Term
+
+__all__ = ["STAGES", "check_stage", "vsynth_kind", "ratio_terms", "rom_terms", "lut_product", "dsp_cap_terms",
+           "to_vsynth"]
 
 #: The stages an estimate can stand for.
 STAGES = ("csynth", "vsynth")
@@ -28,22 +35,74 @@ def check_stage(stage: str, what: str = "") -> str:
     return stage
 
 
-def ratio_terms(terms, cal, resource_strategy: bool = False) -> list[Term]:
+def vsynth_kind(layer_type: str, strategy: str | None = None, reuse_factor: int = 1) -> str:
+    """The layer kind of a post-synthesis LUT factor (``vsynth_hls_lut_<kind>``): ``"latency"`` or ``"resource"``
+    for layers with multipliers (by strategy: constant weights or a weight ROM; the shipped fit gives them none),
+    else the layer family of :mod:`hlsnb.layer_types` (``"pooling"``, ``"padding"``, ``"activation"``, ...)."""
+    lt = get_layer_type(layer_type)
+    if lt is None:
+        return layer_type.lower()
+    if lt.has_multipliers:
+        return "resource" if strategy in ("Resource", "Resource_Unrolled") and reuse_factor > 1 else "latency"
+    return lt.family or layer_type.lower()
+
+
+def ratio_terms(terms, cal, resource_strategy: bool = False, kind: str | None = None) -> list[Term]:
     """The terms that turn csynth ``terms`` into post-synthesis numbers: (ratio - 1) x the csynth total per resource.
 
     ``cal`` is the tool's merged calibration (``vsynth_<r>``; ``vsynth_<r>_resource`` for Resource-strategy layers
-    when fitted, i.e. >= 0).
+    when fitted, i.e. >= 0). ``kind`` (:func:`vsynth_kind`; ``None`` for the top level): the LUT ratio is also
+    multiplied by ``vsynth_hls_lut_<kind>`` where fitted, the median of HLS-report / this model's csynth LUTs over the
+    layer rows of that kind (the csynth model's known bias on that kind: HLS reports it, and Vivado then keeps
+    ``vsynth_lut`` of what HLS reports).
     """
     out = []
+    n = int(cal.get("vsynth_pairs", 0.0))
+    basis = f"fitted on {n} pairs of" if n else "fitted on pairs of"
     for r in RESOURCES:
         tot = sum(t.value for t in terms if t.resource == r)
         ratio = cal[f"vsynth_{r}"]
         if resource_strategy and cal.get(f"vsynth_{r}_resource", -1.0) >= 0:
             ratio = cal[f"vsynth_{r}_resource"]
+        why = (f"Vivado synthesis keeps {ratio:.2f} x the {r.upper()} HLS reports (median Vivado-synthesis / HLS "
+               f"csynth, {basis} reports of the same designs)")
+        factor = cal.get(f"vsynth_hls_{r}_{kind}", 0.0) if kind else 0.0
+        if factor > 0 and factor != 1.0:
+            rows = int(cal.get(f"vsynth_hls_rows_{kind}", 0.0))
+            ratio *= factor
+            why += (f", and HLS reports {factor:.2f} x this model's csynth {r.upper()} for {kind} layers (median of "
+                    f"{rows} layer rows): {ratio:.2f} x this estimate")
         if tot and ratio != 1.0:
-            out.append(Term(r, (ratio - 1.0) * tot, f"Vivado synthesis keeps {ratio:.2f} x the HLS estimate of "
-                            f"{r.upper()} (median of HLS / Vivado-synthesis report pairs of the same designs)"))
+            out.append(Term(r, (ratio - 1.0) * tot, why))
     return out
+
+
+def rom_terms(terms, inp, cal) -> list[Term]:
+    """Vivado synthesis builds a shallow weight ROM from LUTs, not BRAM: the terms that say so for one layer.
+
+    A Resource-strategy layer reads its weights from a ROM of ``reuse_factor`` words (hls4ml's ``ROM_nP_BRAM``,
+    which the HLS report counts as BRAM18Ks: the layer's only BRAM). Its words are constants, and a LUT6 is a 64 x 1
+    ROM, so where the ROM is at most ``vsynth_rom_lut_depth`` words deep (64, structural; 0 switches it off) Vivado
+    places it as logic: the BRAMs go, and at most one LUT per bit of the ROM's width comes (half of that up to 32
+    words, where a LUT6_2 holds two columns; constant columns need none). In the xc7z020 Resource builds of the
+    calibration data, those with 2-9-deep ROMs keep none of their 35-74 ROM BRAMs (the 8-13 left are stream FIFOs
+    and tables); of those with 32-72-deep ROMs two keep exactly what this says (17, 12) and one 5 more (15 vs 10).
+    """
+    depth = cal.get("vsynth_rom_lut_depth", 0.0)
+    rf = inp.reuse_factor
+    if inp.strategy not in ("Resource", "Resource_Unrolled") or rf <= 1 or rf > depth:
+        return []
+    bram = sum(t.value for t in terms if t.resource == "bram18k")
+    if not bram:
+        return []
+    width = math.ceil(inp.n_in * inp.n_out / rf) * inp.weight_bits
+    per_lut = 2 if 2 * rf <= LUTRAM_BITS_PER_LUT else 1  # a LUT6_2 holds two 32 x 1 ROM columns
+    luts = math.ceil(width / per_lut)
+    return [Term("bram18k", -bram, f"Vivado synthesis builds the {rf}-deep weight ROM from LUTs, not BRAM (at most "
+                 f"{depth:.0f} words: a LUT6 is a 64 x 1 ROM and the words are constants)"),
+            Term("lut", float(luts), f"the {rf} x {width}-bit weight ROM as logic: at most one LUT per "
+                 + ("two bit columns (a LUT6_2 holds two 32 x 1 ROMs" if per_lut == 2 else "bit column (")
+                 + "; constant columns need none)")]
 
 
 def lut_product(inp, cal) -> float:
@@ -81,7 +140,11 @@ def to_vsynth(est: LayerEstimate, inp, cal, cap: bool = True) -> LayerEstimate:
         out.stage = "vsynth"
         return out
     terms = list(est.breakdown)
-    terms += ratio_terms(terms, cal, inp.strategy in ("Resource", "Resource_Unrolled") and inp.reuse_factor > 1)
+    rom = rom_terms(terms, inp, cal)
+    terms += [t for t in rom if t.resource == "bram18k"]  # the ratios apply to what stays BRAM ...
+    terms += ratio_terms(terms, cal, inp.strategy in ("Resource", "Resource_Unrolled") and inp.reuse_factor > 1,
+                         vsynth_kind(inp.layer_type, inp.strategy, inp.reuse_factor))
+    terms += [t for t in rom if t.resource != "bram18k"]  # ... not to the ROM's LUTs, which are Vivado's own
     dsp = sum(t.value for t in terms if t.resource == "dsp")
     if cap:
         terms += dsp_cap_terms(dsp, lut_product(inp, cal), inp.part, cal)

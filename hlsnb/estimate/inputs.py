@@ -10,17 +10,27 @@ of equality and hash), which is what the estimate cache is keyed on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..errors import InvalidSetting
 from ..rules import STRATEGIES, TOOLS, check_tool_version
 from ..targets import Part
 from ._core import bits, resolve_part
+from ._validate import (
+    IO_TYPES,
+    MAX_BITS,
+    MULT_IMPLS,
+    as_bits,
+    as_count,
+    as_fraction,
+    as_shape,
+    check_clock,
+    check_input,
+    kernel_weight_count,
+)
 
 __all__ = ["LayerInput", "layer_input", "design_inputs"]
-
-_IO_TYPES = ("io_parallel", "io_stream")
-_MULT_IMPLS = ("auto", "dsp", "fabric")
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,10 @@ class LayerInput:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _tuple(x) -> tuple:
-    return tuple(x) if x else ()
+def _activation(value, layer: str) -> str:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"layer {layer!r}: activation must be a string, got {value!r}")
+    return (value or "").lower()
 
 
 def layer_input(layer_type: str, n_in=None, n_out=None, *, name=None, input_shape=None, output_shape=None,
@@ -82,44 +94,67 @@ def layer_input(layer_type: str, n_in=None, n_out=None, *, name=None, input_shap
                 tool_version=None) -> LayerInput:
     """Validate and normalise the arguments of :func:`hlsnb.estimate.estimate_layer` into a :class:`LayerInput`.
 
-    Defaults: 16-bit result, input and accumulator = result width, weights 16 bits with 6 integer bits, the
-    PYNQ-Z2's part, a 10 ns clock; ``sparsity`` (a fraction) gives ``n_zeros`` when no count is given. Raises
-    ``ValueError`` naming the layer for an io type, ReuseFactor, multiplier mapping, tool or strategy that is not
-    valid.
+    Defaults (for ``None``): 16-bit result, input and accumulator = result width, weights 16 bits with 6 integer
+    bits, the PYNQ-Z2's part, a 10 ns clock; ``sparsity`` (a fraction) gives ``n_zeros`` when no count is given.
+    Every value is checked first (:mod:`hlsnb.estimate._validate`; ``docs/errors.md``, "Estimator"): sizes and
+    shapes positive integers, bit widths 1 to 1024, the clock 0.5 to 1000 ns (0 is refused, not replaced), sparsity
+    in [0, 1], ``n_zeros`` within the kernel, the ReuseFactor one hls4ml builds for the strategy, weights of the
+    kernel's size and finite. Raises ``InvalidSetting`` (a ``ValueError``) or ``TypeError`` naming the layer, the
+    field, the value and what is valid.
     """
     name = name or layer_type
+    if not isinstance(name, str):
+        raise TypeError(f"layer name must be a string, got {name!r}")
+    if not isinstance(layer_type, str) or not layer_type:
+        raise TypeError(f"layer {name!r}: layer_type must be a non-empty string, got {layer_type!r}")
     strategy = strategy or "Latency"
-    rf = int(reuse_factor) if reuse_factor is not None else 1
-    res_bits = int(result_bits or 16)
+    rf = as_count(reuse_factor, "reuse_factor", name) if reuse_factor is not None else 1
+    res_bits = as_bits(result_bits, "result_bits", name) if result_bits is not None else 16
     io_type = io_type or "io_parallel"
-    if io_type not in _IO_TYPES:
-        raise ValueError(f"layer {name!r}: io_type {io_type!r} is not valid; valid: io_parallel, io_stream")
-    if rf < 1:
-        raise ValueError(f"layer {name!r}: reuse_factor {rf} is not valid; it must be a positive integer")
+    if io_type not in IO_TYPES:
+        raise InvalidSetting(f"layer {name!r}: io_type {io_type!r} is not valid; valid: io_parallel, io_stream")
     mult_impl = mult_impl or "auto"
-    if mult_impl not in _MULT_IMPLS:
-        raise ValueError(f"layer {name!r}: mult_impl {mult_impl!r} is not valid; valid: auto, dsp, fabric")
+    if mult_impl not in MULT_IMPLS:
+        raise InvalidSetting(f"layer {name!r}: mult_impl {mult_impl!r} is not valid; valid: auto, dsp, fabric")
     tool = tool or "vivado_hls"
     if tool not in TOOLS:
-        raise ValueError(f"layer {name!r}: tool {tool!r} is not valid; valid: vivado_hls, vitis_hls")
+        raise InvalidSetting(f"layer {name!r}: tool {tool!r} is not valid; valid: vivado_hls, vitis_hls")
     tool_version = check_tool_version(tool, tool_version, f"layer {name!r}")
     if strategy not in STRATEGIES:
-        raise ValueError(f"layer {name!r}: strategy {strategy!r} is not valid; valid: Latency, Resource, "
-                         "Resource_Unrolled, distributed_arithmetic")
-    n_in = int(n_in) if n_in is not None else None
-    n_out = int(n_out) if n_out is not None else None
-    if n_zeros is not None:
-        zeros = int(n_zeros)
+        raise InvalidSetting(f"layer {name!r}: strategy {strategy!r} is not valid; valid: Latency, Resource, "
+                             "Resource_Unrolled, distributed_arithmetic")
+    n_in = as_count(n_in, "n_in", name) if n_in is not None else None
+    n_out = as_count(n_out, "n_out", name) if n_out is not None else None
+    zeros = as_count(n_zeros, "n_zeros", name, 0) if n_zeros is not None else 0
+    frac = as_fraction(sparsity, "sparsity", name) if n_zeros is None and sparsity is not None else 0.0
+    if isinstance(part, (str, Part)) or part is None:
+        try:
+            part = resolve_part(part)
+        except ValueError as e:
+            raise InvalidSetting(f"layer {name!r}: part {part!r}: {e}") from None
     else:
-        zeros = int(round(float(sparsity or 0.0) * n_in * n_out)) if n_in and n_out else 0
-    return LayerInput(
-        layer_type=layer_type, name=name, n_in=n_in, n_out=n_out, input_shape=_tuple(input_shape),
-        output_shape=_tuple(output_shape), filters=filters, kernel_size=_tuple(kernel_size), strides=_tuple(strides),
-        padding=padding, pool_op=pool_op, activation=(activation or "").lower(), strategy=strategy, reuse_factor=rf,
-        weight_bits=int(weight_bits or 16), weight_int_bits=int(weight_int_bits if weight_int_bits is not None else 6),
-        result_bits=res_bits, accum_bits=int(accum_bits or res_bits), input_bits=int(input_bits or res_bits),
-        io_type=io_type, part=resolve_part(part), clock_ns=float(clock_ns or 10.0), n_zeros=zeros, weights=weights,
-        mult_impl=mult_impl, tool=tool, tool_version=tool_version)
+        raise TypeError(f"layer {name!r}: part must be a board or part name or a hlsnb.targets.Part, got {part!r}")
+    inp = LayerInput(
+        layer_type=layer_type, name=name, n_in=n_in, n_out=n_out,
+        input_shape=as_shape(input_shape, "input_shape", name),
+        output_shape=as_shape(output_shape, "output_shape", name),
+        filters=as_count(filters, "filters", name) if filters is not None else None,
+        kernel_size=as_shape(kernel_size, "kernel_size", name), strides=as_shape(strides, "strides", name),
+        padding=padding, pool_op=pool_op, activation=_activation(activation, name), strategy=strategy,
+        reuse_factor=rf,
+        weight_bits=as_bits(weight_bits, "weight_bits", name) if weight_bits is not None else 16,
+        weight_int_bits=(as_count(weight_int_bits, "weight_int_bits", name, -MAX_BITS, MAX_BITS)
+                         if weight_int_bits is not None else 6),
+        result_bits=res_bits,
+        accum_bits=as_bits(accum_bits, "accum_bits", name) if accum_bits is not None else res_bits,
+        input_bits=as_bits(input_bits, "input_bits", name) if input_bits is not None else res_bits,
+        io_type=io_type, part=part,
+        clock_ns=check_clock(clock_ns, f"layer {name!r}") if clock_ns is not None else 10.0,
+        n_zeros=zeros, weights=weights, mult_impl=mult_impl, tool=tool, tool_version=tool_version)
+    if frac:  # a fraction of the kernel's weights (a depthwise kernel is smaller than n_in x n_out)
+        inp = replace(inp, n_zeros=int(round(frac * (kernel_weight_count(inp) or 0))))
+    check_input(inp)
+    return inp
 
 
 def design_inputs(design) -> list[tuple]:
@@ -132,7 +167,9 @@ def design_inputs(design) -> list[tuple]:
     "auto". Reads only the public Design API (layers, part, clock_ns, io_type, tool, tool_version, input_precision).
     """
     part: Part = design.part
-    clock = float(design.clock_ns)
+    if not isinstance(part, Part):
+        raise TypeError(f"design: part must be a hlsnb.targets.Part, got {part!r}")
+    clock = check_clock(design.clock_ns, "design")
     io = design.io_type
     tool = getattr(design, "tool", "vivado_hls")
     tool_version = getattr(design, "tool_version", None)
@@ -143,11 +180,14 @@ def design_inputs(design) -> list[tuple]:
     for i, l in enumerate(layers):
         src = by_name.get(l.inputs[0]) if getattr(l, "inputs", None) else (layers[i - 1] if i else None)
         src_prec = src.result_precision if src is not None else in_prec
-        res_bits, _ = bits(l.result_precision, 16)
-        in_bits, _ = bits(src_prec, res_bits)
-        # a layer without a weight type is costed as ap_fixed<16,6>; "auto" counts 16 bits, all integer
-        w_bits, w_int = bits(l.weight_precision, 16) if l.weight_precision else (16, 6)
-        acc_bits, _ = bits(l.accum_precision, res_bits)
+        try:
+            res_bits, _ = bits(l.result_precision, 16)
+            in_bits, _ = bits(src_prec, res_bits)
+            # a layer without a weight type is costed as ap_fixed<16,6>; "auto" counts 16 bits, all integer
+            w_bits, w_int = bits(l.weight_precision, 16) if l.weight_precision else (16, 6)
+            acc_bits, _ = bits(l.accum_precision, res_bits)
+        except (TypeError, ValueError) as e:  # a precision the Design should have refused: name the layer
+            raise InvalidSetting(f"layer {l.name!r}: a precision is not valid: {e}") from None
         mult = l.is_mult_layer
         out.append((l, layer_input(
             l.layer_type, l.n_in, l.n_out, name=l.name, input_shape=l.input_shape, output_shape=l.output_shape,

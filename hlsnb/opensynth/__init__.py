@@ -5,10 +5,18 @@ with Yosys for post-synthesis cell counts, and emulated with Verilator for a bit
     da = da_version(design)                       # every Dense on distributed_arithmetic, RF 1
     result = open_synth(da, model, "hlsnb_work/open_synth")
     result.report                                 # a Report like read_report's, stage "yosys"
-    check_rtl(result.rtl, model, X, y)            # Verilator vs da4ml's model, Keras (and C simulation)
+    check_rtl(result.rtl, model, X, y, against="csim")  # Verilator vs da4ml's model, Keras, and bit for bit
+                                                        # vs hls4ml's C simulation of the same DA design
 
 Yosys's counts are an open-source mapping to the part family's primitives, typically within tens of % of Vivado's
 post-synthesis numbers; there is no timing closure and no bitstream.
+
+Weights are quantised to the Design's weight precision in the RTL. hls4ml's own distributed_arithmetic pass builds
+its adder graph from the Keras weights as they are (it is meant for quantisation-aware trained models): for a float
+model that is a larger design than the one counted here; :func:`quantised_model` is the model to convert for the
+design counted here. Conv1D/Conv2D (valid padding) are traced with every output pixel computed at once: their
+Yosys count is the fully parallel one (hls4ml's io_parallel DA convolution has ParallelizationFactor copies of the
+kernel's logic and reuses them over the pixels).
 """
 
 from __future__ import annotations
@@ -20,12 +28,14 @@ from pathlib import Path
 
 from ..synth.reports import Report, ReportRow
 from ._process import ToolTimeout
-from .rtl import DATrace, RTLProject, da_version, trace_design, trace_hgq, write_rtl
+from .csim import BitExactCheck, csim_model
+from .rtl import DATrace, RTLProject, da_version, quantised_model, trace_design, trace_hgq, write_rtl
 from .verilator import RTLCheck, check_rtl
 from .yosys import FAMILY, YosysRun, parse_stat, run_yosys
 
 __all__ = ["open_synth", "OpenSynthResult", "da_version", "trace_design", "trace_hgq", "write_rtl", "check_rtl",
-           "run_yosys", "parse_stat", "RTLCheck", "RTLProject", "DATrace", "YosysRun", "ToolTimeout", "FAMILY"]
+           "run_yosys", "parse_stat", "RTLCheck", "RTLProject", "DATrace", "YosysRun", "ToolTimeout", "FAMILY",
+           "quantised_model", "csim_model", "BitExactCheck"]
 
 
 @dataclass
@@ -84,8 +94,8 @@ def open_synth(design, model, work_dir="hlsnb_work/open_synth", *, per_layer: bo
     design : hlsnb.design.Design with its Dense layers on ``distributed_arithmetic`` (:func:`da_version`)
     model : the Keras model (weights)
     work_dir : where the RTL project and Yosys's logs go
-    per_layer : also synthesise each Dense layer (with its activation) alone, for per-layer rows; the whole-design
-        row is then their sum (``-flatten`` leaves no hierarchy to read per-layer counts from)
+    per_layer : also synthesise each Dense/Conv layer (with its activation) alone, for per-layer rows; the
+        whole-design row is then their sum (``-flatten`` leaves no hierarchy to read per-layer counts from)
     timeout_s : limit of each Yosys run in seconds (killed with its children past it)
     use_cache, cache_dir : reuse a run whose Verilog, script and Yosys version are unchanged
     output, echo, progress : where the log streams (an ipywidgets Output in a notebook by default) and the
@@ -132,8 +142,9 @@ def open_synth(design, model, work_dir="hlsnb_work/open_synth", *, per_layer: bo
     common = dict(stage="yosys", tool=tool, part=part, clock_ns=design.clock_ns, source=str(work))
     layer_rows = []
     if per_layer:
+        types = {l.name: l.layer_type for l in design.layers}
         for r in runs:
-            layer_rows.append(ReportRow(scope="layer", name=r.name, module=r.name, layer_type="Dense",
+            layer_rows.append(ReportRow(scope="layer", name=r.name, module=r.name, layer_type=types.get(r.name),
                                         **common, **r.resources))
         total = {k: sum(row.as_dict()[k] for row in layer_rows) for k in runs[0].resources}
     else:

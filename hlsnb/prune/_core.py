@@ -143,7 +143,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
           batch_size: int = 64, learning_rate: float = 1e-3, metric: str = "l1", tolerance: float | None = None,
           cutoff_bad_trials: int = 1, validation=None, validation_split: float = 0.2, structure=None, layers=None,
           min_keep: int = 1, loss=None, csim: bool = True, csim_baseline: bool = False, output_dir: str | None = None,
-          progress=True, seed: int = 0):
+          progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False):
     """Prune ``model`` for ``design`` the way ``objective`` says saves most, fine-tuning with the masks enforced.
 
     Parameters
@@ -171,6 +171,13 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         compile, a few seconds). csim_baseline : also simulate the unpruned model. output_dir : hls4ml project
         folder (default: a temporary folder).
     progress : True (tqdm bar), False, or a callable ``f(done_epochs, total_epochs, text)``.
+    price : how the knapsack prices a group (:func:`hlsnb.prune.plan_pruning`): ``"weights"`` (default) by the
+        DSPs its weights really use where hlsnb's DSP objective knows them, else the layer's average.
+    shift_add : instead of zeroing a pruned weight, hold it at the nearest constant with at most 2 canonical signed
+        digits in its weight type (``"dsp"`` objective, Latency, ReuseFactor 1 only). In the Latency strategy such
+        a constant product is built from shifts and adds in LUTs, without a DSP (the estimator's calibrated rule),
+        and it changes the model far less than a zero: more DSPs go for the same accuracy, at some LUTs each
+        (the report's estimates show both).
 
     Returns
     -------
@@ -190,7 +197,10 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         raise ValueError(f"epochs must be at least 1, got {epochs!r}")
     if tolerance is not None and not (0 <= tolerance < 1):
         raise ValueError(f"tolerance is an absolute accuracy drop in [0, 1), e.g. 0.01 for 1 point; got {tolerance!r}")
-    plan = plan_pruning(model, design, objective, structure=structure, layers=layers, min_keep=min_keep)
+    plan = plan_pruning(model, design, objective, structure=structure, layers=layers, min_keep=min_keep,
+                        price=price)
+    if shift_add:
+        plan.check_shift_add()
     final_s = plan.final_sparsity(target)  # raises for impossible targets, before any training
     final_cap = None
     if isinstance(target, Budget) or (isinstance(target, (int, np.integer)) and not isinstance(target, bool)):
@@ -244,7 +254,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
             if metric == "taylor":
                 grads = grads_fn(work)
             masks = plan.masks(work, s, capacity=cap, metric=metric, gradients=grads,
-                               previous=best_masks or None)
+                               previous=best_masks or None, shift_add=shift_add)
             usage = plan.usage(masks)
             bar.describe(f"pruning {100 * s:.0f} %")
             if bar.done + epochs > bar.total:

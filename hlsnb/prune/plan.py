@@ -7,17 +7,32 @@ the capacity the target leaves.
 
 Accounting: a layer's usage is the objective's ``layer_resources``; removing a fraction f of its groups removes
 f of that usage in every dimension where ``layer_savings`` is non-zero. That is hls4ml's accounting whenever
-``layer_resources`` = groups x savings (e.g. hls4ml's DSP count n_in*n_out/RF with one DSP per pattern). hlsnb's
-DSP objective counts fewer DSPs than weights in the Latency strategy (small constants need no multiplier), so the
-saving per weight is scaled to match instead of pretending every weight is a DSP.
+``layer_resources`` = groups x savings (e.g. hls4ml's DSP count n_in*n_out/RF with one DSP per pattern).
+
+With ``price="weights"`` (what ``prune`` uses), hlsnb's own DSP objective in the Latency strategy at ReuseFactor
+1 knows better, per weight: a constant weight whose quantized value has at most ``share_k_digits`` (2) canonical
+signed digits is built from shifts and adds and costs no DSP, one with more digits costs one multiplier. Pruning
+a cheap weight saves nothing, so the knapsack prices every group at the DSPs its weights really use (summing to
+the estimator's count for the layer with its current weights) and re-prices after each fine-tune: it removes the
+groups with the least importance per DSP saved. hls4ml (and the default average price) spends part of its
+sparsity on weights that never had a multiplier.
+
+A Keras layer called twice is two hls4ml nodes sharing one kernel: it is planned once, under its Keras name, and
+costs what both nodes cost. Only the Dense and Conv families are planned (hls4ml's ``SUPPORTED_LAYERS``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
+from ..errors import InvalidSetting
+from ..estimate import estimate
+from ..estimate._calibration import default_calibration
+from ..estimate._core import csd_digits
+from ..layer_types import get_layer_type
 from ..precision import parse_precision
 from .importance import group_importance
 from .knapsack import InfeasibleBudget, solve_knapsack
@@ -89,6 +104,56 @@ class LayerPlan:
     prunable: bool = False
     reason: str | None = None
     mask_bias: bool = False
+    dsp_cost: "_DspCost | None" = field(default=None, repr=False)  # exact per-weight DSP prices, else None
+    nodes: tuple = ()  # the design nodes (hls4ml layers) that use this Keras layer's kernel
+
+    def reprice(self, kernel: np.ndarray) -> None:
+        """Group costs (and ``resources``) from the current kernel, for layers priced per weight."""
+        if self.dsp_cost is not None:
+            self.cost, total = self.dsp_cost(kernel, self.groups, self.n_groups)
+            self.resources = np.array([total])
+
+
+@dataclass
+class _DspCost:
+    """DSPs of one Latency layer at ReuseFactor 1, per weight: a quantized weight with more than ``k`` signed
+    digits needs a multiplier, one with fewer is shifts and adds (the estimator's rule); the prices are scaled so
+    that they sum to the estimator's DSP count for the layer with these weights, times the nodes sharing it."""
+
+    layer_input: object  # hlsnb.estimate.LayerInput of the layer (dense kernel)
+    w_bits: int
+    w_int: int
+    k: int
+    copies: int = 1
+
+    def __call__(self, kernel, groups, n_groups) -> tuple[np.ndarray, float]:
+        w = np.asarray(kernel, dtype=np.float64)
+        lsb = 2.0 ** -(self.w_bits - self.w_int)
+        lo, hi = -(2 ** (self.w_bits - 1)), 2 ** (self.w_bits - 1) - 1
+        q = np.clip(np.floor(w / lsb), lo, hi)  # hls4ml casts float weights with AP_TRN (floor)
+        expensive = (csd_digits(q) > self.k).ravel()
+        dsp = float(estimate(replace(self.layer_input, weights=np.asarray(kernel, dtype=np.float32))).dsp or 0)
+        each = dsp / max(int(expensive.sum()), 1)
+        per_weight = expensive * each * self.copies
+        cost = np.bincount(np.asarray(groups).ravel(), weights=per_weight, minlength=n_groups)
+        return cost[None, :], dsp * self.copies
+
+    def round(self, kernel) -> np.ndarray:
+        """The nearest constants with at most ``k`` signed digits in the weight type (exact in float32, so hls4ml's
+        cast keeps them): what ``shift_add`` holds a weight at instead of zero."""
+        lsb = 2.0 ** -(self.w_bits - self.w_int)
+        table = _few_digit_integers(self.w_bits, self.k)
+        x = np.asarray(kernel, dtype=np.float64) / lsb
+        i = np.clip(np.searchsorted(table, x), 1, table.size - 1)
+        lo, hi = table[i - 1], table[i]
+        return (np.where(x - lo <= hi - x, lo, hi) * lsb).astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def _few_digit_integers(bits: int, k: int) -> np.ndarray:
+    """Sorted signed ``bits``-bit integers with at most ``k`` canonical signed digits."""
+    q = np.arange(-(2 ** (bits - 1)), 2 ** (bits - 1), dtype=np.int64)
+    return q[csd_digits(q) <= k]
 
 
 @dataclass
@@ -120,7 +185,8 @@ class PruningPlan:
         m = self.fixed.copy()
         for p in self.layers.values():
             if p.prunable:
-                m = m + p.cost[:, 0] * min(self.min_keep, p.n_groups)
+                # the kept groups are the most important ones, whatever they cost: count the dearest
+                m = m + np.sort(p.cost, axis=1)[:, p.n_groups - min(self.min_keep, p.n_groups):].sum(axis=1)
         return m
 
     # ------------------------------------------------------------------ targets
@@ -178,19 +244,27 @@ class PruningPlan:
 
     # ------------------------------------------------------------------ masks
     def masks(self, model, sparsity: float = 0.0, *, capacity: np.ndarray | None = None, metric: str = "l1",
-              gradients: dict | None = None, previous: dict | None = None) -> dict:
+              gradients: dict | None = None, previous: dict | None = None, shift_add: bool = False) -> dict:
         """Keep-masks for every prunable layer at ``sparsity`` (or an explicit prunable ``capacity``).
 
-        Groups already pruned in ``previous`` stay pruned. Returns ``{layer name: LayerMask}``.
+        Groups already pruned in ``previous`` stay pruned. With ``shift_add`` (layers priced per weight only, see
+        :meth:`check_shift_add`), a pruned weight is held at its nearest shift-and-add constant instead of zero,
+        and a group's importance is the size of that change. Returns ``{layer name: LayerMask}``.
         """
+        if shift_add:
+            self.check_shift_add()
         cap = self.capacity(sparsity) if capacity is None else np.asarray(capacity, dtype=np.float64)
-        names, values, costs, forced, owners, allowed = [], [], [], [], [], []
+        names, values, costs, forced, owners, allowed, heldv = [], [], [], [], [], [], []
         for name, p in self.layers.items():
             if not p.prunable:
                 continue
             kernel = np.asarray(model.get_layer(name).kernel.numpy())
-            imp = group_importance(kernel, p.groups, p.n_groups, metric,
+            p.reprice(kernel)  # fine-tuning moves weights across the shift-add / multiplier line
+            held = p.dsp_cost.round(kernel) if shift_add else None
+            imp = group_importance(kernel if held is None else kernel - held, p.groups, p.n_groups, metric,
                                    None if gradients is None else gradients.get(name))
+            if held is not None and previous is not None and name in previous:
+                held = np.where(previous[name].kernel == 0, previous[name].held(), held)
             ok = np.ones(p.n_groups, dtype=bool)
             if previous is not None and name in previous:
                 kept_before = np.bincount(p.groups.ravel(), weights=previous[name].kernel.ravel(),
@@ -201,6 +275,7 @@ class PruningPlan:
             if cand.size:
                 f[cand[np.argsort(-imp[cand], kind="stable")[: self.min_keep]]] = True
             names.append(name)
+            heldv.append(held)
             values.append(imp)
             costs.append(p.cost)
             forced.append(f)
@@ -216,19 +291,30 @@ class PruningPlan:
         res = solve_knapsack(v[idx], c[:, idx], cap, forced=fo[idx])
         keep = np.zeros(v.size, dtype=bool)
         keep[idx[res.selected]] = True
+        if shift_add:  # a weight that costs no DSP now is held where it is, so fine-tuning cannot make it cost one
+            keep &= np.any(c > 0, axis=0) | fo
         out, start = {}, 0
-        for name in names:
+        for name, held in zip(names, heldv):
             p = self.layers[name]
             k = keep[start:start + p.n_groups]
             start += p.n_groups
             km = k[p.groups].astype(np.float32)
             bias = None
-            if p.mask_bias:
+            if p.mask_bias and held is None:  # a neuron held at shift-add constants keeps its bias
                 b = model.get_layer(name).bias
                 if b is not None:
                     bias = k.astype(np.float32)
-            out[name] = LayerMask(km, bias)
+            out[name] = LayerMask(km, bias, held)
         return out
+
+    def check_shift_add(self) -> None:
+        """Raise unless every pruned layer is priced per weight (``price="weights"`` with hlsnb's DSP objective,
+        Latency, ReuseFactor 1): only there is a few-digit constant known to need no DSP."""
+        bad = [n for n in self.prunable_layers if self.layers[n].dsp_cost is None]
+        if bad:
+            raise InvalidSetting(f"shift_add needs weights priced by their DSPs: hlsnb's 'dsp' objective on Latency "
+                                 f"layers at ReuseFactor 1, price='weights' (a constant with few signed digits "
+                                 f"needs no DSP there); not so for {bad}")
 
     def usage(self, masks: dict) -> np.ndarray:
         """Objective usage (per dimension) with these masks, in the plan's accounting."""
@@ -240,9 +326,8 @@ class PruningPlan:
             if m is None:
                 u = u + p.resources
                 continue
-            kept = int(np.count_nonzero(np.bincount(p.groups.ravel(), weights=m.kernel.ravel(),
-                                                    minlength=p.n_groups) > 0))
-            u = u + p.cost[:, 0] * kept
+            kept = np.bincount(p.groups.ravel(), weights=m.kernel.ravel(), minlength=p.n_groups) > 0
+            u = u + p.cost[:, kept].sum(axis=1)
         return u
 
     def rows(self) -> list[dict]:
@@ -250,6 +335,12 @@ class PruningPlan:
                  "resources": None if p.resources is None else p.resources.tolist(),
                  "pruned": p.prunable, "reason": p.reason or ""} for n, p in self.layers.items()]
 
+
+#: How the knapsack prices a group: the layer's average, or the DSPs its weights use (see plan_pruning).
+PRICES = ("average", "weights")
+
+#: Layer families the plan prunes (hls4ml's optimizer supports Dense and Conv layers only).
+_FAMILIES = ("dense", "conv")
 
 # Keras layers hls4ml leaves out of the graph at inference: they need no design entry
 _FOLDED = {"InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
@@ -262,7 +353,8 @@ def _known_types():
     return set(LAYER_TYPES)
 
 
-def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None, min_keep: int = 1) -> PruningPlan:
+def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None, min_keep: int = 1,
+                 price: str = "average") -> PruningPlan:
     """Ask ``objective`` about every Dense/Conv layer of ``design`` (built from ``model``) and group the weights.
 
     Parameters
@@ -275,7 +367,13 @@ def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None,
     layers : prune only these layers (default: every layer the objective can optimise). A named layer the
         objective cannot optimise raises ``ValueError``.
     min_keep : groups every pruned layer keeps (so no layer is cut off entirely).
+    price : ``"average"`` (default): every group of a layer costs the layer's usage / groups; ``"weights"``:
+        with hlsnb's DSP objective on Latency layers at ReuseFactor 1, every weight costs the DSPs it really uses
+        (none for a zero or a constant with few signed digits; see the module docstring), re-priced from the
+        current weights at every :meth:`PruningPlan.masks`. ``prune`` uses ``"weights"``.
     """
+    if price not in PRICES:
+        raise InvalidSetting(f"plan_pruning: price must be one of {', '.join(PRICES)}; got {price!r}")
     from .. import objectives as O
 
     obj = resolve_objective(objective)
@@ -287,19 +385,29 @@ def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None,
                          f"layer to be one of {', '.join(sorted(known))}")
     design.check_model(model)
     specs = {l.name: l for l in design.layers}
+    keras_names = {l.keras_name: l.name for l in design.layers}
     for kl in model.layers:
-        if kl.name not in specs and type(kl).__name__ not in _FOLDED:
+        if kl.name not in specs and kl.name not in keras_names and type(kl).__name__ not in _FOLDED:
             raise ValueError(f"Keras layer {kl.name!r} ({type(kl).__name__}) is not in the design: hlsnb/hls4ml do "
                              "not know this layer, or the design was built from another model; build the design "
                              "with Design.from_keras(model)")
     attrs = O.layer_attributes(model, design)
-    mult = [l.name for l in design.layers if l.is_mult_layer]
+    # one entry per Keras layer (a layer called twice is several design nodes sharing its kernel)
+    nodes: dict = {}
+    for l in design.layers:
+        lt = get_layer_type(l.layer_type)
+        if lt is not None and lt.family in _FAMILIES:
+            nodes.setdefault(l.keras_name, []).append(l)
+    mult = list(nodes)
+    alias = {l.name: k for k, ls in nodes.items() for l in ls}  # a node name also names its Keras layer
     if layers is not None:
         layers = [layers] if isinstance(layers, str) else list(layers)
+        layers = [alias.get(n, n) for n in layers]
         missing = [n for n in layers if n not in mult]
         if missing:
             raise ValueError(f"cannot prune {missing}: not Dense/Conv layers of the design; prunable layers: {mult}")
     if isinstance(structure, dict):
+        structure = {alias.get(n, n): v for n, v in structure.items()}
         extra = set(structure) - set(mult)
         if extra:
             raise ValueError(f"structure given for {sorted(extra)}, which are not Dense/Conv layers: {mult}")
@@ -307,12 +415,14 @@ def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None,
     dims = None
     plans = {}
     for name in mult:
-        spec = specs[name]
+        spec = nodes[name][0]
         la = attrs[name]
-        res = np.asarray(obj.layer_resources(la), dtype=np.float64)
+        copies = len(nodes[name])
+        res = np.asarray(obj.layer_resources(la), dtype=np.float64) * copies
         dims = res.size if dims is None else dims
         kshape = tuple(la.weight_shape)
-        p = LayerPlan(name=name, kernel_shape=kshape, structure=None, resources=res)
+        p = LayerPlan(name=name, kernel_shape=kshape, structure=None, resources=res,
+                      nodes=tuple(l.name for l in nodes[name]))
         plans[name] = p
         if layers is not None and name not in layers:
             p.reason = "not in the layers you asked to prune"
@@ -356,6 +466,10 @@ def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None,
             consecutive_patterns=oa.consecutive_patterns, block_shape=oa.block_shape if st == "block" else None,
             layer=name)
         p.cost = np.where(sav > 0, res / p.n_groups, 0.0)[:, None] * np.ones((1, p.n_groups))
+        p.dsp_cost = _dsp_cost(obj, la, spec, copies) if price == "weights" else None
+        if p.dsp_cost is not None:
+            p.reprice(np.asarray(model.get_layer(name).kernel.numpy()))
+            res = p.resources
         p.prunable = True
         p.mask_bias = st == "structured"
     dims = dims or 1
@@ -372,6 +486,24 @@ def plan_pruning(model, design, objective="dsp", *, structure=None, layers=None,
         reasons = "; ".join(f"{n}: {p.reason}" for n, p in plans.items()) or "the design has no Dense/Conv layers"
         raise ValueError(f"objective {oname} can prune no layer of this model ({reasons})")
     return PruningPlan(obj, plans, dims, fixed, prunable_total, min_keep=int(min_keep))
+
+
+def _dsp_cost(obj, la, spec, copies: int) -> _DspCost | None:
+    """Per-weight DSP prices for hlsnb's own DSP objective on a Latency layer at ReuseFactor 1 (where a zero or
+    few-digit constant removes its multiplier); ``None`` elsewhere (hls4ml's counts, Resource patterns)."""
+    from .. import objectives as O
+
+    own = getattr(getattr(obj, "layer_resources", None), "__func__", None)
+    if own is not O.VivadoDSPEstimator.layer_resources.__func__ or spec.reuse_factor != 1:
+        return None
+    if spec.strategy not in ("Latency", "Resource", "Resource_Unrolled"):
+        return None
+    h = la.args["hls4ml_attributes"]
+    t = getattr(la.layer_type, "__name__", str(la.layer_type))
+    kind = "Dense" if "Dense" in t else ("Conv1D" if "1D" in t else "Conv2D")
+    inp = h.layer_input(kind, la.name, la.input_shape, la.output_shape or (1, h.n_out))
+    return _DspCost(inp, h.weight_precision.width, h.weight_precision.integer,
+                    int(default_calibration()["share_k_digits"]), copies)
 
 
 def _why_not(spec, oname) -> str:

@@ -4,8 +4,9 @@ A :class:`Space` never holds a list of designs: it holds, per io type, the valid
 and the pruning levels, and maps an integer index (mixed radix over those lists) to a :class:`Config`. That is what
 lets a space of millions of points be counted, iterated lazily or sampled without being built. Only choices hls4ml
 builds as given are generated: strategies from :func:`hlsnb.rules.strategies_for` for the io type, ReuseFactors from
-:func:`hlsnb.rules.valid_reuse_factors` (hls4ml would silently replace any other by the closest valid one, and two
-points of the sweep would be the same build).
+:func:`hlsnb.rules.template_reuse_factors` (hls4ml would silently replace any other by the closest valid one, and two
+points of the sweep would be the same build; some templates, e.g. io_parallel Conv with Resource, abort on values
+the validator keeps).
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ class Space:
             s = rules.canonical_strategy(s, l.name)
             if s not in built:
                 continue
-            valid = rules.valid_reuse_factors(l.n_in, l.n_out, s)
+            valid = rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, io)
             rfs = valid if opts["reuse_factor"] == "valid" else [r for r in _as_tuple(opts["reuse_factor"])
                                                                  if r in valid]
             rfs = [r for r in rfs if max_rf is None or r <= max_rf]

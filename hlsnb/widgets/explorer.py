@@ -6,6 +6,7 @@ the :class:`hlsnb.design.Design` every part of it reads and writes (through ``de
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import traitlets
 
 from ..design import Design
 from ..design import load as load_design
+from ..design.hls4ml_config import from_hls4ml_config, unlisted_layers
 from ..design.serialise import read_json
 from . import _html
 from ._base import DesignView
@@ -402,24 +404,29 @@ class Explorer(DesignView, widgets.VBox):
     def load(self, source, model=None) -> str:
         """Take settings from a design JSON or an hls4ml config (dict, JSON text or file path). All or nothing.
 
-        An hls4ml config needs the Keras model (``model=`` or the one the Explorer was built from). Layer names
-        must match this design's. Returns what was loaded.
+        An hls4ml config needs the Keras model (``model=`` or the one the Explorer was built from); its unknown
+        keys, sections and layer names raise, and the layers it does not list keep their settings (the returned
+        text names them). Layer names must match this design's. Everything is checked on a new design first; the
+        Explorer's design changes only if all of it is valid, and if showing the change fails (an observer raises)
+        the design is put back as it was. Returns what was loaded.
         """
         what = _describe(source)
         if not isinstance(source, (str, Path, dict)):
             raise ValueError(f"load needs a dict, JSON text or a path, got {type(source).__name__}")
         data = read_json(source)  # the design package reads files; this only tells the two kinds apart
-        if _is_design_dict(data):
-            new = load_design(data)
-        elif _is_hls4ml_config(data):
+        note = ""
+        if isinstance(data, dict) and _is_design_dict(data):
+            new = load_design(source)  # from the source itself: its errors name the file
+        elif isinstance(data, dict) and _is_hls4ml_config(data):
             m = model or self.model
             if m is None:
                 raise ValueError("loading an hls4ml config needs the Keras model: load(config, model=model)")
-            d = self.design
-            new = Design.from_hls4ml_config(
-                m, data, board=d.board, part=None if d.board else d.part_number, io_type=d.io_type,
-                clock_ns=d.clock_ns, backend=d.backend,
-            )
+            try:
+                new = from_hls4ml_config(Design, m, data, base=self.design)
+            except ValueError as e:
+                raise type(e)(f"{what}: {e}") from None
+            kept = unlisted_layers(self.design, data)
+            note = f" (layers it does not list kept their settings: {', '.join(kept)})" if kept else ""
         else:
             raise ValueError(f"{what}: neither an hlsnb design JSON (key 'hlsnb_design') nor an hls4ml config "
                              "(keys Model / LayerName / LayerType)")
@@ -427,8 +434,15 @@ class Explorer(DesignView, widgets.VBox):
         theirs = [(l.name, l.layer_type) for l in new.layers]
         if mine != theirs:
             raise ValueError(f"{what} describes other layers: {theirs} (this design: {mine})")
-        self.design.update_from(new)  # validated as a whole first: nothing changes unless all of it is valid
-        return what
+        before = self.design.copy()
+        try:
+            self.design.update_from(new)  # validated as a whole first: nothing changes unless all of it is valid
+        except BaseException:
+            if self.design != before:  # applied, then a view failed: back to the state the views showed
+                with contextlib.suppress(Exception):  # the state is restored before the views hear of it
+                    self.design.update_from(before)
+            raise
+        return what + note
 
     def _ui(self, action) -> None:
         try:

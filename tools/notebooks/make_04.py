@@ -142,9 +142,15 @@ if open_result is not None:
 ("md", r"""
 ### Yosys beside the estimates, and the RTL checked bit-exactly
 The estimator's numbers for the same DA design, at both stages it models (csynth: what an HLS report would say;
-vsynth: Vivado post-synthesis), next to Yosys's count. Then Verilator compiles the Verilog itself and runs it on the
-test set: it must match da4ml's bit-exact model in every output, and it is compared with Keras and with the C
-simulation above (a different design: 16-bit weights, Latency strategy).
+vsynth: Vivado post-synthesis), next to Yosys's count (the DA estimate is calibrated on Yosys: about 4 % error over
+the benchmark layers, docs/estimator.md). Then Verilator compiles the Verilog itself and runs it on the test set
+(cast to the input precision, so every implementation sees the same bits). It must match, in every output bit:
+da4ml's bit-exact model, and **hls4ml's C simulation of the same DA design** (`against="csim"`: the model converted
+with `distributed_arithmetic`, io_parallel, ReuseFactor 1 and the same precisions, compiled; the logits before the
+softmax are compared, since the RTL leaves the softmax out). hls4ml's DA pass takes the Keras weights as they are
+(it ignores the weight precision), so the C simulation converts a copy whose weights are already at `ap_fixed<8,2>`:
+the same logic as the RTL. The class is also compared with Keras and with the C simulation above (a different
+design: 16-bit weights, Latency strategy).
 """),
 ("code", r"""
 from hlsnb.estimate import estimate_design
@@ -159,7 +165,8 @@ if open_result is not None:
     for what, lut, kind in rows:
         print(f"{what:32s} LUT {lut:>9,.0f}   [{kind}]")
     if open_mode.tools["verilator"].version:
-        rtl_check = check_rtl(open_result.rtl, model, data.X_test, data.y_test, hls_model=hls_model)
+        rtl_check = check_rtl(open_result.rtl, model, data.X_test, data.y_test, against="csim",
+                              hls_model=hls_model)
         show(rtl_check)
 """, IGNORE),
 ("md", r"""

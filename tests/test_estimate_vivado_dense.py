@@ -1,0 +1,105 @@
+"""Issue 12: Dense layers on Vivado HLS 2019-2020, modelled from hls4ml's templates and checked
+leave-one-repository-out on both calibration CSVs."""
+
+from pathlib import Path
+
+import pytest
+
+from hlsnb.estimate import estimate_layer
+from hlsnb.estimate._calibration import Calibration
+from hlsnb.estimate._core import mux_luts
+
+CAL = Path(__file__).resolve().parents[1].parent / "shared" / "calibration"
+CSVS = [CAL / "reports.csv", CAL / "reports2.csv"]
+needs_data = pytest.mark.skipif(not all(p.exists() for p in CSVS), reason=f"calibration data not found at {CAL}")
+
+VIVADO = dict(part="pynq-z2", tool="vivado_hls", weight_bits=16, input_bits=16, accum_bits=16, clock_ns=10.0)
+
+
+def _terms(e, resource, start):
+    return [t for t in e.terms(resource) if t.what.startswith(start)]
+
+
+def test_latency_product_registers_are_the_shared_multiplier_outputs_held_ii_minus_1_cycles():
+    """dense_latency at II > 1: each shared multiplier's product is held until the last cycle, whose products go to
+    the adder trees directly: units x (II - 1) registers of accum bits (pominiq 4x128 RF 8: 16 x 4 x 16 = 1024 FF)."""
+    e = estimate_layer("Dense", 4, 128, strategy="Latency", reuse_factor=8, n_zeros=384, **VIVADO)
+    (term,) = _terms(e, "ff", "product registers")
+    units = e.dsp  # 16x16-bit products: one DSP48E1 each
+    assert 1 < e.ii <= 8 and units > 0
+    assert term.value == pytest.approx(min(512 - 384, units * (e.ii - 1)) * 16)
+    # no further adder-tree stage registers at II > 1 on Vivado HLS (the tree is chained)
+    assert not _terms(e, "ff", "pipeline registers")
+
+
+def test_resource_input_mux_is_rf_to_1_whatever_n_in():
+    """dense_resource_rf_leq_nin: multiplier im reads data[ir + RF*k] with ir the reuse-loop counter, so the input
+    multiplexer of each multiplier is RF-to-1: its cost per multiplier does not grow with n_in."""
+    per_mult = []
+    for n_in in (32, 144):
+        e = estimate_layer("Dense", n_in, 12, strategy="Resource", reuse_factor=4, **VIVADO)
+        (term,) = _terms(e, "lut", "input multiplexers")
+        assert "4-to-1" in term.what
+        per_mult.append(term.value / (n_in * 12 / 4))
+    cal = Calibration.shipped().for_tool("vivado_hls")
+    assert per_mult[0] == pytest.approx(per_mult[1])
+    assert per_mult[0] == pytest.approx(16 * mux_luts(4) * cal["res_inmux_lut"])
+
+
+def test_resource_layer_carries_its_reuse_loop_control_once():
+    cal = Calibration.shipped().for_tool("vivado_hls")
+    assert cal["res_layer_lut"] > 0
+    for rf, n_in in ((4, 32), (64, 32)):  # RF < n_in and RF > n_in
+        e = estimate_layer("Dense", n_in, 10, strategy="Resource", reuse_factor=rf, **VIVADO)
+        (term,) = _terms(e, "lut", "reuse-loop control")
+        assert term.value == pytest.approx(cal["res_layer_lut"])
+    for strategy in ("Latency", "Resource_Unrolled"):
+        e = estimate_layer("Dense", 32, 10, strategy=strategy, reuse_factor=4, **VIVADO)
+        assert not _terms(e, "lut", "reuse-loop control")
+
+
+def test_multiplexers_priced_at_zero_stay_in_the_breakdown():
+    """The shared input and accumulator-select multiplexers of RF > n_in have a fitted scale of 0 on Vivado HLS (the
+    reports do not separate them from the per-layer control): the breakdown still names them, at 0."""
+    e = estimate_layer("Dense", 16, 64, strategy="Resource", reuse_factor=64, **VIVADO)
+    words = " ".join(t.what for t in e.breakdown)
+    assert "one shared input multiplexer" in words and "accumulator select" in words
+
+
+def test_a_calibration_without_per_tool_block_keeps_the_first_forms():
+    """The new terms are switched off by TOOL_DEFAULTS: a flat (shared-only) calibration estimates as before."""
+    flat = Calibration({k: v for k, v in Calibration.shipped().coefficients.items() if k != "per_tool"}, "fit")
+    e = estimate_layer("Dense", 32, 10, strategy="Resource", reuse_factor=4, calibration=flat, **VIVADO)
+    (term,) = _terms(e, "lut", "input multiplexers")
+    assert "32-to-1" in term.what
+    assert not _terms(e, "lut", "reuse-loop control")
+    lat = estimate_layer("Dense", 32, 10, strategy="Latency", reuse_factor=16, calibration=flat, **VIVADO)
+    assert not _terms(lat, "ff", "product registers")
+
+
+@pytest.fixture(scope="module")
+def table():
+    from hlsnb.calibration.loro import error_table, loro
+    from hlsnb.calibration.rows import load_records
+
+    shared = {k: v for k, v in Calibration.shipped().coefficients.items()
+              if k != "per_tool" and not k.startswith("_")}
+    rows, _ = loro(load_records(CSVS), shared)
+    return error_table(rows)
+
+
+@needs_data
+def test_loro_vivado_dense_medians(table):
+    """The issue's target (<= 0.30 for DSP, LUT, FF and latency of Vivado HLS Dense layers, leave-one-repository-out)
+    is met for both strategies (Resource FF 0.25 with the RF <= n_in and DSP48E1 register terms: docs/estimator.md)."""
+    lat = table[("vivado_hls", "Dense", "Latency", "csynth")]
+    res = table[("vivado_hls", "Dense", "Resource", "csynth")]
+    assert lat["n"] >= 30 and res["n"] >= 20
+    for r in ("dsp", "lut", "ff", "latency"):
+        assert lat[r] <= 0.30, r
+    for r in ("dsp", "lut", "ff", "latency"):
+        assert res[r] <= 0.30, r
+    assert res["ff"] <= 0.27  # 0.25 (0.36 before the RF <= n_in and DSP48E1 register terms, 0.63 before write select)
+    for strategy in ("Latency", "Resource"):
+        conv = table[("vivado_hls", "Conv", strategy, "csynth")]
+        assert all(conv[r] <= 0.50 for r in ("dsp", "lut", "ff", "latency")), strategy
