@@ -46,6 +46,12 @@ STRATEGY_ALIASES = {
 }
 #: Vivado HLS stops unrolling loops past about this many operations ("Stop unrolling loop"), hls4ml #1013, #903.
 UNROLL_LIMIT = 4096
+#: hls4ml's C++ sizes and array indices are 32-bit integers: no size, shape or product of two sizes above this (the
+#: Design and the estimator both refuse larger ones; the ReuseFactor check enumerates divisors of n_in x n_out).
+MAX_ELEMENTS = 2**31 - 1
+#: The clock periods (ns) a design may ask for: 2 GHz to 1 MHz. Outside it a number is a unit slip (seconds, MHz)
+#: or garbage; hls4ml would pass it to the tool, and the estimator would count billions of cycles.
+CLOCK_RANGE_NS = (0.5, 1000.0)
 
 #: The HLS tools hls4ml's backends drive.
 TOOLS = ("vivado_hls", "vitis_hls")

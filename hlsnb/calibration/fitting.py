@@ -123,21 +123,37 @@ def predict(rec: dict, coef: dict) -> dict:
     return {"dsp": e.dsp, "lut": e.lut, "ff": e.ff, "bram18k": e.bram18k, "latency": e.latency_cycles, "ii": e.ii}
 
 
-def _features(rec: dict, coef: dict, keys: tuple[str, ...], resource: str) -> tuple[float, list[float]]:
+def feature_values(kw: dict, coef: dict, keys, resource: str) -> tuple[float, list[float]]:
+    """``(base, features)`` of one layer: ``resource`` with the ``keys`` at 0, and what each key at 1 adds. Every fit
+    computes its features by running the estimator, so the fit and the package cannot disagree about what a
+    coefficient multiplies."""
     zero = dict(coef, **{k: 0.0 for k in keys})
-    base = getattr(_run(rec["kw"], zero), resource)
-    feats = [getattr(_run(rec["kw"], dict(zero, **{k: 1.0})), resource) - base for k in keys]
-    return base, feats
+    base = getattr(_run(kw, zero), resource)
+    return base, [getattr(_run(kw, dict(zero, **{k: 1.0})), resource) - base for k in keys]
 
 
-def _nnls_relative(rows: list[tuple[float, float, list[float]]]) -> list[float]:
-    """Non-negative least squares on relative errors: minimise sum(((base + f.c) - y) / y)^2."""
+def _features(rec: dict, coef: dict, keys: tuple[str, ...], resource: str) -> tuple[float, list[float]]:
+    return feature_values(rec["kw"], coef, keys, resource)
+
+
+def nnls_relative(rows: list[tuple[float, float, list[float]]], drop_worst: float = 0.0) -> list[float]:
+    """Non-negative least squares on relative errors: minimise sum(((base + f.c) - y) / y)^2 over ``rows`` =
+    (measured y, base, features). ``drop_worst`` > 0: the worst fraction of rows (saturating casts and the like) is
+    dropped once and the fit repeated."""
     from scipy.optimize import nnls
 
     A = np.array([[f / max(y, 1.0) for f in feats] for y, b, feats in rows])
     t = np.array([(y - b) / max(y, 1.0) for y, b, feats in rows])
     c, _ = nnls(A, t)
+    if drop_worst > 0:
+        res = np.abs(A @ c - t)
+        keep = res <= np.quantile(res, 1.0 - drop_worst)
+        if keep.sum() >= A.shape[1]:
+            c, _ = nnls(A[keep], t[keep])
     return [float(x) for x in c]
+
+
+_nnls_relative = nnls_relative
 
 
 #: The shared coefficients :func:`fit_coefficients` fits (a refit of them applies to every tool).

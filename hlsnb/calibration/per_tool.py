@@ -19,9 +19,9 @@ import statistics
 
 import numpy as np
 
-from ..estimate import estimate_layer
 from ..estimate._calibration import TOOL_DEFAULTS, Calibration
 from ..estimate._core import adder_levels
+from .fitting import _run, feature_values, nnls_relative
 from .pool_pad import fit_pool_pad
 from .vsynth import fit_vsynth
 
@@ -49,28 +49,13 @@ STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_pipe_shared": 0.0, "r
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
 
 
-def _run(kw: dict, coef: dict):
-    return estimate_layer(**kw, calibration=Calibration(coef, source="fit"))
-
-
 def _features(kw: dict, coef: dict, keys, resource: str) -> tuple[float, list[float]]:
-    zero = dict(coef, **{k: 0.0 for k in keys})
-    base = getattr(_run(kw, zero), resource)
-    return base, [getattr(_run(kw, dict(zero, **{k: 1.0})), resource) - base for k in keys]
+    return feature_values(kw, coef, keys, resource)
 
 
 def _nnls_relative(data: list[tuple]) -> list[float]:
-    """NNLS on relative errors, ``data`` = (measured, base, features); the worst 10 % (saturating casts and the
-    like) are dropped once and the fit repeated."""
-    from scipy.optimize import nnls
-
-    A = np.array([[f / max(y, 1.0) for f in fs] for y, b, fs in data])
-    t = np.array([(y - b) / max(y, 1.0) for y, b, fs in data])
-    c, _ = nnls(A, t)
-    keep = np.abs(A @ c - t) <= np.quantile(np.abs(A @ c - t), 0.9)
-    if keep.sum() >= A.shape[1]:
-        c, _ = nnls(A[keep], t[keep])
-    return [float(x) for x in c]
+    """NNLS on relative errors; the worst 10 % (saturating casts and the like) dropped once and the fit repeated."""
+    return nnls_relative(data, drop_worst=0.1)
 
 
 def _median(xs, default=None):

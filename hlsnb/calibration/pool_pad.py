@@ -10,10 +10,7 @@ A training set without rows of both kinds leaves the switch off: the per-bit mod
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..estimate import estimate_layer
-from ..estimate._calibration import Calibration
+from .fitting import feature_values, nnls_relative
 
 __all__ = ["fit_pool_pad", "POOL_PAD_KEYS"]
 
@@ -31,24 +28,6 @@ def _rows(train: list[dict], group: str, resource: str) -> list[dict]:
             and (r["kw"].get("pool_op") or "max") == "max" and r["meas"][resource] is not None]
 
 
-def _value(kw: dict, coef: dict, resource: str) -> float:
-    return getattr(estimate_layer(**kw, calibration=Calibration(coef, source="fit")), resource)
-
-
-def _nnls(data: list[tuple]) -> list[float]:
-    """NNLS on relative errors of ``data`` = (measured, base, features), refitted once without the worst 10 %."""
-    from scipy.optimize import nnls
-
-    A = np.array([[f / max(y, 1.0) for f in fs] for y, _, fs in data])
-    t = np.array([(y - b) / max(y, 1.0) for y, b, _ in data])
-    c, _ = nnls(A, t)
-    res = np.abs(A @ c - t)
-    keep = res <= np.quantile(res, 0.9)
-    if keep.sum() >= A.shape[1]:
-        c, _ = nnls(A[keep], t[keep])
-    return [float(x) for x in c]
-
-
 def fit_pool_pad(train: list[dict], coef: dict) -> dict:
     """The pooling / padding coefficients fitted on the Vivado HLS records of ``train`` (``coef``: the coefficients
     fitted so far, which the estimator runs with), or ``{}`` when the rows of one kind are missing."""
@@ -58,9 +37,6 @@ def fit_pool_pad(train: list[dict], coef: dict) -> dict:
     out = {"stream_pool_pad": 1.0}
     for rows, res, keys in groups:
         zero = dict(coef, **out, **{k: 0.0 for k in keys})
-        data = []
-        for r in rows:
-            base = _value(r["kw"], zero, res)
-            data.append((r["meas"][res], base, [_value(r["kw"], dict(zero, **{k: 1.0}), res) - base for k in keys]))
-        out.update((k, round(v, 4)) for k, v in zip(keys, _nnls(data)))
+        data = [(r["meas"][res], *feature_values(r["kw"], zero, keys, res)) for r in rows]
+        out.update((k, round(v, 4)) for k, v in zip(keys, nnls_relative(data, drop_worst=0.1)))
     return out

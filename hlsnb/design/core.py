@@ -100,9 +100,8 @@ def _tool_version(backend: str, tool_version) -> str:
     return rules.check_tool_version(rules.TOOL_OF_BACKEND[backend], tool_version, f"backend {backend}")
 
 
-#: The clock periods (ns) a design may ask for: 2 GHz to 1 MHz. Outside it a number is a unit slip (seconds, MHz)
-#: or garbage; hls4ml would pass it to the tool, and the estimator would count billions of cycles.
-CLOCK_RANGE_NS = (0.5, 1000.0)
+#: The clock periods (ns) a design may ask for (shared with the estimator's check).
+CLOCK_RANGE_NS = rules.CLOCK_RANGE_NS
 
 
 def _check_clock(clock_ns) -> float:

@@ -316,10 +316,11 @@ def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
             raise InvalidSetting(f"{where}: {k} must be text or null, got {_short(v)}")
     for k in _SIZE_FIELDS:
         v = getattr(spec, k)
-        # at most 2^31-1: hls4ml's C++ sizes are 32-bit, and the ReuseFactor check enumerates divisors of n_in x n_out
-        if v is not None and not (_is_int(v) and 1 <= v <= 2**31 - 1):
+        # at most 2^31-1 (rules.MAX_ELEMENTS): hls4ml's C++ sizes are 32-bit
+        if v is not None and not (_is_int(v) and 1 <= v <= rules.MAX_ELEMENTS):
             raise InvalidSetting(f"{where}: {k} must be a positive integer up to 2^31-1 (or null), got {_short(v)}")
-    if spec.is_mult_layer and spec.n_in is not None and spec.n_out is not None and spec.n_in * spec.n_out > 2**31 - 1:
+    if (spec.is_mult_layer and spec.n_in is not None and spec.n_out is not None
+            and spec.n_in * spec.n_out > rules.MAX_ELEMENTS):
         raise InvalidSetting(f"{where}: n_in x n_out = {spec.n_in * spec.n_out} is over 2^31-1 (hls4ml's sizes are "
                              "32-bit)")
     if spec.is_mult_layer and (spec.n_in is None or spec.n_out is None):

@@ -27,11 +27,10 @@ __all__ = ["MAX_BITS", "MAX_ELEMENTS", "CLOCK_NS_RANGE", "IO_TYPES", "MULT_IMPLS
 
 #: Widest ``ap_fixed`` / ``ap_int`` Vivado and Vitis HLS build by default (``AP_INT_MAX_W``).
 MAX_BITS = 1024
-#: hls4ml's C++ sizes and array indices are 32-bit integers: no size, shape or product of two sizes above this.
-MAX_ELEMENTS = 2 ** 31 - 1
-#: Clock periods an FPGA design can have, in ns: 0.5 ns (2 GHz, above any fabric) to 1000 ns (1 MHz). Outside it
-#: the value is almost certainly in the wrong unit (1e-8: seconds; 1e5: ps).
-CLOCK_NS_RANGE = (0.5, 1000.0)
+#: hls4ml's C++ sizes are 32-bit (:data:`hlsnb.rules.MAX_ELEMENTS`, the Design's bound too).
+MAX_ELEMENTS = rules.MAX_ELEMENTS
+#: Clock periods in ns (:data:`hlsnb.rules.CLOCK_RANGE_NS`, the Design's range too).
+CLOCK_NS_RANGE = rules.CLOCK_RANGE_NS
 IO_TYPES = ("io_parallel", "io_stream")
 MULT_IMPLS = ("auto", "dsp", "fabric")
 
