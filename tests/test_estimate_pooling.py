@@ -127,3 +127,18 @@ def test_leave_one_repository_out_error():
     assert len(errs["Pool"]) >= 30 and statistics.median(errs["Pool"]) < 0.3
     assert len(errs["Pad"]) >= 15 and statistics.median(errs["Pad"]) < 0.15
     assert statistics.median(pad_ff) < 0.2
+
+
+def test_an_exact_fit_drops_no_row_to_floating_point_noise():
+    """Issue 22: of three rows that fit exactly, the one that floating-point noise made "worst" was dropped, and the
+    two left (the same comparator count) could not separate the two coefficients: pool_lut_cmp 86.8 instead of 66."""
+    from hlsnb.calibration.fitting import nnls_relative
+
+    # two rows of the one geometry that separates the coefficients, 1e-9 apart: the only non-zero residuals
+    rows = [(4460.0 * (1 + 1e-9), 0.0, [60, 1]), (4460.0 * (1 - 1e-9), 0.0, [60, 1])] + [(2084.0, 0.0, [24, 1])] * 18
+    assert nnls_relative(rows, drop_worst=0.1) == pytest.approx([66.0, 500.0], rel=1e-6)
+    # a real outlier is still dropped, and only when the rows kept still determine every coefficient
+    rows = [(4460.0, 0.0, [60, 1]), (2084.0, 0.0, [24, 1]), (1292.0, 0.0, [12, 1]), (9000.0, 0.0, [12, 1]),
+            (8420.0, 0.0, [120, 1]), (1028.0, 0.0, [8, 1]), (3140.0, 0.0, [40, 1]), (2348.0, 0.0, [28, 1]),
+            (1820.0, 0.0, [20, 1]), (5780.0, 0.0, [80, 1])]
+    assert nnls_relative(rows, drop_worst=0.1) == pytest.approx([66.0, 500.0], rel=1e-6)

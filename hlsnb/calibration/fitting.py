@@ -136,10 +136,20 @@ def _features(rec: dict, coef: dict, keys: tuple[str, ...], resource: str) -> tu
     return feature_values(rec["kw"], coef, keys, resource)
 
 
+#: Relative residual below which a row counts as fitted exactly (never dropped as an outlier).
+_RESIDUAL_TOL = 1e-6
+
+
 def nnls_relative(rows: list[tuple[float, float, list[float]]], drop_worst: float = 0.0) -> list[float]:
     """Non-negative least squares on relative errors: minimise sum(((base + f.c) - y) / y)^2 over ``rows`` =
     (measured y, base, features). ``drop_worst`` > 0: the worst fraction of rows (saturating casts and the like) is
-    dropped once and the fit repeated."""
+    dropped once and the fit repeated.
+
+    Only rows that the fit misses by more than ``_RESIDUAL_TOL`` are outliers, and the refit happens only if the kept
+    rows still determine every coefficient (full column rank). Without both guards an exactly fitting row set lost a
+    row to floating-point noise (residuals of 1e-16, whose order depends on the machine's BLAS), and when that row was
+    the only one that separated two coefficients the refit was underdetermined: issue 22, the pooling fit returning
+    ``pool_lut_cmp`` 86.8 instead of 66 on some machines."""
     from scipy.optimize import nnls
 
     A = np.array([[f / max(y, 1.0) for f in feats] for y, b, feats in rows])
@@ -147,8 +157,8 @@ def nnls_relative(rows: list[tuple[float, float, list[float]]], drop_worst: floa
     c, _ = nnls(A, t)
     if drop_worst > 0:
         res = np.abs(A @ c - t)
-        keep = res <= np.quantile(res, 1.0 - drop_worst)
-        if keep.sum() >= A.shape[1]:
+        keep = (res <= np.quantile(res, 1.0 - drop_worst)) | (res <= _RESIDUAL_TOL)
+        if not keep.all() and np.linalg.matrix_rank(A[keep]) >= A.shape[1]:
             c, _ = nnls(A[keep], t[keep])
     return [float(x) for x in c]
 
