@@ -8,7 +8,8 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 
-__all__ = ["build_mlp", "build_qat_mlp", "qat_available", "train_model", "fit", "quick_model", "accuracy"]
+__all__ = ["build_mlp", "build_qat_mlp", "build_fixed_qat_mlp", "snap_to_quantized", "qat_available", "train_model",
+           "fit", "quick_model", "accuracy", "EpochBar"]
 
 
 def build_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out: int = 5, seed: int = 0):
@@ -52,6 +53,111 @@ def build_qat_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out:
             layers.append(QDense(h, activation="relu", name=f"fc{i}"))
         layers.append(QDense(n_out, name="output"))
         return keras.Sequential(layers, name="qat_mlp_" + "_".join(map(str, (n_in, *hidden, n_out))))
+
+
+def _kif(keep_negative: int, integer: int, fraction: int, place: str, overflow: str = "SAT"):
+    """A fixed (not trained) HGQ2 quantizer: ``keep_negative`` sign bit, ``integer`` integer bits without the sign,
+    ``fraction`` fractional bits; hls4ml converts it to ap_[u]fixed<k+i+f, k+i>."""
+    from hgq.config import QuantizerConfig
+
+    return QuantizerConfig("kif", place, k0=keep_negative, i0=integer, f0=fraction, round_mode="RND",
+                           overflow_mode=overflow, trainable=False, ic=None, fc=None, ir=None, fr=None)
+
+
+def build_fixed_qat_mlp(n_in: int = 16, hidden: tuple[int, ...] = (64, 32, 32), n_out: int = 5, *, bits: int = 6,
+                        input_bits: tuple[int, int] = (16, 6), seed: int = 0, softmax: bool = True):
+    """The hls4ml tutorial's quantized MLP (part 4 ``model_3``): every weight and bias ``ap_fixed<bits,1>``, every
+    ReLU output ``ap_ufixed<bits,0>``, the input ``ap_fixed<input_bits>``, quantization-aware with HGQ2.
+
+    The tutorial trains it with QKeras (``quantized_bits(6,0,alpha=1)`` kernels and biases, ``quantized_relu(6)``),
+    which does not run on Keras 3; HGQ2's fixed quantizers (not trained: the bit widths stay as given) are the same
+    types, and hls4ml converts them bit-exactly. Layers ``fc1..`` (Dense + ReLU), ``output`` (logits) and, with
+    ``softmax``, a ``softmax`` Activation as in the tutorial. Needs the ``[qat]`` extra.
+    """
+    if not qat_available():
+        raise ImportError("quantisation-aware training needs HGQ2: pip install 'hlsnb[qat]'")
+    if not (isinstance(bits, int) and 2 <= bits <= 16):
+        raise ValueError(f"bits (weight, bias and ReLU output width) must be an integer in 2..16, got {bits!r}")
+    w_in, i_in = input_bits
+    if not (1 <= i_in <= w_in <= 32):
+        raise ValueError(f"input_bits (width, integer bits) must satisfy 1 <= integer <= width <= 32, got "
+                         f"{input_bits!r}")
+    import keras
+    from hgq.layers import QDense
+
+    keras.utils.set_random_seed(seed)
+    weight = lambda place: _kif(1, 0, bits - 1, place)  # noqa: E731  ap_fixed<bits,1>
+    relu_out = lambda: _kif(0, 0, bits, "datalane")  # noqa: E731  ap_ufixed<bits,0>
+    layers = [keras.Input((n_in,), name="inputs")]  # hls4ml reserves the name "input"
+    sizes = list(hidden) + [n_out]
+    for i, h in enumerate(sizes, start=1):
+        last = i == len(sizes)
+        iq = _kif(1, i_in - 1, w_in - i_in, "datalane") if i == 1 else relu_out()
+        layers.append(QDense(h, activation=None if last else "relu", name="output" if last else f"fc{i}",
+                             kq_conf=weight("weight"), bq_conf=weight("bias"), iq_conf=iq, enable_ebops=False))
+    if softmax:
+        layers.append(keras.layers.Activation("softmax", name="softmax"))
+    return keras.Sequential(layers, name="forum_mlp_" + "_".join(map(str, (n_in, *hidden, n_out))))
+
+
+def snap_to_quantized(model) -> None:
+    """Set every HGQ2 layer's float kernel and bias to their quantized values, in place.
+
+    The model computes exactly the same (quantizing a value on the grid returns it), but its stored weights are now
+    the ones hls4ml writes: a weight that rounds to zero is a zero everywhere (``Design.attach_weights`` counts it).
+    """
+    for layer in model.layers:
+        for key in ("kernel", "bias"):
+            q = getattr(layer, f"q{key}", None)
+            var = getattr(layer, key, None)
+            if q is not None and var is not None:
+                var.assign(np.asarray(q, dtype=np.float32))
+
+
+class EpochBar:
+    """One progress bar over several ``model.fit`` calls (tqdm: a widget in Jupyter, text elsewhere).
+
+    ``progress``: True (a bar), False (nothing) or a callable ``f(done_epochs, total_epochs, text)``.
+    ``callback()`` gives the Keras callback of the next fit; ``describe(text)`` relabels the bar.
+    """
+
+    def __init__(self, total: int, desc: str, progress=True):
+        self.total, self.done, self.text = int(total), 0, desc
+        self._fn = progress if callable(progress) else None
+        self._bar = None
+        if progress is True:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=self.total, desc=desc, unit="epoch")
+
+    def describe(self, text: str) -> None:
+        self.text = text
+        if self._bar is not None:
+            self._bar.set_description(text)
+
+    def step(self, logs=None) -> None:
+        self.done += 1
+        if self._bar is not None:
+            logs = logs or {}
+            self._bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items() if "acc" in k or "loss" in k})
+            self._bar.update(1)
+        if self._fn is not None:
+            self._fn(self.done, self.total, self.text)
+
+    def callback(self):
+        import keras
+
+        bar = self
+
+        class _CB(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                bar.step(logs)
+
+        return _CB()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 class _TqdmCallback:

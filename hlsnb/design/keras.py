@@ -51,6 +51,7 @@ def layers_from_keras(model, precision: str) -> list[LayerSpec]:
                 "layer name 'input' is reserved by hls4ml (its converter raises on it); rename that layer in the "
                 "Keras model, e.g. keras.Input(shape, name='inputs')"
             )
+    layer_list = _without_fused_quantizers(layer_list)
     tensors = _keras_tensors(model)
     shapes: dict[str, tuple] = {}
     specs = []
@@ -114,6 +115,27 @@ def layers_from_keras(model, precision: str) -> list[LayerSpec]:
                 kw.update(n_in=int(np.prod(shapes.get(inputs[0], ()) or (1,))), accum_precision=prec)
         specs.append(LayerSpec(**kw))
     return specs
+
+
+def _without_fused_quantizers(layer_list: list) -> list:
+    """The parsed layers without HGQ2's homogeneous ``FixedPointQuantizer`` nodes, inputs relinked.
+
+    hls4ml's HGQ2 flow fuses a quantizer with one type for every value into the neighbouring layers' types
+    (a quantized ReLU's ``ap_ufixed<6,0>`` result, the next Dense's input): the built design has no such layer, so
+    the Design has none either (no row, no DATAFLOW channel). A heterogeneous quantizer (a width per value) stays.
+    """
+    to: dict = {}
+    out = []
+    for d in layer_list:
+        mask = d.get("mask_kbi")
+        if d.get("class_name") == "FixedPointQuantizer" and mask is not None \
+                and all(np.unique(np.asarray(m)).size == 1 for m in mask) and len(d.get("inputs") or ()) == 1:
+            to[d["name"]] = to.get(d["inputs"][0], d["inputs"][0])
+            continue
+        if to and d.get("inputs"):
+            d = {**d, "inputs": [to.get(i, i) for i in d["inputs"]]}
+        out.append(d)
+    return out
 
 
 def _layer_type(cls_name: str, hls4ml) -> str:
