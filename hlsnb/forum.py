@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from .rules import canonical_strategy, check_tool_version
 
 __all__ = ["train_forum_mlp", "forum_design", "dense16_what_if", "reuse_factor_substitutions", "FORUM_SIZES",
            "DENSE_LAYERS", "PUBLIC_ZEROS", "PUBLIC_SOURCE", "FORUM_DATASET", "FORUM_TOOL", "FORUM_CLOCK_NS",
-           "BACKENDS_BY_TOOL", "zero_counts"]
+           "BACKENDS_BY_TOOL", "zero_counts", "csim_check", "CsimCheck"]
 
 #: The tutorial network's layer sizes: 16 inputs, ReLU layers of 64, 32 and 32, 5 outputs.
 FORUM_SIZES = (16, 64, 32, 32, 5)
@@ -307,3 +307,77 @@ def dense16_what_if(model_or_design, *, precision: str = _INPUT_PRECISION, **for
                   io_type=design.io_type, clock_ns=design.clock_ns, backend=design.backend,
                   tool_version=design.tool_version, model_name=f"{design.model_name} (16-bit dense what-if)",
                   default_precision=p)
+
+
+# ---------------------------------------------------------------------------------------------------- C simulation
+@dataclass
+class CsimCheck:
+    """hls4ml's C simulation of a design against Keras on the test rows (all measured here).
+
+    ``keras_accuracy`` / ``csim_accuracy``: test accuracy (fraction) of the Keras model and of the C simulation;
+    ``agree``: fraction of test rows where both pick the same class; ``logits_bit_exact``: the values before the
+    softmax (the ``output`` layer) are identical (HGQ2 quantizers convert bit-exactly; the softmax is hls4ml's
+    lookup-table approximation, not bit-exact); ``max_logit_diff``: their largest difference; ``seconds``:
+    conversion + g++ compile + run; ``types``: layer -> {kind: type} as hls4ml built them; ``zeros``: Dense layer
+    -> zero weights in the weight arrays hls4ml writes.
+    """
+
+    keras_accuracy: float
+    csim_accuracy: float
+    agree: float
+    logits_bit_exact: bool
+    max_logit_diff: float
+    n_rows: int
+    seconds: float
+    types: dict = field(default_factory=dict)
+    zeros: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        exact = ("bit-exact" if self.logits_bit_exact
+                 else f"NOT bit-exact (largest difference {self.max_logit_diff:g})")
+        return (f"Test accuracy on {self.n_rows:,} rows (measured): Keras {100 * self.keras_accuracy:.1f} %, "
+                f"hls4ml C simulation {100 * self.csim_accuracy:.1f} %; the two pick the same class on "
+                f"{100 * self.agree:.1f} % of the rows; the values before the softmax are {exact}.")
+
+
+def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir: str | None = None,
+               output_layer: str = "output") -> CsimCheck:
+    """Convert ``model`` with ``design`` (default :func:`forum_design` of it), compile hls4ml's C simulation (g++,
+    about 40 s on 2 busy cores) and compare it with Keras on ``data``'s test rows. ``output_layer``: the layer whose
+    values are compared bit for bit (the last one before the softmax)."""
+    import contextlib
+    import io
+    import warnings
+
+    import hls4ml
+    import keras
+
+    t0 = time.perf_counter()
+    design = design if design is not None else forum_design(model)
+    design.check_model(model)
+    out = output_dir or tempfile.mkdtemp(prefix="hlsnb_forum_csim_")
+    kw = design.hls4ml_kwargs(output_dir=out)
+    kw["hls_config"]["LayerName"].setdefault(output_layer, {})["Trace"] = True
+    X = np.ascontiguousarray(data.X_test, dtype=np.float32)
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hm = hls4ml.converters.convert_from_keras_model(model, **kw)
+        y_hls, trace = hm.trace(X)  # compiles the C simulation with the trace of output_layer
+    y_hls = np.asarray(y_hls).reshape(len(X), -1)
+    y_keras = np.asarray(model.predict(X, verbose=0))
+    sub = keras.Model(model.inputs, model.get_layer(output_layer).output)
+    z_keras = np.asarray(sub.predict(X, verbose=0)).reshape(len(X), -1)
+    z_hls = np.asarray(trace[output_layer]).reshape(len(X), -1)
+    types, zeros = {}, {}
+    for layer in hm.get_layers():
+        types[layer.name] = {k[:-2]: str(parse_precision(str(v.precision))) for k, v in layer.types.items()
+                             if k in ("weight_t", "bias_t", "accum_t", "result_t")}
+        w = layer.weights.get("weight") if hasattr(layer, "weights") else None
+        if w is not None and layer.class_name == "Dense":
+            zeros[layer.name] = int(np.count_nonzero(np.asarray(w.data) == 0))
+    y = np.asarray(data.y_test)
+    return CsimCheck(
+        keras_accuracy=float(np.mean(y_keras.argmax(1) == y)), csim_accuracy=float(np.mean(y_hls.argmax(1) == y)),
+        agree=float(np.mean(y_keras.argmax(1) == y_hls.argmax(1))),
+        logits_bit_exact=bool(np.array_equal(z_keras, z_hls)), max_logit_diff=float(np.max(np.abs(z_keras - z_hls))),
+        n_rows=len(X), seconds=time.perf_counter() - t0, types=types, zeros=zeros)

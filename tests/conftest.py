@@ -59,3 +59,12 @@ def board_csim_dir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("board_csim")
     build_csim.build(d)
     return d
+
+
+@pytest.fixture(scope="session")
+def forum_model(digits16):
+    """The forum's design trained here (hlsnb.forum.train_forum_mlp: HGQ2 6-bit QAT, 75 % zeros per Dense layer),
+    shortened to 15 epochs (about 15 s): the same layers, types and zero counts as the default's 30."""
+    from hlsnb.forum import train_forum_mlp
+
+    return train_forum_mlp(digits16, epochs=15, prune_steps=3, progress=False)

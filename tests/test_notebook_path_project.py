@@ -13,13 +13,13 @@ from hlsnb.fit import BOARD_STRATEGIES, UNBUILDABLE, check_board, fit_to_board
 from hlsnb.project import Project, file_link
 
 
-def test_default_data_set_is_not_saturated():
+def test_default_data_set_has_the_forum_designs_shape():
     d = load_dataset()
-    assert d.name == DEFAULT_DATASET == "digits10"
-    assert d.n_features == 16 and d.n_classes == 10 and set(np.unique(d.y_test)) == set(range(10))
+    assert d.name == DEFAULT_DATASET == "digits16"  # the forum design's shape: 16 in, 5 classes
+    assert d.n_features == 16 and d.n_classes == 5 and set(np.unique(d.y_test)) == set(range(5))
     assert abs(float(d.X_train.mean())) < 1e-5
-    np.testing.assert_array_equal(load_dataset("digits10").X_test, d.X_test)  # fixed split
-    assert load_dataset("digits16").n_classes == 5  # kept for the tests and the tutorial's shape
+    np.testing.assert_array_equal(load_dataset("digits16").X_test, d.X_test)  # fixed split
+    assert load_dataset("digits10").n_classes == 10  # kept: harder, but not the forum's 5 outputs
 
 
 def test_nothing_saved_means_defaults_made_here_and_said(tmp_path, fresh_mlp):

@@ -1,11 +1,7 @@
 """What the notebooks show: a status that is always the latest estimate's, designs compared (pin A, change B),
-plots readable at notebook width, the pruning slider's preview, and the seed answer the README repeats."""
+plots readable at notebook width, the pruning slider's preview (the seed answer: tests/test_seed.py)."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,17 +10,7 @@ from hlsnb.design import Design
 from hlsnb.estimate import estimate_design
 from hlsnb.widgets import EstimatePlot, Explorer
 from hlsnb.widgets.plots import figure_dict
-from hlsnb.widgets.seed import (
-    GROUPS,
-    breakdown_figure,
-    readme_markdown,
-    rf_rule_curve,
-    seed_answer,
-    term_group,
-    totals_figure,
-)
 
-ROOT = Path(__file__).resolve().parents[1]
 RES = ("dsp", "lut", "ff", "bram18k")
 
 
@@ -103,52 +89,6 @@ def test_pruning_slider_previews_its_point_and_flags_over_board(mlp, digits16):
     preview = next(t for t in s.figure.data if (t.meta or {}).get("hlsnb") == "preview")
     over = any(u > 100 for u in s.estimate["utilisation"].values())
     assert ("over the board" in preview.text[0]) == over == ("still over the board" in s.estimate_html.value)
-
-
-# ---------------------------------------------------------------- the seed answer
-@pytest.fixture(scope="module")
-def answer():
-    return seed_answer()
-
-
-def test_seed_answer_tells_the_ordering_with_its_error_bar(answer):
-    assert set(answer.error) >= {"lut", "dsp"} and answer.error["n"] > 0  # measured, not typed in
-    who = answer.ordering("lut")
-    (la, lb), (ra, rb) = answer.interval("Latency"), answer.interval("Resource")
-    if who is None:
-        assert la <= rb and ra <= lb and "do not say which" in answer.verdict.replace("does not say", "do not say")
-    else:
-        assert f"{who} uses more LUTs" in answer.verdict
-    for s in ("Latency", "Resource"):
-        assert f"{answer.total(s):,.0f}" in answer.verdict
-
-
-def test_seed_charts_are_what_the_estimate_says(answer):
-    fig = breakdown_figure(answer)
-    totals = next(t for t in fig.data if t.type == "scatter")
-    stacked = [sum(t.y[i] for t in fig.data if t.type == "bar") for i in range(len(totals.y))]
-    assert stacked == pytest.approx(list(totals.y))
-    assert sum(stacked) == pytest.approx(sum(answer.total(s) for s in ("Latency", "Resource")), abs=len(stacked))
-    assert {t.name for t in fig.data if t.type == "bar"} <= set(GROUPS)
-    assert term_group("accumulator write select: each of the 64 accumulators") == "accumulator select (RF > n_in)"
-    tot = totals_figure(answer)
-    bars = {t.name.split()[0]: t for t in tot.data if t.type == "bar"}
-    assert list(bars["Resource"].y) == pytest.approx([answer.estimates["Resource"].utilisation[k] for k in RES])
-
-
-def test_the_rf_rule_is_visible_in_the_curve(answer):
-    curve = dict(rf_rule_curve(answer, "fc1")["Resource"])
-    n_in = 16
-    assert curve[n_in] < curve[2 * n_in]  # past RF = n_in Resource pays the accumulator select
-
-
-def test_readme_seed_block_is_generated_from_the_same_code(answer):
-    text = (ROOT / "README.md").read_text()
-    block = text.split("<!-- seed:begin -->\n")[1].split("\n<!-- seed:end -->")[0]
-    assert block == readme_markdown(answer), "README is out of date: run python tools/readme_numbers.py"
-    r = subprocess.run([sys.executable, str(ROOT / "tools" / "readme_numbers.py"), "--check"], cwd=ROOT,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_save_says_where_the_file_went_with_a_link(tmp_path):

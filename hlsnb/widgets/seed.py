@@ -1,58 +1,86 @@
-"""The seed question as pictures: Latency against Resource at ReuseFactor 64 on the forum's 16-64-32-32-5 MLP.
+"""The seed question, answered on the forum's design: why Resource at ReuseFactor 64 used MORE LUTs than Latency.
 
-The forum user built the hls4ml tutorial's MLP on a PYNQ-Z2 with Strategy Resource and ReuseFactor 64 and got more
-LUTs than with Latency. :func:`seed_answer` computes everything notebook 02 and the README say about it from the
-estimator, so the two can never disagree (``tools/readme_numbers.py`` writes the README's block from it):
+The forum user built the hls4ml tutorial's quantized and pruned MLP (:mod:`hlsnb.forum`: 6-bit weights and ReLUs, 75 %
+of the weights at zero) on a PYNQ-Z2 with ReuseFactor 64 and found Resource above Latency. :func:`seed_answer`
+computes everything notebook 02 and the README say about it from the estimator at run time (nothing is typed in, so
+when the estimator improves the answer follows; ``tools/readme_numbers.py`` writes the README's block from it):
 
-- per layer, what each strategy pays for, as stacked breakdown terms (:func:`breakdown_figure`);
-- the totals against the board, with the estimator's measured error as error bars (:func:`totals_figure`);
-- the rule of thumb as LUTs against ReuseFactor per strategy for the layers with RF > n_in (:func:`rf_rule_figure`);
-- the ordering, told with the error bar: which strategy is larger only when the two error intervals do not
-  overlap (:attr:`SeedAnswer.verdict`).
+- both strategies on the forum's design, and beside them the same network at 16 bits without pruning (the what-if);
+- the ordering of each pair said as far as the error bars allow (:meth:`SeedAnswer.ordering`, :attr:`verdict`):
+  a strategy is "larger" only when the two error intervals do not overlap;
+- why, item by item: what each strategy pays for, from the estimator's itemized breakdown (:func:`items`), and what
+  each step from the 16-bit dense network to the forum's design changes under each strategy (:func:`steps`);
+- the estimates against the public reports of this design (the forum's Resource report, the public Latency build).
 
-The error bar is the median |estimate - report| / report of whole designs for the same HLS tool, each report's
-repository held out of the fit (:mod:`hlsnb.calibration.loro`): computed, never typed in.
+Every number says what it is: an HLS csynth estimate by hlsnb, a Vivado post-synthesis estimate by hlsnb, or a
+report (measured by Vivado HLS on a real build).
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..calibration.reference import tutorial_mlp
 from ..calibration.seed import SEED_REPORT
+from ..design import Design
 from ..estimate import estimate_design
+from ..forum import FORUM_TOOL, dense16_what_if, forum_design, reuse_factor_substitutions, zero_counts
 
 __all__ = ["SeedAnswer", "seed_answer", "estimator_error", "breakdown_figure", "totals_figure", "rf_rule_figure",
-           "term_group", "readme_markdown", "GROUPS"]
+           "rf_rule_curve", "term_group", "readme_markdown", "items", "steps", "GROUPS", "CASES", "STRATEGIES",
+           "PUBLIC_LATENCY_REPORT", "REPORTS", "Table"]
 
 STRATEGIES = ("Latency", "Resource")
+#: The two designs the answer compares, and how they are named to people.
+CASES = {"forum": "the forum's design (6-bit, 75 % zero weights)",
+         "dense16": "the same network at 16 bits, no zero weights (what-if)"}
 _RES = (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"))
+_LABEL = dict(_RES)
+#: The public Latency build of the forum's design (Liu-Zhiheng/hls4ml-pynqz2-vivado2019-2-results, ``reports3.csv``:
+#: the network ``myproject`` inside the AXI wrapper, Vivado HLS 2019.2 csynth, RF 64, pynq-z2).
+PUBLIC_LATENCY_REPORT = {"lut": 34823.0, "ff": 21312.0, "dsp": 9.0, "bram18k": 4.0}
+#: Strategy -> (csynth report of the forum's design, what it is).
+REPORTS = {
+    "Latency": (PUBLIC_LATENCY_REPORT, "public Latency build, Vivado HLS 2019.2 csynth report"),
+    "Resource": (dict(SEED_REPORT), "the forum's Resource report, Vivado HLS csynth"),
+}
 #: Breakdown term groups, in stacking order, with the colour each is drawn in.
 GROUPS = {
     "multipliers": "#4c78a8",
-    "adders (trees, accumulators)": "#72b7b2",
+    "adder trees (constant weights folded in)": "#9ecae9",
+    "weight ROMs": "#8c6d31",
     "multiplexers (operands, inputs)": "#f58518",
+    "accumulators and reuse-loop control": "#72b7b2",
     "accumulator select (RF > n_in)": "#e45756",
     "activations": "#54a24b",
     "DATAFLOW buffers and control": "#b279a2",
     "other": "#bab0ac",
 }
 _COLORS = {"Latency": "#4c78a8", "Resource": "#e45756"}
+_ACTIVATION_TYPES = ("Activation", "Softmax", "LeakyReLU", "HardActivation")
 
 
-def term_group(what: str) -> str:
-    """The group of a breakdown term, from its description (the estimator's own words)."""
+def term_group(what: str, layer_type: str | None = None) -> str:
+    """The group of a breakdown term, from its description (the estimator's own words) and its layer's type."""
     w = what.lower()
-    if "accumulator write select" in w or "accumulator update chain" in w or "accumulator select" in w:
+    if layer_type in _ACTIVATION_TYPES:
+        return "activations"
+    if "accumulator write select" in w or "accumulator update chain" in w or "accumulator select" in w \
+            or "write-select chain" in w:
         return "accumulator select (RF > n_in)"
     if "ping-pong" in w or "dataflow" in w or "fifo" in w:
         return "DATAFLOW buffers and control"
+    if "rom" in w.split() or "weight rom" in w:
+        return "weight ROMs"
     if "multiplexer" in w:
         return "multiplexers (operands, inputs)"
-    if "adder" in w:
-        return "adders (trees, accumulators)"
+    if "adder tree" in w:
+        return "adder trees (constant weights folded in)"
+    if "accumulat" in w or "reuse-loop" in w or "product registers" in w or "product pipeline" in w \
+            or "operand and product" in w:
+        return "accumulators and reuse-loop control"
     if "multiplier" in w or "constant" in w or "shift" in w:
         return "multipliers"
     if "relu" in w or "softmax" in w or "sum table" in w or "activation" in w:
@@ -80,99 +108,293 @@ def estimator_error(tool: str = "vivado_hls", stage: str = "csynth") -> dict:
     return {"n": t.get("n", 0), **{k: t[k] for k, _ in _RES if t.get(k) is not None}}
 
 
+def _error_of(est, tool: str) -> tuple[dict, str]:
+    """The error bar of an estimate and what it is: the estimate's own per-regime error when the estimator gives one
+    (``DesignEstimate.error``: resource -> relative error), else the median error on whole designs of the tool."""
+    own = getattr(est, "error", None)
+    if isinstance(own, dict) and own:
+        return dict(own), getattr(est, "error_source", "") or "the measured error of this design's regime"
+    return estimator_error(tool, "csynth"), ("the estimator's median error on whole designs of this HLS tool, each "
+                                             "report's repository held out of the fit")
+
+
 @dataclass
 class SeedAnswer:
-    """The seed design under both strategies, estimated (HLS csynth, by hlsnb), with the error bar and verdict.
+    """The forum's design and its 16-bit dense what-if under both strategies, estimated by hlsnb.
 
-    ``designs`` / ``estimates``: strategy -> Design / DesignEstimate; ``error``: resource -> median relative error
-    (whole designs, out of sample); ``report``: the forum's csynth numbers for Resource; ``reuse_factor``: 64.
+    ``designs`` / ``estimates`` / ``post_synthesis``: case ("forum", "dense16") -> strategy -> Design /
+    HLS csynth DesignEstimate / Vivado post-synthesis DesignEstimate. ``error``: resource -> relative error bar,
+    ``error_source`` what it is. ``steps``: (label, strategy -> DesignEstimate) from the 16-bit dense design to the
+    forum's, one change at a time. ``trained``: the forum's design is a model trained here (False: the public
+    build's design from the calibration data).
     """
 
     reuse_factor: int
     designs: dict
     estimates: dict
+    post_synthesis: dict
     error: dict
-    report: dict = field(default_factory=lambda: dict(SEED_REPORT))
+    error_source: str
+    steps: list = field(default_factory=list)
+    trained: bool = False
+    reports: dict = field(default_factory=lambda: {s: dict(r) for s, (r, _) in REPORTS.items()})
 
-    def total(self, strategy: str, resource: str = "lut") -> float:
-        return float(self.estimates[strategy].total[resource])
+    # -------------------------------------------------------------- numbers
+    def total(self, strategy: str, resource: str = "lut", case: str = "forum") -> float:
+        """An HLS csynth estimate by hlsnb of a whole design."""
+        return float(self.estimates[case][strategy].total[resource])
 
-    def interval(self, strategy: str, resource: str = "lut") -> tuple[float, float]:
-        """The estimate +- the estimator's median error (the error bar drawn)."""
-        v, e = self.total(strategy, resource), self.error.get(resource, 0.0)
+    def interval(self, strategy: str, resource: str = "lut", case: str = "forum") -> tuple[float, float]:
+        """The estimate +- its error bar."""
+        v, e = self.total(strategy, resource, case), self.error.get(resource, 0.0)
         return v * (1 - e), v * (1 + e)
 
-    def ordering(self, resource: str = "lut") -> str | None:
-        """The strategy that is larger beyond the error bar, or None when the two intervals overlap."""
-        (la, lb), (ra, rb) = self.interval("Latency", resource), self.interval("Resource", resource)
+    def ordering(self, resource: str = "lut", case: str = "forum") -> str | None:
+        """The strategy that is larger beyond the error bars, or None when the two intervals overlap."""
+        (la, lb), (ra, rb) = self.interval("Latency", resource, case), self.interval("Resource", resource, case)
         if ra > lb:
             return "Resource"
         if la > rb:
             return "Latency"
         return None
 
+    def larger(self, resource: str = "lut", case: str = "forum") -> str:
+        """The strategy with the larger estimate (whatever the error bars say)."""
+        return "Resource" if self.total("Resource", resource, case) > self.total("Latency", resource, case) \
+            else "Latency"
+
+    @property
+    def flips(self) -> bool:
+        """True when the LUT ordering of the forum's design is the opposite of the 16-bit dense what-if's, each
+        beyond its error bars."""
+        a, b = self.ordering("lut", "forum"), self.ordering("lut", "dense16")
+        return a is not None and b is not None and a != b
+
+    @property
+    def report_ordering(self) -> str:
+        """The strategy the public reports of the forum's design say is larger in LUTs (measured by Vivado HLS)."""
+        return "Resource" if self.reports["Resource"]["lut"] > self.reports["Latency"]["lut"] else "Latency"
+
+    @property
+    def substitutions(self) -> dict:
+        """Strategy -> {layer: ReuseFactor built} where the design does not have ``reuse_factor`` (hls4ml's value)."""
+        return {s: reuse_factor_substitutions(self.designs["forum"][s], self.reuse_factor) for s in STRATEGIES}
+
     @property
     def accumulator_select_share(self) -> float:
-        """Fraction of Resource's LUTs that are accumulator-select terms (layers with RF > n_in)."""
-        est = self.estimates["Resource"]
+        """Fraction of the forum design's Resource LUTs that are accumulator-select terms (layers with RF > n_in)."""
+        est = self.estimates["forum"]["Resource"]
         acc = sum(t.value for le in est.layers for t in le.terms("lut")
-                  if term_group(t.what) == "accumulator select (RF > n_in)")
+                  if term_group(t.what, le.layer_type) == "accumulator select (RF > n_in)")
         return acc / max(1.0, float(est.total["lut"]))
+
+    # -------------------------------------------------------------- words
+    def _pair(self, case: str, resource: str = "lut") -> str:
+        lab = _LABEL[resource]
+        lat, res = self.total("Latency", resource, case), self.total("Resource", resource, case)
+        who = self.ordering(resource, case)
+        if who is None:
+            diff = abs(res - lat)
+            told = (f"the difference ({diff:,.0f} {lab}) is within the error bars: the estimate alone does not say "
+                    f"which strategy uses more {lab}s (its point values put {self.larger(resource, case)} higher)")
+        else:
+            other = "Latency" if who == "Resource" else "Resource"
+            told = f"{who} uses more {lab}s than {other} beyond the error bars"
+        return f"Latency {lat:,.0f} and Resource {res:,.0f} {lab}s: {told}"
 
     @property
     def verdict(self) -> str:
-        """The ordering of the LUT totals, said as far as the estimator's error bar allows."""
-        lat, res = self.total("Latency"), self.total("Resource")
+        """The answer in a few sentences, every number computed here and said with its error bar."""
         e = self.error.get("lut")
         err = f"±{100 * e:.0f} %" if e is not None else "an unmeasured error"
-        who = self.ordering("lut")
-        head = (f"At ReuseFactor {self.reuse_factor}, hlsnb estimates Latency at {lat:,.0f} LUTs and Resource at "
-                f"{res:,.0f} (HLS csynth, {self.estimates['Latency'].tool}); its median error on whole designs is "
-                f"{err}. ")
-        if who is None:
-            body = ("The two error bars overlap: the estimate does not say which strategy uses more LUTs here. ")
+        tool = self.estimates["forum"]["Latency"].tool
+        src = "trained here" if self.trained else "with the public build's zero counts"
+        rl, rr = self.reports["Latency"]["lut"], self.reports["Resource"]["lut"]
+        out = [
+            f"At ReuseFactor {self.reuse_factor} on the {self.estimates['forum']['Latency'].part.device}, hlsnb "
+            f"estimates (HLS csynth, {tool}; error bars {err}, {self.error_source}):",
+            f"- {CASES['forum']}, {src}: {self._pair('forum')};",
+            f"- {CASES['dense16']}: {self._pair('dense16')}.",
+        ]
+        if self.flips:
+            out.append(f"The ordering flips: quantizing and pruning take more LUTs out of Latency than out of "
+                       f"Resource, so {self.ordering('lut', 'forum')} ends above.")
         else:
-            other = "Latency" if who == "Resource" else "Resource"
-            body = f"{who} uses more LUTs than {other} beyond the error bar. "
-        rep = self.report.get("lut")
-        if rep:
-            body += (f"The forum's Vivado HLS report for Resource said {rep:,.0f} LUTs (the estimate is "
-                     f"{100 * (res - rep) / rep:+.0f} % off it); it found Resource above its Latency build.")
-        return head + body
+            a, b = self.larger("lut", "forum"), self.larger("lut", "dense16")
+            if a != b:
+                out.append(f"The point estimates flip ({a} higher for the forum's design, {b} for the 16-bit one), "
+                           "but not beyond both error bars: within its error the estimate does not show the flip.")
+            else:
+                out.append(f"The point estimates do not flip ({a} higher for both designs): this estimate does not "
+                           "reproduce what the forum measured.")
+        out.append(f"Measured on real builds of the forum's design (Vivado HLS csynth reports): Latency {rl:,.0f} "
+                   f"LUTs (public build), Resource {rr:,.0f} LUTs (the forum's report): {self.report_ordering} "
+                   f"is larger by {abs(rr - rl):,.0f} LUTs.")
+        return "\n".join(out)
 
 
-def seed_answer(reuse_factor: int = 64, board: str = "pynq-z2", *, error: bool = True) -> SeedAnswer:
-    """The forum's design (16-64-32-32-5, ``ap_fixed<16,6>``, VivadoAccelerator's 5 ns clock) at ``reuse_factor``
-    under Latency and Resource (the largest valid RF below it where it is not valid, as hls4ml picks), estimated
-    at the HLS csynth stage. ``error=False`` skips the error bar (3 s)."""
-    designs = {s: tutorial_mlp(s, reuse_factor, board=board, clock_ns=5.0) for s in STRATEGIES}
-    estimates = {s: estimate_design(d) for s, d in designs.items()}
-    err = estimator_error(designs["Latency"].tool, "csynth") if error else {}
-    return SeedAnswer(reuse_factor, designs, estimates, err)
+def _rebuild(design: Design, layers: list, name: str) -> Design:
+    return Design(layers, board=design.board, part=None if design.board else design.part_number,
+                  io_type=design.io_type, clock_ns=design.clock_ns, backend=design.backend,
+                  tool_version=design.tool_version, model_name=name, default_precision=design.default_precision)
 
 
-def _groups(le, resource: str) -> dict:
-    out = dict.fromkeys(GROUPS, 0.0)
-    for t in le.terms(resource):
-        out[term_group(t.what)] += float(t.value)
+def _step_designs(forum: Design) -> list:
+    """(label, design): from the 16-bit dense network to the forum's design, one change at a time."""
+    target = {l.name: l for l in forum.layers}
+    d16 = dense16_what_if(forum)
+    out = [("16-bit weights and activations, no zero weights", d16)]
+    zeros = [replace(l, n_zeros=target[l.name].n_zeros) for l in d16.layers]
+    out.append((f"+ the forum's zero weights ({100 * _sparsity(forum):.0f} %)", _rebuild(d16, zeros, "zeros")))
+    w6 = [replace(l, weight_precision=target[l.name].weight_precision, bias_precision=target[l.name].bias_precision)
+          if l.weight_precision is not None else l for l in zeros]
+    bits = sorted({target[l.name].weight_precision for l in forum.layers if l.weight_precision})
+    out.append((f"+ {', '.join(bits)} weights and biases (narrow constants)", _rebuild(d16, w6, "w6")))
+    act = [replace(l, result_precision=target[l.name].result_precision) if l.layer_type == "Activation" else l
+           for l in w6]
+    relu = sorted({target[l.name].result_precision for l in forum.layers if l.layer_type == "Activation"})
+    out.append((f"+ quantized ReLU outputs ({', '.join(relu)})", _rebuild(d16, act, "relu")))
+    out.append(("+ the accumulator and input types hls4ml builds = the forum's design", forum))
     return out
 
 
-def breakdown_figure(answer: SeedAnswer, resource: str = "lut"):
+def _sparsity(design: Design) -> float:
+    z = zero_counts(design).values()
+    return sum(a for a, _ in z) / max(1, sum(b for _, b in z))
+
+
+def seed_answer(model=None, reuse_factor: int = 64, board: str = "pynq-z2", *, tool: str = FORUM_TOOL,
+                error: bool = True) -> SeedAnswer:
+    """The forum's design (:func:`hlsnb.forum.forum_design` of ``model``, default the public build's design) and
+    its 16-bit dense what-if at ``reuse_factor`` under Latency and Resource, estimated (HLS csynth and Vivado
+    post-synthesis). ``error=False`` skips the error bar (3 s)."""
+    forum = {s: forum_design(model, strategy=s, reuse_factor=reuse_factor, board=board, tool=tool)
+             for s in STRATEGIES}
+    designs = {"forum": forum, "dense16": {s: dense16_what_if(forum[s]) for s in STRATEGIES}}
+    estimates = {c: {s: estimate_design(d) for s, d in ds.items()} for c, ds in designs.items()}
+    post = {c: {s: estimate_design(d, stage="vsynth") for s, d in ds.items()} for c, ds in designs.items()}
+    err, src = _error_of(estimates["forum"]["Latency"], forum["Latency"].tool) if error else ({}, "not computed")
+    stp = []
+    per = {s: _step_designs(forum[s]) for s in STRATEGIES}
+    for i, (label, _) in enumerate(per["Latency"]):
+        stp.append((label, {s: estimate_design(per[s][i][1]) for s in STRATEGIES}))
+    return SeedAnswer(reuse_factor, designs, estimates, post, err, src, stp, trained=model is not None)
+
+
+# ---------------------------------------------------------------------------------------------------- tables
+@dataclass
+class Table:
+    """A small table for people: HTML in Jupyter, aligned text elsewhere (and in nbval's comparisons)."""
+
+    title: str
+    header: list
+    rows: list
+    note: str = ""
+
+    def __str__(self) -> str:
+        cells = [self.header] + [[str(c) for c in r] for r in self.rows]
+        w = [max(len(r[i]) for r in cells) for i in range(len(self.header))]
+        fmt = lambda r: "  ".join(c.ljust(w[0]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r))  # noqa: E731
+        lines = [self.title, fmt(self.header)] + [fmt(r) for r in cells[1:]]
+        if self.note:
+            lines += textwrap.wrap(self.note, 110)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        th = "".join(f"<th style='text-align:{'left' if i == 0 else 'right'}'>{html.escape(str(h))}</th>"
+                     for i, h in enumerate(self.header))
+        body = "".join("<tr>" + "".join(
+            f"<td style='text-align:{'left' if i == 0 else 'right'}'>{html.escape(str(c))}</td>"
+            for i, c in enumerate(r)) + "</tr>" for r in self.rows)
+        note = f"<p style='font-size:90%;color:#444'>{html.escape(self.note)}</p>" if self.note else ""
+        return f"<p><b>{html.escape(self.title)}</b></p><table><tr>{th}</tr>{body}</table>{note}"
+
+    def _repr_pretty_(self, p, cycle):  # IPython's text form: the aligned table
+        p.text(str(self))
+
+
+def _n(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def _d(v: float) -> str:
+    return f"{v:+,.0f}" if round(v) else "0"
+
+
+def _groups(est, resource: str) -> dict:
+    out = dict.fromkeys(GROUPS, 0.0)
+    for le in est.layers:
+        for t in le.terms(resource):
+            out[term_group(t.what, le.layer_type)] += float(t.value)
+    return out
+
+
+def items(answer: SeedAnswer, resource: str = "lut") -> Table:
+    """What each strategy pays for, per design: the estimator's breakdown terms summed by item (HLS csynth)."""
+    lab = _LABEL[resource]
+    cols = [(c, s) for c in CASES for s in STRATEGIES]
+    g = {k: _groups(answer.estimates[c][s], resource) for k in cols for c, s in [k]}
+    rows = [[name] + [_n(g[k][name]) for k in cols] for name in GROUPS if any(g[k][name] for k in cols)]
+    rows.append(["total"] + [_n(answer.total(s, resource, c)) for c, s in cols])
+    return Table(f"What each strategy pays for: {lab}s by item (HLS csynth estimates by hlsnb, ReuseFactor "
+                 f"{answer.reuse_factor})", ["item", "forum Latency", "forum Resource", "16-bit Latency",
+                                              "16-bit Resource"], rows,
+                 note="Items sum the estimator's breakdown terms (each with its reason; explain() prints them). "
+                      "forum: 6-bit weights and ReLUs, 75 % zero weights; 16-bit: the same network unquantized and "
+                      "unpruned.")
+
+
+def steps(answer: SeedAnswer, resource: str = "lut") -> Table:
+    """From the 16-bit dense network to the forum's design, one change at a time: each strategy's total and what
+    the change did to it (HLS csynth estimates)."""
+    lab = _LABEL[resource]
+    rows, prev = [], None
+    for label, est in answer.steps:
+        lat, res = float(est["Latency"].total[resource]), float(est["Resource"].total[resource])
+        dl = "" if prev is None else _d(lat - prev[0])
+        dr = "" if prev is None else _d(res - prev[1])
+        rows.append([label, _n(lat), dl, _n(res), dr, "Resource" if res > lat else "Latency"])
+        prev = (lat, res)
+    return Table(f"Quantizing and pruning, one step at a time: {lab}s (HLS csynth estimates by hlsnb)",
+                 ["design", "Latency", "change", "Resource", "change", "larger"], rows,
+                 note="Each row changes one thing of the row above under both strategies; 'larger' compares the "
+                      "point estimates only (see the verdict for the error bars).")
+
+
+def reports_table(answer: SeedAnswer) -> Table:
+    """The forum's design: hlsnb's estimates against the reports of real builds (Vivado HLS csynth)."""
+    rows = []
+    for s in STRATEGIES:
+        rep, what = REPORTS[s]
+        est = answer.estimates["forum"][s]
+        for k, lab in _RES:
+            dev = f"{100 * (float(est.total[k]) - rep[k]) / rep[k]:+.0f} %" if rep.get(k) else "-"
+            rows.append([f"{s} {lab}", _n(float(est.total[k])), _n(rep[k]), dev, what])
+    return Table("The forum's design: estimate against the real reports", ["strategy, resource",
+                 "hlsnb (HLS csynth estimate)", "report (measured)", "estimate off by", "report"], rows,
+                 note=f"Substituted ReuseFactors (what hls4ml builds where {answer.reuse_factor} is not valid): "
+                      + "; ".join(f"{s}: " + (", ".join(f"{k} RF {v}" for k, v in sub.items()) or "none")
+                                  for s, sub in answer.substitutions.items()) + ".")
+
+
+# ---------------------------------------------------------------------------------------------------- figures
+def breakdown_figure(answer: SeedAnswer, resource: str = "lut", case: str = "forum"):
     """Per layer, Latency and Resource side by side, each bar stacked by what it pays for (``go.Figure``)."""
     import plotly.graph_objects as go
 
-    lab = dict(_RES)[resource]
-    cols = ["fc1", "fc2", "fc3", "output", "activations", "(top level)"]
-    geom = {l.name: f"{l.n_in}x{l.n_out}" for l in answer.designs["Resource"].layers if l.is_mult_layer}
+    lab = _LABEL[resource]
+    d = answer.designs[case]["Resource"]
+    dense = [l.name for l in d.layers if l.is_mult_layer]
+    cols = dense + ["activations", "(top level)"]
+    geom = {l.name: f"{l.n_in}x{l.n_out}" for l in d.layers if l.is_mult_layer}
     stacks = {s: {c: dict.fromkeys(GROUPS, 0.0) for c in cols} for s in STRATEGIES}
     for s in STRATEGIES:
-        for le in answer.estimates[s].layers:
-            col = le.name if le.name in cols else ("activations" if le.name != "input" else None)
-            if col is None:
+        for le in answer.estimates[case][s].layers:
+            if le.layer_type == "Input":
                 continue
-            for g, v in _groups(le, resource).items():
-                stacks[s][col][g] += v
+            col = le.name if le.name in cols else "activations"
+            for t in le.terms(resource):
+                stacks[s][col][term_group(t.what, le.layer_type)] += float(t.value)
     xcat = [[f"{c} {geom.get(c, '')}".strip() for c in cols for _ in STRATEGIES],
             [s for _ in cols for s in STRATEGIES]]
     fig = go.Figure()
@@ -186,10 +408,10 @@ def breakdown_figure(answer: SeedAnswer, resource: str = "lut"):
     fig.add_scatter(x=xcat, y=totals, mode="text", text=[f"{v:,.0f}" for v in totals], textposition="top center",
                     showlegend=False, hoverinfo="skip", textfont={"size": 10})
     fig.update_layout(
-        barmode="stack", height=440, margin={"t": 60, "b": 60, "l": 60, "r": 10},
-        title={"text": f"What each strategy pays for: {lab} per layer at ReuseFactor {answer.reuse_factor}"
-                       "<br><span style='font-size:11px'>HLS estimate (csynth), estimated by hlsnb</span>",
-               "font": {"size": 14}},
+        barmode="stack", height=460, margin={"t": 70, "b": 60, "l": 60, "r": 10},
+        title={"text": f"What each strategy pays for: {lab} per layer at ReuseFactor {answer.reuse_factor}, "
+                       f"{CASES[case]}<br><span style='font-size:11px'>HLS estimate (csynth), estimated by hlsnb"
+                       "</span>", "font": {"size": 13}},
         yaxis={"title": {"text": f"{lab} (count)"}, "tickformat": ",.0f",
                "range": [0, 1.15 * max(totals + [1.0])]},
         legend={"orientation": "h", "y": -0.22, "x": 0, "font": {"size": 10}, "traceorder": "normal"},
@@ -197,50 +419,51 @@ def breakdown_figure(answer: SeedAnswer, resource: str = "lut"):
     return fig
 
 
-def totals_figure(answer: SeedAnswer):
-    """Design totals of both strategies as % of the board, with absolute counts, the estimator's error bar, the
-    100 % line and the forum's report (``go.Figure``)."""
+def totals_figure(answer: SeedAnswer, resource: str = "lut"):
+    """Both designs' totals under both strategies, with the error bars and the reports of real builds of the
+    forum's design (``go.Figure``): the flip, at a glance."""
     import plotly.graph_objects as go
 
-    est0 = answer.estimates["Resource"]
-    cap = est0.part.capacity()
-    labels = [lab for _, lab in _RES]
+    lab = _LABEL[resource]
+    est0 = answer.estimates["forum"]["Resource"]
+    cap = float(est0.part.capacity()[resource])
+    x = [CASES[c].split(" (")[0] for c in CASES]
     fig = go.Figure()
-    top = 100.0
+    top = 0.0
     for s in STRATEGIES:
-        est = answer.estimates[s]
-        pct = [float(est.utilisation[k]) for k, _ in _RES]
-        err = [100.0 * answer.error.get(k, 0.0) * float(est.total[k]) / cap[k] if cap[k] else 0 for k, _ in _RES]
-        top = max(top, *(p + e for p, e in zip(pct, err)))
-        fig.add_bar(x=labels, y=pct, name=f"{s} RF {answer.reuse_factor}", marker_color=_COLORS[s],
+        y = [answer.total(s, resource, c) for c in CASES]
+        err = [v * answer.error.get(resource, 0.0) for v in y]
+        top = max(top, *(a + b for a, b in zip(y, err)))
+        fig.add_bar(x=x, y=y, name=f"{s}, hlsnb estimate (HLS csynth)", marker_color=_COLORS[s],
                     error_y={"type": "data", "array": err, "visible": True, "color": "#333"},
-                    text=[f"{float(est.total[k]):,.0f}" for k, _ in _RES], textposition="outside", textangle=0,
-                    cliponaxis=False, textfont={"size": 10},
-                    hovertemplate="%{x}: %{y:.1f}% of the part<br>" + s + " (HLS csynth estimate)<extra></extra>")
-    rep = answer.report
-    fig.add_scatter(x=labels, y=[100.0 * rep[k] / cap[k] for k, _ in _RES], mode="markers",
-                    name="forum report, Resource (Vivado HLS csynth)",
-                    marker={"symbol": "diamond", "size": 12, "color": "#222"},
-                    hovertemplate="%{x}: %{y:.1f}% (forum's report)<extra></extra>")
-    fig.add_hline(y=100, line_dash="dash", line_color="#b42318",
-                  annotation_text="100 % of the board", annotation_position="top left",
-                  annotation_font_color="#b42318")
+                    text=[f"{v:,.0f}<br>({100 * v / cap:.0f} %)" for v in y], textposition="inside",
+                    insidetextanchor="middle", textfont={"size": 10, "color": "white"},
+                    hovertemplate="%{x}<br>" + s + ": %{y:,.0f} " + lab + " (HLS csynth estimate)<extra></extra>")
+    for s, sym in (("Latency", "circle"), ("Resource", "diamond")):
+        rep, what = REPORTS[s]
+        top = max(top, rep[resource])
+        fig.add_scatter(x=[x[0]], y=[rep[resource]], mode="markers", name=f"{s}: {what}",
+                        marker={"symbol": sym, "size": 12, "color": _COLORS[s], "line": {"width": 2,
+                                                                                            "color": "#222"}},
+                        hovertemplate=f"{what}: %{{y:,.0f}} {lab}<extra></extra>")
+    fig.add_hline(y=cap, line_dash="dash", line_color="#b42318")
     fig.update_layout(
-        barmode="group", height=380, margin={"t": 60, "b": 40, "l": 60, "r": 10},
-        title={"text": f"The totals against the {est0.part.device} (error bars: the estimator's median error)"
-                       "<br><span style='font-size:11px'>HLS estimate (csynth), estimated by hlsnb; labels: "
-                       "absolute counts</span>", "font": {"size": 14}},
-        yaxis={"title": {"text": f"% of {est0.part.device}"}, "range": [0, 1.1 * top]},
+        barmode="group", height=420, margin={"t": 70, "b": 40, "l": 70, "r": 10},
+        title={"text": f"{lab}s of both strategies at ReuseFactor {answer.reuse_factor}: the forum's design and the "
+                       "16-bit what-if<br><span style='font-size:11px'>bars: HLS csynth estimates by hlsnb (error "
+                       f"bars: ±{100 * answer.error.get(resource, 0.0):.0f} %), markers: real reports, dashed: the "
+                       f"{est0.part.device}'s {cap:,.0f} {lab}s</span>", "font": {"size": 13}},
+        yaxis={"title": {"text": f"{lab} (count)"}, "tickformat": ",.0f", "range": [0, 1.1 * max(top, cap)]},
         legend={"orientation": "h", "y": -0.15, "x": 0, "font": {"size": 10}},
     )
     return fig
 
 
-def rf_rule_curve(answer: SeedAnswer, layer: str) -> dict:
+def rf_rule_curve(answer: SeedAnswer, layer: str, case: str = "forum") -> dict:
     """Strategy -> [(ReuseFactor, layer LUTs)] for ``layer`` alone changed, every valid ReuseFactor (HLS csynth)."""
     out = {}
     for s in STRATEGIES:
-        d = answer.designs[s].copy()
+        d = answer.designs[case][s].copy()
         pts = []
         for rf in d.valid_reuse_factors(layer, s):
             d.set(layer, strategy=s, reuse_factor=rf, notify=False)
@@ -249,56 +472,77 @@ def rf_rule_curve(answer: SeedAnswer, layer: str) -> dict:
     return out
 
 
-def rf_rule_figure(answer: SeedAnswer, layers=("fc1", "fc3")):
+def rf_rule_figure(answer: SeedAnswer, layers=("fc1", "fc3"), case: str = "forum"):
     """LUTs of a layer against its ReuseFactor, per strategy, with the line RF = n_in (``go.Figure``): Resource's
     LUTs jump where the ReuseFactor passes the input count (the accumulator index becomes run-time)."""
     from plotly.subplots import make_subplots
 
-    specs = {l.name: l for l in answer.designs["Resource"].layers}
+    specs = {l.name: l for l in answer.designs[case]["Resource"].layers}
     fig = make_subplots(rows=1, cols=len(layers), horizontal_spacing=0.12,
                         subplot_titles=[f"{n} (Dense {specs[n].n_in}x{specs[n].n_out})" for n in layers])
     for i, name in enumerate(layers, start=1):
-        for s, pts in rf_rule_curve(answer, name).items():
+        curve = rf_rule_curve(answer, name, case)
+        for s, pts in curve.items():
             fig.add_scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers", name=s,
                             legendgroup=s, showlegend=i == 1, line={"color": _COLORS[s]}, row=1, col=i,
                             hovertemplate=f"{name} {s}: RF %{{x}}, %{{y:,.0f}} LUT<extra></extra>")
         n_in = specs[name].n_in
-        ymax = max(p[1] for pts in rf_rule_curve(answer, name).values() for p in pts)
+        ymax = max(p[1] for pts in curve.values() for p in pts)
         # a line trace, not add_vline: shapes on a log axis take log10 coordinates
         fig.add_scatter(x=[n_in, n_in], y=[0, ymax], mode="lines+text", line={"dash": "dot", "color": "#555"},
                         text=["", f"RF = n_in = {n_in}"], textposition="middle right", showlegend=False,
                         hoverinfo="skip", row=1, col=i)
-        rfs = sorted({p[0] for pts in rf_rule_curve(answer, name).values() for p in pts})
+        rfs = sorted({p[0] for pts in curve.values() for p in pts})
         fig.update_xaxes(type="log", title_text="ReuseFactor (log scale)", tickvals=rfs, ticktext=[str(r) for r in rfs],
                          tickfont={"size": 9}, row=1, col=i)
         fig.update_yaxes(title_text="LUT of the layer" if i == 1 else None, tickformat=",.0f", row=1, col=i)
     fig.update_layout(
         height=360, margin={"t": 80, "b": 50, "l": 60, "r": 10},
         title={"text": "The rule of thumb: with Resource, keep ReuseFactor <= n_in"
-                       "<br><span style='font-size:11px'>one layer's LUTs against its ReuseFactor, the others as "
-                       "in the seed design; HLS estimate (csynth), estimated by hlsnb</span>", "font": {"size": 14}},
+                       f"<br><span style='font-size:11px'>one layer's LUTs against its ReuseFactor, {CASES[case]}, "
+                       "the others unchanged; HLS estimate (csynth), estimated by hlsnb</span>", "font": {"size": 13}},
         legend={"orientation": "h", "y": -0.2, "x": 0},
     )
     return fig
 
 
+# ---------------------------------------------------------------------------------------------------- README
+def _why(a: SeedAnswer) -> str:
+    """The mechanism, item by item, with the estimator's numbers (LUTs, HLS csynth)."""
+    st = {label: {s: float(e[s].total["lut"]) for s in STRATEGIES} for label, e in a.steps}
+    labels = [label for label, _ in a.steps]
+    delta = lambda i, s: st[labels[i]][s] - st[labels[i - 1]][s]  # noqa: E731
+    g = {s: _groups(a.estimates["forum"][s], "lut") for s in STRATEGIES}
+    bram = {s: float(a.estimates["forum"][s].total["bram18k"]) for s in STRATEGIES}
+    sel = g["Resource"]["accumulator select (RF > n_in)"]
+    df = g["Resource"]["DATAFLOW buffers and control"]
+    act = {s: g[s]["activations"] for s in STRATEGIES}
+    return (
+        f"Zero weights: Latency folds them away (its weights are compile-time constants), Resource reads every "
+        f"weight, zero or not, from a ROM into a generic multiplier: pruning changes Latency by "
+        f"{_d(delta(1, 'Latency'))} LUTs and Resource by {_d(delta(1, 'Resource'))}. Narrow constants: 6-bit "
+        f"weights change Latency by "
+        f"{_d(delta(2, 'Latency'))} and Resource by {_d(delta(2, 'Resource'))} LUTs. Resource keeps the weights in "
+        f"ROMs ({bram['Resource']:,.0f} BRAM18K against Latency's {bram['Latency']:,.0f}) and pays "
+        f"{sel:,.0f} LUTs for the accumulator select of the layers whose ReuseFactor exceeds their input count "
+        f"(fc1 16x64 and fc3 32x32: the accumulator index is a run-time value) and {df:,.0f} LUTs for the DATAFLOW "
+        f"buffers one Resource layer forces on the whole design. Quantized ReLUs change Latency by "
+        f"{_d(delta(3, 'Latency'))} and Resource by {_d(delta(3, 'Resource'))} LUTs (activations: "
+        f"{act['Latency']:,.0f} and {act['Resource']:,.0f} LUTs in the forum's design).")
+
+
 def readme_markdown(answer: SeedAnswer | None = None) -> str:
-    """The README's seed-answer paragraph, every number computed here (``tools/readme_numbers.py`` writes it)."""
+    """The README's seed-answer block, every number computed here (``tools/readme_numbers.py`` writes it)."""
     a = answer or seed_answer()
-    res = a.estimates["Resource"]
-    fc1 = dict(rf_rule_curve(a, "fc1")["Resource"])
-    n_in = next(l.n_in for l in a.designs["Resource"].layers if l.name == "fc1")
-    rf_lo = max(rf for rf in fc1 if rf <= n_in)
-    verdict = a.verdict[0].lower() + a.verdict[1:]
-    text = (
-        f"**The seed question, answered.** For the forum's 16-64-32-32-5 MLP on the PYNQ-Z2, {verdict} "
-        f"{100 * a.accumulator_select_share:.0f} % of Resource's LUTs are the *accumulator select* of the layers "
-        f"whose ReuseFactor exceeds their input count (fc1 16x64 and fc3 32x32: hls4ml then indexes the "
-        f"accumulators at run time, so every accumulator can take any product in any cycle); fc1 alone drops from "
-        f"{fc1[a.reuse_factor]:,.0f} to {fc1[rf_lo]:,.0f} LUTs at ReuseFactor {rf_lo} = n_in. The rest is generic "
-        f"multipliers (no constant folding: weights sit in ROMs, {res.total['bram18k']:.0f} BRAM18K) and the "
-        f"DATAFLOW ping-pong buffers one Resource layer forces on the whole design. The rule: with Resource, keep "
-        f"ReuseFactor <= n_in. Notebook 02 draws all of it; these numbers are written by `tools/readme_numbers.py` "
-        f"from the same code (`hlsnb.widgets.seed`)."
-    )
-    return textwrap.fill(text, width=118, break_long_words=False, break_on_hyphens=False)
+    head = ("**The seed question, answered.** The forum's design is the hls4ml tutorial's quantized, pruned MLP "
+            "(16-64-32-32-5, 6-bit weights and ReLUs, 75 % zero weights; `hlsnb.forum`), built with ReuseFactor 64 on "
+            "the PYNQ-Z2.")
+    verdict = a.verdict.split("\n")
+    text = [textwrap.fill(head + " " + verdict[0], 118, break_long_words=False, break_on_hyphens=False), ""]
+    text += [textwrap.fill(v, 118, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+             for v in verdict[1:3]]
+    text += ["", textwrap.fill(" ".join(verdict[3:]) + " " + _why(a) + " Notebook 02 draws all of it; these "
+                               "numbers are written by `tools/readme_numbers.py` from the same code "
+                               "(`hlsnb.widgets.seed`), so they change when the estimator does.", 118,
+                               break_long_words=False, break_on_hyphens=False)]
+    return "\n".join(text)
