@@ -45,25 +45,33 @@ HTML(f"<table><tr><th></th><th>component</th><th>found</th><th>note</th></tr>{ro
 
 write_notebook("notebooks/01_train.ipynb", [
 ("md", """
-# 01 · Train the network
+# 01 · Train the forum's network: quantization-aware, 6 bits, 75 % of the weights at zero
 
-The hls4ml tutorial's network shape: 16 inputs, three ReLU layers of 64, 32 and 32 neurons, a softmax over the
-classes. We train it on `digits10`: scikit-learn's handwritten digits, all 10 classes, PCA to 16 features (offline, ships
-with scikit-learn). It is hard enough that the network does not reach 100 %, so pruning and precision choices later show
-a real accuracy cost. Set the environment variable `HLSNB_DATASET=jets` to use the hls4ml LHC jet data set instead (it
-needs a network the first time).
+The network that asked hlsnb's seed question ("Resource at ReuseFactor 64 used *more* LUTs than Latency") is the hls4ml
+tutorial's part-4 `model_3`: 16 inputs, ReLU layers of 64, 32 and 32 neurons, 5 outputs and a softmax; **6-bit weights
+and biases** (`ap_fixed<6,1>`), **6-bit quantized ReLUs** (`ap_ufixed<6,0>`) and **75 % of its weights pruned to
+zero**. This notebook trains that network here:
 
-Everything is seeded: the same run gives the same model. Previous: [00 · index](00_index.ipynb).
+* on `digits16`: scikit-learn's handwritten digits 0-4, PCA to 16 features (offline, ships with scikit-learn), the
+  tutorial's shape (16 inputs, 5 classes). `HLSNB_DATASET=jets` uses the hls4ml LHC jet data set instead (it needs a
+  network the first time);
+* quantization-aware with HGQ2's fixed quantizers of the tutorial's types (the tutorial used QKeras, which does not run
+  on Keras 3; hls4ml converts HGQ2 bit-exactly);
+* pruned as the tutorial prunes: every Dense layer to 75 % zeros by weight magnitude, along a polynomial schedule
+  (hlsnb.prune's masks and schedule).
+
+Everything is seeded. This notebook runs alone; the next ones pick its model up. Previous: [00 · index](00_index.ipynb).
 """),
 ("code", """
 import os
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from IPython.display import HTML
 
 from hlsnb.data import DEFAULT_DATASET, load_dataset
+from hlsnb.forum import PUBLIC_ZEROS, csim_check, forum_design, train_forum_mlp, zero_counts
 from hlsnb.project import Project, file_link
-from hlsnb.train import accuracy, build_mlp, fit
 
 # figures also show in exported HTML (make html sets HLSNB_PLOTLY_RENDERER to embed plotly.js for offline reading)
 pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
@@ -76,61 +84,66 @@ except RuntimeError as err:
     data = load_dataset(DEFAULT_DATASET)
 data
 """),
-("md", "## Train, with a progress bar"),
+("md", "## Train and prune, with a progress bar (about half a minute on 2 cores)"),
 ("code", """
-model = build_mlp(n_in=data.n_features, n_out=data.n_classes, seed=0)
-history = fit(model, data, epochs=30, seed=0)
-model.summary()
+model = train_forum_mlp(data, epochs=30, seed=0)
+info = model.forum_info
+print(f"trained in {info['seconds']:.0f} s (measured); Keras test accuracy {100 * info['keras_test_accuracy']:.1f} % "
+      f"on {len(data.y_test):,} test rows")
 """, IGNORE),
-("code", """
-fig = go.Figure()
-for key, name in (("accuracy", "train"), ("val_accuracy", "test")):
-    fig.add_scatter(y=history.history[key], name=name, mode="lines")
-fig.update_layout(title="Keras accuracy per epoch (measured)", xaxis_title="epoch", yaxis_title="accuracy",
-                  yaxis_tickformat=".0%", height=320, margin=dict(t=50, b=40))
-fig
+("md", """
+## Is it the forum's design?
+
+The design hls4ml will build from this model (the types read from hls4ml's own conversion) beside the public build of
+the tutorial's model (its weight files, `../shared/calibration/reports3.csv`): the same sizes and types, and close to
+the same number of zero weights in every layer.
 """),
-("md", "## How good is it? Accuracy and the confusion matrix (Keras, floating point)"),
+("code", """
+# NBVAL_CHECK_OUTPUT
+design = forum_design(model)
+mine = zero_counts(design)
+print(f"{'layer':<8}{'weights':>9}{'zeros here':>12}{'':>8}{'public build':>14}{'':>8}  weight type     result type")
+for name, (z, n) in mine.items():
+    pz, pn = PUBLIC_ZEROS[name]
+    spec = design.layer(name)
+    print(f"{name:<8}{n:>9,}{z:>12,}{100 * z / n:>7.1f} %{pz:>14,}{100 * pz / pn:>7.1f} %  {spec.weight_precision:<15} "
+          f"{spec.result_precision}")
+relus = sorted({l.result_precision for l in design.layers if l.layer_type == "Activation"})
+print(f"ReLU outputs: {', '.join(relus)}; Strategy {design.layer('fc1').strategy}, ReuseFactor "
+      f"{design.layer('fc1').reuse_factor} ({design.backend}, {design.board}, Vivado HLS {design.tool_version})")
+"""),
+("md", """
+## Does hls4ml compute what Keras computes? The C simulation
+
+About a minute: hls4ml writes the project and g++ compiles it. hls4ml's C simulation is the bit-accurate C++ model of the FPGA design. With HGQ2 the values before the softmax are
+bit-exact with Keras; the softmax itself is hls4ml's lookup-table approximation, so the two can disagree on a class
+only where two classes are nearly tied.
+"""),
+("code", """
+check = csim_check(model, data, design, output_dir=str(project.root.parent / "01_csim"))
+print(check)
+""", IGNORE),
+("md", "## Where it errs: the confusion matrix (Keras, test rows)"),
 ("code", """
 from sklearn.metrics import confusion_matrix
 
 probs = model.predict(data.X_test, verbose=0)
-acc = accuracy(probs, y=data.y_test)
 cm = confusion_matrix(data.y_test, probs.argmax(1))
-print(f"Keras test accuracy (measured, float): {acc:.1%} on {len(data.y_test)} test samples")
 go.Figure(go.Heatmap(z=cm, x=data.classes, y=data.classes, colorscale="Blues", text=cm, texttemplate="%{text}",
-                     colorbar=dict(title="samples")),
-          layout=dict(title=dict(text="Confusion matrix (test samples)", x=0.02), height=460, width=520,
-                      margin=dict(t=50, l=70, b=60), xaxis=dict(title="predicted class", type="category"),
+                     colorbar=dict(title="rows")),
+          layout=dict(title=dict(text=f"Confusion matrix, {len(data.y_test):,} test rows (Keras, measured)", x=0.02),
+                      height=460, width=520, margin=dict(t=50, l=70, b=60),
+                      xaxis=dict(title="predicted class", type="category"),
                       yaxis=dict(title="true class", type="category", autorange="reversed")))
 """),
-("md", """
-## Optional: quantisation-aware training with HGQ2
-
-With the `[qat]` extra installed, HGQ2 learns a bit width for every weight and activation while it trains, and hls4ml
-converts the result bit-exactly (no precision to choose by hand). Skipped, and said so, when HGQ2 is absent. The rest
-of the path carries the floating-point model above.
-"""),
+("md", "## Hand it to the next notebooks"),
 ("code", """
-from IPython.display import HTML
-
-from hlsnb.train import build_qat_mlp, qat_available
-
-if qat_available():
-    qmodel = build_qat_mlp(n_in=data.n_features, n_out=data.n_classes, seed=0)
-    fit(qmodel, data, epochs=20, seed=0, from_logits=True, progress=False)
-    print(f"QAT Keras test accuracy (measured): {accuracy(qmodel, data.X_test, data.y_test):.1%}")
-    qpath = project.root / f"{data.name}_qat_mlp.keras"
-    qpath.parent.mkdir(parents=True, exist_ok=True)
-    qmodel.save(qpath)
-    display(HTML("QAT model saved: " + file_link(qpath)))
-else:
-    print("HGQ2 is not installed: quantisation-aware training skipped (pip install 'hlsnb[qat]')")
+path = project.save_model(model, data, check.keras_accuracy,
+                          note=f"the forum's design ({info['bits']}-bit, {100 * info['sparsity']:.0f} % zeros) trained "
+                               f"on {data.name}: Keras {100 * check.keras_accuracy:.1f} %, C simulation "
+                               f"{100 * check.csim_accuracy:.1f} %")
+display(HTML(f"Model saved ({path.stat().st_size // 1024:,} KiB): {file_link(path)}; the next notebooks pick it up."))
 """, IGNORE),
-("md", "## Save for the next notebooks"),
-("code", """
-path = project.save_model(model, data, acc)
-display(HTML(f"Model saved ({path.stat().st_size // 1024} KiB): {file_link(path)}; the next notebooks pick it up."))
-""", IGNORE),
-("md", "Next: [02 · strategy and reuse](02_strategy_and_reuse.ipynb), the seed question and your design on the PYNQ-Z2."),
+("md", "Next: [02 · strategy and reuse](02_strategy_and_reuse.ipynb): why Resource at ReuseFactor 64 cost this design "
+       "*more* LUTs than Latency."),
 ])

@@ -7,124 +7,165 @@ IGNORE = ["nbval-ignore-output"]  # nbval runs these cells but does not compare 
 
 write_notebook("notebooks/02_strategy_and_reuse.ipynb", [
 ("md", """
-# 02 · Strategy and ReuseFactor on the PYNQ-Z2: why can Resource cost *more* LUTs than Latency?
+# 02 · Strategy and ReuseFactor on the PYNQ-Z2: why did Resource cost *more* LUTs than Latency?
 
-The question this notebook answers (asked again and again on the hls4ml forum and issues): the tutorial's
-16-64-32-32-5 MLP on a PYNQ-Z2, built with the **Resource** strategy at **ReuseFactor 64**, reported *more* LUTs than
-the user expected; isn't Resource supposed to save resources? Part 1 answers it with pictures; part 2 takes the design
-from [01 · train](01_train.ipynb) to the board.
+The question this notebook answers, asked again and again on the hls4ml forum: *"I built the tutorial's network on my
+PYNQ-Z2 with Strategy=Resource, ReuseFactor=64, and it used MORE than Latency: 47,883 LUT, 21 DSP. Why?"* The network
+is the one [01 · train](01_train.ipynb) trained: the tutorial's 16-64-32-32-5 MLP with 6-bit weights and ReLUs and 75 %
+of its weights at zero. Part 1 answers the question on it, beside the same network at 16 bits without pruning (the
+network the question is usually imagined about); part 2 takes the design to the board.
 
-Every resource number here is an **estimate by hlsnb**, computed in milliseconds without Vivado; each says its stage:
-*HLS csynth* (what the HLS report prints; its LUT counts overstate Vivado's 1.7-5x) or *Vivado post-synthesis* (what
-decides whether a design fits).
+Every resource number says what it is: an **HLS csynth estimate by hlsnb** (what the HLS report prints; computed in
+milliseconds, without Vivado), a **Vivado post-synthesis estimate by hlsnb**, or a **report** of a real build (measured
+by Vivado HLS). The answer is computed by the estimator when the notebook runs, never typed in.
 """),
 ("code", """
 import os
 
 import plotly.io as pio
-from IPython.display import HTML, Markdown
+from IPython.display import HTML
 
-from hlsnb.widgets.seed import breakdown_figure, rf_rule_figure, seed_answer, totals_figure
+from hlsnb.forum import forum_design
+from hlsnb.project import Project, file_link
+from hlsnb.widgets.seed import breakdown_figure, items, reports_table, rf_rule_figure, seed_answer, steps, totals_figure
+
+import hgq  # noqa: E402,F401  (after hlsnb, which quiets TensorFlow's start-up lines: registers HGQ2's layers, so
+#             the model 01 saved loads)
 
 # figures also show in exported HTML (make html sets HLSNB_PLOTLY_RENDERER to embed plotly.js for offline reading)
 pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
-answer = seed_answer()  # the forum's design under both strategies, and the estimator's measured error (about 3 s)
-Markdown(answer.verdict)
-"""),
+project = Project(notebook="02_strategy_and_reuse")
+data = project.data()
+model = project.trained_model(data)  # what 01 handed over (trained here, and said so, when 01 has not run)
+project.banner()
+""", IGNORE),
 ("md", """
 ## Part 1 · The seed question
 
-### The totals against the board
+Both strategies at ReuseFactor 64 on every Dense layer (where 64 is not valid, the value hls4ml builds, said below),
+for the forum's design and for the same network at 16 bits without zero weights. A strategy is called larger only
+where the two error bars do not overlap. The error bars take about 20 s to compute (the estimator's error measured on
+real reports, each report's repository held out of the fit).
+"""),
+("code", """
+# NBVAL_CHECK_OUTPUT
+answer = seed_answer(model)  # the carried model: 01's, or the default trained above
+print(answer.verdict)
+"""),
+("md", """
+### The totals: the flip at a glance
 
-Both strategies at ReuseFactor 64 (where 64 is not valid, the largest valid value below it, as hls4ml picks), as % of
-the PYNQ-Z2's xc7z020, with the absolute counts on the bars. The error bars are the estimator's median error on whole
-designs for this HLS tool, each report held out of the fit; the diamonds are the forum's Vivado HLS report of the
-Resource build. Read the ordering only where the error bars do not overlap.
+Bars: hlsnb's HLS csynth estimates with their error bars; markers: the real reports of the forum's design (the public
+Latency build and the forum's own Resource report), which the estimate is checked against, never fitted to.
 """),
 ("code", "totals_figure(answer)"),
+("code", """
+# NBVAL_CHECK_OUTPUT
+print(reports_table(answer))
+"""),
 ("md", """
-### What each strategy pays for
+### Why, item by item
 
-Per layer, the LUTs of Latency and Resource side by side, each stacked by what they buy:
+What each strategy pays for, summed from the estimator's itemized breakdown (every term has its reason):
 
-* **Latency** keeps the weights as compile-time constants: zero weights vanish, powers of two become shifts, small
-  constants become shift-and-add logic; its LUTs go to adder trees and to the operand multiplexers of shared
-  multipliers. The ReuseFactor only caps how many multipliers are shared.
-* **Resource** reads the weights from a ROM (BRAM), so they are run-time data: no constant folding, every product is
-  a generic multiplier. When a layer's ReuseFactor exceeds its input count (fc1: 64 > 16, fc3: 64 > 32), hls4ml indexes
-  the accumulators at run time, so every accumulator can take any product in any cycle: the red *accumulator select*.
-* One Resource layer switches the whole top function from PIPELINE to **DATAFLOW**: the arrays between layers become
-  ping-pong buffers with handshakes (the *top level* column).
+* **Zero weights and narrow constants**: Latency's weights are compile-time constants, so a zero weight vanishes and a
+  6-bit constant becomes a few shifts and adds in the *adder trees*; Resource reads every weight, zero or not, from a
+  **ROM** (BRAM) into a **generic multiplier**: its weights are run-time data, nothing folds.
+* **The accumulator select (RF > n_in)**: when a layer's ReuseFactor exceeds its input count (fc1: 64 > 16, fc3:
+  64 > 32), hls4ml indexes the accumulators at run time, so every accumulator can take any product in any cycle.
+* **Quantized activations**: a ReLU that rounds and saturates to 6 bits is a compare-and-select on the wide
+  accumulator type, in both strategies.
+* **DATAFLOW**: one Resource layer switches the whole top function from PIPELINE to DATAFLOW; the arrays between the
+  layers become ping-pong buffers with handshakes.
+"""),
+("code", """
+# NBVAL_CHECK_OUTPUT
+print(items(answer))
+"""),
+("md", """
+And the same path as steps: from the 16-bit dense network to the forum's design, one change at a time, under both
+strategies. The change column says what each step does to each strategy: this is where the ordering turns.
+"""),
+("code", """
+# NBVAL_CHECK_OUTPUT
+print(steps(answer))
 """),
 ("code", "breakdown_figure(answer)"),
 ("md", """
 ### The rule of thumb it teaches
 
 One layer's LUTs against its ReuseFactor, the rest of the design unchanged. Resource is cheap up to RF = n_in and jumps
-right after it, where the accumulator index becomes run-time; Latency's constant folding makes it pay in adder trees
-instead, whatever the RF. **With Resource, keep ReuseFactor <= n_in**, and use it for large layers that Latency
-cannot unroll (over ~4096 multiplications).
+right after it, where the accumulator index becomes run-time. **With Resource, keep ReuseFactor <= n_in**, and use it for
+large layers that Latency cannot unroll (over ~4,096 multiplications).
 """),
 ("code", "rf_rule_figure(answer)"),
 ("md", """
-hlsnb also refuses what hls4ml would silently change: 64 is not a valid ReuseFactor for the 32x5 output layer (160
-multiplications), and hls4ml would build it with 32. Asked for 64 everywhere, hlsnb names the layer and the valid values:
+hlsnb also refuses what hls4ml would silently change: 64 is not a valid Resource ReuseFactor for the 32x5 output layer
+(160 multiplications), and hls4ml would build it with 32. Asked for 64 there, hlsnb names the layer and the valid
+values:
 """),
 ("code", """
-trial = answer.designs["Latency"].copy()
+# NBVAL_CHECK_OUTPUT
+trial = answer.designs["forum"]["Resource"].copy()
+print("valid Resource ReuseFactors of output:", ", ".join(map(str, trial.valid_reuse_factors("output", "Resource"))))
 try:
-    trial.set_all(strategy="Resource", reuse_factor=64)
+    trial.set("output", strategy="Resource", reuse_factor=64)
 except ValueError as err:
-    display(Markdown(f"**hlsnb refuses:** {err}"))
+    print(f"hlsnb refuses: {err}")
 """),
 ("md", """
 ## Part 2 · Your design on the PYNQ-Z2
 
-The model saved by [01 · train](01_train.ipynb) and its design (the banner says what was picked up and what was made
-here because an earlier notebook has not run).
+The forum's settings on the model 01 handed over (Latency, ReuseFactor 64; the types hls4ml builds for this model).
+This is what the explorer starts from and what it compares with, whatever an earlier run of this notebook saved.
 """),
 ("code", """
-from hlsnb.project import Project, file_link
-from hlsnb.widgets import Explorer
-
-project = Project(notebook="02_strategy_and_reuse")
-model, design, data = project.current()
-project.banner()
-""", IGNORE),
+# NBVAL_CHECK_OUTPUT
+design = forum_design(model)
+print(f"{design.model_name} on the {design.board} ({design.backend}, Vivado HLS {design.tool_version}, "
+      f"{design.clock_ns:g} ns clock)")
+print(f"{'layer':<10}{'type':<12}{'weights':>8}{'zeros':>8}  {'strategy':<9}{'ReuseFactor':>11}  {'weight type':<15} "
+      "result type")
+for l in design.layers:
+    mult = l.is_mult_layer
+    print(f"{l.name:<10}{l.layer_type:<12}{l.n_weights:>8,}{l.n_zeros:>8,}  {l.strategy if mult else '':<9}"
+          f"{l.reuse_factor if mult else '':>11}  {l.weight_precision or '':<15} {l.result_precision}")
+"""),
 ("md", """
 ### Explore it
 
 Change a layer's Strategy or ReuseFactor: the menu offers only values hls4ml keeps as given, and the plot, the line
 **Now** (always the latest estimate) and the explanation follow at once. Pick a layer in *explain* (or click its bar)
-for its itemized breakdown. **Pin as A** keeps the current design as grey ghost bars and a difference table, so every
-later change (B) is compared with it; the run history lists every estimate. The plot's resource axis stops at 200 %:
-a taller column says its real total at the top.
+for its itemized breakdown. **A** is the design as 01 handed it over; every change (B) is compared with it. The plot's
+resource axis stops at 200 %: a taller column says its real total at the top.
 """),
 ("code", """
+from hlsnb.widgets import Explorer
+
 explorer = Explorer(design)
 explorer.model = model  # lets Load read an hls4ml config of this model
-explorer.pin("A (as picked up)")
+explorer.pin("A (as 01 handed it over)")
 explorer
 """),
 ("md", """
 ### Fit to board
 
 Which per-layer Strategy and ReuseFactor give the lowest latency with every resource under 80 % of the PYNQ-Z2? The
-search asks the estimator a few hundred times (well under a second) and verifies its answer. For a board it considers
-the strategies the board's flow (hls4ml's VivadoAccelerator backend) builds: Latency and Resource. The report compares the
-result with the design as it was (A): every change with its real effect and why.
+search asks the estimator a few hundred times (well under a second) and verifies its answer, for the strategies the
+board's flow (hls4ml's VivadoAccelerator backend) builds: Latency and Resource. The report compares the result with
+the design as 01 handed it over (A): every change with its real effect and why.
 """),
 ("code", """
 result = explorer.fit_to_board(target=0.8)  # as the button does
 result
 """, IGNORE),
-("md", "The same view, static (readable without a kernel): the fitted design B against the pinned A."),
+("md", "The same view, static (readable without a kernel): the fitted design B against A."),
 ("code", "explorer.plot.static()"),
 ("md", """
 ### Save the design for the next notebooks
 
-Notebook 03 prunes this design's model and 04 builds this design. The hls4ml config is written too, for use without
-hlsnb (`hls4ml.converters.convert_from_keras_model(model, hls_config=...)`).
+Notebook 03 prunes this design's model further and 04 builds this design. The hls4ml config is written too, for use
+without hlsnb (`hls4ml.converters.convert_from_keras_model(model, hls_config=...)`).
 """),
 ("code", """
 saved = project.save_design(explorer.design, note=explorer.last_fit.summary().split("\\n")[0]
@@ -133,7 +174,7 @@ config = explorer.save(str(project.root / "design_hls4ml.json"), kind="hls4ml")
 HTML(f"Design saved: {file_link(saved)}<br>hls4ml config: {file_link(config)}")
 """, IGNORE),
 ("md", """
-Next: [03 · DSP-aware pruning](03_dsp_aware_pruning.ipynb) prunes the model for fewer DSPs, or go straight to
+Next: [03 · DSP-aware pruning](03_dsp_aware_pruning.ipynb) prunes the model further, or go straight to
 [04 · synthesise](04_synthesise.ipynb) to build this design. Previous: [01 · train](01_train.ipynb).
 """),
 ])
