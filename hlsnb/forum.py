@@ -86,11 +86,6 @@ def train_forum_mlp(data: Dataset | None = None, *, epochs: int = 30, seed: int 
     hlsnb.prune's DSP-aware ``prune()`` would not prune this design: with Latency at ReuseFactor 64 a zero weight
     removes no multiplier (hls4ml #566); the tutorial pruned for size and accuracy, not DSPs.
     """
-    import keras
-
-    from .prune import LayerMask, PolynomialScheduler, apply_masks, group_importance
-    from .train import EpochBar, accuracy, build_fixed_qat_mlp, snap_to_quantized
-
     if not (isinstance(sparsity, (int, float)) and 0.0 <= float(sparsity) < 1.0):
         raise ValueError(f"sparsity (fraction of each Dense layer's weights set to zero) must be in [0, 1), "
                          f"got {sparsity!r}")
@@ -98,6 +93,11 @@ def train_forum_mlp(data: Dataset | None = None, *, epochs: int = 30, seed: int 
         raise ValueError(f"epochs must be an integer >= 2 (a third trains unpruned, the rest prunes), got {epochs!r}")
     if not (isinstance(prune_steps, int) and 1 <= prune_steps <= epochs):
         raise ValueError(f"prune_steps must be an integer in 1..epochs ({epochs}), got {prune_steps!r}")
+    import keras
+
+    from .prune import LayerMask, PolynomialScheduler, apply_masks, group_importance
+    from .train import EpochBar, accuracy, build_fixed_qat_mlp, snap_to_quantized
+
     t0 = time.perf_counter()
     data = data if data is not None else load_dataset(FORUM_DATASET, seed=seed)
     model = build_fixed_qat_mlp(n_in=data.n_features, hidden=FORUM_SIZES[1:-1], n_out=data.n_classes, bits=bits,
