@@ -82,7 +82,7 @@ def doctor_report(tools: dict | None = None) -> list[dict]:
     gxx = shutil.which("g++")
     gv = None
     if gxx:
-        from .synth._process import run_capture
+        from .synth.processes import run_capture
 
         try:  # its own process group and a timeout, like the HLS tools: a wedged compiler cannot hang doctor
             _rc, out, timed_out = run_capture([gxx, "-dumpfullversion"], 10.0)

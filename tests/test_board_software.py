@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import hlsnb.board as hb
-from hlsnb.board._fixed import decode_fixed, encode_fixed
+from hlsnb.board.fixed import decode_fixed, encode_fixed
 
 ROOT = Path(__file__).resolve().parents[1]
 

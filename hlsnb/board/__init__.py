@@ -18,8 +18,8 @@ import os as _os
 
 from ..errors import BoardError, BundleError, DMATimeoutError
 from ._csim import find_csim_library
-from ._fixed import decode_fixed, encode_fixed
 from .bundle import Bundle, fpga_available, load_bundle, package
+from .fixed import decode_fixed, encode_fixed
 from .interface import DEFAULT_DMA, StreamInterface
 from .overlay import (
     CMA_BYTES,

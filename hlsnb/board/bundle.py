@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BundleError, InvalidSetting
+from ..fileio import atomic_path
 from .interface import StreamInterface
 from .manifest import (
     FORMAT,
@@ -98,17 +99,18 @@ def _versions(extra: "dict | None") -> dict:
 
 
 # The modules outside hlsnb/board that the board code imports (stdlib only): the driver copy needs them too.
-_DRIVER_EXTRA = ("precision.py", "errors.py")
+_DRIVER_EXTRA = ("precision.py", "errors.py", "fileio.py")
 
 
 def _copy_driver(dest: Path):
-    """A standalone copy of hlsnb.board (plus hlsnb/precision.py and hlsnb/errors.py, which it uses)."""
+    """A standalone copy of hlsnb.board (plus hlsnb/precision.py, hlsnb/errors.py and hlsnb/fileio.py, which it
+    uses)."""
     pkg = dest / "hlsnb"
     shutil.copytree(_BOARD_DIR, pkg / "board", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in _DRIVER_EXTRA:
         shutil.copy2(_PACKAGE_DIR / name, pkg / name)
     (pkg / "__init__.py").write_text(
-        '"""Driver-only copy of hlsnb (hlsnb.board, hlsnb.precision, hlsnb.errors), for the board."""\n'
+        '"""Driver-only copy of hlsnb (hlsnb.board, hlsnb.precision, hlsnb.errors, hlsnb.fileio), for the board."""\n'
     )
 
 
@@ -148,9 +150,31 @@ def package(
     Everything is checked before anything is written (``ValueError``/``InvalidSetting`` naming the parameter,
     ``FileNotFoundError`` for a missing input file, :class:`BundleError` for a file that is not what it claims):
     ``name`` must be a plain file name (no folder, ``..`` or separator), test inputs and outputs must be finite
-    and fit the interface. The archive is written to a temporary file next to ``out`` and renamed to ``out`` at
-    the end; on any failure (or an interrupt) the temporary file is removed and ``out`` is left as it was.
+    and fit the interface. The archive is written through :func:`hlsnb.fileio.atomic_path` (a unique temporary
+    file next to ``out``, fsynced and renamed at the end): on any failure (a full disk, an interrupt, a kill) ``out``
+    is left as it was.
     """
+    job = _checked_inputs(out, bitfile=bitfile, interface=interface, test_inputs=test_inputs,
+                          test_labels=test_labels, hwh=hwh, expected_outputs=expected_outputs,
+                          csim_library=csim_library, notebook=notebook, name=name, board=board, versions=versions)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / job.stem
+        lib_rel = _stage_files(root, job)
+        write_manifest(root, _manifest(job, lib_rel, file_table(root)))
+        _write_archive(root, job.out, job.kind, job.stem)
+    return job.out
+
+
+class _Job:
+    """A packaging job whose every input has been checked (what :func:`package` writes)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _checked_inputs(out, *, bitfile, interface, test_inputs, test_labels, hwh, expected_outputs, csim_library,
+                    notebook, name, board, versions) -> _Job:
+    """Check every argument of :func:`package` before anything is written; the checked values as a :class:`_Job`."""
     if not isinstance(out, (str, os.PathLike)):
         raise InvalidSetting(f"package: out must be an archive path; got {type(out).__name__} {out!r}")
     out = Path(out)
@@ -195,73 +219,74 @@ def package(
         if labels.ndim != 1 or labels.dtype.kind not in "iu":
             raise InvalidSetting(f"package: test_labels must be integer class labels of shape ({len(X)},); got "
                                  f"dtype {labels.dtype}, shape {labels.shape}")
+    return _Job(out=out, kind=kind, board=board, bitfile=bitfile, hwh=hwh, bit_header=bit_header, iface=iface,
+                stem=stem, X=X, Y=Y, labels=labels, csim_library=csim_library, notebook=notebook, versions=versions)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / stem
-        (root / "data").mkdir(parents=True)
-        shutil.copy2(bitfile, root / f"{stem}.bit")
-        shutil.copy2(hwh, root / f"{stem}.hwh")
-        np.save(root / "data" / "test_inputs.npy", X, allow_pickle=False)
-        np.save(root / "data" / "expected_outputs.npy", Y, allow_pickle=False)
-        if labels is not None:
-            np.save(root / "data" / "test_labels.npy", labels, allow_pickle=False)
-        _copy_driver(root / "driver")
-        lib_rel = None
-        if csim_library is not None:
-            (root / "csim").mkdir()
-            lib_rel = f"csim/{Path(csim_library).name}"
-            shutil.copy2(csim_library, root / lib_rel)
-        if notebook is not None:
-            shutil.copy2(notebook, root / "run_on_pynq.ipynb")
+
+def _stage_files(root: Path, job: _Job) -> "str | None":
+    """Lay the bundle's files out under ``root`` (bitstream, data, driver, C simulation, notebook); returns the
+    C simulation library's path inside the bundle, if any."""
+    (root / "data").mkdir(parents=True)
+    shutil.copy2(job.bitfile, root / f"{job.stem}.bit")
+    shutil.copy2(job.hwh, root / f"{job.stem}.hwh")
+    np.save(root / "data" / "test_inputs.npy", job.X, allow_pickle=False)
+    np.save(root / "data" / "expected_outputs.npy", job.Y, allow_pickle=False)
+    if job.labels is not None:
+        np.save(root / "data" / "test_labels.npy", job.labels, allow_pickle=False)
+    _copy_driver(root / "driver")
+    lib_rel = None
+    if job.csim_library is not None:
+        (root / "csim").mkdir()
+        lib_rel = f"csim/{Path(job.csim_library).name}"
+        shutil.copy2(job.csim_library, root / lib_rel)
+    if job.notebook is not None:
+        shutil.copy2(job.notebook, root / "run_on_pynq.ipynb")
+    else:
+        from .notebook import bundle_notebook
+
+        (root / "run_on_pynq.ipynb").write_text(bundle_notebook())
+    return lib_rel
+
+
+def _manifest(job: _Job, lib_rel: "str | None", files: dict) -> Manifest:
+    """The manifest of a staged bundle: interface, test data, versions and every file's checksum."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": job.stem,
+        "board": job.board,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "bitfile": f"{job.stem}.bit",
+        "hwh": f"{job.stem}.hwh",
+        "bit_header": {k: v for k, v in job.bit_header.items() if k != "length"},
+        "interface": job.iface.to_dict(),
+        "test": {
+            "inputs": "data/test_inputs.npy",
+            "expected_outputs": "data/expected_outputs.npy",
+            "labels": "data/test_labels.npy" if job.labels is not None else None,
+            "n_samples": int(len(job.X)),
+            "expected_from": "hls4ml C simulation (bit-accurate)",
+        },
+        "csim_library": lib_rel,
+        "csim_platform": f"{platform.system()}-{platform.machine()}" if lib_rel else None,
+        "driver": "driver/hlsnb/board",
+        "notebook": "run_on_pynq.ipynb",
+        "versions": _versions(job.versions),
+        "files": files,
+    }
+
+
+def _write_archive(root: Path, out: Path, kind: str, stem: str) -> None:
+    """Archive the staged folder ``root`` as ``out`` atomically: a reader never sees a half-written archive, a full
+    disk or a kill leaves the previous ``out``, and two packagings into one folder do not collide."""
+    with atomic_path(out) as tmp_out:
+        if kind == "zip":
+            with zipfile.ZipFile(tmp_out, "w", zipfile.ZIP_DEFLATED) as z:
+                for p in sorted(root.rglob("*")):
+                    z.write(p, Path(stem, p.relative_to(root)).as_posix())
         else:
-            from .notebook import bundle_notebook
-
-            (root / "run_on_pynq.ipynb").write_text(bundle_notebook())
-        files = file_table(root)
-        manifest: Manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "name": stem,
-            "board": board,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "bitfile": f"{stem}.bit",
-            "hwh": f"{stem}.hwh",
-            "bit_header": {k: v for k, v in bit_header.items() if k != "length"},
-            "interface": iface.to_dict(),
-            "test": {
-                "inputs": "data/test_inputs.npy",
-                "expected_outputs": "data/expected_outputs.npy",
-                "labels": "data/test_labels.npy" if test_labels is not None else None,
-                "n_samples": int(len(X)),
-                "expected_from": "hls4ml C simulation (bit-accurate)",
-            },
-            "csim_library": lib_rel,
-            "csim_platform": f"{platform.system()}-{platform.machine()}" if lib_rel else None,
-            "driver": "driver/hlsnb/board",
-            "notebook": "run_on_pynq.ipynb",
-            "versions": _versions(versions),
-            "files": files,
-        }
-        write_manifest(root, manifest)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        # a unique temporary name next to out (same file system, so the rename is atomic): a reader never sees a
-        # half-written archive, and two packagings into one folder do not collide
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-        os.close(fd)
-        tmp_out = Path(tmp_name)
-        try:
-            if kind == "zip":
-                with zipfile.ZipFile(tmp_out, "w", zipfile.ZIP_DEFLATED) as z:
-                    for p in sorted(root.rglob("*")):
-                        z.write(p, Path(stem, p.relative_to(root)).as_posix())
-            else:
-                with tarfile.open(tmp_out, "w:gz") as t:
-                    t.add(root, arcname=stem)
-            os.replace(tmp_out, out)
-        except BaseException:
-            tmp_out.unlink(missing_ok=True)
-            raise
-    return out
+            with tarfile.open(tmp_out, "w:gz") as t:
+                t.add(root, arcname=stem)
 
 
 # A bundle's name becomes a folder and the .bit/.hwh stem: a plain file name, nothing that walks out of the folder.

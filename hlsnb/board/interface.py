@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..precision import parse_precision
-from ._fixed import decode_fixed, encode_fixed, raw_dtype
+from .fixed import decode_fixed, encode_fixed, raw_dtype
 
 __all__ = ["StreamInterface", "WordType", "DEFAULT_DMA"]
 

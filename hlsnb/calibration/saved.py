@@ -18,6 +18,7 @@ from ..estimate._calibration import (
     saved_calibration,
     user_calibration_path,
 )
+from ..fileio import atomic_write
 
 __all__ = ["user_calibration_path", "default_calibration", "saved_calibration", "save_calibration",
            "delete_saved_calibration"]
@@ -27,8 +28,7 @@ def save_calibration(coefficients: dict, path=None, **meta) -> Calibration:
     """Write ``coefficients`` (plus ``meta``, e.g. how many records they were fitted on) as the user's refit at
     ``path`` (default :func:`user_calibration_path`); return the saved :class:`Calibration`."""
     p = Path(path) if path is not None else user_calibration_path()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps({"hlsnb_calibration": 1, **meta, "coefficients": dict(coefficients)}, indent=1))
+    atomic_write(p, json.dumps({"hlsnb_calibration": 1, **meta, "coefficients": dict(coefficients)}, indent=1))
     return Calibration(overlay(Calibration.shipped().coefficients, coefficients), USER_SOURCE, str(p))
 
 

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from ..errors import InvalidSetting
+from ..fileio import atomic_write
 from .spec import DEFAULT_PRECISION, LayerSpec
 
 __all__ = ["JSON_VERSION", "FILE_KEYS", "MAX_FILE_BYTES", "to_dict", "to_json", "read_json", "describe", "load"]
@@ -37,14 +38,14 @@ def to_dict(design) -> dict:
 
 
 def to_json(design, path: str | os.PathLike | None = None, indent: int = 1) -> str:
-    """The design as JSON text, also written to ``path`` if given.
+    """The design as JSON text, also written to ``path`` if given (atomically: the previous file survives a crash).
 
     Strict JSON (``allow_nan=False``): a design holds no NaN or infinity (its constructor refuses them), and a file
     with ``Infinity`` in it is not JSON other tools read.
     """
     text = json.dumps(to_dict(design), indent=indent, allow_nan=False)
     if path is not None:
-        Path(path).write_text(text)
+        atomic_write(path, text)  # a full disk or a kill leaves the previous file whole
     return text
 
 

@@ -107,7 +107,7 @@ def open_synth(design, model, work_dir="hlsnb_work/open_synth", *, per_layer: bo
     ToolTimeout, BuildError : Yosys ran past ``timeout_s`` or failed
     InvalidSetting : a layer the open path does not build, or not distributed_arithmetic
     """
-    from ..synth.build import _Sink
+    from ..synth.build import LogSink
     from ..synth.tools import detect_open_tools
     from .yosys import find_yosys
 
@@ -124,7 +124,7 @@ def open_synth(design, model, work_dir="hlsnb_work/open_synth", *, per_layer: bo
     jobs = [("model", rtl)] if not per_layer else [
         (name, write_rtl(DATrace(comb=comb, layers=[name]), work / name, name))
         for name, comb in trace.per_layer.items()]
-    sink = _Sink(output, echo)
+    sink = LogSink(output, echo)
     bar = _progress(len(jobs), f"Yosys synth_xilinx -family {family}", progress)
     runs = []
     try:

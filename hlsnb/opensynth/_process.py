@@ -1,6 +1,6 @@
 """Run one open tool (Yosys, make + Verilator) so that it can never outlive the call that started it.
 
-Built on :mod:`hlsnb.synth._process`: the tool leads its own process group; on a timeout, a Jupyter interrupt
+Built on :mod:`hlsnb.synth.processes`: the tool leads its own process group; on a timeout, a Jupyter interrupt
 (``KeyboardInterrupt``) or any exception the whole group is killed (SIGTERM, then SIGKILL), so no Yosys/ABC or
 compiler child is left using a core. Output is streamed line by line into a log file and the notebook.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from ..errors import BuildError, ToolNotFound
-from ..synth._process import Deadline, kill_group, start
+from ..synth.processes import Deadline, kill_group, start
 
 __all__ = ["ToolTimeout", "run_streamed"]
 

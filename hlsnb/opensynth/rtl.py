@@ -123,10 +123,10 @@ def _modes(precision: str, what: str) -> dict:
 
 def quantise(values, precision: str, what: str = "values") -> np.ndarray:
     """``values`` as ``ap_fixed`` holds them after a cast from float (its quantisation, then overflow mode)."""
-    from ..board._fixed import _quantise  # the exact ap_fixed rounding of every mode, shared with the board code
+    from ..board.fixed import quantise_scaled  # the exact ap_fixed rounding of every mode, shared with the board
 
     t = _type(precision, what)
-    q = _quantise(np.ldexp(np.asarray(values, dtype=np.float64), t.fractional), t.rounding)
+    q = quantise_scaled(np.ldexp(np.asarray(values, dtype=np.float64), t.fractional), t.rounding)
     lo, hi = (-(2.0 ** (t.width - 1)), 2.0 ** (t.width - 1) - 1) if t.signed else (0.0, 2.0**t.width - 1)
     if t.saturation == "AP_WRAP":
         span = 2.0**t.width

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BuildError, InvalidSetting, ToolNotFound
-from ._process import Deadline, kill_group, start
+from ..fileio import atomic_path
+from .processes import Deadline, kill_group, start
 from .project import check_project_tcl
 from .reports import Report, ReportError, find_reports, read_report
 from .tools import check_backend, detect_tools
 
 __all__ = ["BuildError", "ToolNotFound", "BuildResult", "STAGES", "run_build", "replay_build", "project_name_of",
-           "DEFAULT_BUILD_TIMEOUT_S"]
+           "DEFAULT_BUILD_TIMEOUT_S", "LogSink"]
 
 # (key, label, regex on a log line that says the stage has started)
 STAGES = (
@@ -112,8 +113,10 @@ def project_name_of(project_dir) -> str:
     )
 
 
-class _Sink:
-    """Where log lines go: an ipywidgets Output in a notebook, else a text stream."""
+class LogSink:
+    """Where a tool's log lines go: an ipywidgets Output in a notebook, else stdout (nowhere with ``echo=False``).
+
+    Shared by every tool runner (vendor builds here, Yosys and Verilator in :mod:`hlsnb.opensynth`)."""
 
     def __init__(self, output=None, echo: bool = True):
         self.output = output
@@ -154,7 +157,7 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, unit="stage")
 
 
-def _stream(cmd: list[str], cwd: Path, sink: _Sink, log, planned: list[str], seen: list[str], bar,
+def _stream(cmd: list[str], cwd: Path, sink: LogSink, log, planned: list[str], seen: list[str], bar,
             deadline_s: float | None = None, limit_s: float | None = None) -> int:
     """Run ``cmd`` in ``cwd``, stream its output line by line, record the stages it reaches; return its exit code.
 
@@ -197,7 +200,7 @@ def _stream(cmd: list[str], cwd: Path, sink: _Sink, log, planned: list[str], see
     return rc
 
 
-def _say(log, sink: _Sink, text: str) -> None:
+def _say(log, sink: LogSink, text: str) -> None:
     """One line of hlsnb's own into the log and the sink; a failure to write it must not hide the real error."""
     try:
         log.write(text)
@@ -269,6 +272,23 @@ def run_build(
     """
     _check_build_args(timeout_s=timeout_s, stem=stem, csim=csim, synth=synth, cosim=cosim, export=export,
                       vsynth=vsynth, bitfile=bitfile)
+    d, top, backend, export = _checked_project(project_dir, backend, bitfile=bitfile, export=export, tools=tools)
+    planned, cmd = _plan(d, backend, csim=csim, synth=synth, cosim=cosim, export=export, vsynth=vsynth,
+                         bitfile=bitfile)
+    result = BuildResult(project_dir=str(d), label="measured", log_path=str(d / "hlsnb_build.log"))
+    since = time.time()
+    _run_tools(d, cmd, planned, result, bitfile=bitfile, sink=LogSink(output, echo),
+               bar=_progress(len(planned), f"building {top} ({backend})", progress), timeout_s=timeout_s)
+    _check_outputs(d, top, Path(result.log_path), since, synth=synth, cosim=cosim, export=export, vsynth=vsynth)
+    if bitfile:
+        _collect_bitstream(d, stem or top, result, since)
+    result.reports = find_reports(d)
+    return result
+
+
+def _checked_project(project_dir, backend, *, bitfile: bool, export: bool, tools) -> tuple[Path, str, str, bool]:
+    """``(project folder, project name, backend, export)`` of a written project whose Tcl is safe and whose backend's
+    tools are here; raises before anything runs."""
     d = Path(project_dir).resolve()
     if not (d / "build_prj.tcl").is_file():
         raise BuildError(f"{d}: no build_prj.tcl; write the hls4ml project first (hls_model.write())")
@@ -285,7 +305,11 @@ def run_build(
     ok, why = check_backend(backend, detect_tools() if tools is None else tools)
     if not ok:
         raise ToolNotFound(f"cannot build {d.name} with {backend}: {why}")
+    return d, top, backend, export
 
+
+def _plan(d: Path, backend: str, *, csim, synth, cosim, export, vsynth, bitfile) -> tuple[list[str], list[str]]:
+    """The stages the log will show, in order, and the HLS tool's command (Vitis reads its flags from a file)."""
     planned = [k for k, on in (("csim", csim), ("csynth", synth), ("cosim", cosim), ("export", export),
                                ("vsynth", vsynth), ("bitstream", bitfile)) if on]
     if bitfile and "vsynth" not in planned:  # design.tcl synthesises before it writes the bitstream
@@ -296,16 +320,15 @@ def run_build(
         (d / "build_opt.tcl").write_text(
             "array set opt {\n" + "".join(f"    {k:<10} {int(v)}\n" for k, v in flags.items()) + "}\n"
         )
-        cmd = ["vitis-run", "--tcl", "build_prj.tcl", "--mode", "hls"]
-    else:
-        cmd = ["vivado_hls", "-f", "build_prj.tcl", " ".join(f"{k}={v}" for k, v in flags.items())]
+        return planned, ["vitis-run", "--tcl", "build_prj.tcl", "--mode", "hls"]
+    return planned, ["vivado_hls", "-f", "build_prj.tcl", " ".join(f"{k}={v}" for k, v in flags.items())]
 
-    sink = _Sink(output, echo)
-    bar = _progress(len(planned), f"building {top} ({backend})", progress)
-    log_path = d / "hlsnb_build.log"
-    result = BuildResult(project_dir=str(d), label="measured", log_path=str(log_path))
+
+def _run_tools(d: Path, cmd: list[str], planned: list[str], result: BuildResult, *, bitfile: bool, sink: LogSink,
+               bar, timeout_s: float | None) -> None:
+    """Run the HLS tool (then Vivado for the bitstream) with the log streamed; every exit code is checked."""
+    log_path = Path(result.log_path)
     t0 = time.monotonic()
-    since = time.time()
 
     def left() -> float | None:  # what remains of the build's timeout for the next tool
         return None if timeout_s is None else max(0.0, timeout_s - (time.monotonic() - t0))
@@ -333,6 +356,10 @@ def run_build(
             bar.close()
         result.seconds = time.monotonic() - t0
 
+
+def _check_outputs(d: Path, top: str, log_path: Path, since: float, *, synth, cosim, export, vsynth) -> None:
+    """Every file the requested stages must leave, newer than the build's start (BuildError naming the first one
+    missing)."""
     rep_dir = d / f"{top}_prj" / "solution1"
     if synth:
         _expect(_first(rep_dir / "syn/report", [f"{top}_csynth.rpt", f"{top}_csynth.xml", f"{top}_axi_csynth.rpt"]),
@@ -345,16 +372,21 @@ def run_build(
                 log_path, since)
     if vsynth:
         _expect(d / "vivado_synth.rpt", d, "Vivado synthesis report (vivado_synth.rpt)", log_path, since)
-    if bitfile:
-        bit = _expect(_newest(d.glob("**/impl_1/*.bit")), d,
-                      "bitstream (<name>_vivado_accelerator/project_1.runs/impl_1/*.bit)", log_path, since)
-        hwh = _expect(_newest(d.glob("**/hw_handoff/*.hwh")), d,
-                      "hardware handoff (.../hw_handoff/*.hwh)", log_path, since)
-        stem = stem or top
-        result.bitfile = str(shutil.copyfile(bit, d / f"{stem}.bit"))
-        result.hwh = str(shutil.copyfile(hwh, d / f"{stem}.hwh"))
-    result.reports = find_reports(d)
-    return result
+
+
+def _collect_bitstream(d: Path, stem: str, result: BuildResult, since: float) -> None:
+    """Copy the new ``.bit`` and ``.hwh`` to ``<stem>.bit`` / ``<stem>.hwh`` in the project folder (one stem: PYNQ
+    needs it), each atomically (a reader never sees half a bitstream)."""
+    log_path = Path(result.log_path)
+    bit = _expect(_newest(d.glob("**/impl_1/*.bit")), d,
+                  "bitstream (<name>_vivado_accelerator/project_1.runs/impl_1/*.bit)", log_path, since)
+    hwh = _expect(_newest(d.glob("**/hw_handoff/*.hwh")), d,
+                  "hardware handoff (.../hw_handoff/*.hwh)", log_path, since)
+    for src, attr, suffix in ((bit, "bitfile", ".bit"), (hwh, "hwh", ".hwh")):
+        dest = d / f"{stem}{suffix}"
+        with atomic_path(dest) as tmp:
+            shutil.copyfile(src, tmp)
+        setattr(result, attr, str(dest))
 
 
 def _newest(paths):
@@ -378,7 +410,7 @@ def replay_build(path, output=None, echo: bool = True) -> BuildResult:
     p = Path(path)
     if not p.exists():
         raise ReportError(f"{p}: no such file or directory; expected a stored hls4ml build directory or a report file")
-    sink = _Sink(output, echo)
+    sink = LogSink(output, echo)
     if p.is_dir():
         reports = find_reports(p, label="replay")
         if not reports:

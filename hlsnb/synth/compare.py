@@ -11,7 +11,7 @@ import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..estimate._core import RESOURCES
+from ..estimate import RESOURCES
 from ..layer_types import get_layer_type, layer_type_of_class
 from .reports import STAGES, Report
 

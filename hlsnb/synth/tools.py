@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidSetting
-from ._process import run_capture
+from .processes import run_capture
 
 __all__ = ["Tool", "Mode", "SUPPORT", "detect_tools", "check_backend", "detect_mode", "detect_open_tools",
            "detect_open_synth"]

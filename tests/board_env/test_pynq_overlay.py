@@ -20,7 +20,7 @@ import pytest
 
 import hlsnb.board as hb
 from hlsnb.board import emulation
-from hlsnb.board._fixed import decode_fixed, encode_fixed
+from hlsnb.board.fixed import decode_fixed, encode_fixed
 
 FIXED_IN, FIXED_OUT = "ap_fixed<16,6>", "ap_fixed<16,6,AP_RND,AP_SAT>"
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..precision import FixedType, parse_precision
 
-__all__ = ["encode_fixed", "decode_fixed", "raw_dtype", "MAX_EXACT_WIDTH"]
+__all__ = ["encode_fixed", "decode_fixed", "raw_dtype", "quantise_scaled", "MAX_EXACT_WIDTH"]
 
 # float64 holds every integer up to 2**53 exactly; beyond it decode would round.
 MAX_EXACT_WIDTH = 53
@@ -34,7 +34,7 @@ def _raw_range(ftype: FixedType) -> tuple[float, float]:
     return 0.0, 2.0**ftype.width - 1
 
 
-def _quantise(v: np.ndarray, mode: str) -> np.ndarray:
+def quantise_scaled(v: np.ndarray, mode: str) -> np.ndarray:
     """Round the exact, already scaled values ``v`` to integers (as float64) the way ``mode`` says."""
     f = np.floor(v)
     if mode == "AP_TRN":
@@ -90,7 +90,7 @@ def encode_fixed(values, ftype: "FixedType | str", *, what: str = "value") -> tu
     with np.errstate(over="ignore"):  # |x| near 1e308: inf, handled per overflow mode below
         v = np.ldexp(x, ftype.fractional)
     # ap_int/ap_uint from a double truncate towards zero like a C cast (ap_fixed's default truncates down)
-    q = _quantise(v, "AP_TRN_ZERO" if ftype.is_int else ftype.rounding)
+    q = quantise_scaled(v, "AP_TRN_ZERO" if ftype.is_int else ftype.rounding)
     lo, hi = _raw_range(ftype)
     over = (q < lo) | (q > hi)
     n_over = int(over.sum())
