@@ -201,13 +201,13 @@ def _cmd_design(args) -> int:
               file=sys.stderr)
     text = design.to_json()
     if args.output:
-        try:  # a temporary file renamed at the end: a failed write leaves no half-written design
-            tmp = Path(args.output).with_name(f".{Path(args.output).name}.part")
-            tmp.write_text(text)
-            os.replace(tmp, args.output)
+        from .fileio import atomic_write
+
+        try:  # a unique temporary file, fsynced and renamed: a failed write leaves the previous file whole
+            atomic_write(args.output, text)
         except OSError as e:
-            Path(tmp).unlink(missing_ok=True)
-            return _fail(f"--output {args.output}: cannot write ({e.strerror or e})")
+            return _fail(f"--output {args.output}: cannot write ({e.strerror or e}); the previous file, if any, "
+                         "is unchanged")
         print(f"wrote {args.output}: {design!r}")
     else:
         print(text)

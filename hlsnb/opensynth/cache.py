@@ -3,6 +3,10 @@
 A run of a 16x64 layer takes about a minute, a whole MLP several: re-running a notebook must not pay that again.
 The key hashes every file Yosys reads, the script and the tool version; a hit returns the stored ``stat`` output.
 The cache lives in ``$HLSNB_CACHE`` or ``~/.cache/hlsnb``, under ``opensynth/<key>/``.
+
+A cache is only ever a shortcut: an entry that cannot be read (damaged, truncated, another program's file) or a
+cache folder that cannot be written (read-only, full) never fails a run. Each is a :class:`CacheWarning` that names
+the file and says what to do, and the run goes on as a miss / without storing.
 """
 
 from __future__ import annotations
@@ -10,9 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
-__all__ = ["cache_root", "run_key", "load", "store"]
+from ..fileio import atomic_write
+
+__all__ = ["cache_root", "run_key", "load", "store", "CacheWarning"]
+
+
+class CacheWarning(UserWarning):
+    """A cache entry could not be read or written; the run went on without it (the message names the file)."""
 
 
 def cache_root(root=None) -> Path:
@@ -32,22 +43,38 @@ def run_key(files, script: str, tool: str) -> str:
 
 
 def load(key: str, root=None) -> dict | None:
-    """The stored run for ``key`` (``{"stat": text, "seconds": float, "tool": str}``), or None."""
+    """The stored run for ``key`` (``{"stat": text, "seconds": float, "tool": str}``), or None.
+
+    An entry that is there but cannot be read is a miss with a :class:`CacheWarning` naming it (the next run
+    replaces it with a good one)."""
     p = cache_root(root) / key / "run.json"
     if not p.is_file():
         return None
     try:
         d = json.loads(p.read_text())
-    except (OSError, ValueError):  # a half-written or damaged entry is a miss, and is overwritten by the next run
+    except (OSError, ValueError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else f"not JSON ({e})"
+        warnings.warn(f"Yosys cache entry {p} cannot be read ({why}): running Yosys again; the new run replaces "
+                      f"it (or delete {p.parent})", CacheWarning, stacklevel=2)
         return None
-    return d if isinstance(d, dict) and isinstance(d.get("stat"), str) else None
+    if not (isinstance(d, dict) and isinstance(d.get("stat"), str)):
+        warnings.warn(f"Yosys cache entry {p} is not a cached run (no 'stat' text): running Yosys again; the new "
+                      "run replaces it", CacheWarning, stacklevel=2)
+        return None
+    return d
 
 
-def store(key: str, run: dict, root=None) -> Path:
-    """Store ``run`` under ``key`` atomically (write then rename: a killed run never leaves a torn entry)."""
+def store(key: str, run: dict, root=None) -> Path | None:
+    """Store ``run`` under ``key`` atomically (a killed run or a full disk never leaves a torn entry).
+
+    Returns the entry's path, or None (with a :class:`CacheWarning` naming the folder) when the cache cannot be
+    written: a read-only or full cache folder costs the next run its shortcut, never this run its result."""
     d = cache_root(root) / key
-    d.mkdir(parents=True, exist_ok=True)
-    tmp = d / f"run.json.{os.getpid()}"
-    tmp.write_text(json.dumps(run))
-    tmp.replace(d / "run.json")
-    return d / "run.json"
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        return atomic_write(d / "run.json", json.dumps(run))
+    except OSError as e:
+        warnings.warn(f"cannot write the Yosys cache entry {d / 'run.json'} ({e.strerror or e}); the result is "
+                      "not cached. Point $HLSNB_CACHE at a writable folder (or pass cache_dir=)", CacheWarning,
+                      stacklevel=2)
+        return None

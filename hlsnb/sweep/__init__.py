@@ -15,9 +15,10 @@ from .cluster import connect, evaluate
 from .pareto import pareto_front, pareto_mask
 from .score import COLUMNS, Scorer, Scores, score
 from .space import Config, LayerChoice, Space, config_id, design_id
-from .store import SCHEMA_VERSION, ResultsStore
+from .store import SCHEMA_VERSION, ResultsStore, StoreError, StoreVersionError
 from .sweep import Sweep
 from .task import KINDS
 
 __all__ = ["Space", "Config", "LayerChoice", "design_id", "config_id", "score", "Scorer", "Scores", "COLUMNS",
-           "pareto_front", "pareto_mask", "evaluate", "connect", "ResultsStore", "SCHEMA_VERSION", "Sweep", "KINDS"]
+           "pareto_front", "pareto_mask", "evaluate", "connect", "ResultsStore", "SCHEMA_VERSION",
+           "StoreError", "StoreVersionError", "Sweep", "KINDS"]

@@ -26,18 +26,24 @@ Times are Unix seconds (``created``, ``started``, ``finished``) and durations se
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
 import sqlite3
+import struct
 import tempfile
 import threading
 import time
-from pathlib import Path
+import warnings
+from pathlib import Path, PurePosixPath
 
 from ..design import Design
+from ..errors import HlsnbError
+from ..fileio import atomic_path, atomic_write
 from .score import COLUMNS
 from .space import Config
 
-__all__ = ["ResultsStore", "SCHEMA_VERSION", "EVALUATION_COLUMNS"]
+__all__ = ["ResultsStore", "SCHEMA_VERSION", "EVALUATION_COLUMNS", "StoreError", "StoreVersionError"]
 
 SCHEMA_VERSION = 1
 
@@ -83,6 +89,70 @@ CREATE VIEW IF NOT EXISTS results AS
 """
 
 _JSON_FIELDS = ("tool_versions", "timings")
+_TABLES = ("meta", "designs", "configs", "estimates", "evaluations", "reports")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(HlsnbError, RuntimeError):
+    """A results store that cannot be opened, read or written: the message names the file, says what is wrong
+    (corrupt, truncated, not a results store, read-only, locked, full disk) and what to do."""
+
+
+class StoreVersionError(StoreError, ValueError):
+    """A results store written with another schema version than this hlsnb reads."""
+
+
+def _what_to_do(path: Path, e: sqlite3.Error, timeout_s: float) -> str:
+    """One sentence on what an sqlite error means for the store at ``path`` and what the user can do."""
+    msg = str(e).lower()
+    if "locked" in msg or "busy" in msg:
+        return (f"locked: another process has held its write lock for more than {timeout_s:g} s (another notebook "
+                "or script writing it?); wait for it or close it, then try again")
+    if "readonly" in msg or "read-only" in msg:
+        return ("read-only: the file or its folder cannot be written; open it to read only "
+                "(ResultsStore(path, read_only=True)) or copy it to a writable folder")
+    if "full" in msg:
+        return "the disk is full: free space, then try again (what was stored before is intact)"
+    if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
+        return ("damaged (corrupt or truncated): restore a copy, or recover what is readable with the sqlite3 "
+                f"shell ('sqlite3 {path.name} .recover'), or start a new file")
+    if "unable to open" in msg:
+        return "cannot be opened: check that the folder exists and is readable (and writable, to add results)"
+    if "disk i/o" in msg:
+        return "a disk I/O error: the file system may be full, read-only or gone (a network mount?)"
+    return "check the file (hlsnb's results stores are SQLite files written by hlsnb.sweep.ResultsStore)"
+
+
+def _store_error(path: Path, e: sqlite3.Error, timeout_s: float, doing: str) -> StoreError:
+    return StoreError(f"results store {path}: {doing} failed ({e}); {_what_to_do(path, e, timeout_s)}")
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not an SQLite database, or one shorter than its own header says (truncated)."""
+    size = path.stat().st_size
+    if size == 0:
+        return  # an empty file is an empty database: the schema is created in it
+    with open(path, "rb") as f:
+        head = f.read(100)
+    if not head.startswith(_SQLITE_MAGIC):
+        raise StoreError(f"results store {path}: not an SQLite file (it starts with {head[:16]!r}); give the path of "
+                         "a results store, or a new file name to start one")
+    if len(head) < 100:
+        raise StoreError(f"results store {path}: truncated ({size:,} bytes, shorter than SQLite's 100-byte "
+                         "header); restore a copy or start a new file")
+    page_size = struct.unpack(">H", head[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    change, n_pages, valid_for = (struct.unpack(">I", head[i:i + 4])[0] for i in (24, 28, 92))
+    if change == valid_for and n_pages and size < n_pages * page_size:
+        raise StoreError(f"results store {path}: truncated ({size:,} bytes; its header says {n_pages:,} pages of "
+                         f"{page_size:,} bytes = {n_pages * page_size:,}); a copy or a download was cut short: "
+                         "restore a complete copy or start a new file")
+
+
+def _writable(path: Path) -> bool:
+    folder = path.parent if str(path.parent) else Path(".")
+    # SQLite's WAL journal needs the folder too (the -wal and -shm files beside the store)
+    return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
 
 
 class ResultsStore:
@@ -91,26 +161,106 @@ class ResultsStore:
     Safe to open from several processes and threads at once: WAL journal, a busy timeout of ``timeout_s`` seconds,
     one connection per store guarded by a lock. The file must be on a local disk (SQLite's locking does not work on
     NFS); on a cluster the workers never touch it: only the process that runs the sweep writes.
+
+    ``read_only``: open without writing (default: when the file or its folder cannot be written, e.g. a store on a
+    read-only mount or someone else's file; it can be read, exported and fed to ``recalibrate``, and every write
+    raises :class:`StoreError`). Every failure of the file (not an SQLite file, an SQLite file of another program,
+    truncated, corrupt, locked past ``timeout_s``, a full disk, another schema version) is a :class:`StoreError`
+    naming the file and saying what to do; nothing is ever written into a file that is not a results store.
     """
 
-    def __init__(self, path="hlsnb_sweep.sqlite", timeout_s: float = 60.0):
+    def __init__(self, path="hlsnb_sweep.sqlite", timeout_s: float = 60.0, read_only: bool | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout_s = float(timeout_s)
+        if self.path.is_dir():
+            raise StoreError(f"results store {self.path}: is a folder; give the path of a store file "
+                             "(e.g. hlsnb_sweep.sqlite)")
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"results store {self.path}: not a regular file")
+        if read_only is None:  # a store on a read-only file system (or without write access) can still be read
+            read_only = self.path.exists() and not _writable(self.path)
+        self.read_only = bool(read_only)
+        if self.read_only and not self.path.exists():
+            raise StoreError(f"results store {self.path}: does not exist, so it cannot be opened read-only")
+        if not self.read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"results store {self.path}: cannot create its folder ({e.strerror or e}); give "
+                                 "a path in a writable folder") from None
+            if not self.path.exists() and not _writable(self.path):
+                raise StoreError(f"results store {self.path}: cannot be created: the folder {self.path.parent} "
+                                 "is not writable (a read-only file system?); give a path in a writable folder")
+        if self.path.exists():
+            _check_header(self.path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=timeout_s, check_same_thread=False,
-                                   isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db = self._connect()
+        try:
+            self._init_schema()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri()
+        attempts = [f"{uri}?mode=ro", f"{uri}?mode=ro&immutable=1"] if self.read_only else [uri]
+        err: sqlite3.Error | None = None
+        for target in attempts:
+            try:
+                db = sqlite3.connect(target, uri=True, timeout=self.timeout_s, check_same_thread=False,
+                                     isolation_level=None)
+                db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: fails on junk
+            except sqlite3.Error as e:  # a WAL store on a read-only mount has no -shm: read it as immutable
+                err = e
+                continue
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+            if not self.read_only:
+                try:
+                    db.execute("PRAGMA journal_mode = WAL")
+                except sqlite3.Error as e:
+                    db.close()
+                    raise _store_error(self.path, e, self.timeout_s, "opening") from None
+            return db
+        raise _store_error(self.path, err, self.timeout_s, "opening") from None
+
+    def _init_schema(self) -> None:
+        try:
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            version = None
+            if "meta" in tables:
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                version = row[0] if row else None
+        except sqlite3.Error as e:
+            raise _store_error(self.path, e, self.timeout_s, "reading its schema") from None
+        if tables and version is None:
+            raise StoreError(f"results store {self.path}: an SQLite file of something else (tables: "
+                             f"{', '.join(sorted(tables))}; no hlsnb schema_version); hlsnb does not write into "
+                             "it: give a new file name for the results store")
+        if version is not None:
+            try:
+                v = int(version)
+            except (TypeError, ValueError):
+                raise StoreError(f"results store {self.path}: schema_version {version!r} is not a number; the file "
+                                 "is damaged or not a results store: start a new file") from None
+            if v != SCHEMA_VERSION:
+                newer = ("written by a newer hlsnb: upgrade hlsnb (pip install -U hlsnb) to read it"
+                         if v > SCHEMA_VERSION else "written by an older hlsnb: open it with that version")
+                raise StoreVersionError(f"results store {self.path}: schema version {v}, this hlsnb reads "
+                                        f"{SCHEMA_VERSION}; {newer}, or start a new file")
+            missing = [t for t in _TABLES if t not in tables]
+            if missing:
+                raise StoreError(f"results store {self.path}: damaged: table(s) {', '.join(missing)} missing; "
+                                 "restore a copy or start a new file")
+        if self.read_only:
+            if not tables:
+                raise StoreError(f"results store {self.path}: an empty file opened read-only; nothing to read")
+            return
         with self._tx() as db:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
-            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
+            if version is None:
                 db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) != SCHEMA_VERSION:
-                raise ValueError(f"{self.path}: results store schema version {row[0]}, this hlsnb reads "
-                                 f"{SCHEMA_VERSION}; open it with the hlsnb that wrote it or start a new file")
 
     # ------------------------------------------------------------------ plumbing
     class _Tx:
@@ -118,26 +268,43 @@ class ResultsStore:
             self.store = store
 
         def __enter__(self):
-            self.store._lock.acquire()
+            store = self.store
+            if store.read_only:
+                raise StoreError(f"results store {store.path}: opened read-only (the file or its folder cannot be "
+                                 "written), so nothing can be added; copy it to a writable folder to add results")
+            store._lock.acquire()
             try:
-                self.store._db.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlock later
-            except BaseException:  # still busy after the timeout: this store stays usable
-                self.store._lock.release()
+                store._db.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlock later
+            except sqlite3.Error as e:  # still busy after the timeout: this store stays usable
+                store._lock.release()
+                raise _store_error(store.path, e, store.timeout_s, "starting a write") from None
+            except BaseException:
+                store._lock.release()
                 raise
-            return self.store._db
+            return store._db
 
-        def __exit__(self, exc_type, *_):
+        def __exit__(self, exc_type, exc, tb):
+            store = self.store
             try:
-                self.store._db.execute("ROLLBACK" if exc_type else "COMMIT")
+                store._db.execute("ROLLBACK" if exc_type else "COMMIT")
+            except sqlite3.Error as e:
+                if exc_type is None:
+                    raise _store_error(store.path, e, store.timeout_s, "writing") from None
             finally:
-                self.store._lock.release()
+                store._lock.release()
+            if isinstance(exc, sqlite3.Error):
+                raise _store_error(store.path, exc, store.timeout_s, "writing") from None
+            return False
 
     def _tx(self):
         return self._Tx(self)
 
     def _query(self, sql: str, args=()) -> list[dict]:
         with self._lock:
-            return [dict(r) for r in self._db.execute(sql, args).fetchall()]
+            try:
+                return [dict(r) for r in self._db.execute(sql, args).fetchall()]
+            except sqlite3.Error as e:
+                raise _store_error(self.path, e, self.timeout_s, "reading") from None
 
     def close(self) -> None:
         with self._lock:
@@ -183,6 +350,10 @@ class ResultsStore:
         """Keep one evaluation (a dict with :data:`EVALUATION_COLUMNS` keys, plus ``reports``: a list of
         ``{"report_kind", "filename", "text"}``), replacing an earlier one of the same configuration and kind."""
         row = {k: result.get(k) for k in EVALUATION_COLUMNS}
+        for r in result.get("reports") or ():
+            if _report_name(r.get("filename")) is None:
+                raise StoreError(f"results store {self.path}: report file name {r.get('filename')!r} of "
+                                 f"{row['config_id']} is not a plain file name (no folder, '..' or absolute path)")
         for k in _JSON_FIELDS:
             if row[k] is not None and not isinstance(row[k], str):
                 row[k] = json.dumps(row[k], sort_keys=True)
@@ -266,11 +437,16 @@ class ResultsStore:
             "ON r.config_id = v.config_id AND r.kind = v.kind WHERE v.status = 'ok' AND r.report_kind = ? "
             "AND v.design_json IS NOT NULL ORDER BY v.finished", (report_kind,))
         for r in rows:
+            name = _report_name(r["filename"])
+            if name is None:  # a store written by something else: never write outside the temporary folder
+                warnings.warn(f"results store {self.path}: skipped the report of {r['config_id']}: its file name "
+                              f"{r['filename']!r} is not a plain file name", stacklevel=2)
+                continue
             with tempfile.TemporaryDirectory(prefix="hlsnb_report_") as tmp:
-                p = Path(tmp) / r["filename"]
+                p = Path(tmp) / name
                 p.write_text(r["text"])
                 report = read_report(p)
-            report.path = f"{self.path}#{r['config_id']}/{r['filename']}"  # where it came from, not the temp file
+            report.path = f"{self.path}#{r['config_id']}/{name}"  # where it came from, not the temp file
             yield Design.from_json(r["design_json"]), report
 
     def table(self, name: str = "results") -> list[dict]:
@@ -281,26 +457,39 @@ class ResultsStore:
         return self._query(f"SELECT * FROM {name}")
 
     def to_csv(self, path, table: str = "results") -> Path:
-        """Write a table (default the ``results`` view) as CSV; returns the path."""
+        """Write a table (default the ``results`` view) as CSV, atomically (a full disk or a kill leaves the
+        previous file whole); returns the path."""
         rows = self.table(table)
         if rows:
             cols = list(rows[0])
         else:
             with self._lock:
                 cols = [d[0] for d in self._db.execute(f"SELECT * FROM {table} LIMIT 0").description]
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=cols)
-            w.writeheader()
-            w.writerows(rows)
-        return Path(path)
+        buf = io.StringIO(newline="")
+        w = csv.DictWriter(buf, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+        return atomic_write(path, buf.getvalue())
 
     def to_parquet(self, path, table: str = "results") -> Path:
-        """Write a table as Parquet (needs ``pyarrow``: ``pip install pyarrow``); returns the path."""
+        """Write a table as Parquet (needs ``pyarrow``: ``pip install pyarrow``), atomically; returns the path."""
         try:
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
             raise ImportError("to_parquet needs pyarrow, which is not installed (pip install pyarrow); "
                               "to_csv works without it") from None
-        pq.write_table(pa.Table.from_pylist(self.table(table)), str(path))
+        with atomic_path(path) as tmp:
+            pq.write_table(pa.Table.from_pylist(self.table(table)), str(tmp))
         return Path(path)
+
+
+def _report_name(filename) -> str | None:
+    """``filename`` if it is a plain file name (what :meth:`ResultsStore.builds` may create in its temporary
+    folder), else None: no folder part, no ``..``, not absolute, no NUL."""
+    if not isinstance(filename, str) or not filename or "\0" in filename:
+        return None
+    p = PurePosixPath(filename.replace("\\", "/"))
+    if p.is_absolute() or len(p.parts) != 1 or p.name in (".", "..") or ":" in filename:
+        return None
+    return p.name

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from ..fileio import atomic_write
+
 __all__ = ["KINDS", "task_dir", "write_task", "run_task"]
 
 #: Kinds of evaluation: "csim" (hls4ml C simulation: accuracy), "csynth" (HLS C synthesis report), "vsynth"
@@ -61,7 +63,7 @@ def write_task(work_dir, config_id: str, kind: str, design, *, model_path, data_
     text = json.dumps(spec, sort_keys=True, indent=1)
     p = d / "task.json"
     if not p.exists() or p.read_text() != text:  # an unchanged task keeps its file: result.json stays valid
-        p.write_text(text)
+        atomic_write(p, text)
     return p
 
 
@@ -118,11 +120,30 @@ def run_task(spec_path: str, timeout_s: float = 3600.0) -> dict:
             if proc.poll() is None:  # the worker is being torn down: take the build with it
                 _stop(proc)
     if result_path.exists():
-        return json.loads(result_path.read_text())
+        try:
+            done = json.loads(result_path.read_text())
+            if isinstance(done, dict) and done.get("status"):
+                return done
+            why = "is not a result"
+        except (OSError, ValueError) as e:
+            why = f"cannot be read ({e})"
+        r = _base_result(spec, "failed", started, f"{result_path} {why}; end of {log_path}:\n{_tail(log_path)}")
+        r.update(project_dir=str(d / "prj"), log_path=str(log_path))
+        return r
     r = _base_result(spec, "failed", started, f"the evaluation process exited with code {proc.returncode} "
-                     f"without a result; end of {log_path}:\n{_tail(log_path)}")
+                     f"{_signal_name(proc.returncode)}without a result; end of {log_path}:\n{_tail(log_path)}")
     r.update(project_dir=str(d / "prj"), log_path=str(log_path))
     return r
+
+
+def _signal_name(returncode: int | None) -> str:
+    """``"(killed by SIGKILL) "`` for a process a signal ended, else empty."""
+    if returncode is None or returncode >= 0:
+        return ""
+    try:
+        return f"(killed by {signal.Signals(-returncode).name}) "
+    except ValueError:
+        return f"(killed by signal {-returncode}) "
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -271,9 +292,7 @@ def main(spec_path: str) -> int:
         traceback.print_exc()
         result = _base_result(spec, "failed", started, f"{type(e).__name__}: {e}")
         result.update(project_dir=str(p.parent / "prj"), log_path=str(p.parent / "task.log"))
-    tmp = p.parent / "result.json.tmp"
-    tmp.write_text(json.dumps(result, default=float))
-    os.replace(tmp, p.parent / "result.json")  # atomic: a reader sees the whole result or none
+    atomic_write(p.parent / "result.json", json.dumps(result, default=float))  # the whole result or none
     return 0
 
 
