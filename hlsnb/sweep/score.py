@@ -15,10 +15,51 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InvalidSetting
 from ..estimate import RESOURCES, estimate_design
 from .space import Config, Space, config_id, design_id
 
-__all__ = ["Scorer", "Scores", "score", "COLUMNS"]
+__all__ = ["Scorer", "Scores", "score", "COLUMNS", "MAX_ENUMERATE", "check_enumerable"]
+
+#: The most configurations scored without ``n=`` (all of a space): about a minute at 0.2-0.6 ms each. Above it,
+#: scoring the whole space must be asked for (``limit=``) or a sample taken (``n=``).
+MAX_ENUMERATE = 100_000
+#: Above this many configurations a progress bar is shown by default.
+PROGRESS_FROM = 5_000
+_MS_PER_CONFIG = 0.6  # the slower end of the measured cost (with kernels), for the time shown in messages
+
+
+def _duration(n: int) -> str:
+    s = n * _MS_PER_CONFIG / 1000
+    return f"{s:,.0f} s" if s < 120 else f"{s / 60:,.0f} min" if s < 7200 else f"{s / 3600:,.1f} h"
+
+
+def check_enumerable(space, limit: int | None = MAX_ENUMERATE) -> int:
+    """The size of ``space``; raises ``InvalidSetting`` saying how many configurations there are (and how long
+    scoring them all would take) when it is above ``limit`` (``None``: no limit)."""
+    n = len(space)
+    if limit is not None and n > limit:
+        raise InvalidSetting(
+            f"the space has {n:,} configurations ({n:.2g}); scoring all of them would take about {_duration(n)} at "
+            f"{_MS_PER_CONFIG} ms each and hold {n * len(COLUMNS) * 8 / 2**20:,.0f} MiB of scores. Sample it "
+            f"(score(n=10_000)), narrow the space (fewer ReuseFactors: max_reuse_factor=, per-layer lists), or pass "
+            f"limit=None (or limit={n}) to score every one")
+    return n
+
+
+def _auto_progress(n: int, progress):
+    """``progress`` itself, or (``None`` and ``n`` above :data:`PROGRESS_FROM`) a tqdm bar's callback; and the bar."""
+    if progress is not None or n <= PROGRESS_FROM:
+        return (progress or None), None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n, desc="scoring (hlsnb estimates)", unit="config")
+
+    def update(done, _total):
+        bar.update(done - bar.n)
+
+    return update, bar
+
 
 #: The columns of a score table: totals (counts), utilisation of the part (%), latency, and whether it fits.
 COLUMNS = (*RESOURCES, *(f"{r}_pct" for r in RESOURCES), "latency_cycles", "latency_ns", "ii", "fits")
@@ -113,13 +154,25 @@ class Scorer:
             self._rows[config] = row
         return row
 
-    def __call__(self, configs, progress=None) -> Scores:
+    def __call__(self, configs, progress=None, limit: int | None = MAX_ENUMERATE) -> Scores:
         """Score ``configs`` (any iterable of :class:`Config`, a :class:`Space` too).
 
-        ``progress``: optional ``callback(done, total)``, called every 500 configurations and at the end.
+        ``progress``: ``callback(done, total)``, called every 500 configurations and at the end; ``None``: a
+        progress bar above :data:`PROGRESS_FROM` configurations; ``False``: none. ``limit``: a :class:`Space`
+        larger than this is refused before anything is enumerated (see :func:`check_enumerable`).
         """
+        if isinstance(configs, Space):
+            check_enumerable(configs, limit)
         configs = list(configs)
         n = len(configs)
+        progress, bar = _auto_progress(n, progress)
+        try:
+            return self._score(configs, n, progress)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _score(self, configs: list, n: int, progress) -> Scores:
         data = np.empty((n, len(COLUMNS)), dtype=float)
         for i, c in enumerate(configs):
             data[i] = self._row(c)
@@ -136,10 +189,13 @@ class Scorer:
         return Scores(self.design_id, configs, ids, cols, self.stage)
 
 
-def score(space_or_configs, design=None, *, stage: str | None = None, calibration=None, progress=None) -> Scores:
-    """Estimate every configuration of a :class:`Space` (or a list of configs of ``design``). See :class:`Scorer`."""
+def score(space_or_configs, design=None, *, stage: str | None = None, calibration=None, progress=None,
+          limit: int | None = MAX_ENUMERATE) -> Scores:
+    """Estimate every configuration of a :class:`Space` (or a list of configs of ``design``). See :class:`Scorer`.
+
+    A space of more than ``limit`` configurations is refused with its size (sample it: ``space.sample(n)``)."""
     if isinstance(space_or_configs, Space):
         design = space_or_configs.design
     if design is None:
         raise TypeError("score(configs) needs design=: the base design the configurations apply to")
-    return Scorer(design, stage=stage, calibration=calibration)(space_or_configs, progress=progress)
+    return Scorer(design, stage=stage, calibration=calibration)(space_or_configs, progress=progress, limit=limit)

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import rules
+from ..design import IO_TYPES
 from ..errors import InvalidSetting
 
 __all__ = ["Space", "Config", "LayerChoice", "design_id", "config_id", "prune_design"]
@@ -130,7 +131,60 @@ def config_id(base_id: str, config: Config) -> str:
 def _as_tuple(x) -> tuple:
     if x is None:
         return (None,)
-    return tuple(x) if isinstance(x, (list, tuple, set, range)) else (x,)
+    return tuple(x) if isinstance(x, (list, tuple, set, frozenset, range, np.ndarray)) else (x,)
+
+
+#: The keys a per-layer override (``Space(layers={"fc1": {...}})``) may have.
+OVERRIDE_KEYS = ("strategy", "reuse_factor", "precision")
+
+
+def _axis(value, name: str, where: str = "") -> tuple:
+    """``value`` as a tuple of choices; an empty list is refused (a space with an empty axis has no point)."""
+    out = _as_tuple(value)
+    if not out:
+        raise InvalidSetting(f"Space{where}: {name} is an empty list; give at least one value (a space with an "
+                             "empty axis has no configuration)")
+    return out
+
+
+def _check_reuse_axis(value, where: str = "") -> None:
+    if isinstance(value, str):
+        if value != "valid":
+            raise InvalidSetting(f"Space{where}: reuse_factor {value!r} is not valid; give 'valid' (every valid "
+                                 "ReuseFactor), an integer or a list of integers >= 1")
+        return
+    for r in _axis(value, "reuse_factor", where):
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 1:
+            raise InvalidSetting(f"Space{where}: reuse_factor {r!r} is not valid; ReuseFactors are integers >= 1")
+
+
+def _check_overrides(design, overrides: dict) -> None:
+    """Per-layer overrides name swept layers and only the keys of :data:`OVERRIDE_KEYS` (a misspelt key would
+    silently sweep the default instead)."""
+    names = [l.name for l in design.layers]
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise KeyError(f"no layer {unknown} in the design; layers: {', '.join(names)}")
+    swept = {l.name for l in design.layers if l.is_mult_layer}
+    for name, opts in overrides.items():
+        if name not in swept:
+            raise InvalidSetting(f"Space: layers={{{name!r}: ...}}: {name!r} has no multipliers, so it is not swept "
+                                 f"(nothing to choose); swept layers: {', '.join(n for n in names if n in swept)}")
+        if opts is None:
+            continue
+        if not isinstance(opts, dict):
+            raise InvalidSetting(f"Space: layers[{name!r}] must be a dict of {', '.join(OVERRIDE_KEYS)} (or None: "
+                                 f"keep the layer's settings); got {type(opts).__name__} {opts!r}")
+        bad = sorted(set(opts) - set(OVERRIDE_KEYS))
+        if bad:
+            raise InvalidSetting(f"Space: layers[{name!r}] has unknown key(s) {', '.join(map(repr, bad))}; valid "
+                                 f"keys: {', '.join(OVERRIDE_KEYS)}")
+        where = f" (layers[{name!r}])"
+        for k in ("strategy", "precision"):
+            if k in opts and opts[k] is not None:
+                _axis(opts[k], k, where)
+        if "reuse_factor" in opts:
+            _check_reuse_axis(opts["reuse_factor"], where)
 
 
 class Space:
@@ -162,14 +216,30 @@ class Space:
                  precision=None, sparsity=(0.0,), io_type=None, layers: dict | None = None):
         self.design = design
         self.design_id = design_id(design)
+        if layers is not None and not isinstance(layers, dict):
+            raise InvalidSetting(f"Space: layers must be a dict {{layer name: overrides}}; got {type(layers).__name__}")
         overrides = dict(layers or {})
-        unknown = sorted(set(overrides) - {l.name for l in design.layers})
-        if unknown:
-            raise KeyError(f"no layer {unknown} in the design; layers: {', '.join(l.name for l in design.layers)}")
-        self.sparsity = tuple(float(s) for s in _as_tuple(sparsity))
+        _check_overrides(design, overrides)
+        _axis(strategy, "strategy")
+        _check_reuse_axis(reuse_factor)
+        if precision is not None:
+            _axis(precision, "precision")
+        if max_reuse_factor is not None and (isinstance(max_reuse_factor, bool)
+                                             or not isinstance(max_reuse_factor, (int, np.integer))
+                                             or max_reuse_factor < 1):
+            raise InvalidSetting(f"Space: max_reuse_factor {max_reuse_factor!r} is not valid; give an integer >= 1 "
+                                 "or None")
+        try:
+            self.sparsity = tuple(float(s) for s in _axis(sparsity, "sparsity"))
+        except (TypeError, ValueError):
+            raise InvalidSetting(f"Space: sparsity {sparsity!r} is not valid: fractions in [0, 1)") from None
         if any(not 0.0 <= s < 1.0 for s in self.sparsity):
             raise InvalidSetting(f"sparsity {self.sparsity} is not valid: fractions in [0, 1)")
-        self.io_types = tuple(_as_tuple(io_type or design.io_type))
+        self.io_types = _axis(io_type if io_type is not None else design.io_type, "io_type")
+        bad_io = [io for io in self.io_types if io not in IO_TYPES]
+        if bad_io:
+            raise InvalidSetting(f"Space: io_type {', '.join(map(repr, bad_io))} is not one hls4ml has; valid: "
+                                 f"{', '.join(IO_TYPES)}")
         default = dict(strategy=strategy, reuse_factor=reuse_factor, precision=precision)
         self._choices: dict[str, list[list[LayerChoice]]] = {}
         for io in self.io_types:
@@ -238,6 +308,8 @@ class Space:
 
     def sample(self, n: int, seed: int = 0) -> list[Config]:
         """``n`` distinct configurations drawn uniformly (all of them, in order, when the space has at most ``n``)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InvalidSetting(f"Space.sample: n {n!r} is not valid; give a number of configurations >= 1")
         if n >= len(self):
             return list(self)
         return [self[i] for i in sorted(random.Random(seed).sample(range(len(self)), n))]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .cluster import evaluate
 from .pareto import pareto_front
-from .score import Scorer, Scores
+from .score import MAX_ENUMERATE, Scorer, Scores, check_enumerable
 from .space import Space
 from .store import ResultsStore
 
@@ -37,10 +37,20 @@ class Sweep:
         self.scorer = Scorer(self.design, stage=stage, calibration=calibration)
         self.scores: Scores | None = None
 
-    def score(self, n: int | None = None, seed: int = 0, progress=None) -> Scores:
-        """Estimate ``n`` sampled configurations (all when None or the space is smaller), keep them in the store."""
-        configs = list(self.space) if n is None else self.space.sample(n, seed)
-        self.scores = self.scorer(configs, progress=progress)
+    def score(self, n: int | None = None, seed: int = 0, progress=None, limit: int | None = MAX_ENUMERATE) -> Scores:
+        """Estimate ``n`` sampled configurations (all when None or the space is smaller), keep them in the store.
+
+        Without ``n`` the whole space is scored, which is refused above ``limit`` configurations (default
+        :data:`hlsnb.sweep.score.MAX_ENUMERATE`, about a minute of estimates) with the space's size: pass ``n`` to
+        sample, or ``limit=None`` to score every configuration anyway. ``progress``: ``callback(done, total)``;
+        by default a progress bar above a few thousand configurations; ``False``: none.
+        """
+        if n is None:
+            check_enumerable(self.space, limit)
+            configs = list(self.space)
+        else:
+            configs = self.space.sample(n, seed)
+        self.scores = self.scorer(configs, progress=progress, limit=None)
         self.store.add_scores(self.scores, self.design)
         return self.scores_with_accuracy()
 
