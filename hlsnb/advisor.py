@@ -250,8 +250,40 @@ def _batches(X, max_rows: int, n_inputs: int):
 
 def _head(x, n: int):
     if isinstance(x, (list, tuple)):
-        return [np.asarray(a, dtype=np.float32)[:n] for a in x]
-    return np.asarray(x, dtype=np.float32)[:n]
+        return [_numbers(a)[:n] for a in x]
+    return _numbers(x)[:n]
+
+
+def _numbers(a) -> np.ndarray:
+    try:
+        arr = np.asarray(a)
+        if arr.dtype == bool or arr.dtype.kind not in "fiu":
+            raise TypeError(f"dtype {arr.dtype}")
+        return arr.astype(np.float32)
+    except (TypeError, ValueError) as e:
+        raise InvalidSetting(f"advise: the data X cannot be read as real numbers ({e}); give an array of the model's "
+                             "inputs") from None
+
+
+def _check_batch(b, shapes: list, where: str) -> None:
+    """Refuse an empty batch, one of the wrong shape, or one holding NaN or infinity (named, with the first place)."""
+    arrays = b if isinstance(b, list) else [b]
+    for i, (a, shape) in enumerate(zip(arrays, shapes)):
+        what = f"X{f'[{i}]' if len(arrays) > 1 else ''}{where}"
+        if a.ndim == 0 or len(a) == 0:
+            raise InvalidSetting(f"advise: {what} is empty (shape {a.shape}); the advisor needs at least one row of "
+                                 f"the model's inputs, shape (n, {', '.join(str(d) for d in shape[1:])})")
+        want = tuple(shape[1:])
+        if tuple(a.shape[1:]) != want and None not in want:
+            raise InvalidSetting(f"advise: {what} has shape {a.shape}; the model takes (n, "
+                                 f"{', '.join(str(d) for d in want)})")
+        bad = ~np.isfinite(a)
+        if bad.any():
+            first = tuple(int(j) for j in np.unravel_index(int(np.argmax(bad)), a.shape))
+            n_nan, n_inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
+            raise InvalidSetting(f"advise: {what} holds {n_nan:,} NaN and {n_inf:,} infinite value(s) of {a.size:,} "
+                                 f"(first at index {first}); value ranges of such data say nothing: drop or impute "
+                                 "those rows first")
 
 
 def _nodes(model) -> list[dict]:
@@ -300,10 +332,17 @@ def trace(model, X, max_rows: int = 1024) -> tuple[dict, int]:
             base = nm.removesuffix("_activation")
             if base in tensors and base not in wanted:
                 wanted.append(base)
-    probe = keras.Model(model.inputs, [tensors[n] for n in wanted])
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1:
+        raise InvalidSetting(f"advise: max_rows {max_rows!r} is not valid; give a number of rows >= 1")
+    if X is None:
+        raise InvalidSetting("advise: X is None; give an array of the model's inputs (a few hundred rows)")
     batches = _batches(X, max_rows, len(model.inputs))
     if not batches:
-        raise InvalidSetting("the precision advisor needs at least one row of data")
+        raise InvalidSetting("advise: X is empty; the precision advisor needs at least one row of the model's inputs")
+    shapes = [tuple(t.shape) for t in model.inputs]
+    for k, b in enumerate(batches):
+        _check_batch(b, shapes, f" (batch {k})" if len(batches) > 1 else "")
+    probe = keras.Model(model.inputs, [tensors[n] for n in wanted])
     acc: dict = {}
     rows = 0
     for b in batches:
@@ -314,17 +353,27 @@ def trace(model, X, max_rows: int = 1024) -> tuple[dict, int]:
         for d in nodes:
             for key, v in _node_values(d, vals, owner).items():
                 _accumulate(acc, (d["name"], key), v)
+    bad = {k: a[4] for k, a in acc.items() if a[4]}
+    if bad:
+        (node, kind), n = next(iter(bad.items()))
+        raise InvalidSetting(f"advise: layer {node!r} computes {n:,} NaN or infinite value(s) ({kind}) from finite "
+                             "inputs: the model's weights or its arithmetic are not finite; fix the model first "
+                             f"(layers affected: {', '.join(sorted({k[0] for k in bad}))})")
     ranges = {k: ValueRange(k[0], k[1], a[0], a[1], math.sqrt(a[2] / max(a[3], 1)), int(a[3]))
-              for k, a in acc.items()}
+              for k, a in acc.items() if a[3]}
     return ranges, rows
 
 
 def _accumulate(acc: dict, key, v: np.ndarray) -> None:
-    v = v[np.isfinite(v)]
+    finite = np.isfinite(v)
+    n_bad = int(v.size - np.count_nonzero(finite))
+    v = v[finite]
+    lo, hi, sq, n, nb = acc.get(key, (math.inf, -math.inf, 0.0, 0, 0))
     if v.size == 0:
+        acc[key] = (lo, hi, sq, n, nb + n_bad)
         return
-    lo, hi, sq, n = acc.get(key, (math.inf, -math.inf, 0.0, 0))
-    acc[key] = (min(lo, float(v.min())), max(hi, float(v.max())), sq + float(np.sum(v * v)), n + v.size)
+    acc[key] = (min(lo, float(v.min())), max(hi, float(v.max())), sq + float(np.sum(v * v)), n + v.size,
+                nb + n_bad)
 
 
 def _node_values(d: dict, vals: dict, owner: dict) -> dict:
@@ -416,8 +465,18 @@ def advise(design, model, X, *, max_rows: int = 1024) -> Advice:
     ``X``: an array of inputs, a list of arrays (a multi-input model) or an iterable of batches; at most
     ``max_rows`` rows are traced (a few batches are enough: ranges, not statistics). Nothing is compiled; after
     changing types, ``advice.recheck(design)`` re-judges without running Keras again.
+
+    Raises ``InvalidSetting`` (before Keras runs) for data that is empty, not numbers, of another shape than the
+    model's input, or holds NaN or infinity (the first place named); after the run, for a model that computes NaN
+    or infinity from finite data (the layer named), or a model that is not the design's (its layers named).
     """
     ranges, rows = trace(model, X, max_rows)
+    traced = {k[0] for k in ranges}
+    missing = [l.name for l in design.layers if l.layer_type != "Input" and l.name not in traced]
+    if missing and len(missing) * 2 >= len(design.layers) - 1:
+        # most of the design's layers are not in the model: a judgement of nothing must not read "precision OK"
+        raise InvalidSetting(f"advise: the model's layers ({', '.join(sorted(traced)) or 'none'}) are not the "
+                             f"design's: {', '.join(missing)} not found; give the model the design was made from")
     return _advice(ranges, _design_types(design), [(l.name, l.layer_type) for l in design.layers], design.backend,
                    rows)
 
