@@ -242,7 +242,9 @@ def test_store_builds_feed_recalibrate(tmp_path, monkeypatch):
     assert design == d and report.kind == "csynth" and report.model.dsp is not None
     assert "r.sqlite#c1/myproject_csynth.rpt" in report.path
     monkeypatch.setenv("HLSNB_COEFFICIENTS", str(tmp_path / "coef.json"))
-    r = recalibrate(pairs, path=tmp_path / "coef.json", apply=False)
+    # the fake tool's report is of an 8-bit-weight build: its fc1 LUTs are 14x this 16-bit design's estimate, an
+    # outlier recalibrate leaves out by default (kept here: the test is about the store's pairs)
+    r = recalibrate(pairs, path=tmp_path / "coef.json", apply=False, outliers="keep")
     assert r.n_user_records == 4 and (tmp_path / "coef.json").is_file()
 
 

@@ -9,8 +9,8 @@ from .build import BuildError, BuildResult, ToolNotFound, replay_build, run_buil
 
 # Imported here, not lazily: the submodules share their function's name, and a lazy first import would rebind
 # `hlsnb.synth.compare` to the module. Both are light (the pure estimator, no hls4ml).
-from .compare import compare
-from .recalibrate import recalibrate, reset_calibration
+from .compare import ReportMismatch, check_report, compare
+from .recalibrate import recalibrate, reset_calibration, undo_recalibration
 from .reports import Report, ReportError, ReportRow, find_reports, read_report
 from .tools import Mode, check_backend, detect_mode, detect_tools
 
@@ -21,7 +21,8 @@ __all__ = [
     "read_report", "find_reports", "Report", "ReportRow", "ReportError",
     "detect_tools", "detect_mode", "check_backend", "Mode",
     "run_build", "replay_build", "BuildResult", "BuildError", "ToolNotFound",
-    "make_project", "check_csim", "compare", "recalibrate", "reset_calibration", "REPLAY_DIR",
+    "make_project", "check_csim", "compare", "check_report", "ReportMismatch", "recalibrate", "reset_calibration",
+    "undo_recalibration", "REPLAY_DIR",
 ]
 
 
