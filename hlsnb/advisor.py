@@ -309,6 +309,21 @@ def _pre_activation(kl, x: np.ndarray) -> np.ndarray:
     return np.asarray(lin(x), dtype=np.float64)
 
 
+def _checked_batches(model, X, max_rows) -> list:
+    """``X`` as batches (see :func:`_batches`), each checked by :func:`_check_batch`."""
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1:
+        raise InvalidSetting(f"advise: max_rows {max_rows!r} is not valid; give a number of rows >= 1")
+    if X is None:
+        raise InvalidSetting("advise: X is None; give an array of the model's inputs (a few hundred rows)")
+    batches = _batches(X, max_rows, len(model.inputs))
+    if not batches:
+        raise InvalidSetting("advise: X is empty; the precision advisor needs at least one row of the model's inputs")
+    shapes = [tuple(t.shape) for t in model.inputs]
+    for k, b in enumerate(batches):
+        _check_batch(b, shapes, f" (batch {k})" if len(batches) > 1 else "")
+    return batches
+
+
 def trace(model, X, max_rows: int = 1024) -> tuple[dict, int]:
     """Run ``model`` on ``X`` and return ``({(node, kind): ValueRange}, rows)`` for every hls4ml node.
 
@@ -318,6 +333,7 @@ def trace(model, X, max_rows: int = 1024) -> tuple[dict, int]:
     """
     import keras
 
+    batches = _checked_batches(model, X, max_rows)  # the data first: refused before hls4ml or Keras runs
     nodes = _nodes(model)
     tensors = {t.name: t for t in model.inputs}
     owner = {}
@@ -332,16 +348,6 @@ def trace(model, X, max_rows: int = 1024) -> tuple[dict, int]:
             base = nm.removesuffix("_activation")
             if base in tensors and base not in wanted:
                 wanted.append(base)
-    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1:
-        raise InvalidSetting(f"advise: max_rows {max_rows!r} is not valid; give a number of rows >= 1")
-    if X is None:
-        raise InvalidSetting("advise: X is None; give an array of the model's inputs (a few hundred rows)")
-    batches = _batches(X, max_rows, len(model.inputs))
-    if not batches:
-        raise InvalidSetting("advise: X is empty; the precision advisor needs at least one row of the model's inputs")
-    shapes = [tuple(t.shape) for t in model.inputs]
-    for k, b in enumerate(batches):
-        _check_batch(b, shapes, f" (batch {k})" if len(batches) > 1 else "")
     probe = keras.Model(model.inputs, [tensors[n] for n in wanted])
     acc: dict = {}
     rows = 0
