@@ -229,8 +229,9 @@ class Space:
                                              or max_reuse_factor < 1):
             raise InvalidSetting(f"Space: max_reuse_factor {max_reuse_factor!r} is not valid; give an integer >= 1 "
                                  "or None")
+        sparsity = _axis(sparsity, "sparsity")
         try:
-            self.sparsity = tuple(float(s) for s in _axis(sparsity, "sparsity"))
+            self.sparsity = tuple(float(s) for s in sparsity)
         except (TypeError, ValueError):
             raise InvalidSetting(f"Space: sparsity {sparsity!r} is not valid: fractions in [0, 1)") from None
         if any(not 0.0 <= s < 1.0 for s in self.sparsity):

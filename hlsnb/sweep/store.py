@@ -256,6 +256,8 @@ class ResultsStore:
             if not tables:
                 raise StoreError(f"results store {self.path}: an empty file opened read-only; nothing to read")
             return
+        if version is not None:
+            return  # a store of this version with all its tables: opening it writes nothing (and takes no lock)
         with self._tx() as db:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
@@ -489,7 +491,7 @@ def _report_name(filename) -> str | None:
     folder), else None: no folder part, no ``..``, not absolute, no NUL."""
     if not isinstance(filename, str) or not filename or "\0" in filename:
         return None
-    p = PurePosixPath(filename.replace("\\", "/"))
-    if p.is_absolute() or len(p.parts) != 1 or p.name in (".", "..") or ":" in filename:
+    p = PurePosixPath(filename)
+    if p.name != filename or p.name in (".", "..") or any(c in filename for c in "\\:"):
         return None
     return p.name
