@@ -68,3 +68,22 @@ def forum_model(digits16):
     from hlsnb.forum import train_forum_mlp
 
     return train_forum_mlp(digits16, epochs=15, prune_steps=3, progress=False)
+
+
+@pytest.fixture
+def cardio():
+    """``(design, report)``: the small 21-3-3 MLP (8-bit weights, Vitis, xc7z007s) and the replayed real Vitis HLS
+    report of its build (``hlsnb.synth.REPLAY_DIR``): a design and the report that belongs to it."""
+    keras = pytest.importorskip("keras")
+    from hlsnb.design import Design
+    from hlsnb.synth import REPLAY_DIR, replay_build
+
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([keras.Input((21,)), keras.layers.Dense(3, activation="relu", name="fc1"),
+                          keras.layers.Dense(3, activation="softmax", name="output")])
+    d = Design.from_keras(m, board=None, part="xc7z007s-clg225-2", clock_ns=3.33, precision="ap_fixed<16,4>",
+                          backend="Vitis")
+    for l in d.layers:
+        if l.is_mult_layer:
+            d.set(l.name, weight_precision="ap_fixed<8,1>")
+    return d, replay_build(REPLAY_DIR, echo=False).report()

@@ -340,24 +340,7 @@ class TestBoundedWork:
 
 
 # ------------------------------------------------------------------------------------ 4. recalibration
-@pytest.fixture
-def cardio():
-    """The replayed Vitis report and the design it was built from (8-bit weights)."""
-    keras = pytest.importorskip("keras")
-    from hlsnb.design import Design
-    from hlsnb.synth import REPLAY_DIR, replay_build
-
-    keras.utils.set_random_seed(0)
-    m = keras.Sequential([keras.Input((21,)), keras.layers.Dense(3, activation="relu", name="fc1"),
-                          keras.layers.Dense(3, activation="softmax", name="output")])
-    d = Design.from_keras(m, board=None, part="xc7z007s-clg225-2", clock_ns=3.33, precision="ap_fixed<16,4>",
-                          backend="Vitis")
-    for l in d.layers:
-        if l.is_mult_layer:
-            d.set(l.name, weight_precision="ap_fixed<8,1>")
-    return d, replay_build(REPLAY_DIR, echo=False).report()
-
-
+# ``cardio`` (tests/conftest.py): a small design and the real report of its build
 def _times_1000(report):
     bad = copy.copy(report)
     bad.rows = [dataclasses.replace(r, lut=None if r.lut is None else r.lut * 1000) for r in report.rows]

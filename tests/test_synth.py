@@ -243,19 +243,8 @@ def test_broken_auto_precision_is_traced_to_softmax(digits, tmp_path):
 
 
 @pytest.fixture
-def cardio_design():
-    keras = pytest.importorskip("keras")
-    from hlsnb.design import Design
-
-    keras.utils.set_random_seed(0)
-    m = keras.Sequential([keras.Input((21,)), keras.layers.Dense(3, activation="relu", name="fc1"),
-                          keras.layers.Dense(3, activation="softmax", name="output")])
-    d = Design.from_keras(m, board=None, part="xc7z007s-clg225-2", clock_ns=3.33, precision="ap_fixed<16,4>",
-                          backend="Vitis")
-    for l in d.layers:
-        if l.is_mult_layer:
-            d.set(l.name, weight_precision="ap_fixed<8,1>")
-    return d
+def cardio_design(cardio):
+    return cardio[0]  # tests/conftest.py
 
 
 def test_compare_estimate_with_replayed_report(cardio_design):
