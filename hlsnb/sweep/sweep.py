@@ -65,13 +65,30 @@ class Sweep:
         """The Pareto front of the scores (see :func:`hlsnb.sweep.pareto_front`)."""
         return pareto_front(self.scores_with_accuracy(), objectives, **kwargs)
 
-    def evaluate(self, candidates, kind: str = "csim", **kwargs) -> list[dict]:
-        """Evaluate ``candidates`` (Scores, or a list of configs) on Dask; see :func:`hlsnb.sweep.evaluate`."""
+    def evaluate(self, candidates, kind: str = "csim", progress: bool = True, **kwargs) -> list[dict]:
+        """Evaluate ``candidates`` (Scores, or a list of configs) on Dask; see :func:`hlsnb.sweep.evaluate`.
+
+        A progress bar counts the finished evaluations (``progress=False``, or an ``on_progress`` callback of your
+        own, replaces it)."""
         if self.model is None:
             raise ValueError("evaluations need the Keras model: Sweep(space, model=..., data=...)")
         configs = candidates.configs if isinstance(candidates, Scores) else list(candidates)
-        return evaluate(self.design, configs, store=self.store, model=self.model, data=self.data, kind=kind,
-                        work_dir=self.work_dir, designs=self.scorer.design_of, **kwargs)
+        bar = None
+        if progress and kwargs.get("on_progress") is None and configs:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(configs), desc=f"evaluating ({kind}, measured)", unit="config")
+
+            def on_progress(done, _total, _row):
+                bar.update(done - bar.n)
+
+            kwargs["on_progress"] = on_progress
+        try:
+            return evaluate(self.design, configs, store=self.store, model=self.model, data=self.data, kind=kind,
+                            work_dir=self.work_dir, designs=self.scorer.design_of, **kwargs)
+        finally:
+            if bar is not None:
+                bar.close()
 
     def design_of(self, config):
         """The Design of a configuration (or of a store id)."""

@@ -92,7 +92,11 @@ def run_task(spec_path: str, timeout_s: float = 3600.0) -> dict:
     """
     spec_path = Path(spec_path)
     d = spec_path.parent
-    spec = json.loads(spec_path.read_text())
+    try:
+        spec = json.loads(spec_path.read_text())
+    except (OSError, ValueError) as e:  # recorded by the sweep as this task's failure, with the file named
+        raise RuntimeError(f"the task file {spec_path} cannot be read ({e}); the work folder may have been "
+                           "removed or is not shared with this worker") from None
     result_path = d / "result.json"
     digest = _digest(spec_path)
     if result_path.exists():
