@@ -143,7 +143,10 @@ def _check_header(path: Path) -> None:
     page_size = struct.unpack(">H", head[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     change, n_pages, valid_for = (struct.unpack(">I", head[i:i + 4])[0] for i in (24, 28, 92))
-    if change == valid_for and n_pages and size < n_pages * page_size:
+    # with a live WAL journal another process may be checkpointing (page 1 is copied before the pages past the
+    # end): the header's size is trusted only when no -wal file is beside the store
+    in_use = path.with_name(path.name + "-wal").exists()
+    if change == valid_for and n_pages and not in_use and size < n_pages * page_size:
         raise StoreError(f"results store {path}: truncated ({size:,} bytes; its header says {n_pages:,} pages of "
                          f"{page_size:,} bytes = {n_pages * page_size:,}); a copy or a download was cut short: "
                          "restore a complete copy or start a new file")
