@@ -279,6 +279,34 @@ class TestStoresFailClearly:
             assert list(s.builds()) == []
         assert not escape.exists()
 
+    def test_a_damaged_row_is_named_and_costs_only_itself(self, tmp_path):
+        from hlsnb.sweep.space import design_id
+
+        d = tutorial_mlp()
+        text = (ROOT / "tests" / "fixtures" / "reports" / "vitis2021_cardio_csynth.rpt").read_text()
+        space = Space(d, reuse_factor=[1, 2])
+        with ResultsStore(tmp_path / "r.sqlite") as s:
+            s.add_scores(__import__("hlsnb.sweep", fromlist=["score"]).score(space.sample(2), d, progress=False), d)
+            for i, cid in enumerate(("a", "b")):
+                s.record(dict(config_id=cid, kind="csynth", status="ok", design_json=d.to_json(), finished=float(i),
+                              timings={"build": 1.0},
+                              reports=[dict(report_kind="csynth", filename="x_csynth.rpt", text=text)]))
+            cid = next(iter(r["config_id"] for r in s.table("configs")))
+        with sqlite3.connect(tmp_path / "r.sqlite") as db:
+            db.execute("UPDATE configs SET config_json = '{\"io_type\": ' WHERE config_id = ?", (cid,))
+            db.execute("UPDATE designs SET design_json = '[]' WHERE design_id = ?", (design_id(d),))
+            db.execute("UPDATE evaluations SET timings = '{bad' , design_json = 'nope' WHERE config_id = 'a'")
+        with ResultsStore(tmp_path / "r.sqlite") as s:
+            with pytest.raises(StoreError, match=rf"r\.sqlite: configuration {cid} cannot be read .*damaged"):
+                s.config(cid)
+            with pytest.raises(StoreError, match=rf"design {design_id(d)} cannot be read"):
+                s.base_design(design_id(d))
+            with pytest.raises(StoreError, match=r"the timings of evaluation a/csynth cannot be read"):
+                s.evaluations()
+            with pytest.warns(UserWarning, match="skipped the build of a"):
+                pairs = list(s.builds())
+            assert [p[0] for p in pairs] == [d]  # b's build is still there
+
     @settings(max_examples=300, deadline=None)
     @given(st.text(min_size=0, max_size=40))
     def test_report_names_are_plain_names_or_refused(self, name):

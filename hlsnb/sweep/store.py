@@ -25,6 +25,7 @@ Times are Unix seconds (``created``, ``started``, ``finished``) and durations se
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -304,6 +305,16 @@ class ResultsStore:
     def _tx(self):
         return self._Tx(self)
 
+    @contextlib.contextmanager
+    def _decoding(self, what: str):
+        """Turn a row that cannot be decoded (damaged JSON, a design that no longer validates) into a
+        :class:`StoreError` naming the file and the row."""
+        try:
+            yield
+        except (ValueError, KeyError, TypeError) as e:
+            raise StoreError(f"results store {self.path}: {what} cannot be read ({type(e).__name__}: "
+                             f"{str(e)[:300]}); the row is damaged or was written by another program") from None
+
     def _query(self, sql: str, args=()) -> list[dict]:
         with self._lock:
             try:
@@ -382,7 +393,8 @@ class ResultsStore:
         rows = self._query(sql + " ORDER BY finished", [v for _, v in where])
         for r in rows:
             for k in _JSON_FIELDS:
-                r[k] = json.loads(r[k]) if r[k] else {}
+                with self._decoding(f"the {k} of evaluation {r['config_id']}/{r['kind']}"):
+                    r[k] = json.loads(r[k]) if r[k] else {}
         return rows
 
     def finished(self, kind: str, include_failed: bool = True) -> set:
@@ -403,13 +415,15 @@ class ResultsStore:
         rows = self._query("SELECT config_json FROM configs WHERE config_id = ?", (config_id,))
         if not rows:
             raise KeyError(f"{self.path}: no configuration {config_id!r}")
-        return Config.from_dict(rows[0]["config_json"])
+        with self._decoding(f"configuration {config_id}"):
+            return Config.from_dict(rows[0]["config_json"])
 
     def base_design(self, design_id: str) -> Design:
         rows = self._query("SELECT design_json FROM designs WHERE design_id = ?", (design_id,))
         if not rows:
             raise KeyError(f"{self.path}: no design {design_id!r}")
-        return Design.from_json(rows[0]["design_json"])
+        with self._decoding(f"design {design_id}"):
+            return _design_of(rows[0]["design_json"])
 
     def design(self, config_id: str, model=None) -> Design:
         """The Design of a configuration: the one built when it was evaluated, else its base with its settings.
@@ -420,13 +434,18 @@ class ResultsStore:
         ev = self._query("SELECT design_json FROM evaluations WHERE config_id = ? AND design_json IS NOT NULL "
                          "ORDER BY finished DESC LIMIT 1", (config_id,))
         if ev and model is None:
-            return Design.from_json(ev[0]["design_json"])
+            with self._decoding(f"the design evaluated for {config_id}"):
+                return _design_of(ev[0]["design_json"])
         row = self._query("SELECT design_id, config_json FROM configs WHERE config_id = ?", (config_id,))
         if not row:
             raise KeyError(f"{self.path}: no configuration {config_id!r}")
-        base = Design.from_json(self._query("SELECT design_json FROM designs WHERE design_id = ?",
-                                            (row[0]["design_id"],))[0]["design_json"], model=model)
-        cfg = Config.from_dict(row[0]["config_json"])
+        base_rows = self._query("SELECT design_json FROM designs WHERE design_id = ?", (row[0]["design_id"],))
+        if not base_rows:
+            raise StoreError(f"results store {self.path}: configuration {config_id} refers to design "
+                             f"{row[0]['design_id']}, which is not in the store (damaged?)")
+        with self._decoding(f"configuration {config_id} or its design {row[0]['design_id']}"):
+            base = _design_of(base_rows[0]["design_json"], model=model)
+            cfg = Config.from_dict(row[0]["config_json"])
         return cfg.apply(base) if model is not None else Config(cfg.io_type, cfg.layers, 0.0).apply(base)
 
     def builds(self, report_kind: str = "csynth"):
@@ -447,12 +466,18 @@ class ResultsStore:
                 warnings.warn(f"results store {self.path}: skipped the report of {r['config_id']}: its file name "
                               f"{r['filename']!r} is not a plain file name", stacklevel=2)
                 continue
-            with tempfile.TemporaryDirectory(prefix="hlsnb_report_") as tmp:
-                p = Path(tmp) / name
-                p.write_text(r["text"])
-                report = read_report(p)
+            try:  # one damaged row costs its pair, not every other build's
+                with tempfile.TemporaryDirectory(prefix="hlsnb_report_") as tmp:
+                    p = Path(tmp) / name
+                    p.write_text(r["text"])
+                    report = read_report(p)
+                design = _design_of(r["design_json"])
+            except (ValueError, KeyError, TypeError) as e:
+                warnings.warn(f"results store {self.path}: skipped the build of {r['config_id']}: its stored "
+                              f"{name} or design cannot be read ({type(e).__name__}: {str(e)[:200]})", stacklevel=2)
+                continue
             report.path = f"{self.path}#{r['config_id']}/{name}"  # where it came from, not the temp file
-            yield Design.from_json(r["design_json"]), report
+            yield design, report
 
     def table(self, name: str = "results") -> list[dict]:
         """Every row of a table or of the ``results`` view, as dicts."""
@@ -487,6 +512,14 @@ class ResultsStore:
         with atomic_path(path) as tmp:
             pq.write_table(pa.Table.from_pylist(self.table(table)), str(tmp))
         return Path(path)
+
+
+def _design_of(text, model=None) -> Design:
+    """The Design stored as JSON ``text`` (never read as a path: a damaged row must not name a file)."""
+    data = json.loads(text) if isinstance(text, str) else text
+    if not isinstance(data, dict):
+        raise ValueError(f"a design is a JSON object, this is a {type(data).__name__}")
+    return Design.from_json(data, model=model)
 
 
 def _report_name(filename) -> str | None:
