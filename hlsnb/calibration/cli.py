@@ -31,7 +31,7 @@ from ..estimate._regime import ERRORS_PATH
 from .evaluation import evaluate, format_table
 from .fitting import SHIPPED_ROWS, _used, load_models, load_rows
 from .loro import error_table, format_error_table, format_marginal_table, loro, marginal_table, regime_errors_of
-from .per_tool import fit_per_tool
+from .per_tool import constant_rule_loro, fit_per_tool
 from .rows import load_records
 from .seed import seed_check
 
@@ -105,6 +105,17 @@ def main(argv=None) -> int:
     regimes = regime_errors_of(rows)
     per_tool = fit_per_tool(records, set(repos), shared)
     coef = dict(shared, per_tool=per_tool)
+    # the constant-weight rule on repositories left out
+    cr = constant_rule_loro(records, Calibration(coef, source="fit"))
+    narrow = [x for x in cr if x["weight_bits"] <= 8]
+    print("\nconstant-weight rule (Latency, -impl auto), each repository's rows predicted by the rule fitted "
+          "without it:"
+          f" {len(cr)} layers, DSP exact on {sum(x['dsp'] == x['report'] for x in cr)}; weights <= 8 bits: "
+          f"{len(narrow)} layers, DSP exact on {sum(x['dsp'] == x['report'] for x in narrow)}:")
+    for x in narrow:
+        print(f"  {x['tool']} {x['repo']} {x['layer']}: {x['input_bits']}-bit input x {x['weight_bits']}-bit weights"
+              f"{' (weights known)' if x['weights_known'] else ''}, rule t={x['t']:g}: DSP {x['dsp']:.0f} vs "
+              f"{x['report']:.0f}")
     # 3. the seed reports, predicted (never fitted)
     seed = seed_check(Calibration(coef, source="fit"))
     print("\nthe forum's design (16-64-32-32-5, 6-bit weights, 75 % zeros, quantized ReLUs, pynq-z2, 5 ns, Vivado "

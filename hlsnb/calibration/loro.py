@@ -153,6 +153,7 @@ def regime_errors_of(rows: list[dict]) -> dict:
     """The held-out errors per regime, as ``errors_by_regime.json`` holds them: ``"layer"``: every prefix of the
     regime axes (:data:`hlsnb.estimate._regime.AXES`, from tool and layer group to the full regime) -> ``{"n",
     "lut", "ff", "dsp"}`` medians; ``"design"``: ``tool | design | stage | strategies`` (and ``... | all``)."""
+    rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own
     layer = defaultdict(list)
     for row in rows:
         if "regime" in row:
@@ -178,10 +179,12 @@ MARGINS = (("weights <= 8 bits", "weights", "<= 8 bits"), ("weights > 8 bits", "
 
 
 def marginal_table(rows: list[dict], min_rows: int = 10) -> list[dict]:
-    """One row per regime split of :data:`MARGINS` and HLS tool (per-layer held-out rows, csynth), plus the whole
-    designs per stage: ``{"regime", "tool", "n", "lut", "ff", "dsp", "meets"}`` where ``meets`` is True when n >=
-    ``min_rows`` and every median is <= 0.30, False when the target is missed, None when the data are thin."""
+    """One row per regime split of :data:`MARGINS` and HLS tool (per-layer held-out rows, csynth; the seed reports,
+    checks, left out), plus the whole designs per stage: ``{"regime", "tool", "n", "lut", "ff", "dsp", "meets"}``
+    where ``meets`` is True when n >= ``min_rows`` and every median is <= 0.30, False when the target is missed,
+    None when the data are thin."""
     out = []
+    rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own
     layer_rows = [r for r in rows if "regime" in r]
     for tool in ("vivado_hls", "vitis_hls"):
         for label, axis, value in MARGINS:

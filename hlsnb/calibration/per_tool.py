@@ -26,7 +26,8 @@ from .pool_pad import fit_pool_pad
 from .rows import CHECK_REPOS
 from .vsynth import fit_vsynth
 
-__all__ = ["fit_vivado", "fit_vsynth", "fit_per_tool", "RESOURCE_KEYS", "STRUCTURAL"]
+__all__ = ["fit_vivado", "fit_vitis", "fit_vsynth", "fit_per_tool", "fit_constant_rule", "constant_rule_loro",
+           "RESOURCE_KEYS", "STRUCTURAL"]
 
 LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
 FF_KEYS = ("ff_pipe_ii1", "ff_pipe_shared", "ff_io_per_bit")
@@ -78,8 +79,9 @@ def fit_constant_rule(train: list[dict], coef: dict, tool: str) -> float | None:
     """``const_dsp_in_bits`` for ``tool``: the input width from which a constant product that stays a multiplication
     (more than ``share_k_digits`` signed digits) goes to a DSP, chosen on a grid by the mean |log((DSP estimate + 1)
     / (DSP report + 1))| over the Latency Dense/Conv rows of ``train`` built with ``config_op mul -impl`` auto
-    (rows forced onto DSPs or LUTs say nothing about the tool's own choice); ``None`` without such rows. Ties keep
-    the smallest value of :data:`CONST_DSP_GRID` (0 first: the rule before issue 28)."""
+    (rows forced onto DSPs or LUTs say nothing about the tool's own choice); ``None`` without such rows. 0 (hls4ml's
+    "both operands >= 9 bits", the rule before issue 28) whenever it scores as well as any width; else the middle of
+    the widths that tie."""
     rows = [r for r in train if r["tool"] == tool and r["scope"] == "layer" and r["kw"] and not r["flag"]
             and r["type"] in ("Dense", "Conv") and r["strategy"] == "Latency"
             and r["kw"].get("mult_impl", "auto") == "auto" and r["meas"]["dsp"] is not None]
@@ -96,7 +98,13 @@ def fit_constant_rule(train: list[dict], coef: dict, tool: str) -> float | None:
                 continue
         if errs:
             scores.append((round(statistics.fmean(errs), 6), t))
-    return min(scores)[1] if scores else None
+    if not scores:
+        return None
+    best = min(sc for sc, _ in scores)
+    tied = [t for sc, t in scores if sc <= best + 1e-9]
+    # hls4ml's rule (0) whenever it explains the rows as well as any width (the rule changes only where the reports
+    # demand it); else the middle of the widths that tie (rows with only 16-bit and 6-bit inputs say "7 to 16")
+    return 0.0 if 0.0 in tied else float(tied[(len(tied) - 1) // 2])
 
 
 def fit_act_quant(train: list[dict], coef: dict, tool: str) -> float | None:
@@ -246,3 +254,27 @@ def fit_per_tool(recs: list[dict], train_repos: set, shared: dict) -> dict:
     vivado.update(vs["vivado_hls"])
     vitis = dict(vs["vitis_hls"], **vitis)
     return {"vivado_hls": vivado, "vitis_hls": vitis}
+
+
+def constant_rule_loro(recs: list[dict], cal) -> list[dict]:
+    """The constant-weight rule's error on repositories left out (issue 28 item 1): for every repository with
+    Latency Dense/Conv rows built with ``-impl auto``, ``const_dsp_in_bits`` is refitted on the other repositories of
+    the same tool and the held-out rows' DSPs predicted. ``cal``: the calibration of the other coefficients. One dict
+    per held-out row: ``repo``, ``tool``, ``layer``, ``input_bits``, ``weight_bits``, ``weights_known``, ``t`` (the
+    fold's rule), ``dsp`` (estimate), ``report``."""
+    out = []
+    for tool in ("vivado_hls", "vitis_hls"):
+        base = cal.for_tool(tool).to_dict()
+        rows = [r for r in recs if r["tool"] == tool and r["scope"] == "layer" and r["kw"] and not r["flag"]
+                and r["type"] in ("Dense", "Conv") and r["strategy"] == "Latency" and not r["check"]
+                and r["kw"].get("mult_impl", "auto") == "auto" and r["meas"]["dsp"] is not None]
+        for repo in sorted({r["repo"] for r in rows}):
+            t = fit_constant_rule([r for r in rows if r["repo"] != repo], base, tool)
+            c = dict(base, const_dsp_in_bits=t if t is not None else base["const_dsp_in_bits"])
+            for r in rows:
+                if r["repo"] == repo:
+                    kw = r["kw"]
+                    out.append({"repo": repo, "tool": tool, "layer": kw.get("name"), "input_bits": kw["input_bits"],
+                                "weight_bits": kw["weight_bits"], "weights_known": kw.get("weights") is not None,
+                                "t": c["const_dsp_in_bits"], "dsp": _run(kw, c).dsp, "report": r["meas"]["dsp"]})
+    return out

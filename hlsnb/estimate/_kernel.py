@@ -80,7 +80,8 @@ def constant_rule(tool: str = "vivado_hls", calibration=None) -> dict:
     >= 9 bits" (Vivado HLS: 16-bit inputs x 6-bit constants stay in LUTs at RF 1). A multiplier shared by several
     constant products (ReuseFactor > 1) reads its weight at run time: a DSP when one operand has at least
     ``shared_dsp_operand_bits`` bits, as under Resource. ``calibration``: a
-    :class:`hlsnb.calibration.Calibration` (None: the default). The fit and its error on held-out repositories: docs/estimator.md, "The constant-weight rule"."""
+    :class:`hlsnb.calibration.Calibration` (None: the default). The fit and its error on held-out repositories:
+    docs/estimator.md, "The constant-weight rule"."""
     from ._calibration import default_calibration
 
     cal = (calibration if calibration is not None else default_calibration()).for_tool(tool)
@@ -166,7 +167,9 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         shifts, shift_add = 0, nz - mul_ops
         cls_kind = "modelled"
     nonzero = N - zeros
-    rolled = math.ceil(math.ceil(N / rf) / UNROLL_LIMIT)
+    # Vivado HLS stops unrolling past ~UNROLL_LIMIT operations; Vitis HLS unrolls them (the ArgyKokk 561x20 Dense at
+    # RF 1, 11,220 products, reports II 1 on Vitis HLS 2021.1: rolling it there was the II regression of issue 23)
+    rolled = math.ceil(math.ceil(N / rf) / UNROLL_LIMIT) if inp.tool == "vivado_hls" else 1
     if rolled > 1:
         # the tool unrolls at most UNROLL_LIMIT operations ("Stop unrolling loop"): the rest of the loop stays
         # rolled, so the layer behaves as if the ReuseFactor were `rolled` times larger

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from ..errors import InvalidSetting
 from ..precision import ROUNDING_MODES, SATURATION_MODES
 from ..rules import STRATEGIES, TOOLS, check_tool_version
@@ -204,12 +206,12 @@ def layer_input(layer_type: str, n_in=None, n_out=None, **kw) -> LayerInput:
 
     Keyword arguments: the fields of :class:`LayerInput` (see :data:`INPUT_FIELDS`) and ``sparsity``. Defaults (for
     ``None``): 16-bit result, input and accumulator = result width, weights 16 bits with 6 integer bits, truncating
-    and wrapping result types, the PYNQ-Z2's part, a 10 ns clock; ``sparsity`` (a fraction) gives ``n_zeros`` when
-    no count is given. Every value is checked first (``docs/errors.md``, "Estimator"): sizes and shapes positive
-    integers, bit widths 1 to 1024, the clock 0.5 to 1000 ns (0 is refused, not replaced), sparsity in [0, 1],
-    ``n_zeros`` within the kernel, the ReuseFactor one hls4ml builds for the strategy, weights of the kernel's size
-    and finite. Raises ``InvalidSetting`` (a ``ValueError``) or ``TypeError`` naming the layer, the field, the
-    value and what is valid.
+    and wrapping result types, the PYNQ-Z2's part, a 10 ns clock; ``sparsity`` (a fraction) or ``weights`` (their
+    zeros) give ``n_zeros`` when no count is given. Every value is checked first (``docs/errors.md``,
+    "Estimator"): sizes and shapes positive integers, bit widths 1 to 1024, the clock 0.5 to 1000 ns (0 is refused,
+    not replaced), sparsity in [0, 1], ``n_zeros`` within the kernel, the ReuseFactor one hls4ml builds for the
+    strategy, weights of the kernel's size and finite. Raises ``InvalidSetting`` (a ``ValueError``) or ``TypeError``
+    naming the layer, the field, the value and what is valid.
     """
     check_fields(kw, f"layer {kw.get('name') or layer_type!r}")
     name = kw.get("name") or layer_type
@@ -234,6 +236,12 @@ def layer_input(layer_type: str, n_in=None, n_out=None, **kw) -> LayerInput:
     sparsity = kw.get("sparsity", 0.0)
     frac = as_fraction(sparsity, "sparsity", name) if kw.get("n_zeros") is None and sparsity is not None else 0.0
     values.setdefault("n_zeros", 0)
+    w = values.get("weights")
+    if w is not None and kw.get("n_zeros") is None and not frac:
+        try:  # the kernel is given: its zeros are counted (checked for shape and values by check_input below)
+            values["n_zeros"] = int(np.count_nonzero(np.asarray(w, dtype=np.float64) == 0))
+        except (TypeError, ValueError):
+            pass
     inp = LayerInput(**values)
     if frac:  # a fraction of the kernel's weights (a depthwise kernel is smaller than n_in x n_out)
         inp = replace(inp, n_zeros=int(round(frac * (kernel_weight_count(inp) or 0))))
