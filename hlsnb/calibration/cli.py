@@ -101,8 +101,9 @@ def main(argv=None) -> int:
     print(format_error_table(error_table(rows)))
     print("\nby regime (per-layer held-out rows; whole designs below each tool; issue 23 target: median <= 30 % on "
           "LUT, FF and DSP where n >= 10):")
-    print(format_marginal_table(marginal_table(rows)))
-    regimes = regime_errors_of(rows)
+    margins = marginal_table(rows)
+    print(format_marginal_table(margins))
+    regimes = dict(regime_errors_of(rows), margins=margins)
     per_tool = fit_per_tool(records, set(repos), shared)
     coef = dict(shared, per_tool=per_tool)
     # the constant-weight rule on repositories left out

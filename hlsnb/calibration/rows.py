@@ -398,8 +398,9 @@ def group_models(recs: list[dict]) -> list[tuple]:
     return out
 
 
-def _prec(width: int, integer: int | None = None) -> str:
-    return f"ap_fixed<{width},{integer if integer is not None else min(width, 6)}>"
+def _prec(width: int, integer: int | None = None, rounding: str | None = None, saturation: str | None = None) -> str:
+    modes = f",{rounding or 'AP_TRN'},{saturation or 'AP_WRAP'}" if (rounding, saturation) != (None, None) else ""
+    return f"ap_fixed<{width},{integer if integer is not None else min(width, 6)}{modes}>"
 
 
 def design_of(layers: list[dict]):
@@ -408,6 +409,10 @@ def design_of(layers: list[dict]):
     if not layers or any(r["kw"] is None for r in layers):
         return None
     from ..targets import get_part
+
+    numbers = [_layer_number(r) for r in layers]
+    if all(n is not None for n in numbers):  # reports3 rows are not in layer order: their layerN_t types give it
+        layers = [r for _, r in sorted(zip(numbers, layers), key=lambda t: t[0])]
 
     specs = []
     first = layers[0]["kw"]
@@ -422,8 +427,9 @@ def design_of(layers: list[dict]):
             activation=kw.get("activation"), strategy=kw.get("strategy", "Latency"),
             reuse_factor=kw.get("reuse_factor", 1),
             weight_precision=_prec(kw["weight_bits"], kw["weight_int_bits"]) if mult else None,
-            result_precision=_prec(kw["result_bits"]), accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"]),
-            n_zeros=kw.get("n_zeros"), weights=None, is_mult_layer=mult, inputs=None, mult_impl=kw.get("mult_impl")))
+            result_precision=_prec(kw["result_bits"], None, kw.get("result_rounding"), kw.get("result_saturation")),
+            accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"]),
+            n_zeros=kw.get("n_zeros"), weights=kw.get("weights"), is_mult_layer=mult, inputs=None, mult_impl=kw.get("mult_impl")))
     return SimpleNamespace(part=get_part(first["part"]), clock_ns=first["clock_ns"], io_type=first["io_type"],
                            tool=first["tool"], tool_version=None, layers=specs,
                            input_precision=_prec(first.get("input_bits") or 16))
