@@ -42,7 +42,7 @@ def test_inputs_are_declared_once():
     inp = dict(design_inputs(d))
     relu = next(i for l, i in design_inputs(d) if l.name == "fc1_relu")
     assert (relu.result_rounding, relu.result_saturation, relu.result_bits, relu.input_bits) == \
-        ("AP_RND_CONV", "AP_SAT", 6, 16)
+        ("AP_RND_CONV", "AP_SAT", 6, 27)  # reads fc1's 27-bit result
     assert len(inp) == len(d.layers)
 
 

@@ -3,7 +3,8 @@
 The forum's question: a 16-64-32-32-5 MLP on the PYNQ-Z2 built with Strategy Resource, ReuseFactor 64, used MORE than
 with Latency. The design is the hls4ml tutorial's part-7a model (the part-4 ``model_3``: 6-bit QKeras weights and
 biases, quantized 6-bit ReLUs, 75 % of the weights zero), VivadoAccelerator, Vivado HLS 2019.2, 5 ns
-(:func:`hlsnb.calibration.reference.forum_mlp`). Three public reports of it:
+(:func:`hlsnb.calibration.reference.forum_mlp`; the Dense accumulators and results as hls4ml infers them for the
+config's ``result auto``: 27, 19, 18 and 18 bits). Three public reports of it:
 
 - the forum's own csynth report, Resource RF 64: 47,883 LUT, 20,367 FF, 21 DSP, 16 BRAM18K (:data:`SEED_REPORT`);
 - Liu-Zhiheng's public build with Latency RF 64 (every Dense, the output layer too: hls4ml keeps a Latency RF),
@@ -80,7 +81,8 @@ def seed_check(calibration=None) -> dict:
 def pynq_layer_check(calibration=None) -> dict:
     """The Pynq-backend build of the same network (nicologhielmetti, held out) estimated per layer:
     ``{layer: {"estimate": (dsp, lut, ff, bram18k), "report": (...)}}`` plus ``"total"``."""
-    d = forum_mlp("Resource", 64, weight="ap_fixed<7,1>", relu="ap_fixed<7,1,AP_RND,AP_SAT>", output_rf=32)
+    d = forum_mlp("Resource", 64, weight="ap_fixed<7,1>", relu="ap_fixed<7,1,AP_RND,AP_SAT>", output_rf=32,
+                  accum="ap_fixed<16,6>")  # its parameters.h: accum_t and result_t ap_fixed<16,6>
     e = estimate_design(d, calibration=calibration)
     out = {n: {"estimate": tuple(getattr(e.layer(n), k) for k in ("dsp", "lut", "ff", "bram18k")), "report": rep}
            for n, rep in PYNQ_LAYERS.items()}
