@@ -129,3 +129,21 @@ def test_reports3_rows_carry_input_types_modes_and_weights():
     assert relu["kw"]["result_rounding"] == "AP_RND_CONV" and relu["kw"]["result_bits"] == 6
     hgq = next(r for r in recs if r["repo"] == "MinhNguy3n/hls4ml-tutorial" and r["type"] == "Dense")
     assert hgq["kw"]["weights"] is not None and hgq["kw"]["input_bits"] == 12
+
+
+def test_every_coefficient_has_a_schema_entry():
+    import json
+
+    from hlsnb.estimate._calibration import SHIPPED_PATH, TOOL_DEFAULTS
+    from hlsnb.estimate._schema import KINDS, SCHEMA, coefficient_schema
+
+    shipped = json.loads(SHIPPED_PATH.read_text())
+    names = {k for k in shipped if not k.startswith("_") and k != "per_tool"} | set(TOOL_DEFAULTS)
+    for block in shipped["per_tool"].values():
+        names |= set(block)
+    for n in names:
+        c = coefficient_schema(n)
+        assert c.kind in KINDS and c.unit and c.where and c.fitted_on, n
+    assert {c.kind for c in SCHEMA.values()} == set(KINDS)
+    with pytest.raises(KeyError, match="no schema entry"):
+        coefficient_schema("lut_per_wish")

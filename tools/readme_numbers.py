@@ -47,8 +47,8 @@ def estimator_markdown() -> str:
             if m["meets"] is None and m["n"]]
     s = seed_check()
     rows = []
-    for key, label, rep in (("resource", "Resource RF 64: the forum's report", "forum"),
-                            ("latency", "Latency RF 64: public build (Liu-Zhiheng)", "public")):
+    for key, label in (("resource", "Resource RF 64: the forum's report"),
+                       ("latency", "Latency RF 64: public build (Liu-Zhiheng)")):
         x = s[key]
         rows.append(f"| {label} | " + " | ".join(
             f"{x['csynth'][k]:,.0f} vs {x['report'][k]:,.0f} ({100 * x['error'][k]:+.0f} %)"

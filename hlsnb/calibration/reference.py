@@ -59,9 +59,10 @@ def forum_mlp(strategy: str = "Resource", reuse_factor: int = 64, *, weight: str
     """The forum's design as built: the hls4ml tutorial's part-7a model (part-4 ``model_3``, 16-64-32-32-5),
     QKeras ``quantized_bits(6,0,alpha=1)`` weights and biases (``weight``), ``quantized_relu(6)`` outputs (``relu``),
     Dense accumulators and results ``accum`` (one type, or one per Dense layer; default :data:`FORUM_ACCUM`, what
-    hls4ml infers for ``result auto``), ``zeros`` zero weights per Dense layer, ``strategy`` with ``reuse_factor`` on every Dense (``output_rf`` on the
-    32x5 output layer: default the same, as the forum's config has it; hls4ml keeps it for Latency and substitutes
-    32 for Resource), VivadoAccelerator on the PYNQ-Z2 at 5 ns, Vivado HLS 2019.2.
+    hls4ml infers for ``result auto``), ``zeros`` zero weights per Dense layer, ``strategy`` with ``reuse_factor``
+    on every Dense (``output_rf`` on the 32x5 output layer: default the same, as the forum's config has it; hls4ml
+    keeps it for Latency and substitutes 32 for Resource), VivadoAccelerator on the PYNQ-Z2 at 5 ns, Vivado HLS
+    2019.2.
 
     A :class:`hlsnb.design.Design` when the Design accepts the configuration; otherwise (a Design that refuses a
     Latency ReuseFactor hls4ml keeps, before the rules of issue 24 item 1) an object with the Design's public

@@ -429,7 +429,8 @@ def design_of(layers: list[dict]):
             weight_precision=_prec(kw["weight_bits"], kw["weight_int_bits"]) if mult else None,
             result_precision=_prec(kw["result_bits"], None, kw.get("result_rounding"), kw.get("result_saturation")),
             accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"]),
-            n_zeros=kw.get("n_zeros"), weights=kw.get("weights"), is_mult_layer=mult, inputs=None, mult_impl=kw.get("mult_impl")))
+            n_zeros=kw.get("n_zeros"), weights=kw.get("weights"), is_mult_layer=mult, inputs=None,
+            mult_impl=kw.get("mult_impl")))
     return SimpleNamespace(part=get_part(first["part"]), clock_ns=first["clock_ns"], io_type=first["io_type"],
                            tool=first["tool"], tool_version=None, layers=specs,
                            input_precision=_prec(first.get("input_bits") or 16))
