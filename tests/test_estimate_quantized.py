@@ -108,8 +108,8 @@ def test_error_bars_know_the_regime():
     fc1 = reg["layers"]["fc1"]
     assert fc1.regime.startswith("vivado_hls | Dense") and (fc1.n >= 10 or not fc1.calibrated)
     assert "%" in e.regime_note() or "outside" in e.regime_note()
-    # a design far from every report: said so, no invented error bar
-    odd = estimate_layer  # noqa: F841  (kept simple: a lone Einsum-like layer type without rows)
+    assert reg["layers"]["input"].calibrated and "input" not in reg["outside"]  # wiring: exact, nothing to miss
+    # a layer far from every report: said so, no invented error bar
     from hlsnb.estimate._regime import error_bar
 
     lone = error_bar(layer_input("Embedding", 100, 8, input_shape=(10,), output_shape=(10, 8), tool="vitis_hls"))
