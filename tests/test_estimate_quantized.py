@@ -72,6 +72,11 @@ def test_constant_weight_rule_per_tool():
     assert not constant_product_on_dsp(w, 6, 1, 16, "vivado_hls")
     assert constant_product_on_dsp(w, 6, 1, 16, "vivado_hls", shared=True)  # a shared multiplier: run-time weight
     assert not constant_product_on_dsp(5 / 32, 6, 1, 16, "vitis_hls")  # 0.00101: 2 digits, shift-and-add
+    from hlsnb.estimate import constant_products_on_dsp
+
+    w = np.array([[w, 5 / 32], [0.0, -w]])
+    assert constant_products_on_dsp(w, 6, 1, 16, "vitis_hls").tolist() == [[True, False], [False, True]]
+    assert not constant_products_on_dsp(w, 6, 1, 16, "vivado_hls").any()
 
 
 def test_latency_zeros_and_narrow_constants_fold_but_resource_keeps_them():

@@ -30,7 +30,8 @@ from ._core import (
 )
 from ._da import dense_da
 
-__all__ = ["matvec", "mul_op_share", "stream_wrapper", "constant_rule", "constant_product_on_dsp"]
+__all__ = ["matvec", "mul_op_share", "stream_wrapper", "constant_rule", "constant_product_on_dsp",
+           "constant_products_on_dsp"]
 
 
 def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = "") -> tuple[int, int]:
@@ -107,6 +108,22 @@ def constant_product_on_dsp(weight: float, weight_bits: int, weight_int_bits: in
     if shared and max(weight_bits, input_bits) >= rule["shared_dsp_operand_bits"]:
         return True
     return input_bits >= t if t > 0 else min(weight_bits, input_bits) >= 9
+
+
+def constant_products_on_dsp(weights, weight_bits: int, weight_int_bits: int, input_bits: int,
+                             tool: str = "vivado_hls", calibration=None, shared: bool = False) -> np.ndarray:
+    """:func:`constant_product_on_dsp` for every weight of an array at once (a boolean array of its shape)."""
+    rule = constant_rule(tool, calibration)
+    w = np.asarray(weights, dtype=np.float64)
+    lsb = 2.0 ** -(weight_bits - weight_int_bits)
+    q = np.clip(np.floor(w / lsb), -(2 ** (weight_bits - 1)), 2 ** (weight_bits - 1) - 1)
+    many = csd_digits(q) > rule["max_free_digits"]
+    t = rule["min_dsp_input_bits"]
+    if shared and max(weight_bits, input_bits) >= rule["shared_dsp_operand_bits"]:
+        wide = True
+    else:
+        wide = input_bits >= t if t > 0 else min(weight_bits, input_bits) >= 9
+    return many & bool(wide)
 
 
 def stream_wrapper(acc: Terms, inp, cal, conv: bool = False) -> None:
