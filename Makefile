@@ -66,7 +66,7 @@ bench: install
 	for f in $(filter-out benchmarks/bench_pruning_vs_hls4ml.py,$(wildcard benchmarks/bench_*.py)); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 calibrate: install
-	$(BIN)/python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv
+	$(BIN)/python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv --csv ../shared/calibration/reports3.csv
 	$(BIN)/python tools/readme_numbers.py
 
 # Executed notebooks as static HTML (plots included) for reading without a kernel.

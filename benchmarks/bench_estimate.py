@@ -1,4 +1,5 @@
-"""Time hlsnb.estimate.estimate_design: the 16-64-32-32-5 MLP and a 14-layer CNN (target < 1 ms per design).
+"""Time hlsnb.estimate.estimate_design: the 16-64-32-32-5 MLP (16-bit, and the forum's quantized, pruned build) and a
+14-layer CNN (target < 1 ms per design).
 
     python benchmarks/bench_estimate.py
 """
@@ -83,7 +84,11 @@ def bench(design, n=300, stage="csynth"):
 
 
 if __name__ == "__main__":
+    from hlsnb.calibration.reference import forum_mlp
+
     for label, d in [("MLP 16-64-32-32-5, Latency RF1", mlp()),
+                     ("forum MLP 6-bit 75 % zeros, Latency RF64", forum_mlp("Latency", 64)),
+                     ("forum MLP 6-bit 75 % zeros, Resource RF64", forum_mlp("Resource", 64)),
                      ("MLP 16-64-32-32-5, Resource RF64", mlp("Resource", 64)),
                      (f"CNN {len(cnn())} layers io_stream, Latency RF1", cnn()),
                      (f"CNN {len(cnn())} layers io_stream, Resource RF~8", cnn("Resource", 8)),

@@ -139,7 +139,7 @@ def test_seed_case_resource_pays_accumulator_selects_where_rf_exceeds_n_in():
 @pytest.mark.xfail(strict=True, reason=(
     "On Vivado HLS reports (issue 12) a 16-bit Latency layer costs 24-36 LUT per product, so Latency at RF 64 is "
     "estimated far above Resource; the forum user said their Resource build used more than their Latency build, "
-    "whose configuration is unknown. See docs/estimator.md, 'The seed case'."))
+    "whose configuration is unknown. See docs/estimator.md, 'The seed reports'."))
 def test_seed_case_resource_uses_more_luts_than_latency():
     lat, res = _seed()
     assert res.total["lut"] > lat.total["lut"]

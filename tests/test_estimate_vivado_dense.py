@@ -27,7 +27,8 @@ def test_latency_product_registers_are_the_shared_multiplier_outputs_held_ii_min
     (term,) = _terms(e, "ff", "product registers")
     units = e.dsp  # 16x16-bit products: one DSP48E1 each
     assert 1 < e.ii <= 8 and units > 0
-    assert term.value == pytest.approx(min(512 - 384, units * (e.ii - 1)) * 16)
+    # ... plus the constant products built from shifts and adds, which wait in mult[] too (issue 23)
+    assert min(512 - 384, units * (e.ii - 1)) * 16 <= term.value <= (512 - 384) * 16
     # no further adder-tree stage registers at II > 1 on Vivado HLS (the tree is chained)
     assert not _terms(e, "ff", "pipeline registers")
 

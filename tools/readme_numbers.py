@@ -5,7 +5,8 @@
 
 The paragraph comes from :func:`hlsnb.widgets.seed.readme_markdown`, the same code notebook 02 draws its charts
 with, so the README and the notebook cannot disagree. Only the text between ``<!-- seed:begin -->`` and
-``<!-- seed:end -->`` is touched.
+``<!-- seed:end -->`` is touched, and the estimator table between ``<!-- estimator:begin -->`` and
+``<!-- estimator:end -->`` (:func:`estimator_markdown`: the errors by regime ``make calibrate`` shipped).
 """
 
 from __future__ import annotations
@@ -19,12 +20,58 @@ BEGIN, END = "<!-- seed:begin -->", "<!-- seed:end -->"
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def render(text: str, block: str) -> str:
+def render(text: str, block: str, begin: str = BEGIN, end: str = END) -> str:
     """``text`` with the marked block replaced by ``block``; a ValueError when the markers are missing."""
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"README has no {BEGIN} ... {END} block")
-    return pattern.sub(lambda _m: f"{BEGIN}\n{block}\n{END}", text, count=1)
+        raise ValueError(f"README has no {begin} ... {end} block")
+    return pattern.sub(lambda _m: f"{begin}\n{block}\n{end}", text, count=1)
+
+
+# ---------------------------------------------------------------------------------------- the estimator table
+EST_BEGIN, EST_END = "<!-- estimator:begin -->", "<!-- estimator:end -->"
+
+
+def estimator_markdown() -> str:
+    """README's estimator table: the leave-one-repository-out errors by regime that ``make calibrate`` measured and
+    shipped (``hlsnb/estimate/errors_by_regime.json``), and the seed reports predicted by the shipped fit."""
+    from hlsnb.calibration.loro import format_marginal_table
+    from hlsnb.calibration.seed import seed_check
+    from hlsnb.estimate._regime import regime_errors
+
+    errors = regime_errors()
+    margins = errors.get("margins") or []
+    missed = [f"{m['regime']} ({'Vivado' if m['tool'] == 'vivado_hls' else 'Vitis'} HLS)" for m in margins
+              if m["meets"] is False]
+    thin = [f"{m['regime']} ({'Vivado' if m['tool'] == 'vivado_hls' else 'Vitis'} HLS)" for m in margins
+            if m["meets"] is None and m["n"]]
+    s = seed_check()
+    rows = []
+    for key, label in (("resource", "Resource RF 64: the forum's report"),
+                       ("latency", "Latency RF 64: public build (Liu-Zhiheng)")):
+        x = s[key]
+        rows.append(f"| {label} | " + " | ".join(
+            f"{x['csynth'][k]:,.0f} vs {x['report'][k]:,.0f} ({100 * x['error'][k]:+.0f} %)"
+            for k in ("lut", "ff", "dsp", "bram18k")) + " |")
+    return "\n".join([
+        "Leave-one-repository-out (`make calibrate`, reports.csv + reports2.csv + reports3.csv: each repository held "
+        "out of the fit in turn), median |estimate - report| / report of the held-out rows, per layer (Dense and "
+        "Conv for the weight, pruning, strategy and RF splits) and per whole design; HLS csynth unless marked. "
+        "Target: <= 30 % on LUT, FF and DSP wherever n >= 10.",
+        "",
+        format_marginal_table(margins),
+        "",
+        f"Missed: {', '.join(missed) or 'none'}. Thin data (n < 10): {', '.join(thin) or 'none'}. The error bar "
+        "beside an estimate is its regime's measured error (`DesignEstimate.regime`), not one global figure; a "
+        "design outside the calibrated regimes says so.",
+        "",
+        "The forum's design (6-bit weights, 75 % zeros, quantized ReLUs, pynq-z2, 5 ns, Vivado HLS 2019.2), "
+        "estimated csynth vs report; both reports are checks, never fitted:",
+        "",
+        "| build | LUT | FF | DSP | BRAM18K |",
+        "|---|---|---|---|---|",
+        *rows,
+    ])
 
 
 def main(argv=None) -> int:
@@ -37,9 +84,11 @@ def main(argv=None) -> int:
     path = Path(a.readme)
     old = path.read_text()
     new = render(old, readme_markdown())
+    if EST_BEGIN in new:
+        new = render(new, estimator_markdown(), EST_BEGIN, EST_END)
     if a.check:
         if new != old:
-            print(f"{path}: the seed block is out of date; run python tools/readme_numbers.py")
+            print(f"{path}: the seed or estimator block is out of date; run python tools/readme_numbers.py")
             return 1
         return 0
     path.write_text(new)

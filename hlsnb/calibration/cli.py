@@ -1,7 +1,7 @@
 """Refit the shipped coefficients on the calibration reports and print the error tables, reproducibly.
 
-    python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv
-        [--no-write] [--out PATH]
+    python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv \
+        --csv ../shared/calibration/reports3.csv [--no-write] [--out PATH]
 
 (``make calibrate``; ``python -m hlsnb.estimate.calibrate`` is the same command.)
 
@@ -27,10 +27,11 @@ import time
 from pathlib import Path
 
 from ..estimate._calibration import SHIPPED_PATH, Calibration
+from ..estimate._regime import ERRORS_PATH
 from .evaluation import evaluate, format_table
 from .fitting import SHIPPED_ROWS, _used, load_models, load_rows
-from .loro import error_table, format_error_table, loro
-from .per_tool import fit_per_tool
+from .loro import error_table, format_error_table, format_marginal_table, loro, marginal_table, regime_errors_of
+from .per_tool import constant_rule_loro, fit_per_tool
 from .rows import load_records
 from .seed import seed_check
 
@@ -72,7 +73,7 @@ def main(argv=None) -> int:
     """The command line: fit, print the tables, write the coefficients (unless ``--no-write``)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--csv", action="append", required=True,
-                    help="a calibration CSV; give reports.csv (the Vitis MLPs) first, then reports2.csv")
+                    help="a calibration CSV; give reports.csv (the Vitis MLPs) first, then reports2.csv, reports3.csv")
     ap.add_argument("--out", default=str(SHIPPED_PATH), help="where to write the coefficients")
     ap.add_argument("--no-write", action="store_true", help="only print the tables")
     a = ap.parse_args(argv)
@@ -98,21 +99,46 @@ def main(argv=None) -> int:
           f"{sum(r['scope'] == 'layer' for r in records)} layer and {sum(r['scope'] == 'model' for r in records)} "
           "design rows; median |estimate - report| / report; hls4ml's formulas in brackets):")
     print(format_error_table(error_table(rows)))
+    print("\nby regime (per-layer held-out rows; whole designs below each tool; issue 23 target: median <= 30 % on "
+          "LUT, FF and DSP where n >= 10):")
+    margins = marginal_table(rows)
+    print(format_marginal_table(margins))
+    regimes = dict(regime_errors_of(rows), margins=margins)
     per_tool = fit_per_tool(records, set(repos), shared)
     coef = dict(shared, per_tool=per_tool)
-    # 3. the seed, predicted (never fitted)
+    # the constant-weight rule on repositories left out
+    cr = constant_rule_loro(records, Calibration(coef, source="fit"))
+    narrow = [x for x in cr if x["weight_bits"] <= 8]
+    print("\nconstant-weight rule (Latency, -impl auto), each repository's rows predicted by the rule fitted "
+          "without it:"
+          f" {len(cr)} layers, DSP exact on {sum(x['dsp'] == x['report'] for x in cr)}; weights <= 8 bits: "
+          f"{len(narrow)} layers, DSP exact on {sum(x['dsp'] == x['report'] for x in narrow)}:")
+    for x in narrow:
+        print(f"  {x['tool']} {x['repo']} {x['layer']}: {x['input_bits']}-bit input x {x['weight_bits']}-bit weights"
+              f"{' (weights known)' if x['weights_known'] else ''}, rule t={x['t']:g}: DSP {x['dsp']:.0f} vs "
+              f"{x['report']:.0f}")
+    # 3. the seed reports, predicted (never fitted)
     seed = seed_check(Calibration(coef, source="fit"))
-    rep = seed["report"]
-    print("\nforum seed (16-64-32-32-5, pynq-z2, Resource RF 64, Vivado HLS; a check, not fitted): csynth "
-          + ", ".join(f"{k.upper()} {seed['csynth'][k]:.0f} (report {rep[k]:.0f}, "
-                      f"{100 * (seed['csynth'][k] - rep[k]) / rep[k]:+.0f} %)" for k in ("lut", "ff", "dsp", "bram18k"))
-          + f"; vsynth LUT {seed['vsynth']['lut']:.0f}; Latency RF 64 csynth LUT {seed['latency_strategy']['lut']:.0f}")
+    print("\nthe forum's design (16-64-32-32-5, 6-bit weights, 75 % zeros, quantized ReLUs, pynq-z2, 5 ns, Vivado "
+          "HLS 2019.2; checks, never fitted), csynth estimate vs report:")
+    for key, label in (("resource", "Resource RF 64 (the forum's report)"),
+                       ("latency", "Latency RF 64 (public build)")):
+        x = seed[key]
+        print(f"  {label}: " + ", ".join(
+            f"{k.upper()} {x['csynth'][k]:,.0f} vs {x['report'][k]:,.0f} ({100 * x['error'][k]:+.0f} %)"
+            for k in ("lut", "ff", "dsp", "bram18k")) + f"; II {x['csynth']['ii']}")
     coef["_comment"] = (f"fitted by `make calibrate` on {', '.join(p.name for p in paths)} sha256:{_digest(paths)} "
                         f"({len(recs)} shared-fit layer rows, {len(rows)} LORO rows); do not edit by hand")
     print("\ncoefficients:", json.dumps({k: v for k, v in coef.items() if not k.startswith("_")}, sort_keys=True))
     if not a.no_write:
         Path(a.out).write_text(json.dumps(dict(sorted(coef.items())), indent=1, sort_keys=True) + "\n")
         print(f"wrote {a.out}")
+        regimes["_comment"] = (f"median |estimate - report| / report of rows of repositories held out in turn "
+                               f"(make calibrate on {', '.join(p.name for p in paths)} sha256:{_digest(paths)}); "
+                               "do not edit by hand")
+        errors_path = Path(a.out).with_name(ERRORS_PATH.name)
+        errors_path.write_text(json.dumps(regimes, indent=1, sort_keys=True) + "\n")
+        print(f"wrote {errors_path}")
         n = _write_rows(first, Path(a.out).with_name(SHIPPED_ROWS.name), _used)
         print(f"wrote {Path(a.out).with_name(SHIPPED_ROWS.name)} ({n} rows of the shared fit)")
         used = {(r["file"], r["idx"]) for r in records if r["kw"] is not None or r["scope"] == "model"}

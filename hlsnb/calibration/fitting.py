@@ -13,9 +13,7 @@ coefficient multiplies.
 
 from __future__ import annotations
 
-import csv
 import math
-import re
 import statistics
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from ..estimate import LayerEstimate, estimate_layer
 from ..estimate._calibration import SHIPPED_PATH, Calibration
 from ..estimate._core import adder_levels
 from ..estimate._kernel import mul_op_share
+from .rows import load_records
 
 __all__ = ["load_rows", "load_models", "fit_coefficients",
            "predict", "SHIPPED_ROWS", "LUT_KEYS", "FF_KEYS"]
@@ -42,70 +41,16 @@ def _used(row: dict) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------- reading
-def _fixed(tag: str):
-    m = re.match(r"ap_(u?)fixed_(\d+)_(-?\d+)", tag)
-    return (int(m.group(2)), int(m.group(3)), m.group(1) == "u") if m else None
-
-
-def _read_csv(csv_path) -> list[dict]:
-    with open(csv_path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def load_rows(csv_path: str | Path) -> list[dict]:
-    """The MLP rows usable for calibration, as estimator keyword arguments plus the measured numbers."""
-    rows = _read_csv(csv_path)
-    out = []
-    for r in rows:
-        if not r["source"].startswith("ArgyKokk") or r["scope"] != "layer":
-            continue
-        lt = r["layer_type"]
-        notes = r["notes"]
-        src = r["source"]
-        variant = re.search(r"/(DSP|LUT)_reuse(\d+)/", src)
-        impl = "dsp" if variant and variant.group(1) == "DSP" else "fabric"
-        rf = int(r["reuse_factor"] or 1)
-        module = re.search(r"module=(\S+?);", notes)
-        module = module.group(1) if module else ""
-        meas = {"dsp": float(r["dsp"]), "lut": float(r["lut"]), "ff": float(r["ff"]),
-                "bram18k": float(r["bram18k"]), "latency": float(r["latency_max_cycles"]), "ii": float(r["ii"])}
-        base = dict(part="xc7z007s", clock_ns=float(r["clock_ns"] or 3.33), tool="vitis_hls", mult_impl=impl,
-                    io_type="io_parallel")
-        rec = {"network": r["model_arch"], "variant": f"{variant.group(1)}_reuse{variant.group(2)}" if variant else "",
-               "source": src, "layer": r["layer_name"], "type": lt, "meas": meas, "rf": rf}
-        if lt == "dense":
-            n_in, n_out = int(r["n_in"]), int(r["n_out"])
-            tin = re.search(r"dense_latency_(ap_u?fixed_\d+_-?\d+)", module)
-            in_bits = _fixed(tin.group(1))[0] if tin else 16
-            accum = re.search(r"accum_t=ap_fixed<(\d+),", notes)
-            z = re.search(r"n_zeros=(\d+) of", r["sparsity_or_pruning"])
-            rec["kw"] = dict(base, layer_type="Dense", n_in=n_in, n_out=n_out, strategy="Latency", reuse_factor=rf,
-                             weight_bits=int(r["weight_bits"]), weight_int_bits=int(r["weight_int_bits"]),
-                             result_bits=int(r["result_bits"]), accum_bits=int(accum.group(1)) if accum else 16,
-                             input_bits=in_bits, n_zeros=int(z.group(1)) if z else 0)
-        elif lt == "relu":
-            t = re.search(r"relu_(ap_u?fixed_\d+_-?\d+)", module)
-            rec["kw"] = dict(base, layer_type="Activation", activation="relu", n_in=int(r["n_in"]),
-                             n_out=int(r["n_out"]), input_bits=_fixed(t.group(1))[0] if t else 16,
-                             result_bits=int(r["result_bits"] or 16))
-        elif lt == "softmax":
-            rec["kw"] = dict(base, layer_type="Softmax", n_in=int(r["n_in"]), n_out=int(r["n_out"]),
-                             result_bits=int(r["result_bits"] or 16))
-        else:
-            continue  # batchnorm rows have no size recorded
-        out.append(rec)
-    return out
+    """The ArgyKokk MLP layer rows usable for calibration, as estimator keyword arguments plus the measured numbers
+    (a view of :func:`hlsnb.calibration.rows.load_records`, the one reader of the calibration files)."""
+    return [rec["fit"] for rec in load_records([csv_path]) if rec.get("fit")]
 
 
 def load_models(csv_path: str | Path) -> list[dict]:
     """Whole-design rows of the MLPs (their layers are the layer rows of the same report)."""
-    out = []
-    for r in _read_csv(csv_path):
-        if r["source"].startswith("ArgyKokk") and r["scope"] == "model":
-            out.append({"network": r["model_arch"], "source": r["source"],
-                        "meas": {"dsp": float(r["dsp"]), "lut": float(r["lut"]), "ff": float(r["ff"]),
-                                 "bram18k": float(r["bram18k"]), "latency": float(r["latency_max_cycles"])}})
-    return out
+    return [{"network": r["row"]["model_arch"], "source": r["source"], "meas": dict(r["meas"])}
+            for r in load_records([csv_path]) if r["source"].startswith("ArgyKokk") and r["scope"] == "model"]
 
 
 def _as_calibration(coef) -> Calibration:

@@ -14,13 +14,15 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from ..estimate import estimate_design, estimate_layer
+from ..estimate import estimate_design, estimate_layer, layer_input
 from ..estimate._calibration import Calibration
+from ..estimate._regime import AXES, layer_regime, regime_key
 from .evaluation import hls4ml_formulas
 from .per_tool import fit_per_tool
 from .rows import design_of, group_models
 
-__all__ = ["RESOURCES", "loro", "predict_rows", "error_table", "format_error_table"]
+__all__ = ["RESOURCES", "loro", "predict_rows", "error_table", "format_error_table", "regime_errors_of",
+           "marginal_table", "format_marginal_table", "MARGINS"]
 
 #: The columns of the LORO tables.
 RESOURCES = ("dsp", "lut", "ff", "latency")
@@ -70,7 +72,7 @@ def predict_rows(recs: list[dict], cals: dict) -> list[dict]:
         p = _layer_numbers(r, cals[r["repo"]])
         if p is not None:
             out.append({"key": (r["tool"], r["type"], r["strategy"] or "-", "csynth"), "meas": r["meas"], "pred": p,
-                        "hls4ml": _hls4ml(r), "rec": r})
+                        "hls4ml": _hls4ml(r), "rec": r, "regime": layer_regime(layer_input(**r["kw"]), "csynth")})
     for m, c, layers in group_models(recs):
         if not layers or any(x["kw"] is None for x in layers):
             continue
@@ -136,4 +138,90 @@ def format_error_table(table: dict) -> str:
     for (tool, typ, strategy, stage), t in table.items():
         lines.append(f"| {tool} | {typ} | {strategy} | {stage} | {t['n']} | "
                      + " | ".join(cell(t, r) for r in RESOURCES) + " |")
+    return "\n".join(lines)
+
+
+def _medians(sel: list[dict]) -> dict:
+    t = {"n": len(sel)}
+    for res in ("lut", "ff", "dsp"):
+        e = [x for x in (_err(r["pred"].get(res), r["meas"][res]) for r in sel) if x is not None]
+        t[res] = round(statistics.median(e), 4) if e else None
+    return t
+
+
+def regime_errors_of(rows: list[dict]) -> dict:
+    """The held-out errors per regime, as ``errors_by_regime.json`` holds them: ``"layer"``: every prefix of the
+    regime axes (:data:`hlsnb.estimate._regime.AXES`, from tool and layer group to the full regime) -> ``{"n",
+    "lut", "ff", "dsp"}`` medians; ``"design"``: ``tool | design | stage | strategies`` (and ``... | all``)."""
+    rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own
+    layer = defaultdict(list)
+    for row in rows:
+        if "regime" in row:
+            for d in range(2, len(AXES) + 1):
+                layer[regime_key(row["regime"], d)].append(row)
+    design = defaultdict(list)
+    for row in rows:
+        tool, typ, strategy, stage = row["key"]
+        if typ == "design":
+            design[f"{tool} | design | {stage} | {strategy}"].append(row)
+            design[f"{tool} | design | {stage} | all"].append(row)
+    return {"layer": {k: _medians(v) for k, v in sorted(layer.items())},
+            "design": {k: _medians(v) for k, v in sorted(design.items())}}
+
+
+#: The regime splits of the README / docs table: (label, axis, value) over the per-layer rows of Dense/Conv layers
+#: for the weight, pruning, strategy and RF splits, over every layer row for the tool split.
+MARGINS = (("weights <= 8 bits", "weights", "<= 8 bits"), ("weights > 8 bits", "weights", "> 8 bits"),
+           ("pruned (>= 30 % zeros)", "pruned", "pruned"), ("dense (< 30 % zeros)", "pruned", "dense"),
+           ("Latency", "strategy", "Latency"), ("Resource", "strategy", "Resource"),
+           ("RF 1", "rf", "RF 1"), ("RF > 1", "rf", "RF > 1"),
+           ("Vivado HLS, all layers", "tool", "vivado_hls"), ("Vitis HLS, all layers", "tool", "vitis_hls"))
+
+
+def marginal_table(rows: list[dict], min_rows: int = 10) -> list[dict]:
+    """One row per regime split of :data:`MARGINS` and HLS tool (per-layer held-out rows, csynth; the seed reports,
+    checks, left out), plus the whole designs per stage: ``{"regime", "tool", "n", "lut", "ff", "dsp", "meets"}``
+    where ``meets`` is True when n >= ``min_rows`` and every median is <= 0.30, False when the target is missed,
+    None when the data are thin."""
+    out = []
+    rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own
+    layer_rows = [r for r in rows if "regime" in r]
+    for tool in ("vivado_hls", "vitis_hls"):
+        for label, axis, value in MARGINS:
+            if axis == "tool":
+                if value != tool:
+                    continue
+                sel = [r for r in layer_rows if r["regime"]["tool"] == tool]
+            else:
+                sel = [r for r in layer_rows if r["regime"]["tool"] == tool and r["regime"][axis] == value]
+            out.append(_margin_row(label, tool, sel, min_rows))
+        for stage in ("csynth", "vsynth"):
+            sel = [r for r in rows if r["key"][0] == tool and r["key"][1] == "design" and r["key"][3] == stage]
+            out.append(_margin_row(f"whole designs, {stage}", tool, sel, min_rows))
+    return out
+
+
+def _margin_row(label, tool, sel, min_rows) -> dict:
+    t = _medians(sel)
+    vals = [t[k] for k in ("lut", "ff", "dsp") if t[k] is not None]
+    meets = None if t["n"] < min_rows else all(v <= 0.30 for v in vals)
+    return dict(regime=label, tool=tool, meets=meets, **t)
+
+
+_TOOL = {"vivado_hls": "Vivado HLS", "vitis_hls": "Vitis HLS"}
+
+
+def format_marginal_table(table: list[dict]) -> str:
+    """The regime table as Markdown (median |estimate - report| / report of held-out rows)."""
+    def pct(v):
+        return "-" if v is None else f"{100 * v:.0f} %"
+
+    lines = ["| HLS tool | regime | held-out rows | LUT | FF | DSP | target (<= 30 %, n >= 10) |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for t in table:
+        if not t["n"]:
+            continue
+        verdict = "thin data" if t["meets"] is None else ("met" if t["meets"] else "**missed**")
+        lines.append(f"| {_TOOL[t['tool']]} | {t['regime']} | {t['n']} | {pct(t['lut'])} | {pct(t['ff'])} | "
+                     f"{pct(t['dsp'])} | {verdict} |")
     return "\n".join(lines)

@@ -23,9 +23,11 @@ from ..estimate._calibration import TOOL_DEFAULTS, Calibration
 from ..estimate._core import adder_levels
 from .fitting import _run, feature_values, nnls_relative
 from .pool_pad import fit_pool_pad
+from .rows import CHECK_REPOS
 from .vsynth import fit_vsynth
 
-__all__ = ["fit_vivado", "fit_vsynth", "fit_per_tool", "RESOURCE_KEYS", "STRUCTURAL"]
+__all__ = ["fit_vivado", "fit_vitis", "fit_vsynth", "fit_per_tool", "fit_constant_rule", "constant_rule_loro",
+           "RESOURCE_KEYS", "STRUCTURAL"]
 
 LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
 FF_KEYS = ("ff_pipe_ii1", "ff_pipe_shared", "ff_io_per_bit")
@@ -45,8 +47,10 @@ RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", "res_in_mux_rf", *RES_LU
 #: convolutions, and (both tools) the DSP cap of Vivado synthesis and the overlap of io_stream DATAFLOW layers.
 STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_pipe_shared": 0.0, "res_in_mux_rf": 1.0,
               "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0, "vsynth_dsp_cap": 1.0,
-              "stream_overlap": 1.0}
+              "stream_overlap": 1.0, "ff_const_held": 1.0}
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
+#: Input widths tried for the constant-weight rule (0: hls4ml's "both operands >= 9 bits", the rule before issue 28).
+CONST_DSP_GRID = (0.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0)
 
 
 def _features(kw: dict, coef: dict, keys, resource: str) -> tuple[float, list[float]]:
@@ -65,6 +69,77 @@ def _median(xs, default=None):
 
 def _rel(est, real) -> float:
     return abs(est - real) / max(abs(real), 1.0)
+
+
+def _log_err(p, m) -> float:
+    return abs(math.log((max(p, 0.0) + 1.0) / (max(m, 0.0) + 1.0)))
+
+
+def fit_constant_rule(train: list[dict], coef: dict, tool: str) -> float | None:
+    """``const_dsp_in_bits`` for ``tool``: the input width from which a constant product that stays a multiplication
+    (more than ``share_k_digits`` signed digits) goes to a DSP, chosen on a grid by the mean |log((DSP estimate + 1)
+    / (DSP report + 1))| over the Latency Dense/Conv rows of ``train`` built with ``config_op mul -impl`` auto
+    (rows forced onto DSPs or LUTs say nothing about the tool's own choice); ``None`` without such rows. 0 (hls4ml's
+    "both operands >= 9 bits", the rule before issue 28) whenever it scores as well as any width; else the middle of
+    the widths that tie."""
+    rows = [r for r in train if r["tool"] == tool and r["scope"] == "layer" and r["kw"] and not r["flag"]
+            and r["type"] in ("Dense", "Conv") and r["strategy"] == "Latency"
+            and r["kw"].get("mult_impl", "auto") == "auto" and r["meas"]["dsp"] is not None]
+    if not rows:
+        return None
+    scores = []
+    for t in CONST_DSP_GRID:
+        c = dict(coef, const_dsp_in_bits=t)
+        errs = []
+        for r in rows:
+            try:
+                errs.append(_log_err(_run(r["kw"], c).dsp, r["meas"]["dsp"]))
+            except ValueError:
+                continue
+        if errs:
+            scores.append((round(statistics.fmean(errs), 6), t))
+    if not scores:
+        return None
+    best = min(sc for sc, _ in scores)
+    tied = [t for sc, t in scores if sc <= best + 1e-9]
+    # hls4ml's rule (0) whenever it explains the rows as well as any width (the rule changes only where the reports
+    # demand it); else the middle of the widths that tie (rows with only 16-bit and 6-bit inputs say "7 to 16")
+    return 0.0 if 0.0 in tied else float(tied[(len(tied) - 1) // 2])
+
+
+def fit_act_quant(train: list[dict], coef: dict, tool: str) -> float | None:
+    """``act_lut_quant`` for ``tool``: the median LUTs per value the reports spend beyond the compare-and-select
+    model on activations whose result type is narrower than their input and rounds or saturates; ``None`` without
+    such rows."""
+    xs = []
+    for r in train:
+        kw = r["kw"]
+        if (r["tool"] != tool or r["scope"] != "layer" or not kw or r["flag"] or r["type"] != "Act"
+                or kw.get("activation") not in ("relu", "linear") or not r["meas"]["lut"]
+                or kw["result_bits"] >= kw["input_bits"]
+                or (kw.get("result_rounding", "AP_TRN") == "AP_TRN"
+                    and kw.get("result_saturation", "AP_WRAP") == "AP_WRAP")):
+            continue
+        e = _run(kw, dict(coef, act_lut_quant=0.0))
+        n = kw["input_shape"][-1] if kw["io_type"] == "io_stream" and len(kw.get("input_shape") or ()) > 1 \
+            else kw["n_in"]
+        xs.append((r["meas"]["lut"] - e.lut) / n)
+    return round(max(0.0, _median(xs)), 4) if xs else None
+
+
+def fit_vitis(train: list[dict], shared: dict) -> dict:
+    """The ``vitis_hls`` terms of quantized models fitted on the Vitis HLS records of ``train`` (the shared
+    coefficients are the Vitis fit on the ArgyKokk MLPs): the constant-weight rule and rounding/saturating
+    activations."""
+    coef = {**TOOL_DEFAULTS, **shared, "ff_const_held": STRUCTURAL["ff_const_held"]}
+    out = {"ff_const_held": coef["ff_const_held"]}
+    t = fit_constant_rule(train, coef, "vitis_hls")
+    if t is not None:
+        out["const_dsp_in_bits"] = coef["const_dsp_in_bits"] = t
+    q = fit_act_quant(train, coef, "vitis_hls")
+    if q is not None:
+        out["act_lut_quant"] = q
+    return out
 
 
 def fit_vivado(train: list[dict], shared: dict) -> dict:
@@ -117,8 +192,8 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     coef.update(zip(ff_keys, _nnls_relative(data)))
     # 4. Resource: DSP mapping of run-time products (grid), LUT keys, register scale, loop and pixel latency
     if res:
-        scores = [(_median(_rel(_run(r["kw"], dict(coef, res_dsp_wide=w)).dsp, r["meas"]["dsp"]) for r in res), w)
-                  for w in (18.0, 99.0)]
+        scores = [(statistics.fmean(_log_err(_run(r["kw"], dict(coef, res_dsp_wide=w)).dsp, r["meas"]["dsp"])
+                                    for r in res), w) for w in (99.0, 18.0, 16.0, 14.0, 12.0, 10.0)]
         coef["res_dsp_wide"] = min(scores)[1]
         data = [(r["meas"]["lut"], *_features(r["kw"], coef, RES_LUT_KEYS, "lut")) for r in res]
         coef.update(zip(RES_LUT_KEYS, _nnls_relative(data)))
@@ -134,12 +209,22 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     extra = [r["meas"]["latency"] - _run(r["kw"], dict(coef, stream_dense_lat=0.0)).latency_cycles
              for r in layers if r["type"] == "Dense" and r["kw"]["io_type"] == "io_stream"]
     coef["stream_dense_lat"] = max(0.0, _median(extra, 0.0))
+    # 5b. the constant-weight rule (issue 28): after the Latency LUT/FF fit, on the DSP counts
+    t = fit_constant_rule(train, coef, "vivado_hls")
+    if t is not None:
+        coef["const_dsp_in_bits"] = t
     # 6. compare-and-select activations with io_parallel
     acts = [r for r in train if r["tool"] == "vivado_hls" and r["type"] == "Act" and r["kw"]
-            and r["kw"].get("activation") in ("relu", "linear") and r["kw"]["io_type"] == "io_parallel"]
+            and r["kw"].get("activation") in ("relu", "linear") and r["kw"]["io_type"] == "io_parallel"
+            and not (r["kw"]["result_bits"] < r["kw"]["input_bits"]
+                     and (r["kw"].get("result_rounding", "AP_TRN") != "AP_TRN"
+                          or r["kw"].get("result_saturation", "AP_WRAP") != "AP_WRAP"))]
     if acts:
         coef["act_lut_per_bit"] = _median(r["meas"]["lut"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in acts)
         coef["act_latency"] = _median(r["meas"]["latency"] for r in acts)
+    q = fit_act_quant(train, coef, "vivado_hls")
+    if q is not None:
+        coef["act_lut_quant"] = q
     # 7. softmax registers: median of FF / (the estimate's FF at softmax_ff_per_bit = 1)
     ratios = []
     for r in train:
@@ -155,10 +240,13 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
 
 
 def fit_per_tool(recs: list[dict], train_repos: set, shared: dict) -> dict:
-    """The ``per_tool`` block fitted on the records of ``train_repos``."""
+    """The ``per_tool`` block fitted on the records of ``train_repos`` (the seed reports, ``check`` records, never:
+    :data:`hlsnb.calibration.rows.CHECK_REPOS`)."""
+    train_repos = set(train_repos) - CHECK_REPOS
     train = [r for r in recs if r["repo"] in train_repos]
     vivado = fit_vivado(train, shared)
     vitis = {k: vivado[k] for k in RESOURCE_KEYS if k in vivado}
+    vitis.update(fit_vitis(train, shared))
     vs = fit_vsynth(recs, train_repos, Calibration(dict(shared, per_tool={"vivado_hls": vivado, "vitis_hls": vitis}),
                                                    source="fit"))
     for block in vs.values():
@@ -166,3 +254,27 @@ def fit_per_tool(recs: list[dict], train_repos: set, shared: dict) -> dict:
     vivado.update(vs["vivado_hls"])
     vitis = dict(vs["vitis_hls"], **vitis)
     return {"vivado_hls": vivado, "vitis_hls": vitis}
+
+
+def constant_rule_loro(recs: list[dict], cal) -> list[dict]:
+    """The constant-weight rule's error on repositories left out (issue 28 item 1): for every repository with
+    Latency Dense/Conv rows built with ``-impl auto``, ``const_dsp_in_bits`` is refitted on the other repositories of
+    the same tool and the held-out rows' DSPs predicted. ``cal``: the calibration of the other coefficients. One dict
+    per held-out row: ``repo``, ``tool``, ``layer``, ``input_bits``, ``weight_bits``, ``weights_known``, ``t`` (the
+    fold's rule), ``dsp`` (estimate), ``report``."""
+    out = []
+    for tool in ("vivado_hls", "vitis_hls"):
+        base = cal.for_tool(tool).to_dict()
+        rows = [r for r in recs if r["tool"] == tool and r["scope"] == "layer" and r["kw"] and not r["flag"]
+                and r["type"] in ("Dense", "Conv") and r["strategy"] == "Latency" and not r["check"]
+                and r["kw"].get("mult_impl", "auto") == "auto" and r["meas"]["dsp"] is not None]
+        for repo in sorted({r["repo"] for r in rows}):
+            t = fit_constant_rule([r for r in rows if r["repo"] != repo], base, tool)
+            c = dict(base, const_dsp_in_bits=t if t is not None else base["const_dsp_in_bits"])
+            for r in rows:
+                if r["repo"] == repo:
+                    kw = r["kw"]
+                    out.append({"repo": repo, "tool": tool, "layer": kw.get("name"), "input_bits": kw["input_bits"],
+                                "weight_bits": kw["weight_bits"], "weights_known": kw.get("weights") is not None,
+                                "t": c["const_dsp_in_bits"], "dsp": _run(kw, c).dsp, "report": r["meas"]["dsp"]})
+    return out

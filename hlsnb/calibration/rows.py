@@ -1,18 +1,26 @@
-"""The calibration reports (``reports.csv`` and ``reports2.csv``) as estimator inputs and measured numbers.
+"""The calibration reports (``reports.csv``, ``reports2.csv``, ``reports3.csv``) as estimator inputs and measured
+numbers: the one reader of the calibration CSV files (the shared Vitis fit's :func:`hlsnb.calibration.fitting.load_rows`
+is a view of it).
 
 Every CSV row becomes one record (a dict): ``repo`` (the repository it came from: the unit held out by the
 leave-one-repository-out evaluation), ``tool`` (``vivado_hls``, ``vitis_hls``; ``vivado`` for Vivado synthesis
 rows), ``stage`` (``csynth`` or a Vivado stage), ``scope`` (``layer`` or ``model``), ``type`` (``Dense``, ``Conv``,
 ``Act``, ``Softmax``, ``Pool``, ``Pad``, ``BN``), ``strategy``, ``rf``, ``kw`` (the keyword arguments of
-:func:`hlsnb.estimate.estimate_layer`, or ``None`` with ``skip`` saying why), ``meas`` (dsp, lut, ff, bram18k,
-latency, ii) and ``flag`` (the README's REPORT_FLAG: the report disagrees with the committed configuration; kept in
-tables, left out of fits).
+:func:`hlsnb.estimate.estimate_layer`, checked against the estimator's one field list, or ``None`` with ``skip``
+saying why), ``meas`` (dsp, lut, ff, bram18k, latency, ii), ``flag`` (the README's REPORT_FLAG: the report
+disagrees with the committed configuration; kept in tables, left out of fits) and ``check`` (a seed report, see
+:data:`CHECK_REPOS`: predicted, never fitted).
 
-How configurations are read: the first batch's ArgyKokk MLPs as :func:`hlsnb.calibration.fitting.load_rows` reads
-them; reports2 rows from their notes (``result_t``, ``accum_t``, ``weight_t``, ``conv geometry``, ``configN``), the
-input width of a layer being the result width of the previous layer row of the same report (file order is report
-order). Skipped: Keb-L layer rows (ReuseFactor, precision and geometry not recorded), co-simulation lines
-(``module=NA``/``Pass``), ArgyKokk batch-normalisation rows (no size), SeparableConv2D and UpSampling (no model).
+How configurations are read: the first batch's ArgyKokk MLPs from their folder names and module names; reports2
+and reports3 rows from their notes (``result_t`` with its rounding and saturation modes, ``accum_t``,
+``weight_t``, ``input_t``, ``conv geometry``, ``configN``). A layer's input type is its ``input_t`` where the notes
+give it (reports3), else the result type of the previous layer row of the same report (file order is report
+order); an activation without a result type (enlupi) takes the ``input_t`` of the layer after it. Where the weight
+file of a layer is committed beside the report (``reports3/<owner+repo>/<commit>/.../firmware/weights``), its
+weights are read (``kw["weights"]``): zeros and signed digits are then counted, not modelled. Types are parsed by
+:mod:`hlsnb.precision`. Skipped: Keb-L layer rows (ReuseFactor, precision and geometry not recorded),
+co-simulation lines (``module=NA``/``Pass``), ArgyKokk batch-normalisation rows (no size), layers without sizes
+(the hls4ml-tutorial reference reports), SeparableConv2D and UpSampling (no model).
 """
 
 from __future__ import annotations
@@ -20,16 +28,51 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
-from .fitting import load_rows
+import numpy as np
 
-__all__ = ["TYPES", "load_records", "group_models", "design_of", "tool_family"]
+from ..errors import InvalidSetting
+from ..estimate.inputs import check_fields
+from ..precision import FixedType, parse_precision
+
+__all__ = ["TYPES", "CHECK_REPOS", "read_csv", "parse_type", "load_records", "group_models", "design_of",
+           "tool_family"]
 
 #: The layer groups of the error tables.
 TYPES = ("Dense", "Conv", "Act", "Softmax", "Pool", "Pad", "BN")
 _CONV = {"Dense": "Dense", "Conv1D": "Conv1D", "PointwiseConv1D": "Conv1D", "Conv2D": "Conv2D"}
+#: The seed reports, checks never fitted (issue 23): the forum's Resource report, the public Latency build of the
+#: same design (Liu-Zhiheng) and the per-layer Pynq-backend Resource report of the same network (nicologhielmetti).
+#: Every fit leaves their rows out (:func:`hlsnb.calibration.per_tool.fit_per_tool`); the tables show them apart.
+CHECK_REPOS = frozenset({"forum", "Liu-Zhiheng/hls4ml-pynqz2-vivado2019-2-results", "nicologhielmetti/hls4ml-pynq"})
+
+
+def read_csv(path) -> list[dict]:
+    """The rows of one calibration CSV as dicts (the one place the files are opened)."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+_TYPE = re.compile(r"ap_u?(?:fixed|int)<[^<>]*>")
+
+
+def parse_type(text: str | None) -> FixedType | None:
+    """The first ``ap_[u]fixed<...>`` / ``ap_[u]int<...>`` in ``text`` (a note such as
+    ``result_t=layer8_t=nnet::array<ap_fixed<16,6>, 32*1>``, or a module name's ``ap_fixed_16_6``) as a
+    :class:`hlsnb.precision.FixedType`, else ``None``."""
+    if not text:
+        return None
+    m = _TYPE.search(text)
+    if m is None:
+        m = re.search(r"ap_(u?)fixed_(\d+)_(-?\d+)", text)
+        return parse_precision(f"ap_{m.group(1)}fixed<{m.group(2)},{m.group(3)}>") if m else None
+    try:
+        return parse_precision(m.group(0))
+    except InvalidSetting:
+        return None
 
 
 def tool_family(tool: str) -> str:
@@ -40,20 +83,9 @@ def tool_family(tool: str) -> str:
     return "vivado_hls" if "hls" in t else "vivado"
 
 
-def _fixed(s: str | None):
-    """(width, integer bits) of the first ``ap_fixed<W,I>`` / ``ap_int<W>`` in ``s``, else None."""
-    if not s:
-        return None
-    m = re.search(r"ap_u?fixed<(\d+),\s*(-?\d+)", s)
-    if m:
-        return int(m.group(1)), int(m.group(2))
-    m = re.search(r"ap_u?int<(\d+)>", s)
-    return (int(m.group(1)), int(m.group(1))) if m else None
-
-
-def _note_type(notes: str, key: str):
-    m = re.search(key + r"=([^;]*)", notes)
-    return _fixed(m.group(1)) if m else None
+def _note_type(notes: str, key: str) -> FixedType | None:
+    m = re.search(r"\b" + key + r"=([^;]*)", notes)
+    return parse_type(m.group(1)) if m else None
 
 
 def _numbers(notes: str, section: str) -> dict:
@@ -103,16 +135,16 @@ def _strategy(s: str) -> str | None:
 def load_records(paths) -> list[dict]:
     """Every row of the CSV files ``paths`` as a record (see the module docstring); file order is kept."""
     recs = []
-    argy = None
     for path in paths:
         path = Path(path)
         prev_bits: dict = {}  # source -> result bits of the previous layer row
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-        for i, r in enumerate(rows):
-            rec = dict(file=path.name, idx=i, row=r, repo=_repo(r["source"]), tool=tool_family(r["tool"]),
+        start = len(recs)
+        for i, r in enumerate(read_csv(path)):
+            repo = _repo(r["source"])
+            rec = dict(file=path.name, idx=i, row=r, repo=repo, tool=tool_family(r["tool"]),
                        stage=r["stage"], scope=r["scope"], source=r["source"], meas=_measured(r), kw=None,
-                       skip=None, type=None, strategy=None, rf=None, flag="REPORT_FLAG" in r["notes"])
+                       skip=None, type=None, strategy=None, rf=None, flag="REPORT_FLAG" in r["notes"],
+                       check=repo in CHECK_REPOS)
             recs.append(rec)
             notes = r["notes"]
             if "module=NA" in notes or "module=Pass" in notes:
@@ -122,45 +154,147 @@ def load_records(paths) -> list[dict]:
             elif r["source"].startswith("Keb-L"):
                 rec["skip"] = "ReuseFactor, precision and geometry not recorded"
             elif r["source"].startswith("ArgyKokk"):
-                if argy is None:
-                    argy = {(g["source"], g["layer"]): g for g in load_rows(path)}
-                _argy(rec, r, argy)
+                _argy(rec, r)
             else:
-                _layer(rec, r, prev_bits)
+                _layer(rec, r, prev_bits, path)
+        _activation_types(recs[start:])
+        for rec in recs[start:]:
+            if rec["kw"] is not None:
+                check_fields(rec["kw"], f"{path.name} row {rec['idx'] + 2}")
     return recs
 
 
-def _argy(rec: dict, r: dict, parsed: dict) -> None:
-    g = parsed.get((r["source"], r["layer_name"]))
-    if g is None:
-        rec["skip"] = "batch normalisation without a size" if r["layer_type"] == "batchnorm" else "not parsed"
+def _layer_number(rec: dict) -> float | None:
+    """N of the result type ``layerN_t`` in the notes (the last layer's ``result_t``: infinity), else None."""
+    m = re.search(r"\bresult_t=(\w+?)_t=", rec["row"]["notes"])
+    if not m:
+        return None
+    if m.group(1) == "result":
+        return float("inf")
+    d = re.fullmatch(r"layer(\d+)", m.group(1))
+    return float(d.group(1)) if d else None
+
+
+def _activation_types(recs: list[dict]) -> None:
+    """Activation inputs and outputs a report's notes give only indirectly: an activation or softmax reads the result
+    type of the layer numbered just below its own (``layerN_t``: report rows are not in layer order); an activation
+    without a result type takes the ``input_t`` of the next layer row of its report."""
+    by_src = defaultdict(list)
+    for rec in recs:
+        n = _layer_number(rec) if rec["kw"] is not None else None
+        if n is not None:
+            by_src[rec["source"]].append((n, rec))
+    for rows in by_src.values():
+        for n, rec in rows:
+            if rec["type"] in ("Act", "Softmax"):
+                below = [(m, x) for m, x in rows if m < n]
+                if below:
+                    rec["kw"]["input_bits"] = max(below, key=lambda t: t[0])[1]["kw"]["result_bits"]
+    for i, rec in enumerate(recs):
+        if rec["type"] != "Act" or rec["kw"] is None or rec.get("res_known"):
+            continue
+        nxt = next((x for x in recs[i + 1:] if x["source"] == rec["source"] and x["scope"] == "layer"), None)
+        t = _note_type(nxt["row"]["notes"], "input_t") if nxt is not None else None
+        if t is not None:
+            rec["kw"].update(result_bits=t.width, result_rounding=t.rounding, result_saturation=t.saturation)
+
+
+def _argy(rec: dict, r: dict) -> None:
+    """An ArgyKokk MLP layer row (Vitis HLS 2021.1, xc7z007s, Latency): the configuration from its folder and module
+    names; ``rec["fit"]`` is the row as the shared Vitis fit reads it (:func:`hlsnb.calibration.fitting.load_rows`)."""
+    lt, notes, src = r["layer_type"], r["notes"], r["source"]
+    if lt not in ("dense", "relu", "softmax"):
+        rec["skip"] = "batch normalisation without a size" if lt == "batchnorm" else "not parsed"
         return
-    rec.update(kw=dict(g["kw"]), type={"dense": "Dense", "relu": "Act", "softmax": "Softmax"}[g["type"]],
-               strategy="Latency", rf=g["rf"])
+    variant = re.search(r"/(DSP|LUT)_reuse(\d+)/", src)
+    impl = "dsp" if variant and variant.group(1) == "DSP" else "fabric"
+    rf = int(r["reuse_factor"] or 1)
+    module = re.search(r"module=(\S+?);", notes)
+    module = module.group(1) if module else ""
+    meas = {"dsp": float(r["dsp"]), "lut": float(r["lut"]), "ff": float(r["ff"]),
+            "bram18k": float(r["bram18k"]), "latency": float(r["latency_max_cycles"]), "ii": float(r["ii"])}
+    base = dict(part="xc7z007s", clock_ns=float(r["clock_ns"] or 3.33), tool="vitis_hls", mult_impl=impl,
+                io_type="io_parallel")
+    if lt == "dense":
+        tin = parse_type(re.search(r"dense_latency_(ap_u?fixed_\d+_-?\d+)", module) and module)
+        accum = _note_type(notes, "accum_t")
+        z = re.search(r"n_zeros=(\d+) of", r["sparsity_or_pruning"])
+        kw = dict(base, layer_type="Dense", n_in=int(r["n_in"]), n_out=int(r["n_out"]), strategy="Latency",
+                  reuse_factor=rf, weight_bits=int(r["weight_bits"]), weight_int_bits=int(r["weight_int_bits"]),
+                  result_bits=int(r["result_bits"]), accum_bits=accum.width if accum else 16,
+                  input_bits=tin.width if tin else 16, n_zeros=int(z.group(1)) if z else 0)
+    elif lt == "relu":
+        t = parse_type(re.search(r"relu_(ap_u?fixed_\d+_-?\d+)", module) and module)
+        kw = dict(base, layer_type="Activation", activation="relu", n_in=int(r["n_in"]), n_out=int(r["n_out"]),
+                  input_bits=t.width if t else 16, result_bits=int(r["result_bits"] or 16))
+    else:
+        kw = dict(base, layer_type="Softmax", n_in=int(r["n_in"]), n_out=int(r["n_out"]),
+                  result_bits=int(r["result_bits"] or 16))
+    rec.update(kw=kw, type={"dense": "Dense", "relu": "Act", "softmax": "Softmax"}[lt], strategy="Latency", rf=rf,
+               res_known=True,
+               fit={"network": r["model_arch"], "source": src, "layer": r["layer_name"], "type": lt, "meas": meas,
+                    "rf": rf, "kw": kw,
+                    "variant": f"{variant.group(1)}_reuse{variant.group(2)}" if variant else ""})
 
 
-def _layer(rec: dict, r: dict, prev_bits: dict) -> None:
+@lru_cache(maxsize=64)
+def _weights_file(path: str) -> np.ndarray:
+    text = Path(path).read_text().replace("\n", ",")
+    w = np.array([float(x) for x in text.split(",") if x.strip()])
+    w.flags.writeable = False
+    return w
+
+
+def _weights(notes: str, source: str, csv_path: Path, n: int | None):
+    """The layer's committed weight file (``reports3/<owner+repo>/<commit>/.../firmware/weights/wN.txt``), or None."""
+    m = re.search(r"weights file (w\d+\.txt)", notes)
+    c = re.search(r"commit=(\w+)", notes)
+    if not m or not c or ":" not in source:
+        return None
+    repo, rel = source.split(":", 1)
+    root = csv_path.with_suffix("") / repo.replace("/", "+") / c.group(1)
+    parts = Path(rel).parts
+    for k in range(len(parts) - 1, -1, -1):
+        f = root.joinpath(*parts[:k], "firmware", "weights", m.group(1))
+        if f.is_file():
+            w = _weights_file(str(f))
+            return w if n is None or w.size == n else None
+    return None
+
+
+def _layer(rec: dict, r: dict, prev_bits: dict, csv_path: Path) -> None:
     lt, notes, src = r["layer_type"], r["notes"], r["source"]
     res = _note_type(notes, "result_t")
-    res_bits = res[0] if res else (_int(r["result_bits"]) or 16)
+    res_bits = res.width if res else (_int(r["result_bits"]) or 16)
     acc = _note_type(notes, "accum_t")
-    wt = _note_type(notes, "weight_t") or ((_int(r["weight_bits"]), _int(r["weight_int_bits"], 0))
-                                          if r["weight_bits"] else None)
-    in_bits = prev_bits.get(src, res_bits)
+    wt = _note_type(notes, "weight_t")
+    wt = (wt.width, wt.integer) if wt else ((_int(r["weight_bits"]), _int(r["weight_int_bits"], 0))
+                                           if r["weight_bits"] else None)
+    given_in = _note_type(notes, "input_t")
+    in_bits = given_in.width if given_in else prev_bits.get(src, res_bits)
     prev_bits[src] = res_bits
     base = dict(part=r["part"].split(" ")[0], clock_ns=float(r["clock_ns"] or 5.0),
                 io_type=r["io_type"] or "io_parallel", tool=rec["tool"], result_bits=res_bits, input_bits=in_bits,
                 name=r["layer_name"] or lt)
+    if res is not None:
+        base.update(result_rounding=res.rounding, result_saturation=res.saturation)
+        rec["res_known"] = True
     n_in, n_out = _int(r["n_in"]), _int(r["n_out"])
     if lt in _CONV:
         if wt is None:
             rec["skip"] = "weight precision unknown"
             return
+        if not n_in or not n_out:
+            rec["skip"] = "layer size not recorded"
+            return
         rf, st = _int(r["reuse_factor"], 1), _strategy(r["strategy"]) or "Latency"
         z = re.search(r"n_zeros=(\d+)", r["sparsity_or_pruning"] or "")
         kw = dict(base, layer_type=_CONV[lt], n_in=n_in, n_out=n_out, strategy=st, reuse_factor=rf,
-                  weight_bits=wt[0], weight_int_bits=wt[1], accum_bits=acc[0] if acc else res_bits,
+                  weight_bits=wt[0], weight_int_bits=wt[1], accum_bits=acc.width if acc else res_bits,
                   n_zeros=int(z.group(1)) if z else 0)
+        w = _weights(notes, src, csv_path, n_in * n_out)
+        if w is not None:
+            kw["weights"] = w
         if lt != "Dense":
             g = _numbers(notes, "conv geometry")
             if not g:
@@ -182,6 +316,16 @@ def _layer(rec: dict, r: dict, prev_bits: dict) -> None:
     m = re.search(r"nnet::array<[^,]*<[^>]*>,\s*(\d+)\*1>", notes)
     chans = int(m.group(1)) if m else None  # channels per stream word (io_stream)
     pixel_shape = (n // chans, chans) if base["io_type"] == "io_stream" and chans and n and n != chans else None
+    try:
+        _other(rec, lt, notes, base, n, pixel_shape)
+    except KeyError as e:
+        rec["kw"] = None
+        rec["skip"] = f"layer geometry not recorded ({e.args[0]})"
+
+
+def _other(rec, lt, notes, base, n, pixel_shape) -> None:
+    if lt in ("ReLU", "Sigmoid", "TanH", "Softmax") and not n:
+        raise KeyError("n_in")
     if lt in ("ReLU", "Sigmoid", "TanH") or lt.startswith("Linear"):
         act = {"ReLU": "relu", "Sigmoid": "sigmoid", "TanH": "tanh"}.get(lt, "linear")
         kw = dict(base, layer_type="Activation", activation=act, n_in=n, n_out=n)
@@ -216,6 +360,9 @@ def _layer(rec: dict, r: dict, prev_bits: dict) -> None:
         rec.update(kw=dict(base, layer_type=lt, **shapes), type="Pad")
     elif lt == "BatchNormalization":
         g = _numbers(notes, "config")
+        if not g.get("n_filt", n):
+            rec["skip"] = "layer size not recorded"
+            return
         rec.update(type="BN", kw=dict(base, layer_type="BatchNormalization", n_in=g.get("n_filt", n),
                                       n_out=g.get("n_filt", n), weight_bits=16, weight_int_bits=6))
     else:
@@ -251,8 +398,9 @@ def group_models(recs: list[dict]) -> list[tuple]:
     return out
 
 
-def _prec(width: int, integer: int | None = None) -> str:
-    return f"ap_fixed<{width},{integer if integer is not None else min(width, 6)}>"
+def _prec(width: int, integer: int | None = None, rounding: str | None = None, saturation: str | None = None) -> str:
+    modes = f",{rounding or 'AP_TRN'},{saturation or 'AP_WRAP'}" if (rounding, saturation) != (None, None) else ""
+    return f"ap_fixed<{width},{integer if integer is not None else min(width, 6)}{modes}>"
 
 
 def design_of(layers: list[dict]):
@@ -261,6 +409,10 @@ def design_of(layers: list[dict]):
     if not layers or any(r["kw"] is None for r in layers):
         return None
     from ..targets import get_part
+
+    numbers = [_layer_number(r) for r in layers]
+    if all(n is not None for n in numbers):  # reports3 rows are not in layer order: their layerN_t types give it
+        layers = [r for _, r in sorted(zip(numbers, layers), key=lambda t: t[0])]
 
     specs = []
     first = layers[0]["kw"]
@@ -275,8 +427,10 @@ def design_of(layers: list[dict]):
             activation=kw.get("activation"), strategy=kw.get("strategy", "Latency"),
             reuse_factor=kw.get("reuse_factor", 1),
             weight_precision=_prec(kw["weight_bits"], kw["weight_int_bits"]) if mult else None,
-            result_precision=_prec(kw["result_bits"]), accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"]),
-            n_zeros=kw.get("n_zeros"), weights=None, is_mult_layer=mult, inputs=None, mult_impl=kw.get("mult_impl")))
+            result_precision=_prec(kw["result_bits"], None, kw.get("result_rounding"), kw.get("result_saturation")),
+            accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"]),
+            n_zeros=kw.get("n_zeros"), weights=kw.get("weights"), is_mult_layer=mult, inputs=None,
+            mult_impl=kw.get("mult_impl")))
     return SimpleNamespace(part=get_part(first["part"]), clock_ns=first["clock_ns"], io_type=first["io_type"],
                            tool=first["tool"], tool_version=None, layers=specs,
                            input_precision=_prec(first.get("input_bits") or 16))

@@ -51,6 +51,10 @@ TOOL_DEFAULTS = MappingProxyType({
     # switch 0 keeps the per-bit model
     "stream_pool_pad": 0.0, "pool_lut_cmp": 0.0, "pool_lut_ctrl": 0.0, "pad_lut_chan": 0.0, "pad_lut_loop": 0.0,
     "pad_ff_state": 0.0,
+    # quantized and pruned models (issue 23, 28): LUTs per value of an activation whose result type rounds or
+    # saturates; the input width from which a constant product that stays a multiplication goes to a DSP (0: hls4ml's
+    # "both >= 9 bits"); register bits per bit of a shift/shift-add constant product held at II > 1 (Latency)
+    "act_lut_quant": 0.0, "const_dsp_in_bits": 0.0, "ff_const_held": 0.0,
     # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)
     "da_lut_per_digit_bit": 0.5867,
 })

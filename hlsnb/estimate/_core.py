@@ -263,6 +263,11 @@ def bits(prec, default: int) -> tuple[int, int]:
         return default, default
     if isinstance(prec, (int, float)):
         return int(prec), int(prec)
+    return _bits_of(prec)
+
+
+@lru_cache(maxsize=1024)
+def _bits_of(prec) -> tuple[int, int]:
     t = parse_precision(prec)
     return t.width, t.integer
 

@@ -10,6 +10,7 @@ from ..targets import Part
 from ._calibration import Calibration, default_calibration
 from ._core import RESOURCES, SRL_BITS_PER_LUT, LayerEstimate, Term, bits, bram18k_for, not_estimated
 from ._layer import estimate
+from ._regime import design_error_bar, error_bar
 from ._stage import check_stage, dsp_cap_terms, lut_product, ratio_terms, to_vsynth
 from .inputs import design_inputs
 
@@ -50,6 +51,37 @@ class DesignEstimate:
     calibration: str = "shipped"  # what the modelled terms were fitted on: "shipped" or "your builds (path)"
     not_estimated: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    _inputs: list = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def regime(self) -> dict:
+        """The measured error bars of this estimate (issue 23 item 5), from the leave-one-repository-out errors of
+        the calibration reports per regime (:mod:`hlsnb.estimate._regime`): ``{"layers": {name: ErrorBar},
+        "design": ErrorBar, "outside": [names of layers outside the calibrated regimes], "calibrated": bool}``.
+        An :class:`ErrorBar` has the regime, its held-out row count ``n`` and the median relative error of LUT, FF
+        and DSP (``.pct("lut")`` -> ``"±24 %"``); ``calibrated`` is False (and ``note`` says why) when no regime of
+        the layer or design has enough held-out rows. Computed on first use, not by every estimate."""
+        got = self.__dict__.get("_regime_cache")
+        if got is None:
+            layers = {l.name: error_bar(inp, self.stage) for l, inp in self._inputs}
+            strategies = {inp.strategy for l, inp in self._inputs if l.is_mult_layer}
+            design = design_error_bar(self._inputs[0][1].tool if self._inputs else "vivado_hls", strategies,
+                                      self.stage)
+            outside = [n for n, b in layers.items() if not b.calibrated]
+            got = {"layers": layers, "design": design, "outside": outside,
+                   "calibrated": design.calibrated and not outside}
+            self.__dict__["_regime_cache"] = got
+        return got
+
+    def regime_note(self) -> str:
+        """One sentence on the error bar of the totals, and the layers outside the calibrated regimes ('' if none)."""
+        r = self.regime
+        d = r["design"]
+        text = (f"Measured error of {d.regime} estimates (held out, n={d.n}): LUT {d.pct('lut')}, FF {d.pct('ff')}, "
+                f"DSP {d.pct('dsp')}." if d.calibrated else f"Whole design: {d.note}.")
+        if r["outside"]:
+            text += (f" Outside the calibrated regimes (no measured error): {', '.join(r['outside'])}.")
+        return text
 
     @property
     def lower_bound(self) -> bool:
@@ -240,4 +272,4 @@ def estimate_design(design, stage: str = "csynth", calibration: Calibration | No
     return DesignEstimate(layers=ests, total=total, latency_cycles=lat, ii=int(ii), latency_ns=lat * clock,
                           utilisation=util, part=part, clock_ns=clock, top=top, stage=stage, calibration=cal.label,
                           tool=tool_label(tool, inputs[0][1].tool_version if inputs else None),
-                          not_estimated=not_est, warnings=warns)
+                          not_estimated=not_est, warnings=warns, _inputs=inputs)

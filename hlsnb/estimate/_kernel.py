@@ -30,7 +30,8 @@ from ._core import (
 )
 from ._da import dense_da
 
-__all__ = ["matvec", "mul_op_share", "stream_wrapper"]
+__all__ = ["matvec", "mul_op_share", "stream_wrapper", "constant_rule", "constant_product_on_dsp",
+           "constant_products_on_dsp"]
 
 
 def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = "") -> tuple[int, int]:
@@ -38,6 +39,9 @@ def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = 
     strategy, rf = inp.strategy, inp.reuse_factor
     w_bits, in_bits = inp.weight_bits, inp.input_bits
     on_dsp, why = mult_mapping(inp.mult_impl, w_bits, in_bits)
+    if strategy in ("Latency", "Resource") and (strategy == "Latency" or rf == 1) and inp.mult_impl == "auto" \
+            and cal["const_dsp_in_bits"] > 0:
+        on_dsp, why = _constant_mapping(in_bits, cal)
     dsp_each = dsp_per_product(in_bits, w_bits, inp.part)
     sfx = f" ({what})" if what else ""
     if strategy == "Resource" and rf == 1:
@@ -54,6 +58,72 @@ def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = 
                              "makes the tool use a DSP")
     return _dense_resource(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each,
                            strategy == "Resource_Unrolled", sfx)
+
+
+def _constant_mapping(in_bits: int, cal) -> tuple[bool, str]:
+    """(on DSPs?, why) of the constant products that stay multiplications (more than ``share_k_digits`` signed
+    digits), by the measured rule :func:`constant_product_on_dsp`."""
+    k, t = int(cal["share_k_digits"]), int(cal["const_dsp_in_bits"])
+    if in_bits >= t:
+        return True, (f"a constant with more than {k} signed digits times a {in_bits}-bit input goes to a DSP "
+                      f"(measured rule: inputs of {t} bits or more)")
+    return False, (f"a constant with more than {k} signed digits times a {in_bits}-bit input is built in LUTs "
+                   f"(measured rule: DSPs only for inputs of {t} bits or more)")
+
+
+def constant_rule(tool: str = "vivado_hls", calibration=None) -> dict:
+    """The constant-weight rule of the Latency strategy for ``tool``, as fitted on the reports (issue 28):
+
+    ``{"max_free_digits": k, "min_dsp_input_bits": t, "tool": tool}``. A product of a run-time input and a constant
+    weight costs nothing for a zero; a shift for one signed digit (canonical signed digits, NAF); shift-and-add LUT
+    logic for at most ``k`` digits; with more digits it stays a multiplication, which the tool maps to a DSP when
+    the input is at least ``t`` bits wide (else LUTs). ``t`` = 0 means the reports keep hls4ml's "both operands
+    >= 9 bits" (Vivado HLS: 16-bit inputs x 6-bit constants stay in LUTs at RF 1). A multiplier shared by several
+    constant products (ReuseFactor > 1) reads its weight at run time: a DSP when one operand has at least
+    ``shared_dsp_operand_bits`` bits, as under Resource. ``calibration``: a
+    :class:`hlsnb.calibration.Calibration` (None: the default). The fit and its error on held-out repositories:
+    docs/estimator.md, "The constant-weight rule"."""
+    from ._calibration import default_calibration
+
+    cal = (calibration if calibration is not None else default_calibration()).for_tool(tool)
+    return {"max_free_digits": int(cal["share_k_digits"]), "min_dsp_input_bits": int(cal["const_dsp_in_bits"]),
+            "shared_dsp_operand_bits": int(cal["res_dsp_wide"]), "tool": tool}
+
+
+def constant_product_on_dsp(weight: float, weight_bits: int, weight_int_bits: int, input_bits: int,
+                            tool: str = "vivado_hls", calibration=None, shared: bool = False) -> bool:
+    """True when the Latency strategy's product of a ``input_bits``-wide input and the constant ``weight`` (cast to
+    ``ap_fixed<weight_bits, weight_int_bits>``, truncating as hls4ml does) costs a DSP under :func:`constant_rule`:
+    more than ``max_free_digits`` canonical signed digits and an input at least ``min_dsp_input_bits`` wide. What
+    :mod:`hlsnb.prune` 's ``shift_add`` pruning asks of each weight. ``shared``: the product runs on a multiplier
+    shared with other products (Latency at ReuseFactor > 1 when the ALLOCATION limit binds): then the weight is a
+    run-time operand and a wide operand (``shared_dsp_operand_bits``) makes it a DSP."""
+    rule = constant_rule(tool, calibration)
+    lsb = 2.0 ** -(weight_bits - weight_int_bits)
+    q = np.clip(np.floor(np.asarray([weight], dtype=np.float64) / lsb), -(2 ** (weight_bits - 1)),
+                2 ** (weight_bits - 1) - 1)
+    if int(csd_digits(q)[0]) <= rule["max_free_digits"]:
+        return False
+    t = rule["min_dsp_input_bits"]
+    if shared and max(weight_bits, input_bits) >= rule["shared_dsp_operand_bits"]:
+        return True
+    return input_bits >= t if t > 0 else min(weight_bits, input_bits) >= 9
+
+
+def constant_products_on_dsp(weights, weight_bits: int, weight_int_bits: int, input_bits: int,
+                             tool: str = "vivado_hls", calibration=None, shared: bool = False) -> np.ndarray:
+    """:func:`constant_product_on_dsp` for every weight of an array at once (a boolean array of its shape)."""
+    rule = constant_rule(tool, calibration)
+    w = np.asarray(weights, dtype=np.float64)
+    lsb = 2.0 ** -(weight_bits - weight_int_bits)
+    q = np.clip(np.floor(w / lsb), -(2 ** (weight_bits - 1)), 2 ** (weight_bits - 1) - 1)
+    many = csd_digits(q) > rule["max_free_digits"]
+    t = rule["min_dsp_input_bits"]
+    if shared and max(weight_bits, input_bits) >= rule["shared_dsp_operand_bits"]:
+        wide = True
+    else:
+        wide = input_bits >= t if t > 0 else min(weight_bits, input_bits) >= 9
+    return many & bool(wide)
 
 
 def stream_wrapper(acc: Terms, inp, cal, conv: bool = False) -> None:
@@ -114,7 +184,9 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         shifts, shift_add = 0, nz - mul_ops
         cls_kind = "modelled"
     nonzero = N - zeros
-    rolled = math.ceil(math.ceil(N / rf) / UNROLL_LIMIT)
+    # Vivado HLS stops unrolling past ~UNROLL_LIMIT operations; Vitis HLS unrolls them (the ArgyKokk 561x20 Dense at
+    # RF 1, 11,220 products, reports II 1 on Vitis HLS 2021.1: rolling it there was the II regression of issue 23)
+    rolled = math.ceil(math.ceil(N / rf) / UNROLL_LIMIT) if inp.tool == "vivado_hls" else 1
     if rolled > 1:
         # the tool unrolls at most UNROLL_LIMIT operations ("Stop unrolling loop"): the rest of the loop stays
         # rolled, so the layer behaves as if the ReuseFactor were `rolled` times larger
@@ -124,6 +196,13 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         rf = rf * rolled
     limit = max(1, math.ceil(N / rf) - zeros // rf)  # hls4ml's ALLOCATION multiplier_limit
     units = min(mul_ops, limit)
+    if units < mul_ops and not on_dsp and inp.mult_impl == "auto" and max(w_bits, in_bits) >= C["res_dsp_wide"]:
+        # a multiplier shared by several constant products takes its weight through a multiplexer: a run-time
+        # operand, so it maps like a Resource product (a wide operand makes it a DSP). The forum design's public
+        # Latency build (16-bit inputs x 6-bit weights, RF 64) reports its 4 fc1 multipliers on DSPs, while the same
+        # products unshared at RF 1 stay in LUTs (thaarres/dnd_hls4ml)
+        on_dsp, why = True, (f"{units} multipliers shared by {mul_ops} constant products read their weight at run "
+                             f"time; the {max(w_bits, in_bits)}-bit operand makes each a DSP product")
     share = C["ii_share"] >= 0.5 if C["ii_share"] >= 0 else inp.tool == "vitis_hls"
     if C["ii_share_pruned"] >= 0.5 and not zeros:
         share = False  # Vivado HLS reports II < RF only for layers with zero weights (pominiq, Duchstf)
@@ -190,10 +269,15 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         # until the adder trees read it (structural on Vivado HLS, 1 register bit per product bit; 0 = off). The
         # products of the last cycle feed the trees directly: each multiplier's output is held II-1 times (pominiq
         # 4x128 RF 8, 16 multipliers at II 5: 1024 FF = 16 x 4 x 16 bits)
-        held = min(nonzero, units * (ii - 1))
+        # With ff_const_held the constant products built from shifts and adds (no multiplier) are scheduled over
+        # the II cycles too and wait in mult[] for the adder trees (structural; the forum design's public Latency
+        # build, 75 % zeros and 6-bit weights, spends ~21k FF at II 15: held out, its check and not its fit)
+        folded = (shifts + shift_add) if C["ff_const_held"] else 0
+        held = min(nonzero, units * (ii - 1) + folded)
         acc.add("ff", C["ff_shared_prod"] * held * accum_bits,
                 f"product registers: {held} products x {accum_bits} bits (mult[] of accum_t) held while the "
-                f"{units} shared multipliers fill them over II {ii} cycles{sfx}")
+                f"{units} shared multipliers fill them over II {ii} cycles"
+                + (f", {folded} of them shift/shift-add constant products" if folded else "") + sfx)
     acc.add("ff", C["ff_io_per_bit"] * (n_in * in_bits + n_out * accum_bits),
             f"input and output registers ({n_in}x{in_bits} + {n_out}x{accum_bits} bits){sfx}")
     lat = depth if ii == 1 else max(depth, ii - 1)

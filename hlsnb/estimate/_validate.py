@@ -144,7 +144,11 @@ def _check(inp) -> None:
         v = getattr(inp, f)
         if v is not None:
             as_count(v, f, name)
-    if inp.n_in and inp.n_out and inp.n_in * inp.n_out > MAX_ELEMENTS:
+    kind = layer_kind(inp.layer_type)
+    lt = get_layer_type(kind) if kind is not None else None
+    if inp.n_in and inp.n_out and inp.n_in * inp.n_out > MAX_ELEMENTS and (lt is None or lt.has_multipliers):
+        # a matrix of n_in x n_out weights; for other layers n_in and n_out are element counts (an activation of
+        # 65,536 values is fine)
         raise InvalidSetting(f"layer {name!r}: n_in x n_out = {inp.n_in * inp.n_out}; valid: at most {MAX_ELEMENTS}")
     for f in ("input_shape", "output_shape", "kernel_size", "strides"):
         if as_shape(getattr(inp, f), f, name) != getattr(inp, f):
@@ -166,8 +170,6 @@ def _check(inp) -> None:
         raise TypeError(f"layer {name!r}: part must be a hlsnb.targets.Part, got {inp.part!r}")
     check_clock(inp.clock_ns, f"layer {name!r}")
     as_count(inp.reuse_factor, "reuse_factor", name)
-    kind = layer_kind(inp.layer_type)
-    lt = get_layer_type(kind) if kind is not None else None
     if lt is not None and lt.has_multipliers:
         _reuse_factor(inp, kind)
     elif lt is not None and inp.reuse_factor != 1:

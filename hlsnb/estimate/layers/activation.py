@@ -44,6 +44,14 @@ def _simple(inp, C):
     kind_word = act or inp.layer_type.lower()
     acc.add("lut", C["act_lut_per_bit"] * n * in_bits, f"{kind_word}: compare and select on {n} values x "
             f"{in_bits} bits", "modelled")
+    if C["act_lut_quant"] and inp.result_bits < in_bits and (inp.result_rounding != "AP_TRN"
+                                                              or inp.result_saturation != "AP_WRAP"):
+        # a narrower result type that rounds or saturates (quantized_relu: AP_RND_CONV, AP_SAT): every value is
+        # rounded (an adder of the result width over the dropped fraction bits) and saturated (a range compare over
+        # the dropped integer bits and a select), fitted per value and tool. The reports show no such cost when the
+        # result is as wide as the input (16 -> 16 bits AP_RND, AP_SAT)
+        acc.add("lut", C["act_lut_quant"] * n, f"result type {inp.result_bits} bits, {inp.result_rounding}, "
+                f"{inp.result_saturation}: round and saturate {n} values", "modelled")
     lat = int(round(C["act_latency"]))
     acc.add("ff", C["act_ff_per_bit"] * n * in_bits, f"output registers ({n} x {in_bits} bits)", "modelled")
     if inp.io_type == "io_stream":

@@ -11,6 +11,12 @@ from .._core import Terms, dsp_per_product, latency_depth, layer_kind, mult_mapp
 @register("merge")
 def merge(inp, C):
     n = int(inp.n_out or inp.n_in or prod(inp.output_shape) or 0)
+    px = 1
+    if inp.io_type == "io_stream" and len(inp.output_shape) > 1:
+        # io_stream: hls4ml's merge kernels read one pixel of each input stream per cycle (n_chan values), so one
+        # pixel's operators are built and reused over the pixels
+        px = prod(inp.output_shape[:-1])
+        n = int(inp.output_shape[-1])
     kind = layer_kind(inp.layer_type)
     if kind == "Dot":
         return _dot(inp, C)
@@ -22,8 +28,11 @@ def merge(inp, C):
         lat = latency_depth(0, True, inp.clock_ns, C)
         acc.add("latency", max(1, lat), "one multiply stage", "modelled")
         return acc.finish(inp, max(1, lat), 1)
-    acc.add("lut", n * inp.result_bits * C["lut_add_per_bit"], f"{n} element-wise {inp.result_bits}-bit operations",
-            "modelled")
+    acc.add("lut", n * inp.result_bits * C["lut_add_per_bit"], f"{n} element-wise {inp.result_bits}-bit operations"
+            + (f" (one pixel per cycle over {px} pixels)" if px > 1 else ""), "modelled")
+    if px > 1:
+        acc.add("latency", px + 1, f"io_stream: {px} pixels, one per cycle", "exact")
+        return acc.finish(inp, px + 1, px)
     acc.add("latency", 1, "one operation stage", "modelled")
     return acc.finish(inp, 1, 1)
 

@@ -1,0 +1,154 @@
+"""Quantized and pruned models throughout the estimator (issue 23 items 3, 5; issue 28 item 1; issue 24 items 3-4):
+the inputs declared once, rounding/saturating activations, the measured constant-weight rule, narrow-by-wide DSP
+mapping, the Vitis unroll II, io_stream merges, error bars by regime, reports3 rows."""
+
+import inspect
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hlsnb.calibration.reference import forum_mlp
+from hlsnb.estimate import (
+    ErrorBar,
+    LayerInput,
+    constant_product_on_dsp,
+    constant_rule,
+    design_inputs,
+    estimate_design,
+    estimate_layer,
+    layer_input,
+)
+from hlsnb.estimate.inputs import INPUT_FIELDS, check_fields
+
+CAL = Path(__file__).resolve().parents[1].parent / "shared" / "calibration"
+needs_data = pytest.mark.skipif(not (CAL / "reports3.csv").exists(), reason=f"calibration data not found at {CAL}")
+
+
+def test_inputs_are_declared_once():
+    names = [f.name for f in fields(LayerInput)]
+    assert [n for n, _, _ in INPUT_FIELDS] == names
+    for fn in (estimate_layer, layer_input):
+        params = inspect.signature(fn).parameters
+        assert set(names) <= set(params) and "sparsity" in params, fn.__name__
+    # the Design adapter and the calibration rows are held to the list
+    with pytest.raises(TypeError, match="unknown estimator input"):
+        check_fields({"reuse_factr": 2}, "here")
+    with pytest.raises(TypeError, match="reuse_factr"):
+        estimate_layer("Dense", 4, 4, reuse_factr=2)
+    # a new setting reaches the estimate from keywords and from a Design alike
+    d = forum_mlp("Resource", 64)
+    inp = dict(design_inputs(d))
+    relu = next(i for l, i in design_inputs(d) if l.name == "fc1_relu")
+    assert (relu.result_rounding, relu.result_saturation, relu.result_bits, relu.input_bits) == \
+        ("AP_RND_CONV", "AP_SAT", 6, 27)  # reads fc1's 27-bit result
+    assert len(inp) == len(d.layers)
+
+
+def test_rounding_saturating_activations_cost_luts():
+    kw = dict(activation="relu", input_bits=16, result_bits=6, part="pynq-z2", tool="vivado_hls")
+    wrap = estimate_layer("Activation", 64, 64, **kw)
+    sat = estimate_layer("Activation", 64, 64, result_rounding="AP_RND_CONV", result_saturation="AP_SAT", **kw)
+    # ~96 LUT per value in the public Vivado HLS 2019.2 report (held out); ~28 without the quantizing result type
+    assert wrap.lut / 64 < 40 and 80 < sat.lut / 64 < 130
+    # as wide as the input: no rounding cost (the reports show none at 16 -> 16 bits AP_RND, AP_SAT)
+    same = estimate_layer("Activation", 64, 64, **dict(kw, result_bits=16), result_rounding="AP_RND",
+                          result_saturation="AP_SAT")
+    assert same.lut == estimate_layer("Activation", 64, 64, **dict(kw, result_bits=16)).lut
+    with pytest.raises(ValueError, match="result_rounding 'AP_ROUND' is not valid"):
+        estimate_layer("Activation", 4, 4, result_rounding="AP_ROUND")
+
+
+def test_constant_weight_rule_per_tool():
+    viv, vit = constant_rule("vivado_hls"), constant_rule("vitis_hls")
+    assert viv["max_free_digits"] == vit["max_free_digits"] == 2
+    # Vitis HLS puts 16-bit x 6-bit constant products with 3 signed digits on DSPs (enlupi: 37 DSP), 9-10-bit inputs
+    # not (MinhNguy3n's HGQ layers); Vivado HLS keeps hls4ml's rule (thaarres: 16 x 6 bits at RF 1 in LUTs)
+    assert 10 < vit["min_dsp_input_bits"] <= 12 and viv["min_dsp_input_bits"] == 0
+    w = 11 / 32  # 0.01011: 3 signed digits (NAF 1 0 -1 0 -1)
+    assert constant_product_on_dsp(w, 6, 1, 16, "vitis_hls")
+    assert not constant_product_on_dsp(w, 6, 1, 9, "vitis_hls")
+    assert not constant_product_on_dsp(w, 6, 1, 16, "vivado_hls")
+    assert constant_product_on_dsp(w, 6, 1, 16, "vivado_hls", shared=True)  # a shared multiplier: run-time weight
+    assert not constant_product_on_dsp(5 / 32, 6, 1, 16, "vitis_hls")  # 0.00101: 2 digits, shift-and-add
+    from hlsnb.estimate import constant_products_on_dsp
+
+    w = np.array([[w, 5 / 32], [0.0, -w]])
+    assert constant_products_on_dsp(w, 6, 1, 16, "vitis_hls").tolist() == [[True, False], [False, True]]
+    assert not constant_products_on_dsp(w, 6, 1, 16, "vivado_hls").any()
+
+
+def test_latency_zeros_and_narrow_constants_fold_but_resource_keeps_them():
+    rng = np.random.default_rng(0)
+    w = np.round(rng.normal(0, 0.3, (16, 64)) * 32) / 32
+    w[rng.random(w.shape) < 0.75] = 0
+    kw = dict(weight_bits=6, weight_int_bits=1, input_bits=16, part="pynq-z2", clock_ns=5.0, tool="vitis_hls")
+    lat = estimate_layer("Dense", 16, 64, weights=w, **kw)
+    res = estimate_layer("Dense", 16, 64, weights=w, strategy="Resource", reuse_factor=64, **kw)
+    lat_dense = estimate_layer("Dense", 16, 64, weights=np.where(w == 0, 1 / 32, w), **kw)
+    assert lat.lut < lat_dense.lut  # zero weights vanish under Latency
+    assert res.dsp == 16 and res.bram18k > 0  # Resource: 16 generic 16x6 products on DSPs, zeros in the ROM
+    assert any("zero weights still cost ROM bits" in x for x in res.warnings)
+
+
+def test_vitis_unrolls_past_vivado_limit():
+    kw = dict(n_in=561, n_out=20, strategy="Latency", reuse_factor=1, part="xc7z007s", clock_ns=3.33)
+    assert estimate_layer("Dense", tool="vitis_hls", **kw).ii == 1  # reports: II 1 (ArgyKokk)
+    assert estimate_layer("Dense", tool="vivado_hls", **kw).ii > 1  # Vivado HLS leaves the loop rolled
+
+
+def test_io_stream_merge_is_one_pixel_per_cycle():
+    kw = dict(input_shape=(32, 32, 3), output_shape=(32, 32, 3), n_out=3072)
+    stream = estimate_layer("Add", io_type="io_stream", **kw)
+    par = estimate_layer("Add", io_type="io_parallel", **kw)
+    assert stream.lut * 1000 == pytest.approx(par.lut, rel=0.03) and stream.lut < 200
+    assert stream.latency_cycles >= 32 * 32
+
+
+def test_error_bars_know_the_regime():
+    e = estimate_design(forum_mlp("Resource", 64))
+    reg = e.regime
+    assert isinstance(reg["design"], ErrorBar) and set(reg["layers"]) == {l.name for l in forum_mlp().layers}
+    fc1 = reg["layers"]["fc1"]
+    assert fc1.regime.startswith("vivado_hls | Dense") and (fc1.n >= 10 or not fc1.calibrated)
+    assert "%" in e.regime_note() or "outside" in e.regime_note()
+    assert reg["layers"]["input"].calibrated and "input" not in reg["outside"]  # wiring: exact, nothing to miss
+    # a layer far from every report: said so, no invented error bar
+    from hlsnb.estimate._regime import error_bar
+
+    lone = error_bar(layer_input("Embedding", 100, 8, input_shape=(10,), output_shape=(10, 8), tool="vitis_hls"))
+    assert not lone.calibrated and "outside the calibrated regimes" in lone.note and lone.pct("lut") == "±?"
+
+
+@needs_data
+def test_reports3_rows_carry_input_types_modes_and_weights():
+    from hlsnb.calibration.rows import load_records
+
+    recs = load_records([CAL / "reports3.csv"])
+    fc2 = next(r for r in recs if r["repo"] == "nicologhielmetti/hls4ml-pynq" and r["kw"]
+               and r["kw"]["name"] == "fc2")
+    assert fc2["kw"]["input_bits"] == 7 and fc2["kw"]["weights"].size == 2048 and fc2["check"]
+    assert int(np.count_nonzero(fc2["kw"]["weights"] == 0)) == 1566
+    relu = next(r for r in recs if r["repo"] == "enlupi/hls4ml-tutorial" and r["type"] == "Act")
+    assert relu["kw"]["result_rounding"] == "AP_RND_CONV" and relu["kw"]["result_bits"] == 6
+    hgq = next(r for r in recs if r["repo"] == "MinhNguy3n/hls4ml-tutorial" and r["type"] == "Dense")
+    assert hgq["kw"]["weights"] is not None and hgq["kw"]["input_bits"] == 12
+
+
+def test_every_coefficient_has_a_schema_entry():
+    import json
+
+    from hlsnb.estimate._calibration import SHIPPED_PATH, TOOL_DEFAULTS
+    from hlsnb.estimate._schema import KINDS, SCHEMA, coefficient_schema
+
+    shipped = json.loads(SHIPPED_PATH.read_text())
+    names = {k for k in shipped if not k.startswith("_") and k != "per_tool"} | set(TOOL_DEFAULTS)
+    for block in shipped["per_tool"].values():
+        names |= set(block)
+    for n in names:
+        c = coefficient_schema(n)
+        assert c.kind in KINDS and c.unit and c.where and c.fitted_on, n
+    assert {c.kind for c in SCHEMA.values()} == set(KINDS)
+    with pytest.raises(KeyError, match="no schema entry"):
+        coefficient_schema("lut_per_wish")

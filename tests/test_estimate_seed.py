@@ -1,0 +1,106 @@
+"""The seed reports reproduced as checks, never fitted (issue 23 item 2).
+
+The forum's design (16-64-32-32-5, ap_fixed<6,1> weights with the public build's zero counts, quantized ReLUs
+ap_ufixed<6,0,AP_RND_CONV,AP_SAT>, RF 64 on every Dense, pynq-z2, 5 ns, Vivado HLS 2019.2) against the forum's
+Resource report and the public Latency build; the per-layer Pynq-backend report of the same network held out too.
+Targets: csynth LUT and DSP within 15 %, FF and BRAM within 30 %, Resource > Latency beyond the error bars. Targets
+the estimator misses are strict xfails with the measured numbers: they fail the day the estimate meets them.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from hlsnb.calibration.reference import FORUM_ACCUM, FORUM_ZEROS, forum_mlp
+from hlsnb.calibration.seed import LATENCY_REPORT, PYNQ_LAYERS, SEED_REPORT, TOLERANCE, pynq_layer_check, seed_check
+from hlsnb.estimate import estimate_design
+
+CAL = Path(__file__).resolve().parents[1].parent / "shared" / "calibration"
+CSVS = [CAL / "reports.csv", CAL / "reports2.csv", CAL / "reports3.csv"]
+needs_data = pytest.mark.skipif(not all(p.exists() for p in CSVS), reason=f"calibration data not found at {CAL}")
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return seed_check()
+
+
+def test_the_forum_design_is_the_quantized_pruned_one():
+    d = forum_mlp("Resource", 64)
+    dense = [l for l in d.layers if l.layer_type == "Dense"]
+    assert [l.n_zeros for l in dense] == list(FORUM_ZEROS)
+    assert sum(FORUM_ZEROS) / sum(l.n_in * l.n_out for l in dense) == pytest.approx(0.758, abs=0.002)
+    assert {l.weight_precision for l in dense} == {"ap_fixed<6,1>"}
+    # the config says "result auto": hls4ml infers the accumulators (27, 19, 18, 18 bits, as enlupi's reports show)
+    assert [l.accum_precision for l in dense] == [l.result_precision for l in dense] == list(FORUM_ACCUM)
+    relus = [l for l in d.layers if l.layer_type == "Activation"]
+    assert {l.result_precision for l in relus} == {"ap_ufixed<6,0,AP_RND_CONV,AP_SAT>"}
+    # hls4ml substitutes RF 32 on the 32x5 layer for Resource; Latency keeps the forum's 64 (the estimator accepts it)
+    assert dense[-1].reuse_factor == 32 and forum_mlp("Latency", 64).layers[-2].reuse_factor == 64
+    e = estimate_design(forum_mlp("Latency", 64))
+    assert e.layer("output").reuse_factor == 64
+
+
+@pytest.mark.parametrize("key,resources", [("resource", ("lut", "dsp", "bram18k")),
+                                           ("latency", ("dsp", "ff", "bram18k"))])
+def test_seed_targets_met(seed, key, resources):
+    x = seed[key]
+    for r in resources:
+        assert abs(x["error"][r]) <= TOLERANCE[r], (key, r, x["csynth"][r], x["report"][r])
+
+
+@pytest.mark.xfail(strict=True, reason="measured: Resource FF 42,082 vs 20,367 (+107 %); Latency LUT 51,634 vs "
+                   "34,823 (+48 %). See docs/estimator.md, 'The seed reports'.")
+@pytest.mark.parametrize("key,resource", [("resource", "ff"), ("latency", "lut")])
+def test_seed_targets_missed(seed, key, resource):
+    x = seed[key]
+    assert abs(x["error"][resource]) <= TOLERANCE[resource]
+
+
+def test_resource_costs_more_dsp_and_bram_than_latency_beyond_the_error_bars(seed):
+    res, lat = seed["resource"], seed["latency"]
+    bars = res["csynth"]["estimate"].regime["design"], lat["csynth"]["estimate"].regime["design"]
+    for r in ("dsp",):
+        hi = lat["csynth"][r] * (1 + (getattr(bars[1], r) or 0))
+        lo = res["csynth"][r] * (1 - (getattr(bars[0], r) or 0))
+        assert lo > hi, (r, res["csynth"][r], lat["csynth"][r])
+    assert res["csynth"]["bram18k"] > 2 * lat["csynth"]["bram18k"]  # weight ROMs: BRAM only under Resource
+    # the reports agree: 21 vs 9 DSP, 16 vs 4 BRAM18K
+    assert SEED_REPORT["dsp"] > LATENCY_REPORT["dsp"] and SEED_REPORT["bram18k"] > LATENCY_REPORT["bram18k"]
+
+
+@pytest.mark.xfail(strict=True, reason="measured: Resource 50,222 LUT < Latency 51,634 LUT estimated (reports: "
+                   "47,883 > 34,823)")
+def test_resource_costs_more_luts_than_latency(seed):
+    assert seed["resource"]["csynth"]["lut"] > seed["latency"]["csynth"]["lut"]
+
+
+def test_pynq_backend_per_layer_report_held_out():
+    """nicologhielmetti's Pynq-backend build (7-bit weights and ReLU outputs, Resource): DSPs and BRAMs per layer,
+    the quantized ReLUs' LUTs within 30 % (~96 LUT per value, not ~28)."""
+    p = pynq_layer_check()
+    for name, (dsp, lut, ff, bram) in PYNQ_LAYERS.items():
+        est = p[name]["estimate"]
+        if name != "output_softmax":
+            assert est[0] == dsp and est[3] == bram, (name, est, (dsp, lut, ff, bram))
+        if name.endswith("_relu"):
+            assert est[1] == pytest.approx(lut, rel=0.30), name
+    assert p["total"]["estimate"]["dsp"] == 21
+    # Vivado synthesis of the IP: DSP and BRAM as reported (21, 4); LUT and FF measured 14.9k / 14.3k
+    assert p["vsynth"]["estimate"]["dsp"] == 21 and p["vsynth"]["estimate"]["bram18k"] == 4
+
+
+@needs_data
+def test_seed_rows_feed_no_fit():
+    """Leaving the seed repositories' rows out changes no coefficient: they are checks, never fitted."""
+    from hlsnb.calibration.per_tool import fit_per_tool
+    from hlsnb.calibration.rows import CHECK_REPOS, load_records
+    from hlsnb.estimate._calibration import Calibration
+
+    recs = load_records(CSVS)
+    checks = {r["repo"] for r in recs if r["check"]}
+    assert checks <= CHECK_REPOS and len(checks) >= 3  # the forum's row, Liu-Zhiheng's build, nicologhielmetti's
+    shared = {k: v for k, v in Calibration.shipped().coefficients.items() if k != "per_tool" and not k.startswith("_")}
+    repos = {r["repo"] for r in recs}
+    without = [r for r in recs if not r["check"]]
+    assert fit_per_tool(recs, repos, shared) == fit_per_tool(without, repos - CHECK_REPOS, shared)
