@@ -14,9 +14,16 @@ def _stderr(code: str, pythonpath: str | None = None, **env) -> str:
 
 
 def test_real_tensorflow_start_up_lines_are_dropped():
-    assert "oneDNN custom operations" in _stderr("import keras")  # what TF 2.21 prints on its own
-    assert "oneDNN" not in _stderr("import hlsnb, keras")
-    assert "oneDNN custom operations" in _stderr("import hlsnb, keras", HLSNB_TF_LOGS="1")
+    # which start-up lines TF 2.21 prints depends on the CPU (oneDNN's notice, the AVX/FMA notice, absl's): take
+    # the noise lines it printed here on its own, then check hlsnb drops exactly those and passes them with the switch
+    from hlsnb._quiet import _NOISE
+
+    noise = [l for l in _stderr("import keras").splitlines() if _NOISE.search(l)]
+    assert noise, "TensorFlow printed none of its known start-up lines: nothing to test on this machine"
+    quiet = _stderr("import hlsnb, keras")
+    assert not any(_NOISE.search(l) for l in quiet.splitlines()), quiet
+    loud = _stderr("import hlsnb, keras", HLSNB_TF_LOGS="1")
+    assert any(_NOISE.search(l) for l in loud.splitlines()), loud
 
 
 def test_only_the_noise_is_dropped(tmp_path):
