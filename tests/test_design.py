@@ -121,7 +121,9 @@ def test_observe(fresh_mlp):
     stop = d.observe(seen.append)
     d.set("fc2", reuse_factor=2)
     with pytest.raises(ValueError):
-        d.set("fc2", reuse_factor=3)
+        d.set("fc2", reuse_factor=0)
+    with pytest.raises(ValueError):
+        d.set("fc2", strategy="Resource", reuse_factor=3)
     stop()
     d.set("fc2", reuse_factor=4)
     assert seen == ["fc2"]

@@ -11,14 +11,13 @@ backend would *and refuses* where hls4ml would silently substitute another value
 from __future__ import annotations
 
 import inspect
-import numbers
 import warnings as _warnings
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
 
-from .. import rules
+from .. import rules, vocab
 from ..errors import InvalidSetting, UnrollLimitWarning
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import parse_precision
@@ -33,16 +32,14 @@ from .spec import (
     SETTINGS,
     LayerSpec,
     _finite_number,
-    bad_reuse_factor_message,
     check_layer,
     check_reuse_factor,
-    closest_reuse_factor,
 )
 
 __all__ = ["Design", "BACKENDS", "IO_TYPES", "CLOCK_RANGE_NS"]
 
-BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
-IO_TYPES = ("io_parallel", "io_stream")
+BACKENDS = vocab.BACKENDS
+IO_TYPES = vocab.IO_TYPES
 _SETTING_NAMES = tuple(s.name for s in SETTINGS)
 _SETTING_KIND = {s.name: s.kind for s in SETTINGS}
 # what a layer is (from the model), as opposed to how it is built: update_from and loads must not change it
@@ -84,14 +81,8 @@ class _TargetField:
         )
 
 
-def _check_io_type(io_type: str) -> None:
-    if io_type not in IO_TYPES:
-        raise InvalidSetting(f"io_type {io_type!r} is not valid; valid: {', '.join(IO_TYPES)}")
-
-
-def _check_backend(backend: str) -> None:
-    if backend not in BACKENDS:
-        raise InvalidSetting(f"backend {backend!r} is not valid; valid: {', '.join(BACKENDS)}")
+_check_io_type = rules.check_io_type
+_check_backend = rules.check_backend
 
 
 def _tool_version(backend: str, tool_version) -> str:
@@ -312,12 +303,19 @@ class Design:
         return rules.strategies_for(self.layer(layer).layer_type, self.io_type)
 
     def valid_reuse_factors(self, layer: str, strategy: str | None = None) -> tuple[int, ...]:
-        """ReuseFactors hls4ml keeps as given for ``layer`` under ``strategy`` (default: the layer's own)."""
+        """The ReuseFactors to offer for ``layer`` under ``strategy`` (default: the layer's own).
+
+        Resource-type strategies: exactly those hls4ml keeps as given (:func:`hlsnb.rules.template_reuse_factors`).
+        Latency: hls4ml builds any positive ReuseFactor; offered are those that divide the work evenly, plus the
+        layer's own when it is another (see :meth:`warnings` for what such a value costs)."""
         l = self.layer(layer)
         if not l.is_mult_layer:
             return (1,)
         s = rules.canonical_strategy(strategy or l.strategy, layer)
-        return rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
+        valid = rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
+        if s == "Latency" and s == l.strategy and l.reuse_factor not in valid:
+            valid = tuple(sorted((*valid, l.reuse_factor)))  # hls4ml builds any Latency RF: offer the layer's own
+        return valid
 
     # ------------------------------------------------------------------ observers
     def observe(self, callback: Callable[[str], None]) -> Callable[[], None]:
@@ -367,7 +365,7 @@ class Design:
         changes = {s.name: s.check(given[s.name], spec, self.io_type) for s in SETTINGS if s.name in given}
         new = replace(spec, **changes)
         if any(_SETTING_KIND[n] in ("strategy", "reuse_factor") for n in changes):
-            check_reuse_factor(new, self.io_type)
+            check_reuse_factor(new, self.io_type, self.backend)
         return new
 
     def set_all(
@@ -380,32 +378,26 @@ class Design:
         unless ``closest=True``: then each such layer gets the closest valid value and the substitutions are
         returned as ``{layer: used_rf}`` (never silently: the caller shows them).
         """
-        bad_rf = isinstance(reuse_factor, bool) or not isinstance(reuse_factor, numbers.Integral) or reuse_factor < 1
-        if reuse_factor is not None and bad_rf:
-            raise InvalidSetting(f"set_all: reuse_factor must be a positive integer, got {reuse_factor!r}")
-        if strategy is not None and not isinstance(strategy, str):
-            raise InvalidSetting(f"set_all: strategy must be text such as 'Resource', got {strategy!r}")
+        if reuse_factor is not None:
+            reuse_factor = rules.as_reuse_factor(reuse_factor, None, "set_all: reuse_factor")
+        if strategy is not None:
+            rules.canonical_strategy(strategy, "(all layers)")
         new_layers = []
         substituted: dict[str, int] = {}
         problems = []
         for l in self._layers:
             kw: dict[str, Any] = {}
             if l.is_mult_layer:
-                s = rules.canonical_strategy(strategy, l.name) if strategy is not None else l.strategy
-                if s not in self.strategies(l.name):
-                    problems.append(f"{l.name}: strategy {s} not built for {l.layer_type} with {self.io_type}")
+                asked = reuse_factor if reuse_factor is not None else l.reuse_factor
+                try:
+                    kw["strategy"], kw["reuse_factor"] = rules.check_setting(
+                        l.name, l.layer_type, strategy if strategy is not None else l.strategy, asked, l.n_in,
+                        l.n_out, self.io_type, self.backend, closest=closest)
+                except InvalidSetting as e:
+                    problems.append(str(e))
                     continue
-                kw["strategy"] = s
-                rf = reuse_factor if reuse_factor is not None else l.reuse_factor
-                valid = rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
-                if rf not in valid:
-                    if closest and valid:
-                        rf = closest_reuse_factor(valid, rf)
-                        substituted[l.name] = rf
-                    else:
-                        problems.append(bad_reuse_factor_message(replace(l, strategy=s, reuse_factor=rf), valid))
-                        continue
-                kw["reuse_factor"] = rf
+                if kw["reuse_factor"] != asked:
+                    substituted[l.name] = kw["reuse_factor"]
             new_layers.append(self._validated(l, precision, kw))
         if problems:
             raise InvalidSetting("cannot apply to all layers:\n  " + "\n  ".join(problems))
@@ -448,7 +440,7 @@ class Design:
                     f"change it first (valid: {', '.join(allowed)})"
                 )
             if l.is_mult_layer and io != t.io_type:
-                check_reuse_factor(l, io)  # io_parallel convolutions build fewer Resource ReuseFactors
+                check_reuse_factor(l, io, new_backend)  # io_parallel convolutions build fewer Resource ReuseFactors
         if clock_ns is None:
             clock_ns = b.clock_ns if (board_changed and b is not None) else t.clock_ns
         self._target = replace(t, board=new_board, part=p, part_number=pn, io_type=io, clock_ns=float(clock_ns),
@@ -521,6 +513,10 @@ class Design:
         out = []
         limit = rules.UNROLL_LIMIT
         for i, l in enumerate(self._layers):
+            note = rules.latency_note(l.name, l.n_in, l.n_out, l.reuse_factor) \
+                if l.is_mult_layer and l.strategy == "Latency" else None
+            if note:
+                out.append(note)
             if l.is_mult_layer and l.strategy == "Latency":
                 unrolled = l.n_mult // l.reuse_factor
                 if unrolled > limit:
