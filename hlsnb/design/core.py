@@ -11,6 +11,7 @@ backend would *and refuses* where hls4ml would silently substitute another value
 from __future__ import annotations
 
 import inspect
+import json
 import warnings as _warnings
 from dataclasses import dataclass, replace
 from typing import Any, Callable
@@ -34,6 +35,7 @@ from .spec import (
     _finite_number,
     check_layer,
     check_reuse_factor,
+    extra_json,
 )
 
 __all__ = ["Design", "BACKENDS", "IO_TYPES", "CLOCK_RANGE_NS"]
@@ -60,6 +62,7 @@ class _Target:
     model_name: str
     default_precision: str
     tool_version: str = rules.DEFAULT_TOOL_VERSION["vivado_hls"]
+    hls4ml_extra: str | None = None  # JSON: {"Model": ..., "HLSConfig": ..., "Project": ...} keys hlsnb does not model
 
 
 class _TargetField:
@@ -93,6 +96,15 @@ def _tool_version(backend: str, tool_version) -> str:
 
 #: The clock periods (ns) a design may ask for (shared with the estimator's check).
 CLOCK_RANGE_NS = rules.CLOCK_RANGE_NS
+
+
+def _design_extra(extra) -> str | None:
+    """The design's carried hls4ml keys as canonical JSON (``None`` when there are none)."""
+    if extra is None:
+        return None
+    if not isinstance(extra, dict) or set(extra) - {"Model", "HLSConfig", "Project"}:
+        raise InvalidSetting(f"hls4ml_extra must be a dict with keys Model, HLSConfig, Project, got {extra!r:.80}")
+    return extra_json({k: v for k, v in extra.items() if v})
 
 
 def _check_clock(clock_ns) -> float:
@@ -159,6 +171,7 @@ class Design:
         model_name: str = "model",
         default_precision: str = DEFAULT_PRECISION,
         tool_version: str | None = None,
+        hls4ml_extra: dict | None = None,
     ):
         b, p, part_number = _resolve(board, part)
         _check_io_type(io_type)
@@ -186,7 +199,7 @@ class Design:
         self._target = _Target(
             board=b.name if b is not None else None, part=p, part_number=part_number, io_type=io_type,
             clock_ns=clock_ns, backend=backend, model_name=model_name, default_precision=default_precision,
-            tool_version=tool_version,
+            tool_version=tool_version, hls4ml_extra=_design_extra(hls4ml_extra),
         )
         self._observers: list[Callable[[str], None]] = []
 
@@ -243,20 +256,23 @@ class Design:
         cls,
         model,
         config: dict,
-        board: str | None = "pynq-z2",
-        io_type: str = "io_parallel",
+        board: str | None = _hls4ml.DefaultBoard("pynq-z2"),
+        io_type: str | None = None,
         clock_ns: float | None = None,
         *,
         part: str | None = None,
-        backend: str = "Vivado",
+        backend: str | None = None,
     ) -> Design:
-        """Read an hls4ml config dict (``Model`` / ``LayerType`` / ``LayerName`` granularity) for ``model``.
+        """Read an hls4ml config dict for ``model``: ``config_from_keras_model``'s (``Model`` / ``LayerType`` /
+        ``LayerName`` granularity, any backend) or a whole project config with its ``HLSConfig``.
 
         Values hls4ml would silently change (unknown strategies, invalid ReuseFactors) raise ``InvalidSetting`` (a
-        ``ValueError``) here, as do unknown sections and keys and ``LayerName`` / ``LayerType`` entries that are no
-        layer of ``model`` (each named, with the valid ones; see :func:`hlsnb.design.hls4ml_config.from_hls4ml_config`
-        for the keys hls4ml writes that are accepted without being carried). Precisions given as ``auto`` are kept as
-        ``auto`` and flagged by :meth:`warnings` where they are known to break the design.
+        ``ValueError``) here, as do keys hls4ml does not read and ``LayerName`` / ``LayerType`` entries that are no
+        layer of ``model`` (each named, with the valid ones). Keys hlsnb does not model are carried verbatim and
+        written back by :meth:`to_hls4ml_config` (see :func:`hlsnb.design.hls4ml_config.from_hls4ml_config`).
+        A project config's ``Part``, ``ClockPeriod``, ``IOType`` and ``Backend`` are the target unless given here
+        (defaults otherwise: the PYNQ-Z2, io_parallel, the board's clock, Vivado). Precisions given as ``auto`` are
+        kept as ``auto`` and flagged by :meth:`warnings` where they are known to break the design.
         """
         return _hls4ml.from_hls4ml_config(cls, model, config, board=board, io_type=io_type, clock_ns=clock_ns,
                                           part=part, backend=backend)
@@ -266,7 +282,24 @@ class Design:
         """Read :meth:`to_json` output (JSON text, a dict or a file path); see :func:`hlsnb.design.load`."""
         return _serialise.load(text_or_path, model=model)
 
+    def _set_hls4ml_extra(self, layers: dict, design: dict, keep: bool = False) -> None:
+        """Carry hls4ml config keys hlsnb does not model: ``layers`` ``{name: keys}`` and the design's ``{"Model",
+        "HLSConfig", "Project"}``; ``keep``: merge into what the design carries (a config loaded onto a design)."""
+        if keep:
+            old = self.hls4ml_extra
+            design = {k: {**old.get(k, {}), **design.get(k, {})} for k in ("Model", "HLSConfig", "Project")}
+        self._layers = [replace(l, hls4ml_extra=extra_json(layers[l.name])) if l.name in layers else l
+                        for l in self._layers]
+        self._target = replace(self._target, hls4ml_extra=_design_extra(design))
+
     # ------------------------------------------------------------------ access
+    @property
+    def hls4ml_extra(self) -> dict:
+        """hls4ml config keys of the whole design hlsnb does not model, carried from the config it was read from:
+        ``{"Model": {...}, "HLSConfig": {"Flows": ...}, "Project": {"ClockUncertainty": ...}}`` (each may be empty).
+        Per layer: :attr:`LayerSpec.extra`."""
+        return json.loads(self._target.hls4ml_extra) if self._target.hls4ml_extra else {}
+
     @property
     def layers(self) -> list[LayerSpec]:
         """The layers in hls4ml's order (a new list of frozen specs; change settings with :meth:`set`)."""
@@ -469,7 +502,7 @@ class Design:
         changed = [a.name for a, b in zip(self._layers, trial._layers)
                    if any(getattr(a, k) != getattr(b, k) for k in _SETTING_NAMES)]
         # only the settings come over: geometry, weights and zero counts stay this design's own
-        self._layers = [replace(m, **{k: getattr(t, k) for k in _SETTING_NAMES})
+        self._layers = [replace(m, **{k: getattr(t, k) for k in (*_SETTING_NAMES, "hls4ml_extra")})
                         for t, m in zip(trial._layers, self._layers)]
         self._target = replace(trial._target, model_name=self._target.model_name)
         self._notify("*")

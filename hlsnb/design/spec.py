@@ -8,6 +8,7 @@ per-layer setting is one field here.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -20,7 +21,7 @@ from ..layer_types import get_layer_type
 from ..precision import parse_precision
 
 __all__ = ["LayerSpec", "Setting", "SETTINGS", "DEFAULT_PRECISION", "check_reuse_factor", "normalise_precision",
-           "check_layer"]
+           "check_layer", "extra_json"]
 
 DEFAULT_PRECISION = "ap_fixed<16,6>"
 _META = "hlsnb_setting"
@@ -50,7 +51,8 @@ class LayerSpec:
     See docs/INTERFACES.md for the fields. ``strategy`` .. ``result_precision`` are the per-layer settings of
     :data:`SETTINGS`; the other fields are the layer's geometry and weight statistics, read from the model.
     ``keras_layer``: the Keras layer this hls4ml node comes from when its name differs (a layer called twice is
-    two nodes, ``conv`` and ``conv_0``, of one Keras layer ``conv``); see :attr:`keras_name`.
+    two nodes, ``conv`` and ``conv_0``, of one Keras layer ``conv``); see :attr:`keras_name`. ``hls4ml_extra``:
+    the layer's hls4ml config keys hlsnb does not model, as canonical JSON text (:attr:`extra`; frozen, hashable).
     """
 
     name: str
@@ -77,7 +79,14 @@ class LayerSpec:
     result_precision: str = _setting(DEFAULT_PRECISION, "Precision/result", "precision", "all", "result")
     inputs: tuple = ()
     keras_layer: str | None = None
+    hls4ml_extra: str | None = None
     weights: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def extra(self) -> dict:
+        """hls4ml config keys of this layer that hlsnb does not model (``TableSize``, ``Implementation``, table
+        precisions, ...), as read from an hls4ml config and written back verbatim (:attr:`hls4ml_extra`, JSON)."""
+        return json.loads(self.hls4ml_extra) if self.hls4ml_extra else {}
 
     @property
     def keras_name(self) -> str:
@@ -241,7 +250,17 @@ _REQUIRED = ("name", "layer_type", "keras_class")
 _SIZE_FIELDS = ("n_in", "n_out", "filters")  # None (not applicable) or a positive count
 _COUNT_FIELDS = ("n_weights", "n_zeros", "n_bias")  # counts, 0 allowed
 _SHAPE_FIELDS = ("input_shape", "output_shape", "kernel_size", "strides")  # tuples of positive ints
-_TEXT_FIELDS = ("activation", "padding", "pool_op", "keras_layer")  # None or text
+_TEXT_FIELDS = ("activation", "padding", "pool_op", "keras_layer", "hls4ml_extra")  # None or text
+
+
+def extra_json(extra: dict | None) -> str | None:
+    """``extra`` (hls4ml config keys) as the canonical JSON text a ``LayerSpec`` keeps (``None`` when empty)."""
+    if not extra:
+        return None
+    try:
+        return json.dumps(extra, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidSetting(f"hls4ml config keys must be JSON values (text, numbers, lists, dicts): {e}") from None
 
 
 def _short(value, n: int = 60) -> str:
@@ -300,6 +319,14 @@ def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
             continue
         if not isinstance(v, tuple) or not all(_is_int(x) and x >= 1 for x in v):
             raise InvalidSetting(f"{where}: {k} must be a list of positive integers, got {_short(v)}")
+    if spec.hls4ml_extra is not None:
+        try:
+            ok = isinstance(json.loads(spec.hls4ml_extra), dict)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise InvalidSetting(f"{where}: hls4ml_extra must be JSON text of a dict of hls4ml config keys, got "
+                                 f"{_short(spec.hls4ml_extra)}")
     if not isinstance(spec.inputs, tuple) or not all(isinstance(x, str) and x for x in spec.inputs):
         raise InvalidSetting(f"{where}: inputs must be a list of layer names, got {_short(spec.inputs)}")
     lt = get_layer_type(spec.layer_type)
