@@ -286,16 +286,16 @@ def _type_entries(design, by_type: dict, ignored: list | None = None) -> dict:
     exact, loose = {}, {}
     for l in design.layers:
         lt = get_layer_type(l.layer_type)
-        exact[l.name] = {(lt.hls4ml_class if lt else l.layer_type).lower()}
+        exact[l.name] = lt.hls4ml_class if lt else l.layer_type
         if lt is not None and lt.hls4ml_class == "Merge" and l.keras_class in ("Concatenate", "Dot"):
-            exact[l.name] = {l.keras_class.lower()}  # hls4ml's own classes, not its Merge
+            exact[l.name] = l.keras_class  # hls4ml's own classes, not its Merge
         loose[l.name] = {l.keras_class.lower(), l.layer_type.lower()}
         if lt is not None and lt.family in ("activation", "softmax") and l.activation:
             loose[l.name].add(l.activation.lower())
     out: dict = {}
     for key, entry in by_type.items():
         _check_keys(entry, f"LayerType {key!r}")
-        hit = [n for n, ks in exact.items() if str(key).lower() in ks]
+        hit = [n for n, cls in exact.items() if str(key).lower() == cls.lower()]
         if not hit:
             near = [n for n, ks in loose.items() if str(key).lower() in ks]
             if not near:
@@ -303,7 +303,7 @@ def _type_entries(design, by_type: dict, ignored: list | None = None) -> dict:
                 raise InvalidSetting(f"hls4ml config: LayerType {key!r} is no layer of this model; its types: "
                                      f"{', '.join(present)}")
             if ignored is not None:
-                classes = sorted({c for n in near for c in exact[n]}, key=str)
+                classes = sorted({exact[n] for n in near}, key=str)
                 ignored.append(f"hls4ml config: LayerType {key!r} is ignored by hls4ml 1.3, which matches LayerType "
                                f"on its own layer classes ({', '.join(classes)} here) and builds {', '.join(near)} "
                                "without it; hlsnb does the same (give the entry by LayerName, or under the hls4ml "
