@@ -44,7 +44,7 @@ RESOURCE_LABELS = MappingProxyType({"dsp": "DSP", "lut": "LUT", "ff": "FF", "bra
 #: The stages of the flow a resource number can stand for, each with its one label (what a table, an axis, a hover
 #: or a message calls it). ``csynth`` is the HLS tool's own estimate; the others are synthesis results.
 STAGE_LABELS = MappingProxyType({
-    "csynth": "HLS estimate (csynth)",
+    "csynth": "HLS csynth estimate",
     "vsynth": "Vivado post-synthesis",
     "impl": "Vivado post-implementation (placed and routed)",
     "yosys": "Yosys post-synthesis (open-source mapping)",

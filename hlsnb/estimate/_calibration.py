@@ -24,6 +24,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+from .. import vocab
+
 __all__ = ["Calibration", "SHIPPED_PATH", "USER_SOURCE", "TOOLS", "TOOL_DEFAULTS", "overlay", "user_calibration_path",
            "saved_calibration", "default_calibration"]
 
@@ -32,7 +34,7 @@ SHIPPED_PATH = Path(__file__).with_name("coefficients.json")
 #: The ``source`` of a refit on the user's own builds.
 USER_SOURCE = "your builds"
 #: The HLS tools a calibration can hold a block of coefficients for (``coefficients["per_tool"][tool]``).
-TOOLS = ("vivado_hls", "vitis_hls")
+TOOLS = vocab.TOOLS
 #: Values of the tool-aware coefficients (issue 12) when neither the shared coefficients nor the tool's block
 #: give one. They switch every tool-aware term off, so a calibration without a ``per_tool`` block estimates as
 #: the Vitis-only fit did. What each one means is in docs/estimator.md ("Tool-aware coefficients"); -1 means
