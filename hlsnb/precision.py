@@ -165,7 +165,8 @@ def parse_precision(text: "str | FixedType") -> FixedType:
             raise InvalidSetting(f"precision {text!r}: width must be 1..1024 bits")
         return FixedType(width, width, signed=(u == ""), is_int=True)
     if _OTHER.match(text):
-        raise InvalidSetting(f"precision {text!r}: hls4ml has this type, but hlsnb models ap_fixed / ap_ufixed / "
+        raise InvalidSetting(f"precision {text!r} is not an HLS fixed-point type: hls4ml has it, but hlsnb models "
+                             "ap_fixed / ap_ufixed / "
                              f"ap_int / ap_uint arithmetic only (the estimator, the board's fixed-point code); "
                              f"valid examples: {_EXAMPLES}")
     raise InvalidSetting(f"precision {text!r} is not an HLS fixed-point type; valid examples: {_EXAMPLES}")
