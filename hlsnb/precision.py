@@ -1,6 +1,8 @@
 """HLS fixed-point types: parse and format ``ap_fixed<W,I,Q,O>`` / ``ap_int<W>`` strings.
 
-Pure Python (no hls4ml import), so the estimator and the widgets can validate precisions cheaply.
+Pure Python (no hls4ml import), so the estimator, the widgets and the board can validate precisions cheaply. The
+conversion to and from hls4ml's own type objects is :func:`hlsnb.design.to_hls4ml_precision` /
+:func:`hlsnb.design.from_hls4ml_precision` (the design floor may import hls4ml).
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidSetting
 
-__all__ = ["FixedType", "parse_precision", "ROUNDING_MODES", "SATURATION_MODES", "to_hls4ml_precision",
-           "from_hls4ml_precision"]
+__all__ = ["FixedType", "parse_precision", "ROUNDING_MODES", "SATURATION_MODES"]
 
 ROUNDING_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_INF", "AP_RND_MIN_INF", "AP_RND_CONV")
 SATURATION_MODES = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
@@ -92,36 +93,6 @@ class FixedType:
     def to_hls4ml(self) -> str:
         """The string hls4ml's config accepts (it understands the ``ap_`` names)."""
         return str(self)
-
-
-def to_hls4ml_precision(ftype: "FixedType | str"):
-    """``ftype`` as hls4ml's own type: ``IntegerPrecisionType`` for ``ap_int``/``ap_uint``, else
-    ``FixedPrecisionType`` with every field (rounding, saturation, saturation bits). Imports hls4ml (on use)."""
-    from hls4ml.model.types import FixedPrecisionType, IntegerPrecisionType
-
-    t = parse_precision(ftype)
-    if t.is_int:
-        return IntegerPrecisionType(width=t.width, signed=t.signed)
-    return FixedPrecisionType(width=t.width, integer=t.integer, signed=t.signed, rounding_mode=t.rounding[3:],
-                              saturation_mode=t.saturation[3:], saturation_bits=t.saturation_bits)
-
-
-def from_hls4ml_precision(ptype) -> FixedType:
-    """hls4ml's ``FixedPrecisionType`` / ``IntegerPrecisionType`` as a :class:`FixedType`, every field kept.
-
-    Other hls4ml types (``auto``, exponent, xnor, floats) raise ``InvalidSetting`` naming the type: hlsnb's
-    estimator and board code model ap_fixed / ap_int arithmetic only."""
-    name = type(ptype).__name__
-    if name == "IntegerPrecisionType":
-        return FixedType(int(ptype.width), int(ptype.width), signed=bool(ptype.signed), is_int=True)
-    if name == "FixedPrecisionType":
-        rounding = f"AP_{ptype.rounding_mode}" if ptype.rounding_mode is not None else "AP_TRN"
-        saturation = f"AP_{ptype.saturation_mode}" if ptype.saturation_mode is not None else "AP_WRAP"
-        return parse_precision(FixedType(int(ptype.width), int(ptype.integer), signed=bool(ptype.signed),
-                                         rounding=rounding, saturation=saturation,
-                                         saturation_bits=int(ptype.saturation_bits or 0)))
-    raise InvalidSetting(f"hls4ml type {name} ({ptype}) is not an ap_fixed / ap_int type; hlsnb models those only "
-                         f"(valid examples: {_EXAMPLES})")
 
 
 def parse_precision(text: "str | FixedType") -> FixedType:

@@ -77,13 +77,9 @@ def test_fixed_range():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from hlsnb.design import from_hls4ml_precision, to_hls4ml_precision  # noqa: E402
 from hlsnb.errors import InvalidSetting  # noqa: E402
-from hlsnb.precision import (  # noqa: E402
-    ROUNDING_MODES,
-    SATURATION_MODES,
-    from_hls4ml_precision,
-    to_hls4ml_precision,
-)
+from hlsnb.precision import ROUNDING_MODES, SATURATION_MODES  # noqa: E402
 
 _fixed = st.builds(
     lambda w, i, u, q, o, n: FixedType(w, i, signed=not u, rounding=q, saturation=o,

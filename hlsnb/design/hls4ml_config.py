@@ -14,13 +14,14 @@ from typing import Any
 
 from ..errors import InvalidSetting
 from ..layer_types import get_layer_type, weighted_layer_types
-from ..precision import parse_precision
+from ..precision import FixedType, parse_precision
 from ..targets import get_board
 from ..vocab import BACKENDS
 from .spec import DEFAULT_PRECISION, SETTINGS, normalise_precision
 
 __all__ = ["to_hls4ml_config", "hls4ml_kwargs", "convert", "check_model", "from_hls4ml_config", "unlisted_layers",
-           "CONFIG_SECTIONS", "hls4ml_keys", "split_project", "DefaultBoard"]
+           "CONFIG_SECTIONS", "hls4ml_keys", "split_project", "DefaultBoard", "to_hls4ml_precision",
+           "from_hls4ml_precision"]
 
 
 def to_hls4ml_config(design) -> dict:
@@ -88,6 +89,36 @@ def hls4ml_kwargs(design, output_dir: str = "hlsnb_prj", project_name: str = "my
         kw["board"] = get_board(design.board).accelerator_board
         kw.pop("part")
     return kw
+
+
+def to_hls4ml_precision(ftype: "FixedType | str"):
+    """``ftype`` as hls4ml's own type: ``IntegerPrecisionType`` for ``ap_int``/``ap_uint``, else
+    ``FixedPrecisionType`` with every field (rounding, saturation, saturation bits). Imports hls4ml (on use)."""
+    from hls4ml.model.types import FixedPrecisionType, IntegerPrecisionType
+
+    t = parse_precision(ftype)
+    if t.is_int:
+        return IntegerPrecisionType(width=t.width, signed=t.signed)
+    return FixedPrecisionType(width=t.width, integer=t.integer, signed=t.signed, rounding_mode=t.rounding[3:],
+                              saturation_mode=t.saturation[3:], saturation_bits=t.saturation_bits)
+
+
+def from_hls4ml_precision(ptype) -> FixedType:
+    """hls4ml's ``FixedPrecisionType`` / ``IntegerPrecisionType`` as a :class:`FixedType`, every field kept.
+
+    Other hls4ml types (``auto``, exponent, xnor, floats) raise ``InvalidSetting`` naming the type: hlsnb's
+    estimator and board code model ap_fixed / ap_int arithmetic only."""
+    name = type(ptype).__name__
+    if name == "IntegerPrecisionType":
+        return FixedType(int(ptype.width), int(ptype.width), signed=bool(ptype.signed), is_int=True)
+    if name == "FixedPrecisionType":
+        rounding = f"AP_{ptype.rounding_mode}" if ptype.rounding_mode is not None else "AP_TRN"
+        saturation = f"AP_{ptype.saturation_mode}" if ptype.saturation_mode is not None else "AP_WRAP"
+        return parse_precision(FixedType(int(ptype.width), int(ptype.integer), signed=bool(ptype.signed),
+                                         rounding=rounding, saturation=saturation,
+                                         saturation_bits=int(ptype.saturation_bits or 0)))
+    raise InvalidSetting(f"hls4ml type {name} ({ptype}) is not an ap_fixed / ap_int type; hlsnb models those only "
+                         f"(valid examples: ap_fixed<16,6>, ap_int<8>)")
 
 
 #: The fields of a layer that must be the model's for hls4ml to build the design's choices as given: a ReuseFactor
