@@ -153,3 +153,14 @@ def test_round_trip_through_hls4ml_builds_the_same_layers(models, arch, granular
         diff = {k: (theirs[layer].get(k), ours[layer].get(k)) for k in theirs[layer].keys() | ours[layer].keys()
                 if theirs[layer].get(k) != ours[layer].get(k)}
         assert not diff, (layer, json.dumps(diff, default=str)[:400])
+
+
+def test_the_pruning_apis_config_with_iotype_beside_the_sections(models):
+    """hls4ml's DSP-aware pruning takes ``config_from_keras_model(...)`` with ``IOType`` added at the top: read as
+    the target's io type (the compat drop-in's config entry point can go through the Design)."""
+    cfg = _config(models["conv2d"], "name", "Vivado")
+    cfg["IOType"] = "io_stream"
+    d = Design.from_hls4ml_config(models["conv2d"], cfg)
+    assert d.io_type == "io_stream"
+    with pytest.raises(InvalidSetting, match="IOType is 'io_stream' but io_type='io_parallel'"):
+        Design.from_hls4ml_config(models["conv2d"], cfg, io_type="io_parallel")

@@ -364,7 +364,11 @@ def split_project(config: dict, target: dict) -> tuple[dict, dict, dict]:
     ``HLSConfig``, ...) or just its ``HLSConfig`` (``config_from_keras_model``). The project's target keys fill the
     target keywords the caller left at ``None``; given ones must agree (else ``InvalidSetting`` naming both)."""
     if "HLSConfig" not in config:
-        return config, target, {}
+        if not set(config) & set(PROJECT_TARGET_KEYS):
+            return config, target, {}
+        # hls4ml's optimization API adds IOType beside Model / LayerName: read it as a project key
+        config = {"HLSConfig": {k: v for k, v in config.items() if k not in PROJECT_TARGET_KEYS},
+                  **{k: v for k, v in config.items() if k in PROJECT_TARGET_KEYS}}
     hls = config["HLSConfig"]
     if not isinstance(hls, dict):
         raise InvalidSetting(f"hls4ml config: HLSConfig must be a dict, got {type(hls).__name__}")
