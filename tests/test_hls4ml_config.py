@@ -164,3 +164,20 @@ def test_the_pruning_apis_config_with_iotype_beside_the_sections(models):
     assert d.io_type == "io_stream"
     with pytest.raises(InvalidSetting, match="IOType is 'io_stream' but io_type='io_parallel'"):
         Design.from_hls4ml_config(models["conv2d"], cfg, io_type="io_parallel")
+
+
+def test_a_project_config_loaded_onto_a_design_never_drops_its_target(models):
+    """The Explorer loads a config onto its design (``base=``): a project's IOType / Part that differ from the
+    design's raise naming both, instead of being ignored; the same target loads."""
+    from hlsnb.design.hls4ml_config import from_hls4ml_config
+
+    m = models["mlp"]
+    d = Design.from_keras(m)
+    cfg = {"IOType": "io_stream", "Model": {"Precision": "ap_fixed<16,6>"}}
+    with pytest.raises(InvalidSetting, match="io_type is 'io_stream', the design's 'io_parallel'"):
+        from_hls4ml_config(Design, m, cfg, base=d)
+    cfg = {"Part": "xcvu13p-flga2577-2-e", "HLSConfig": {"Model": {"Precision": "ap_fixed<16,6>"}}}
+    with pytest.raises(InvalidSetting, match="Part is 'xcvu13p-flga2577-2-e', the design's 'xc7z020clg400-1'"):
+        from_hls4ml_config(Design, m, cfg, base=d)
+    cfg = {"Part": "xc7z020clg400-1", "IOType": "io_parallel", "HLSConfig": {"Model": {"ReuseFactor": 2}}}
+    assert from_hls4ml_config(Design, m, cfg, base=d).part_number == d.part_number

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import InvalidSetting
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import FixedType, parse_precision
-from ..targets import get_board
+from ..targets import _normalise, get_board
 from ..vocab import BACKENDS
 from .spec import DEFAULT_PRECISION, SETTINGS, normalise_precision
 
@@ -397,6 +397,22 @@ def split_project(config: dict, target: dict) -> tuple[dict, dict, dict]:
     return hls, target, carried
 
 
+def _check_base_target(design, target: dict) -> None:
+    """A project config loaded onto a design (the Explorer's) must target what the design targets: its ``Part``,
+    ``ClockPeriod``, ``IOType`` and ``Backend`` are never dropped silently; a difference raises, naming both."""
+    have = {"io_type": design.io_type, "clock_ns": design.clock_ns, "backend": design.backend}
+    for kw, mine in have.items():
+        given = target.get(kw)
+        if given is not None and not isinstance(given, DefaultBoard) and given != mine and \
+                not (kw == "clock_ns" and isinstance(given, (int, float)) and float(given) == mine):
+            raise InvalidSetting(f"hls4ml config: its {kw} is {given!r}, the design's {mine!r}: change the design's "
+                                 "target first (set_target), or load the config without it")
+    part = target.get("part")
+    if part is not None and _normalise(str(part)) != _normalise(design.part_number):
+        raise InvalidSetting(f"hls4ml config: its Part is {part!r}, the design's {design.part_number!r}: change the "
+                             "design's target first (set_target), or load the config without it")
+
+
 def from_hls4ml_config(cls, model, config: dict, base=None, **target) -> Any:
     """A ``cls`` (Design) for ``model`` from an hls4ml config dict.
 
@@ -433,6 +449,7 @@ def from_hls4ml_config(cls, model, config: dict, base=None, **target) -> Any:
                                 **target)
     else:
         design = base.copy()
+        _check_base_target(design, target)
         if mdefault is not None:
             design._target = replace(design._target, default_precision=normalise_precision(mdefault, "Model"))
     by_type = _section(config, "LayerType")
