@@ -347,6 +347,7 @@ def _type_entries(design, by_type: dict, ignored: list | None = None) -> dict:
 def unlisted_layers(design, config: dict) -> list[str]:
     """The layers of ``design`` that ``config`` lists neither by ``LayerName`` nor by ``LayerType`` (they keep their
     settings when the config is loaded onto a design, see :func:`from_hls4ml_config`'s ``base``)."""
+    config = split_project(config, {})[0]
     by_name, by_type = _section(config, "LayerName"), _section(config, "LayerType")
     if not (by_name or by_type):
         return []
