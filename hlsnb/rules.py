@@ -319,7 +319,7 @@ def reuse_factor_message(layer: str, layer_type: str, n_in, n_out, strategy: str
                  f"{n_in}: the C simulation would abort)")
     else:
         extra = f" (hls4ml would silently use {closest_reuse_factor(valid, rf)})" if valid else ""
-    return (f"layer {layer!r} ({layer_type} {n_in}x{n_out}, {strategy}, {io_type}): {field} {rf} is not valid"
+    return (f"layer {layer!r} ({layer_type} {n_in}x{n_out}, {strategy}): {field} {rf} is not valid"
             f"{extra}; closest valid: {valid_list(near) or 'none'}; all valid: {listing or 'none'}")
 
 
