@@ -232,7 +232,7 @@ def _results(client, specs: dict, kind: str, timeout_s: float, resources: dict |
     futures = {client.submit(run_task, str(p), timeout_s, key=f"hlsnb-{kind}-{cid}-{uuid.uuid4().hex[:8]}",
                              pure=False, resources=resources): cid for cid, p in specs.items()}
     try:
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):  # the sweep's client need not be the default
             cid = futures[fut]
             try:
                 row = fut.result()
