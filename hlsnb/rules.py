@@ -1,5 +1,9 @@
 """hls4ml's design rules, in pure Python: strategies per layer type, valid ReuseFactors, the unroll limit.
 
+The one owner of setting validity: :func:`check_setting` answers "does hls4ml 1.3 build this Strategy and ReuseFactor
+as given?" per strategy, layer type, io type and backend, with one message format (:func:`reuse_factor_message`);
+the Design (``set``, ``set_all``, files, hls4ml configs) and the estimator's raw inputs both call it.
+
 These mirror hls4ml 1.3's Vivado/Vitis backends (``FPGABackend._validate_reuse_factor``, ``init_dense``,
 ``init_conv1d/2d``); ``tests/test_rules.py`` checks them against hls4ml's own functions. They live here, without an
 hls4ml import, so the estimator and the widgets can ask them thousands of times a second. Which layer types have
@@ -162,8 +166,9 @@ def valid_reuse_factors(n_in: int, n_out: int, strategy: str = "Resource") -> tu
     - Resource: hls4ml's rule (RF divides n_in*n_out, and so on). Any other value is silently replaced.
     - Resource_Unrolled: the same without the largest value (n_in*n_out), and RF 1 becomes Resource.
     - distributed_arithmetic: only 1.
-    - Latency: hls4ml does not check, but an RF that does not divide the work evenly only wastes multipliers;
-      we offer the same set as Resource so that what you pick is what the hardware does.
+    - Latency: hls4ml does not check and builds any positive RF (:func:`check_setting` accepts any); this set is
+      the values that divide the work evenly, the ones a menu offers (an RF outside it leaves multipliers idle,
+      :func:`latency_note`).
     """
     s = canonical_strategy(strategy)
     if n_in < 1 or n_out < 1:
@@ -212,8 +217,13 @@ def template_reuse_factors(layer_type: str, n_in: int, n_out: int, strategy: str
 
 
 def is_valid_reuse_factor(n_in: int, n_out: int, rf: int, strategy: str = "Resource") -> bool:
-    """True if hls4ml keeps ReuseFactor ``rf`` as given (see :func:`valid_reuse_factors`)."""
-    return int(rf) in valid_reuse_factors(n_in, n_out, strategy)
+    """True if hls4ml keeps ReuseFactor ``rf`` as given on a Dense ``n_in x n_out`` layer (Latency: any positive
+    one; see :func:`check_setting` for other layer types and io types)."""
+    try:
+        check_setting("?", "Dense", strategy, rf, n_in, n_out)
+    except InvalidSetting:
+        return False
+    return True
 
 
 class InvalidSettingType(InvalidSetting, TypeError):
