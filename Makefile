@@ -12,8 +12,10 @@ STAMP  := $(VENV)/.hlsnb-installed
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --disable-pip-version-check --upgrade "pip>=24" "setuptools>=68" wheel
-	$(PIP) install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[lab,test,qat,opensynth,sweep]"
+	# pip >= 25.1 reads dependency groups (PEP 735: the dev tools in pyproject.toml's [dependency-groups])
+	$(PIP) install -q --disable-pip-version-check --upgrade "pip>=25.1"
+	$(PIP) install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[lab,qat,opensynth,sweep]" \
+	  --group dev
 	# saved widget state: a reopened notebook shows its last view, not "Error displaying widget: model not found"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	echo '{"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}' \

@@ -12,6 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from . import vocab
+
 __all__ = ["main", "doctor_report"]
 
 #: What hlsnb is tested with, and what each piece must be for the path to work.
@@ -236,8 +238,7 @@ def _cmd_estimate(args) -> int:
         print(json.dumps(rows, indent=1, default=str))
         return 0
     cols = ["name", "strategy", "reuse_factor", "dsp", "lut", "ff", "bram18k", "latency_cycles", "ii"]
-    what = {"csynth": "HLS estimate (csynth stage", "vsynth": "post-synthesis estimate (Vivado synthesis stage"}
-    print(f"{what[est.stage]}, estimated by hlsnb, not measured) for {est.tool}: {design!r}")
+    print(f"{vocab.stage_label(est.stage, estimated=True)} (not measured) for {est.tool}: {design!r}")
     print("  ".join(f"{c:>14}" for c in cols))
     for r in rows:
         if not r["estimated"]:

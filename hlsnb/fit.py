@@ -25,7 +25,7 @@ import numbers
 import time
 from dataclasses import dataclass, field
 
-from . import rules
+from . import rules, vocab
 from .errors import InvalidSetting
 from .estimate import RESOURCES  # the resources the target applies to (keys of DesignEstimate.utilisation)
 
@@ -35,8 +35,8 @@ __all__ = ["FitResult", "fit_to_board", "BoardCheck", "check_board", "RESOURCES"
 #: Strategies searched by default. ``distributed_arithmetic`` needs the optional da4ml package and RF 1: opt in.
 DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
 #: The estimator stages a fit can be judged by, and how a summary names their numbers.
-STAGES = {"csynth": "HLS csynth estimate", "vsynth": "Vivado post-synthesis estimate"}
-_LABEL = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
+STAGES = {s: vocab.STAGE_LABELS[s] for s in vocab.ESTIMATE_STAGES}
+_LABEL = vocab.RESOURCE_LABELS
 
 
 @dataclass

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from .vocab import STRATEGIES
+
 __all__ = [
     "LayerType",
     "LAYER_TYPES",
@@ -26,8 +28,6 @@ __all__ = [
     "weighted_layer_types",
 ]
 
-#: Strategies hls4ml 1.3 implements for layers with multipliers (its spelling in the config).
-STRATEGIES = ("Latency", "Resource", "Resource_Unrolled", "distributed_arithmetic")
 # io_parallel convolutions turn Resource_Unrolled into Resource, so it is not offered there
 _CONV_PARALLEL = ("Latency", "Resource", "distributed_arithmetic")
 _NONE = ("Latency",)

@@ -1,5 +1,9 @@
 """hls4ml's design rules, in pure Python: strategies per layer type, valid ReuseFactors, the unroll limit.
 
+The one owner of setting validity: :func:`check_setting` answers "does hls4ml 1.3 build this Strategy and ReuseFactor
+as given?" per strategy, layer type, io type and backend, with one message format (:func:`reuse_factor_message`);
+the Design (``set``, ``set_all``, files, hls4ml configs) and the estimator's raw inputs both call it.
+
 These mirror hls4ml 1.3's Vivado/Vitis backends (``FPGABackend._validate_reuse_factor``, ``init_dense``,
 ``init_conv1d/2d``); ``tests/test_rules.py`` checks them against hls4ml's own functions. They live here, without an
 hls4ml import, so the estimator and the widgets can ask them thousands of times a second. Which layer types have
@@ -9,12 +13,14 @@ multipliers and which strategies hls4ml builds for each is data in the layer-typ
 from __future__ import annotations
 
 import bisect
+import math
 from functools import lru_cache
 
 import numpy as np
 
 from .errors import InvalidSetting
-from .layer_types import STRATEGIES, get_layer_type, mult_layer_types
+from .layer_types import get_layer_type, mult_layer_types
+from .vocab import BACKENDS, IO_TYPES, STRATEGIES, TOOL_OF_BACKEND, TOOLS, valid_list
 
 __all__ = [
     "STRATEGIES",
@@ -34,6 +40,20 @@ __all__ = [
     "TOOL_OF_BACKEND",
     "DEFAULT_TOOL_VERSION",
     "check_tool_version",
+    "BACKENDS",
+    "IO_TYPES",
+    "InvalidSettingType",
+    "check_io_type",
+    "check_backend",
+    "as_reuse_factor",
+    "check_strategy",
+    "accepted_reuse_factors",
+    "closest_reuse_factor",
+    "reuse_factor_message",
+    "check_setting",
+    "latency_note",
+    "MAX_ELEMENTS",
+    "CLOCK_RANGE_NS",
 ]
 
 #: Spellings hls4ml accepts for the strategies (case-insensitive), mapped to the canonical name: the one alias table.
@@ -53,10 +73,6 @@ MAX_ELEMENTS = 2**31 - 1
 #: or garbage; hls4ml would pass it to the tool, and the estimator would count billions of cycles.
 CLOCK_RANGE_NS = (0.5, 1000.0)
 
-#: The HLS tools hls4ml's backends drive.
-TOOLS = ("vivado_hls", "vitis_hls")
-#: The tool each backend drives: Vivado and VivadoAccelerator run Vivado HLS, Vitis runs Vitis HLS.
-TOOL_OF_BACKEND = {"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls", "Vitis": "vitis_hls"}
 #: The version assumed when none is given: the last Vivado HLS (2020.1, what the PYNQ flow uses) and a current Vitis.
 DEFAULT_TOOL_VERSION = {"vivado_hls": "2020.1", "vitis_hls": "2023.2"}
 #: Vivado HLS was last released in 2020.1; Vitis HLS replaced it (first as a separate tool in 2020.1).
@@ -72,7 +88,7 @@ def check_tool_version(tool: str, version, what: str = "") -> str:
     """
     pre = f"{what}: " if what else ""
     if tool not in TOOLS:
-        raise InvalidSetting(f"{pre}tool {tool!r} is not valid; valid: {', '.join(TOOLS)}")
+        raise InvalidSetting(f"{pre}tool {tool!r} is not valid; valid: {valid_list(TOOLS)}")
     if version is None:
         return DEFAULT_TOOL_VERSION[tool]
     text = str(version).strip()
@@ -150,8 +166,9 @@ def valid_reuse_factors(n_in: int, n_out: int, strategy: str = "Resource") -> tu
     - Resource: hls4ml's rule (RF divides n_in*n_out, and so on). Any other value is silently replaced.
     - Resource_Unrolled: the same without the largest value (n_in*n_out), and RF 1 becomes Resource.
     - distributed_arithmetic: only 1.
-    - Latency: hls4ml does not check, but an RF that does not divide the work evenly only wastes multipliers;
-      we offer the same set as Resource so that what you pick is what the hardware does.
+    - Latency: hls4ml does not check and builds any positive RF (:func:`check_setting` accepts any); this set is
+      the values that divide the work evenly, the ones a menu offers (an RF outside it leaves multipliers idle,
+      :func:`latency_note`).
     """
     s = canonical_strategy(strategy)
     if n_in < 1 or n_out < 1:
@@ -200,8 +217,178 @@ def template_reuse_factors(layer_type: str, n_in: int, n_out: int, strategy: str
 
 
 def is_valid_reuse_factor(n_in: int, n_out: int, rf: int, strategy: str = "Resource") -> bool:
-    """True if hls4ml keeps ReuseFactor ``rf`` as given (see :func:`valid_reuse_factors`)."""
-    return int(rf) in valid_reuse_factors(n_in, n_out, strategy)
+    """True if hls4ml keeps ReuseFactor ``rf`` as given on a Dense ``n_in x n_out`` layer (Latency: any positive
+    one; see :func:`check_setting` for other layer types and io types)."""
+    try:
+        check_setting("?", "Dense", strategy, rf, n_in, n_out)
+    except InvalidSetting:
+        return False
+    return True
+
+
+class InvalidSettingType(InvalidSetting, TypeError):
+    """A setting of the wrong kind (text, a bool, a fraction where a count belongs). Both a ``ValueError`` (as every
+    ``InvalidSetting``) and a ``TypeError``, so a caller catching either sees it (scikit-learn's
+    ``InvalidParameterError`` does the same)."""
+
+
+def check_io_type(io_type, what: str = "") -> str:
+    """``io_type`` if hls4ml has it (:data:`hlsnb.vocab.IO_TYPES`), else ``InvalidSetting`` listing them."""
+    if io_type not in IO_TYPES:
+        pre = f"{what}: " if what else ""
+        raise InvalidSetting(f"{pre}io_type {io_type!r} is not valid; valid: {valid_list(IO_TYPES)}")
+    return io_type
+
+
+def check_backend(backend, what: str = "") -> str:
+    """``backend`` if hlsnb builds for it (:data:`hlsnb.vocab.BACKENDS`), else ``InvalidSetting`` listing them."""
+    if backend not in BACKENDS:
+        pre = f"{what}: " if what else ""
+        raise InvalidSetting(f"{pre}backend {backend!r} is not valid; valid: {valid_list(BACKENDS)}")
+    return backend
+
+
+def as_reuse_factor(value, layer: str | None = "?", field: str = "ReuseFactor") -> int:
+    """``value`` as a ReuseFactor: a positive integer up to :data:`MAX_ELEMENTS`; an integral float (``4.0`` from a
+    CSV, JSON or YAML file) is that integer. A bool, text or fraction raises :class:`InvalidSettingType`, a value
+    out of range ``InvalidSetting``; the message names ``layer`` and ``field`` (the caller's name for it)."""
+    if type(value) is int and 1 <= value <= MAX_ELEMENTS:  # the common case first: the estimator asks per layer
+        return value
+    where = f"layer {layer!r}: " if layer is not None else ""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        value = int(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidSettingType(f"{where}{field} must be a positive integer, got {value!r} "
+                                 f"({type(value).__name__})")
+    if not 1 <= int(value) <= MAX_ELEMENTS:
+        raise InvalidSetting(f"{where}{field} must be a positive integer, got {int(value)}; valid: an "
+                             f"integer from 1 to {MAX_ELEMENTS}")
+    return int(value)
+
+
+def check_strategy(strategy, layer_type: str, io_type: str = "io_parallel", layer: str = "?") -> str:
+    """hls4ml's spelling of ``strategy`` if hls4ml builds it for ``layer_type`` with ``io_type``, else
+    ``InvalidSetting`` (hls4ml would silently build another strategy: Latency for an unknown name, Resource for
+    Resource_Unrolled on an io_parallel convolution)."""
+    if not isinstance(strategy, str):
+        raise InvalidSettingType(f"layer {layer!r}: strategy must be text such as 'Latency', got {strategy!r}")
+    s = canonical_strategy(strategy, layer)
+    allowed = strategies_for(layer_type, io_type)
+    if s not in allowed:
+        raise InvalidSetting(f"layer {layer!r} ({layer_type}, {io_type}): strategy {s!r} is not built by hls4ml "
+                             f"here; valid: {valid_list(allowed)}")
+    return s
+
+
+def accepted_reuse_factors(layer_type: str, n_in: int, n_out: int, strategy: str = "Resource",
+                           io_type: str = "io_parallel") -> tuple[int, ...] | None:
+    """The ReuseFactors hls4ml builds as given for this layer, or ``None`` when it builds any positive one.
+
+    hls4ml 1.3 checks (and silently substitutes) a ReuseFactor only for Resource, Resource_Unrolled and
+    distributed_arithmetic layers (``init_dense``/``init_conv*``/``init_lstm``): Latency keeps any value
+    (``PIPELINE II=RF`` with ``ceil(n_in*n_out/RF)`` multipliers), so it gets ``None``. The others get
+    :func:`template_reuse_factors`. Layers without multipliers: ``(1,)``.
+    """
+    lt = get_layer_type(layer_type)
+    if lt is None or not lt.has_multipliers:
+        return (1,)
+    s = canonical_strategy(strategy)
+    if s == "Latency":
+        return None
+    return template_reuse_factors(layer_type, n_in, n_out, s, io_type)
+
+
+def closest_reuse_factor(valid, rf: int) -> int:
+    """The ReuseFactor hls4ml substitutes for ``rf`` (``FPGABackend.get_closest_reuse_factor``: the nearest of the
+    sorted ``valid``; the smaller one on a tie)."""
+    valid = sorted(valid)
+    pos = bisect.bisect_left(valid, rf)
+    if pos == 0:
+        return valid[0]
+    if pos == len(valid):
+        return valid[-1]
+    before, after = valid[pos - 1], valid[pos]
+    return after if after - rf < rf - before else before
+
+
+def reuse_factor_message(layer: str, layer_type: str, n_in, n_out, strategy: str, rf: int, valid,
+                         io_type: str = "io_parallel", field: str = "ReuseFactor") -> str:
+    """The one message for a ReuseFactor hls4ml would not build as given: what hls4ml would do instead, the
+    nearest valid values and all of them. ``field``: what the caller calls the setting (``ReuseFactor`` in a
+    design or hls4ml config, ``reuse_factor`` in the estimator's keywords)."""
+    valid = tuple(valid)
+    near = closest_reuse_factors(valid, rf)
+    listing = valid_list(valid) if len(valid) <= 24 else valid_list(valid[:12]) + ", ..."
+    if strategy == "Resource_Unrolled" and rf == 1:
+        extra = " (hls4ml would build Resource instead)"
+    elif strategy == "distributed_arithmetic":
+        extra = " (distributed_arithmetic needs ReuseFactor 1; hls4ml raises)"
+    elif layer_type in ("Conv1D", "Conv2D") and io_type == "io_parallel" and strategy == "Resource" \
+            and n_in is not None and rf > n_in and rf in valid_reuse_factors(n_in, n_out, strategy):
+        extra = (f" (hls4ml's io_parallel conv Resource template asserts ReuseFactor <= filter taps x channels = "
+                 f"{n_in}: the C simulation would abort)")
+    else:
+        extra = f" (hls4ml would silently use {closest_reuse_factor(valid, rf)})" if valid else ""
+    return (f"layer {layer!r} ({layer_type} {n_in}x{n_out}, {strategy}): {field} {rf} is not valid"
+            f"{extra}; closest valid: {valid_list(near) or 'none'}; all valid: {listing or 'none'}")
+
+
+def check_setting(layer: str, layer_type: str, strategy, reuse_factor, n_in: int | None = None,
+                  n_out: int | None = None, io_type: str = "io_parallel", backend: str = "Vivado",
+                  field: str = "ReuseFactor", closest: bool = False) -> tuple[str, int]:
+    """A layer's Strategy and ReuseFactor as hls4ml 1.3 builds them, or ``InvalidSetting`` saying why not.
+
+    The one check of setting validity: the Design (``set``, ``set_all``, loading a file or an hls4ml config) and
+    the estimator's raw inputs both call it. Per strategy, layer type, io type and backend (the Vivado, Vitis and
+    VivadoAccelerator backends share these rules in hls4ml 1.3):
+
+    - the strategy is one hls4ml builds for the layer type and io type (:func:`check_strategy`);
+    - the ReuseFactor is a positive integer (:func:`as_reuse_factor`); 1 on a layer without multipliers;
+    - Latency: any ReuseFactor (hls4ml does not check it; :func:`latency_note` says when it wastes multipliers);
+    - Resource / Resource_Unrolled / distributed_arithmetic: one of :func:`accepted_reuse_factors` (hls4ml would
+      silently substitute the closest, or build Resource, or raise, or abort in the conv template).
+
+    ``n_in``/``n_out`` ``None``: the matrix rule is not checked (the sizes are unknown). ``closest=True``: a
+    ReuseFactor outside the valid set becomes the one hls4ml would use (for ``Design.set_all(closest=True)``, which
+    reports it) instead of raising. Returns ``(strategy, reuse_factor)`` in canonical form.
+    """
+    check_backend(backend, f"layer {layer!r}")
+    check_io_type(io_type, f"layer {layer!r}")
+    s = check_strategy(strategy, layer_type, io_type, layer)
+    rf = as_reuse_factor(reuse_factor, layer, field)
+    lt = get_layer_type(layer_type)
+    if lt is None or not lt.has_multipliers:  # an unknown type has no strategy choice either (strategies_for)
+        if rf != 1:
+            raise InvalidSetting(f"layer {layer!r} ({layer_type}): {field} {rf} is not valid: it has no multipliers "
+                                 "to share, so its ReuseFactor is fixed at 1 (set it on Dense/Conv layers); valid: 1")
+        return s, rf
+    if n_in is None or n_out is None:
+        return s, rf
+    valid = accepted_reuse_factors(layer_type, n_in, n_out, s, io_type)
+    if valid is None or rf in valid:
+        return s, rf
+    if closest and valid and not (s == "Resource_Unrolled" and rf == 1) and s != "distributed_arithmetic":
+        return s, closest_reuse_factor(valid, rf)
+    raise InvalidSetting(reuse_factor_message(layer, layer_type, n_in, n_out, s, rf, valid, io_type, field))
+
+
+def latency_note(layer: str, n_in: int, n_out: int, rf: int) -> str | None:
+    """Why a Latency ReuseFactor hls4ml accepts may not be what you want, or ``None``.
+
+    Latency builds ``PIPELINE II=RF`` with at most ``ceil(n_in*n_out/RF)`` multipliers: an RF that does not divide
+    the ``n_in*n_out`` products leaves the last multiplier partly idle, and one above ``n_in*n_out`` only lengthens
+    the interval (one multiplier already does all the work)."""
+    total = n_in * n_out
+    if rf > total:
+        return (f"layer {layer!r}: Latency ReuseFactor {rf} is above its {total} products: hls4ml builds it (one "
+                f"multiplier, initiation interval {rf}); ReuseFactor {total} gives the same hardware at a shorter "
+                "interval")
+    if total % rf:
+        even = valid_reuse_factors(n_in, n_out, "Latency")
+        return (f"layer {layer!r}: Latency ReuseFactor {rf} does not divide its {total} products: hls4ml builds "
+                f"{-(-total // rf)} multipliers, the last one partly idle; values that divide evenly nearby: "
+                f"{valid_list(closest_reuse_factors(even, rf))}")
+    return None
 
 
 def closest_reuse_factors(valid: "tuple[int, ...] | list[int]", rf: int, k: int = 2) -> list[int]:

@@ -147,7 +147,7 @@ def test_observe_and_unsubscribe(design, fresh_mlp):
     design.attach_weights(fresh_mlp)
     design.update_from(design.copy())
     with pytest.raises(InvalidSetting):
-        design.set("fc2", reuse_factor=3)  # a refused change tells nobody
+        design.set("fc2", strategy="Resource", reuse_factor=3)  # a refused change tells nobody
     assert seen == ["fc2", "*", "*", "*", "*"] == other
     stop()
     stop()  # unsubscribing twice is harmless

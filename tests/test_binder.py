@@ -40,3 +40,16 @@ def test_binder_has_one_environment_file_and_postbuild_installs_hlsnb():
     files = {p.name for p in (ROOT / "binder").iterdir()}
     assert not ({"requirements.txt", "environment.yml"} <= files), "repo2docker takes one of them, not both"
     assert "pip install" in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_binder_builds_hlsnb_with_the_backend_pyproject_asks_for():
+    """postBuild installs without build isolation, so binder's own setuptools must satisfy build-system.requires
+    (>= 77 for the SPDX license string; an older one refuses the pyproject)."""
+    import tomllib
+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    want = next(r for r in requires if r.startswith("setuptools"))
+    low = tuple(int(x) for x in re.search(r">=([\d.]+)", want).group(1).split("."))
+    pin = _pins(ROOT / "binder" / "requirements.txt")["setuptools"]
+    assert tuple(int(x) for x in pin.split(".")[: len(low)]) >= low, (want, pin)
+    assert "--no-build-isolation" in (ROOT / "binder" / "postBuild").read_text()

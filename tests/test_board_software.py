@@ -152,3 +152,23 @@ def test_board_package_has_no_heavy_imports_in_source():
     tops = [p.name for p in (ROOT / "hlsnb" / "board").glob("*.py")
             if any(line.startswith(("import pynq", "from pynq")) for line in p.read_text().splitlines())]
     assert tops == ["emulation.py"]
+
+
+def test_the_tutorials_profile_call_returns_latency_and_throughput(csim, capsys):
+    """hls4ml-tutorial part 7b's ``y, latency, throughput = nn.predict(X, profile=True)`` on the SoftwareOverlay:
+    the same outputs, the call's seconds (perf_counter) and N / seconds, printed like hls4ml's driver and labelled
+    as simulated off-board (C simulation on this CPU), never as FPGA timing."""
+    X = csim["X"]
+    with hb.SoftwareOverlay(csim["library"], FLOAT, max_chunk_samples=250) as sw:
+        y, latency, throughput = sw.predict(X, profile=True)
+        assert not sw.measured_on_board and sw.timing.startswith("simulated off-board: C simulation")
+        np.testing.assert_array_equal(y, sw.predict(X))
+        assert latency == sw.history[-2].seconds > 0 and throughput == pytest.approx(len(X) / latency)
+        out = capsys.readouterr().out
+        assert f"Classified {len(X)} samples in {latency:.6f} seconds (" in out
+        assert "inferences / s) [simulated off-board: C simulation on this CPU (not FPGA timing)]" in out
+        sw.predict(X[:3], debug=True)
+        assert capsys.readouterr().out.count("Transfer OK") == 1
+        scaled = sw.predict(X[:4], encode=lambda a: a * 0, decode=lambda b: b + 1)  # hls4ml's hooks, applied
+        np.testing.assert_array_equal(scaled, sw.predict(np.zeros_like(X[:4])) + 1)
+    assert hb.NeuralNetworkOverlay.source == "FPGA (pynq, measured)"

@@ -71,3 +71,65 @@ def test_bad_precision(bad):
 def test_fixed_range():
     t = parse_precision("ap_fixed<16,6>")
     assert t.max_value == 32 - 2**-10 and t.min_value == -32 and t.fractional == 10
+
+
+# ---------------------------------------------------------------- every field kept, one conversion with hls4ml (26.3)
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from hlsnb.design import from_hls4ml_precision, to_hls4ml_precision  # noqa: E402
+from hlsnb.errors import InvalidSetting  # noqa: E402
+from hlsnb.precision import ROUNDING_MODES, SATURATION_MODES  # noqa: E402
+
+_fixed = st.builds(
+    lambda w, i, u, q, o, n: FixedType(w, i, signed=not u, rounding=q, saturation=o,
+                                       saturation_bits=n if o == "AP_WRAP" else 0),
+    st.integers(1, 64), st.integers(-8, 70), st.booleans(), st.sampled_from(ROUNDING_MODES),
+    st.sampled_from(SATURATION_MODES), st.integers(0, 3)).filter(lambda t: t.saturation_bits <= t.width)
+_int = st.builds(lambda w, u: FixedType(w, w, signed=not u, is_int=True), st.integers(1, 64), st.booleans())
+
+
+def test_the_saturation_bits_are_kept():
+    """The issue's case: ap_fixed<8,3,AP_RND,AP_WRAP,2> came back without its fifth field."""
+    t = parse_precision("ap_fixed<8,3,AP_RND,AP_WRAP,2>")
+    assert t.saturation_bits == 2 and str(t) == "ap_fixed<8,3,AP_RND,AP_WRAP,2>"
+    assert str(parse_precision("fixed<8,3,RND,WRAP,0>")) == "ap_fixed<8,3,AP_RND,AP_WRAP>"  # N=0 is the default
+
+
+@pytest.mark.parametrize("text,words", [
+    ("ap_fixed<8,3,AP_RND,AP_SAT,2>", ("saturation bits", "AP_WRAP")),
+    ("ap_int<8,3>", ("one field",)),
+    ("ap_fixed<8,3,AP_RND,AP_WRAP,9>", ("saturation bits", "0..8")),
+    ("ap_float<8,23>", ("hlsnb models ap_fixed",)),
+    ("ac_fixed<8,3,true>", ("hlsnb models ap_fixed",)),
+    ("exponent<4>", ("hlsnb models ap_fixed",)),
+])
+def test_a_field_hlsnb_cannot_keep_is_refused_with_a_reason(text, words):
+    with pytest.raises(InvalidSetting) as info:
+        parse_precision(text)
+    for w in words:
+        assert w in str(info.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(t=st.one_of(_fixed, _int))
+def test_every_field_survives_hls4ml_both_ways(t):
+    """Text -> hlsnb -> text, and hlsnb -> hls4ml's FixedPrecisionType/IntegerPrecisionType -> hlsnb, are the
+    identity; hls4ml's own string parser (FPGABackend.convert_precision_string) reads hlsnb's text as the same type."""
+    from hls4ml.backends.fpga.fpga_backend import FPGABackend
+
+    assert parse_precision(str(t)) == t
+    h = to_hls4ml_precision(t)
+    assert from_hls4ml_precision(h) == t
+    theirs = FPGABackend.convert_precision_string(str(t))
+    assert from_hls4ml_precision(theirs) == t
+    assert type(theirs).__name__ == type(h).__name__
+    assert (theirs.width, theirs.signed) == (h.width, h.signed)
+
+
+def test_other_hls4ml_types_are_refused_naming_them():
+    from hls4ml.model.types import ExponentPrecisionType, UnspecifiedPrecisionType
+
+    for other in (ExponentPrecisionType(4, True), UnspecifiedPrecisionType()):
+        with pytest.raises(InvalidSetting, match=type(other).__name__):
+            from_hls4ml_precision(other)

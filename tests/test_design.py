@@ -121,7 +121,9 @@ def test_observe(fresh_mlp):
     stop = d.observe(seen.append)
     d.set("fc2", reuse_factor=2)
     with pytest.raises(ValueError):
-        d.set("fc2", reuse_factor=3)
+        d.set("fc2", reuse_factor=0)
+    with pytest.raises(ValueError):
+        d.set("fc2", strategy="Resource", reuse_factor=3)
     stop()
     d.set("fc2", reuse_factor=4)
     assert seen == ["fc2"]
@@ -220,3 +222,19 @@ def test_update_from_is_all_or_nothing_and_notifies_once(fresh_mlp):
     with pytest.raises(ValueError, match="same layers"):
         d.update_from(Design.from_keras(small))
     assert seen == ["*"]
+
+
+def test_latency_keeps_any_reuse_factor_as_hls4ml_does_with_a_note():
+    """Issue 24.1: the Design refused a 3x2 Dense at Latency RF 100 ("hls4ml would silently use 6"), which hls4ml
+    does not do for Latency; the estimator accepted it. rules.check_setting is the one answer: accepted, and
+    warnings() says what it costs; Resource still refuses what hls4ml would substitute."""
+    import keras
+
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="fc")])
+    d = Design.from_keras(m)
+    d.set("fc", reuse_factor=100)
+    assert d.layer("fc").reuse_factor == 100 and 100 in d.valid_reuse_factors("fc")
+    assert any("Latency ReuseFactor 100 is above its 6 products" in w for w in d.warnings())
+    with pytest.raises(ValueError, match="ReuseFactor 100 is not valid.*silently use 6"):
+        d.set("fc", strategy="Resource")
+    assert d.set_all(strategy="Resource", closest=True) == {"fc": 6}

@@ -303,17 +303,17 @@ def test_hls4mls_own_config_loads(mlp_model):
 
 
 @pytest.mark.parametrize("mutate,words", [
-    (lambda c: c.update(Flows=["x"]), ("unknown sections", "'Flows'", "LayerName")),
+    (lambda c: c.update(Flowz=["x"]), ("unknown sections", "'Flowz'", "LayerName")),
     (lambda c: c["Model"].update(Stratgy="Resource"), ("Model", "'Stratgy'", "ReuseFactor")),
     (lambda c: c["LayerName"]["fc1"].update(reuse=4), ("'fc1'", "'reuse'", "Strategy")),
     (lambda c: c["LayerName"].update(fc9={"ReuseFactor": 2}), ("'fc9'", "its layers", "fc1")),
     (lambda c: c.update(LayerType={"Conv2D": {"Strategy": "Resource"}}), ("'Conv2D'", "its types", "Dense")),
     (lambda c: c["LayerName"]["fc1_relu"].update(ReuseFactor=4), ("'fc1_relu'", "fixed at 1")),
     (lambda c: c.update(LayerType={"Activation": {"Strategy": "Resource"}}), ("'fc1_relu'", "'Resource'")),
-    (lambda c: c["LayerName"]["fc1_relu"].update(Precision={"weight": "ap_fixed<8,3>"}),
-     ("'fc1_relu'", "no weight precision")),
-    (lambda c: c["LayerName"]["fc1"].update(Precision={"scale": "ap_fixed<8,3>"}),
-     ("'scale'", "not carried", "ap_fixed<8,3>")),
+    (lambda c: c["LayerName"]["fc1_relu"].update(Precision={"weigth": "ap_fixed<8,3>"}),
+     ("'fc1_relu'", "'weigth'", "'weight'")),
+    (lambda c: c["LayerName"]["fc1"].update(Precision={"scale": "ap_fixed<8>"}),
+     ("'scale'", "ap_fixed<8>")),
     (lambda c: c["LayerName"]["fc1"].update(ReuseFactor=4.5), ("'fc1'", "4.5")),
     (lambda c: c.update(LayerName=["fc1"]), ("LayerName must be a dict",)),
 ])

@@ -135,8 +135,8 @@ def test_vitis_csynth_fixture_layers_and_totals():
     assert types == [(2, "Dense"), (4, "Activation"), (5, "Dense"), (7, "Softmax")]
     # the instance table sums to the 'Instance' line of the summary, not to the total (registers come on top)
     assert sum(r.lut for r in rep.layers) == 2577
-    assert all(r["what"] == "HLS estimate (C synthesis)" for r in rep.to_rows())
-    assert "HLS estimate" in rep.describe() and "replay" not in rep.describe()
+    assert all(r["what"] == "HLS csynth estimate" for r in rep.to_rows())
+    assert "HLS csynth estimate" in rep.describe() and "replay" not in rep.describe()
     assert "<table>" in rep._repr_html_()
 
 

@@ -105,7 +105,7 @@ def test_explorer_stage_switches_badges_warnings_and_fit(latency_rf1):
 def test_fit_against_post_synthesis(latency_rf1, target):
     r = fit_to_board(latency_rf1, target, stage="vsynth")
     assert r.stage == "vsynth" and r.estimate.stage == "vsynth"
-    assert "Vivado post-synthesis estimate, estimated by hlsnb" in r.summary()
+    assert "Vivado post-synthesis, estimated by hlsnb" in r.summary()
     v = estimate_design(r.design, stage="vsynth")  # verified independently of what the result says
     assert v.latency_cycles == r.estimate.latency_cycles
     assert r.fits == all(v.utilisation[k] <= 100 * target + 1e-9 for k in RES)
@@ -143,8 +143,8 @@ def test_cli_estimate_stage(seed, tmp_path, capsys):
 
     path = tmp_path / "d.json"
     seed.to_json(str(path))
-    for stage, words in (("vsynth", "post-synthesis estimate (Vivado synthesis stage"),
-                         ("csynth", "HLS estimate (csynth stage")):
+    for stage, words in (("vsynth", "Vivado post-synthesis, estimated by hlsnb"),
+                         ("csynth", "HLS csynth estimate, estimated by hlsnb")):
         args = ["estimate", str(path)] + (["--stage", stage] if stage == "vsynth" else [])
         assert main(args) == 0
         out = capsys.readouterr().out

@@ -95,6 +95,9 @@ def encode_fixed(values, ftype: "FixedType | str", *, what: str = "value") -> tu
     over = (q < lo) | (q > hi)
     n_over = int(over.sum())
     sat = ftype.saturation
+    if getattr(ftype, "saturation_bits", 0):
+        raise ValueError(f"{ftype}: saturation bits in AP_WRAP mode are not modelled by the board's fixed-point "
+                         "code; convert with ap_fixed<W,I,Q,AP_WRAP> or AP_SAT")
     if sat == "AP_WRAP":
         if np.isinf(x).any():
             raise ValueError(

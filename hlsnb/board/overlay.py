@@ -151,14 +151,25 @@ class _StreamOverlay(abc.ABC):
         return X.reshape(X.shape[0], self.interface.n_in)
 
     # -- the loop -------------------------------------------------------------------------------------------
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, debug: bool = False, profile: bool = False, encode=None, decode=None):
         """Outputs for every sample of ``X`` (shape ``(n, *input_shape)``), as a new array.
 
         Streams ``X`` in chunks of at most ``chunk_samples``. Values outside the input type's range are
         saturated (or wrapped) as the type says, with a warning; NaN raises ``ValueError``.
         Timings go to ``last_stats`` (and ``history``).
+
+        The call of hls4ml's generated driver (``axi_stream_driver.py``, hls4ml-tutorial part 7b) works unchanged:
+        ``profile=True`` prints ``Classified N samples in S seconds (R inferences / s)`` and returns
+        ``(y, seconds, inferences_per_second)``, where ``seconds`` is the wall time of the whole call (encode,
+        transfers, decode; ``time.perf_counter``, not ``datetime``) and the rate ``N / seconds``. The printed line
+        says what was timed (:attr:`source`): measured on the FPGA, or simulated off the board (C simulation,
+        emulated device), whose times say nothing about the FPGA. ``debug=True`` prints each chunk's transfer.
+        ``encode`` / ``decode``: hls4ml's hooks, applied to ``X`` before and to the outputs after (hlsnb already
+        converts to and from the stream's fixed-point words, so most callers leave them out).
         """
         t0 = time.perf_counter()
+        if encode is not None:
+            X = encode(X)
         X = self._check_input(X)
         n = X.shape[0]
         iface = self.interface
@@ -177,12 +188,16 @@ class _StreamOverlay(abc.ABC):
                 tc = time.perf_counter()
                 got, over = self._run_chunk(words_in[start:stop])
                 chunk_seconds.append(time.perf_counter() - tc)
+                if debug:
+                    print(f"Transfer OK: samples {start}-{stop - 1} in {chunk_seconds[-1] * 1e3:.3f} ms")
                 words_out[start:stop] = got
                 out_over = None if over is None or out_over is None else out_over + over
         except BaseException:  # also on KeyboardInterrupt: a half-done transfer must not keep the DMA or the CMA
             self._on_failure()
             raise
         y = iface.output_word.decode(words_out).reshape((n,) + iface.output_shape)
+        if decode is not None:
+            y = decode(y)
         self.last_stats = BatchStats(
             n_samples=n,
             n_chunks=len(chunk_seconds),
@@ -194,7 +209,22 @@ class _StreamOverlay(abc.ABC):
             source=self.source,
         )
         self.history.append(self.last_stats)
+        if profile:
+            st = self.last_stats
+            print(f"Classified {n} samples in {st.seconds:.6f} seconds ({st.throughput:,.1f} inferences / s) "
+                  f"[{self.timing}]")
+            return y, st.seconds, st.throughput
         return y
+
+    @property
+    def measured_on_board(self) -> bool:
+        """True when :meth:`predict` times the FPGA itself (pynq on a board), False for a simulation off-board."""
+        return self.source == NeuralNetworkOverlay.source
+
+    @property
+    def timing(self) -> str:
+        """What ``predict``'s times are: ``measured on the board: ...`` or ``simulated off-board: ...``."""
+        return f"{'measured on the board' if self.measured_on_board else 'simulated off-board'}: {self.source}"
 
     @abc.abstractmethod
     def _run_chunk(self, words: np.ndarray):  # -> (output words, output overflow count or None)

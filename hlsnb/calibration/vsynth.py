@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import statistics
 
+from .. import vocab
 from ..estimate import estimate_layer
 from ..estimate._stage import vsynth_kind
 from .rows import group_models
@@ -49,7 +50,7 @@ ROM_LUT_DEPTH = 64.0
 MIN_ROWS = 3
 #: The kinds of layers with multipliers: no LUT factor (their csynth LUT terms are fitted on their rows).
 MULT_KINDS = ("latency", "resource")
-_TOOLS = ("vivado_hls", "vitis_hls")
+_TOOLS = vocab.TOOLS
 
 
 def _median(xs, default):

@@ -11,8 +11,9 @@ config both ways, conversion), ``serialise`` (JSON and :func:`load`), ``html`` (
 
 from ..errors import UnrollLimitWarning
 from .core import BACKENDS, IO_TYPES, Design
+from .hls4ml_config import from_hls4ml_precision, to_hls4ml_precision
 from .serialise import load
 from .spec import DEFAULT_PRECISION, SETTINGS, LayerSpec, Setting
 
 __all__ = ["Design", "LayerSpec", "Setting", "SETTINGS", "UnrollLimitWarning", "DEFAULT_PRECISION", "BACKENDS",
-           "IO_TYPES", "load"]
+           "IO_TYPES", "load", "to_hls4ml_precision", "from_hls4ml_precision"]

@@ -11,14 +11,14 @@ backend would *and refuses* where hls4ml would silently substitute another value
 from __future__ import annotations
 
 import inspect
-import numbers
+import json
 import warnings as _warnings
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
 
-from .. import rules
+from .. import rules, vocab
 from ..errors import InvalidSetting, UnrollLimitWarning
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import parse_precision
@@ -33,16 +33,15 @@ from .spec import (
     SETTINGS,
     LayerSpec,
     _finite_number,
-    bad_reuse_factor_message,
     check_layer,
     check_reuse_factor,
-    closest_reuse_factor,
+    extra_json,
 )
 
 __all__ = ["Design", "BACKENDS", "IO_TYPES", "CLOCK_RANGE_NS"]
 
-BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
-IO_TYPES = ("io_parallel", "io_stream")
+BACKENDS = vocab.BACKENDS
+IO_TYPES = vocab.IO_TYPES
 _SETTING_NAMES = tuple(s.name for s in SETTINGS)
 _SETTING_KIND = {s.name: s.kind for s in SETTINGS}
 # what a layer is (from the model), as opposed to how it is built: update_from and loads must not change it
@@ -63,6 +62,7 @@ class _Target:
     model_name: str
     default_precision: str
     tool_version: str = rules.DEFAULT_TOOL_VERSION["vivado_hls"]
+    hls4ml_extra: str | None = None  # JSON: {"Model": ..., "HLSConfig": ..., "Project": ...} keys hlsnb does not model
 
 
 class _TargetField:
@@ -84,14 +84,8 @@ class _TargetField:
         )
 
 
-def _check_io_type(io_type: str) -> None:
-    if io_type not in IO_TYPES:
-        raise InvalidSetting(f"io_type {io_type!r} is not valid; valid: {', '.join(IO_TYPES)}")
-
-
-def _check_backend(backend: str) -> None:
-    if backend not in BACKENDS:
-        raise InvalidSetting(f"backend {backend!r} is not valid; valid: {', '.join(BACKENDS)}")
+_check_io_type = rules.check_io_type
+_check_backend = rules.check_backend
 
 
 def _tool_version(backend: str, tool_version) -> str:
@@ -102,6 +96,15 @@ def _tool_version(backend: str, tool_version) -> str:
 
 #: The clock periods (ns) a design may ask for (shared with the estimator's check).
 CLOCK_RANGE_NS = rules.CLOCK_RANGE_NS
+
+
+def _design_extra(extra) -> str | None:
+    """The design's carried hls4ml keys as canonical JSON (``None`` when there are none)."""
+    if extra is None:
+        return None
+    if not isinstance(extra, dict) or set(extra) - {"Model", "HLSConfig", "Project"}:
+        raise InvalidSetting(f"hls4ml_extra must be a dict with keys Model, HLSConfig, Project, got {extra!r:.80}")
+    return extra_json({k: v for k, v in extra.items() if v})
 
 
 def _check_clock(clock_ns) -> float:
@@ -168,6 +171,7 @@ class Design:
         model_name: str = "model",
         default_precision: str = DEFAULT_PRECISION,
         tool_version: str | None = None,
+        hls4ml_extra: dict | None = None,
     ):
         b, p, part_number = _resolve(board, part)
         _check_io_type(io_type)
@@ -195,7 +199,7 @@ class Design:
         self._target = _Target(
             board=b.name if b is not None else None, part=p, part_number=part_number, io_type=io_type,
             clock_ns=clock_ns, backend=backend, model_name=model_name, default_precision=default_precision,
-            tool_version=tool_version,
+            tool_version=tool_version, hls4ml_extra=_design_extra(hls4ml_extra),
         )
         self._observers: list[Callable[[str], None]] = []
 
@@ -252,20 +256,23 @@ class Design:
         cls,
         model,
         config: dict,
-        board: str | None = "pynq-z2",
-        io_type: str = "io_parallel",
+        board: str | None = _hls4ml.DefaultBoard("pynq-z2"),
+        io_type: str | None = None,
         clock_ns: float | None = None,
         *,
         part: str | None = None,
-        backend: str = "Vivado",
+        backend: str | None = None,
     ) -> Design:
-        """Read an hls4ml config dict (``Model`` / ``LayerType`` / ``LayerName`` granularity) for ``model``.
+        """Read an hls4ml config dict for ``model``: ``config_from_keras_model``'s (``Model`` / ``LayerType`` /
+        ``LayerName`` granularity, any backend) or a whole project config with its ``HLSConfig``.
 
         Values hls4ml would silently change (unknown strategies, invalid ReuseFactors) raise ``InvalidSetting`` (a
-        ``ValueError``) here, as do unknown sections and keys and ``LayerName`` / ``LayerType`` entries that are no
-        layer of ``model`` (each named, with the valid ones; see :func:`hlsnb.design.hls4ml_config.from_hls4ml_config`
-        for the keys hls4ml writes that are accepted without being carried). Precisions given as ``auto`` are kept as
-        ``auto`` and flagged by :meth:`warnings` where they are known to break the design.
+        ``ValueError``) here, as do keys hls4ml does not read and ``LayerName`` / ``LayerType`` entries that are no
+        layer of ``model`` (each named, with the valid ones). Keys hlsnb does not model are carried verbatim and
+        written back by :meth:`to_hls4ml_config` (see :func:`hlsnb.design.hls4ml_config.from_hls4ml_config`).
+        A project config's ``Part``, ``ClockPeriod``, ``IOType`` and ``Backend`` are the target unless given here
+        (defaults otherwise: the PYNQ-Z2, io_parallel, the board's clock, Vivado). Precisions given as ``auto`` are
+        kept as ``auto`` and flagged by :meth:`warnings` where they are known to break the design.
         """
         return _hls4ml.from_hls4ml_config(cls, model, config, board=board, io_type=io_type, clock_ns=clock_ns,
                                           part=part, backend=backend)
@@ -275,7 +282,24 @@ class Design:
         """Read :meth:`to_json` output (JSON text, a dict or a file path); see :func:`hlsnb.design.load`."""
         return _serialise.load(text_or_path, model=model)
 
+    def _set_hls4ml_extra(self, layers: dict, design: dict, keep: bool = False) -> None:
+        """Carry hls4ml config keys hlsnb does not model: ``layers`` ``{name: keys}`` and the design's ``{"Model",
+        "HLSConfig", "Project"}``; ``keep``: merge into what the design carries (a config loaded onto a design)."""
+        if keep:
+            old = self.hls4ml_extra
+            design = {k: {**old.get(k, {}), **design.get(k, {})} for k in ("Model", "HLSConfig", "Project")}
+        self._layers = [replace(l, hls4ml_extra=extra_json(layers[l.name])) if l.name in layers else l
+                        for l in self._layers]
+        self._target = replace(self._target, hls4ml_extra=_design_extra(design))
+
     # ------------------------------------------------------------------ access
+    @property
+    def hls4ml_extra(self) -> dict:
+        """hls4ml config keys of the whole design hlsnb does not model, carried from the config it was read from:
+        ``{"Model": {...}, "HLSConfig": {"Flows": ...}, "Project": {"ClockUncertainty": ...}}`` (each may be empty).
+        Per layer: :attr:`LayerSpec.extra`."""
+        return json.loads(self._target.hls4ml_extra) if self._target.hls4ml_extra else {}
+
     @property
     def layers(self) -> list[LayerSpec]:
         """The layers in hls4ml's order (a new list of frozen specs; change settings with :meth:`set`)."""
@@ -312,12 +336,19 @@ class Design:
         return rules.strategies_for(self.layer(layer).layer_type, self.io_type)
 
     def valid_reuse_factors(self, layer: str, strategy: str | None = None) -> tuple[int, ...]:
-        """ReuseFactors hls4ml keeps as given for ``layer`` under ``strategy`` (default: the layer's own)."""
+        """The ReuseFactors to offer for ``layer`` under ``strategy`` (default: the layer's own).
+
+        Resource-type strategies: exactly those hls4ml keeps as given (:func:`hlsnb.rules.template_reuse_factors`).
+        Latency: hls4ml builds any positive ReuseFactor; offered are those that divide the work evenly, plus the
+        layer's own when it is another (see :meth:`warnings` for what such a value costs)."""
         l = self.layer(layer)
         if not l.is_mult_layer:
             return (1,)
         s = rules.canonical_strategy(strategy or l.strategy, layer)
-        return rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
+        valid = rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
+        if s == "Latency" and s == l.strategy and l.reuse_factor not in valid:
+            valid = tuple(sorted((*valid, l.reuse_factor)))  # hls4ml builds any Latency RF: offer the layer's own
+        return valid
 
     # ------------------------------------------------------------------ observers
     def observe(self, callback: Callable[[str], None]) -> Callable[[], None]:
@@ -367,7 +398,7 @@ class Design:
         changes = {s.name: s.check(given[s.name], spec, self.io_type) for s in SETTINGS if s.name in given}
         new = replace(spec, **changes)
         if any(_SETTING_KIND[n] in ("strategy", "reuse_factor") for n in changes):
-            check_reuse_factor(new, self.io_type)
+            check_reuse_factor(new, self.io_type, self.backend)
         return new
 
     def set_all(
@@ -380,32 +411,26 @@ class Design:
         unless ``closest=True``: then each such layer gets the closest valid value and the substitutions are
         returned as ``{layer: used_rf}`` (never silently: the caller shows them).
         """
-        bad_rf = isinstance(reuse_factor, bool) or not isinstance(reuse_factor, numbers.Integral) or reuse_factor < 1
-        if reuse_factor is not None and bad_rf:
-            raise InvalidSetting(f"set_all: reuse_factor must be a positive integer, got {reuse_factor!r}")
-        if strategy is not None and not isinstance(strategy, str):
-            raise InvalidSetting(f"set_all: strategy must be text such as 'Resource', got {strategy!r}")
+        if reuse_factor is not None:
+            reuse_factor = rules.as_reuse_factor(reuse_factor, None, "set_all: reuse_factor")
+        if strategy is not None:
+            rules.canonical_strategy(strategy, "(all layers)")
         new_layers = []
         substituted: dict[str, int] = {}
         problems = []
         for l in self._layers:
             kw: dict[str, Any] = {}
             if l.is_mult_layer:
-                s = rules.canonical_strategy(strategy, l.name) if strategy is not None else l.strategy
-                if s not in self.strategies(l.name):
-                    problems.append(f"{l.name}: strategy {s} not built for {l.layer_type} with {self.io_type}")
+                asked = reuse_factor if reuse_factor is not None else l.reuse_factor
+                try:
+                    kw["strategy"], kw["reuse_factor"] = rules.check_setting(
+                        l.name, l.layer_type, strategy if strategy is not None else l.strategy, asked, l.n_in,
+                        l.n_out, self.io_type, self.backend, closest=closest)
+                except InvalidSetting as e:
+                    problems.append(str(e))
                     continue
-                kw["strategy"] = s
-                rf = reuse_factor if reuse_factor is not None else l.reuse_factor
-                valid = rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
-                if rf not in valid:
-                    if closest and valid:
-                        rf = closest_reuse_factor(valid, rf)
-                        substituted[l.name] = rf
-                    else:
-                        problems.append(bad_reuse_factor_message(replace(l, strategy=s, reuse_factor=rf), valid))
-                        continue
-                kw["reuse_factor"] = rf
+                if kw["reuse_factor"] != asked:
+                    substituted[l.name] = kw["reuse_factor"]
             new_layers.append(self._validated(l, precision, kw))
         if problems:
             raise InvalidSetting("cannot apply to all layers:\n  " + "\n  ".join(problems))
@@ -448,7 +473,7 @@ class Design:
                     f"change it first (valid: {', '.join(allowed)})"
                 )
             if l.is_mult_layer and io != t.io_type:
-                check_reuse_factor(l, io)  # io_parallel convolutions build fewer Resource ReuseFactors
+                check_reuse_factor(l, io, new_backend)  # io_parallel convolutions build fewer Resource ReuseFactors
         if clock_ns is None:
             clock_ns = b.clock_ns if (board_changed and b is not None) else t.clock_ns
         self._target = replace(t, board=new_board, part=p, part_number=pn, io_type=io, clock_ns=float(clock_ns),
@@ -477,7 +502,7 @@ class Design:
         changed = [a.name for a, b in zip(self._layers, trial._layers)
                    if any(getattr(a, k) != getattr(b, k) for k in _SETTING_NAMES)]
         # only the settings come over: geometry, weights and zero counts stay this design's own
-        self._layers = [replace(m, **{k: getattr(t, k) for k in _SETTING_NAMES})
+        self._layers = [replace(m, **{k: getattr(t, k) for k in (*_SETTING_NAMES, "hls4ml_extra")})
                         for t, m in zip(trial._layers, self._layers)]
         self._target = replace(trial._target, model_name=self._target.model_name)
         self._notify("*")
@@ -521,6 +546,10 @@ class Design:
         out = []
         limit = rules.UNROLL_LIMIT
         for i, l in enumerate(self._layers):
+            note = rules.latency_note(l.name, l.n_in, l.n_out, l.reuse_factor) \
+                if l.is_mult_layer and l.strategy == "Latency" else None
+            if note:
+                out.append(note)
             if l.is_mult_layer and l.strategy == "Latency":
                 unrolled = l.n_mult // l.reuse_factor
                 if unrolled > limit:

@@ -33,6 +33,7 @@ def to_dict(design) -> dict:
         "backend": design.backend,
         "tool_version": design.tool_version,
         "default_precision": design.default_precision,
+        **({"hls4ml_extra": design.hls4ml_extra} if design.hls4ml_extra else {}),
         "layers": [l.to_dict() for l in design.layers],
     }
 
@@ -51,7 +52,7 @@ def to_json(design, path: str | os.PathLike | None = None, indent: int = 1) -> s
 
 #: The keys of a version-1 design file, and those it must have.
 FILE_KEYS = ("hlsnb_design", "model_name", "board", "part_number", "io_type", "clock_ns", "backend", "tool_version",
-             "default_precision", "layers")
+             "default_precision", "hls4ml_extra", "layers")
 _REQUIRED = ("hlsnb_design", "part_number", "io_type", "clock_ns", "backend", "layers")
 #: A design file larger than this is not one hlsnb wrote (a thousand-layer design is well under 2 MB).
 MAX_FILE_BYTES = 64 * 2**20
@@ -170,6 +171,7 @@ def _from_dict(d):
         tool_version=d.get("tool_version"),
         model_name=d.get("model_name", "model"),
         default_precision=d.get("default_precision", DEFAULT_PRECISION),
+        hls4ml_extra=d.get("hls4ml_extra"),
     )
 
 

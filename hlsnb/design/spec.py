@@ -8,6 +8,7 @@ per-layer setting is one field here.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -20,7 +21,7 @@ from ..layer_types import get_layer_type
 from ..precision import parse_precision
 
 __all__ = ["LayerSpec", "Setting", "SETTINGS", "DEFAULT_PRECISION", "check_reuse_factor", "normalise_precision",
-           "check_layer"]
+           "check_layer", "extra_json"]
 
 DEFAULT_PRECISION = "ap_fixed<16,6>"
 _META = "hlsnb_setting"
@@ -50,7 +51,8 @@ class LayerSpec:
     See docs/INTERFACES.md for the fields. ``strategy`` .. ``result_precision`` are the per-layer settings of
     :data:`SETTINGS`; the other fields are the layer's geometry and weight statistics, read from the model.
     ``keras_layer``: the Keras layer this hls4ml node comes from when its name differs (a layer called twice is
-    two nodes, ``conv`` and ``conv_0``, of one Keras layer ``conv``); see :attr:`keras_name`.
+    two nodes, ``conv`` and ``conv_0``, of one Keras layer ``conv``); see :attr:`keras_name`. ``hls4ml_extra``:
+    the layer's hls4ml config keys hlsnb does not model, as canonical JSON text (:attr:`extra`; frozen, hashable).
     """
 
     name: str
@@ -77,7 +79,14 @@ class LayerSpec:
     result_precision: str = _setting(DEFAULT_PRECISION, "Precision/result", "precision", "all", "result")
     inputs: tuple = ()
     keras_layer: str | None = None
+    hls4ml_extra: str | None = None
     weights: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def extra(self) -> dict:
+        """hls4ml config keys of this layer that hlsnb does not model (``TableSize``, ``Implementation``, table
+        precisions, ...), as read from an hls4ml config and written back verbatim (:attr:`hls4ml_extra`, JSON)."""
+        return json.loads(self.hls4ml_extra) if self.hls4ml_extra else {}
 
     @property
     def keras_name(self) -> str:
@@ -179,23 +188,11 @@ class Setting:
         Only this value is checked; whether the ReuseFactor suits the strategy is :func:`check_reuse_factor`'s job.
         """
         if self.kind == "strategy":
-            s = rules.canonical_strategy(value, spec.name)
-            allowed = rules.strategies_for(spec.layer_type, io_type)
-            if s not in allowed:
-                raise InvalidSetting(
-                    f"layer {spec.name!r} ({spec.layer_type}, {io_type}): strategy {s!r} is not built by hls4ml "
-                    f"here; valid: {', '.join(allowed)}"
-                )
-            return s
+            return rules.check_strategy(value, spec.layer_type, io_type, spec.name)
         if self.kind == "reuse_factor":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InvalidSetting(f"layer {spec.name!r}: ReuseFactor must be a positive integer, got {value!r}")
-            if not spec.is_mult_layer and value != 1:
-                raise InvalidSetting(
-                    f"layer {spec.name!r} ({spec.layer_type}) has no multipliers; its ReuseFactor is fixed at 1 "
-                    "(set it on Dense/Conv layers)"
-                )
-            return int(value)
+            # the value on its own (a positive integer; 1 without multipliers): without the sizes check_setting
+            # leaves the strategy's rule to check_reuse_factor, which sees the new strategy too
+            return rules.check_setting(spec.name, spec.layer_type, "Latency", value, io_type=io_type)[1]
         if not self.applies(spec):
             raise InvalidSetting(f"layer {spec.name!r} ({spec.layer_type}) has no {self.hls4ml_subkey} precision")
         return normalise_precision(value, spec.name, allow_auto=True)
@@ -231,39 +228,12 @@ SETTINGS: tuple[Setting, ...] = tuple(
 )
 
 
-def check_reuse_factor(spec: LayerSpec, io_type: str = "io_parallel") -> None:
-    """Raise ``InvalidSetting`` if ``spec``'s ReuseFactor is not one hls4ml keeps for its strategy and builds
-    with ``io_type`` (:func:`hlsnb.rules.template_reuse_factors`).
-
-    hls4ml would silently use the closest valid value (or another strategy), or abort the C simulation in its
-    template; the message says which, and lists what is valid.
-    """
-    if not spec.is_mult_layer:
-        return
-    valid = rules.template_reuse_factors(spec.layer_type, spec.n_in, spec.n_out, spec.strategy, io_type)
-    if spec.reuse_factor not in valid:
-        raise InvalidSetting(bad_reuse_factor_message(spec, valid))
-
-
-def closest_reuse_factor(valid, rf: int) -> int:
-    """The valid ReuseFactor hls4ml would substitute for ``rf`` (the nearest; the smaller one on a tie)."""
-    return min(valid, key=lambda v: (abs(v - rf), v))
-
-
-def bad_reuse_factor_message(spec: LayerSpec, valid) -> str:
-    """Why ``spec.reuse_factor`` is refused: what hls4ml would do instead, the nearest and all valid values."""
-    near = rules.closest_reuse_factors(valid, spec.reuse_factor)
-    listing = ", ".join(map(str, valid)) if len(valid) <= 24 else ", ".join(map(str, valid[:12])) + ", ..."
-    if spec.strategy == "Resource_Unrolled" and spec.reuse_factor == 1:
-        extra = " (hls4ml would build Resource instead)"
-    elif spec.strategy == "distributed_arithmetic":
-        extra = " (distributed_arithmetic needs ReuseFactor 1)"
-    else:
-        extra = f" (hls4ml would silently use {closest_reuse_factor(valid, spec.reuse_factor)})" if valid else ""
-    return (
-        f"layer {spec.name!r} ({spec.layer_type} {spec.n_in}x{spec.n_out}, {spec.strategy}): ReuseFactor "
-        f"{spec.reuse_factor} is not valid{extra}; closest valid: {', '.join(map(str, near))}; all valid: {listing}"
-    )
+def check_reuse_factor(spec: LayerSpec, io_type: str = "io_parallel", backend: str = "Vivado") -> None:
+    """Raise ``InvalidSetting`` unless hls4ml builds ``spec``'s Strategy and ReuseFactor as given with ``io_type``
+    (:func:`hlsnb.rules.check_setting`, the one check: Latency keeps any ReuseFactor, the Resource-type strategies
+    only hls4ml's valid ones and what the templates build)."""
+    rules.check_setting(spec.name, spec.layer_type, spec.strategy, spec.reuse_factor, spec.n_in, spec.n_out,
+                        io_type, backend)
 
 
 def normalise_precision(value, layer: str, allow_auto: bool = False) -> str:
@@ -280,7 +250,17 @@ _REQUIRED = ("name", "layer_type", "keras_class")
 _SIZE_FIELDS = ("n_in", "n_out", "filters")  # None (not applicable) or a positive count
 _COUNT_FIELDS = ("n_weights", "n_zeros", "n_bias")  # counts, 0 allowed
 _SHAPE_FIELDS = ("input_shape", "output_shape", "kernel_size", "strides")  # tuples of positive ints
-_TEXT_FIELDS = ("activation", "padding", "pool_op", "keras_layer")  # None or text
+_TEXT_FIELDS = ("activation", "padding", "pool_op", "keras_layer", "hls4ml_extra")  # None or text
+
+
+def extra_json(extra: dict | None) -> str | None:
+    """``extra`` (hls4ml config keys) as the canonical JSON text a ``LayerSpec`` keeps (``None`` when empty)."""
+    if not extra:
+        return None
+    try:
+        return json.dumps(extra, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidSetting(f"hls4ml config keys must be JSON values (text, numbers, lists, dicts): {e}") from None
 
 
 def _short(value, n: int = 60) -> str:
@@ -339,6 +319,14 @@ def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
             continue
         if not isinstance(v, tuple) or not all(_is_int(x) and x >= 1 for x in v):
             raise InvalidSetting(f"{where}: {k} must be a list of positive integers, got {_short(v)}")
+    if spec.hls4ml_extra is not None:
+        try:
+            ok = isinstance(json.loads(spec.hls4ml_extra), dict)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise InvalidSetting(f"{where}: hls4ml_extra must be JSON text of a dict of hls4ml config keys, got "
+                                 f"{_short(spec.hls4ml_extra)}")
     if not isinstance(spec.inputs, tuple) or not all(isinstance(x, str) and x for x in spec.inputs):
         raise InvalidSetting(f"{where}: inputs must be a list of layer names, got {_short(spec.inputs)}")
     lt = get_layer_type(spec.layer_type)
@@ -357,10 +345,6 @@ def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
                 changes[s.name] = normalise_precision(v, spec.name, allow_auto=True)
             except InvalidSetting as e:
                 raise InvalidSetting(f"{where}: {s.name}: {str(e).split(': ', 1)[-1]}") from None
-        elif s.kind == "strategy":
-            if not isinstance(v, str):
-                raise InvalidSetting(f"{where}: strategy must be text such as 'Latency', got {_short(v)}")
-            changes[s.name] = s.check(v, spec, io_type)
         else:
             changes[s.name] = s.check(v, spec, io_type)
     new = replace(spec, **changes)

@@ -5,7 +5,8 @@ A :class:`Calibration` is passed to the estimator (``estimate_layer(..., calibra
 side and nothing is swapped in and out of a module. Files are read only when asked to (:meth:`Calibration.shipped`,
 :meth:`Calibration.load`) or when an estimate needs the default (:func:`default_calibration`): the user's saved
 refit if there is one, else the shipped coefficients. Where the refit lives is a documented setting:
-``$HLSNB_COEFFICIENTS`` if set, else ``~/.config/hlsnb/coefficients.json``; it is looked up at every estimate (a
+``$HLSNB_COEFFICIENTS`` if set, else ``coefficients.json`` in the platform's config folder (platformdirs:
+``~/.config/hlsnb`` on Linux); it is looked up at every estimate (a
 ``stat``), so saving or deleting it takes effect at once, and the file is read again only when its modification time
 or size changes.
 
@@ -24,6 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+from .. import vocab
+
 __all__ = ["Calibration", "SHIPPED_PATH", "USER_SOURCE", "TOOLS", "TOOL_DEFAULTS", "overlay", "user_calibration_path",
            "saved_calibration", "default_calibration"]
 
@@ -32,7 +35,7 @@ SHIPPED_PATH = Path(__file__).with_name("coefficients.json")
 #: The ``source`` of a refit on the user's own builds.
 USER_SOURCE = "your builds"
 #: The HLS tools a calibration can hold a block of coefficients for (``coefficients["per_tool"][tool]``).
-TOOLS = ("vivado_hls", "vitis_hls")
+TOOLS = vocab.TOOLS
 #: Values of the tool-aware coefficients (issue 12) when neither the shared coefficients nor the tool's block
 #: give one. They switch every tool-aware term off, so a calibration without a ``per_tool`` block estimates as
 #: the Vitis-only fit did. What each one means is in docs/estimator.md ("Tool-aware coefficients"); -1 means
@@ -200,8 +203,11 @@ def _user_path() -> str:
 
 @lru_cache(maxsize=4)
 def _config_file(home: str | None) -> str:
-    """``~/.config/hlsnb/coefficients.json`` for this home directory (``home`` is only the cache key)."""
-    return str(Path.home() / ".config" / "hlsnb" / "coefficients.json")
+    """The platform's config folder's ``hlsnb/coefficients.json`` (``~/.config/hlsnb`` on Linux, with
+    ``$XDG_CONFIG_HOME``; platformdirs elsewhere) for this home directory (``home`` is only the cache key)."""
+    import platformdirs
+
+    return str(Path(platformdirs.user_config_dir("hlsnb", appauthor=False)) / "coefficients.json")
 
 
 def saved_calibration(path=None) -> Calibration | None:

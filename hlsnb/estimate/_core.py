@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .. import vocab
 from ..layer_types import get_layer_type, layer_type_of_class
 from ..precision import parse_precision
 from ..targets import Part, get_board, get_part
@@ -38,7 +39,7 @@ __all__ = ["Term", "LayerEstimate", "COEFFICIENTS", "load_coefficients", "mux_lu
            "bram18k_for", "DSP_THRESHOLD_BITS", "RESOURCES", "register", "not_estimated", "estimate_input"]
 
 #: The resources every estimate (and every table of them) reports, in this order.
-RESOURCES = ("dsp", "lut", "ff", "bram18k")
+RESOURCES = vocab.RESOURCES
 #: hls4ml's rule (pruning objectives): "Vivado doesn't use DSP when precision < 9". Not fitted.
 DSP_THRESHOLD_BITS = 9
 #: LUT6 distributed ROM/RAM: 64 x 1 bit per LUT.

@@ -6,6 +6,7 @@ import html
 import math
 from dataclasses import dataclass, field
 
+from .. import vocab
 from ..targets import Part
 from ._calibration import Calibration, default_calibration
 from ._core import RESOURCES, SRL_BITS_PER_LUT, LayerEstimate, Term, bits, bram18k_for, not_estimated
@@ -16,7 +17,7 @@ from .inputs import design_inputs
 
 __all__ = ["DesignEstimate", "estimate_design", "top_style", "layer_kwargs", "tool_label"]
 
-_TOOL_NAMES = {"vivado_hls": "Vivado HLS", "vitis_hls": "Vitis HLS"}
+_TOOL_NAMES = vocab.TOOL_LABELS
 
 
 def tool_label(tool: str, version: str | None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from .. import vocab
 from ..errors import InvalidSetting
 from ..layer_types import get_layer_type
 from ._core import LUTRAM_BITS_PER_LUT, RESOURCES, LayerEstimate, Term
@@ -23,15 +24,15 @@ __all__ = ["STAGES", "check_stage", "vsynth_kind", "ratio_terms", "rom_terms", "
            "to_vsynth"]
 
 #: The stages an estimate can stand for.
-STAGES = ("csynth", "vsynth")
+STAGES = vocab.ESTIMATE_STAGES
 
 
 def check_stage(stage: str, what: str = "") -> str:
     """``stage`` if it is one of :data:`STAGES`, else ``InvalidSetting`` naming the valid ones."""
     if stage not in STAGES:
         pre = f"{what}: " if what else ""
-        raise InvalidSetting(f"{pre}stage {stage!r} is not valid; valid: csynth (the HLS tool's report), vsynth "
-                             "(Vivado utilisation after synthesis)")
+        raise InvalidSetting(f"{pre}stage {stage!r} is not valid; valid: "
+                             + ", ".join(f"{s} ({vocab.STAGE_LABELS[s]})" for s in STAGES))
     return stage
 
 

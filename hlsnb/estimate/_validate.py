@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import rules
+from .. import rules, vocab
 from ..errors import InvalidSetting
 from ..layer_types import get_layer_type
 from ..targets import Part
@@ -31,7 +31,7 @@ MAX_BITS = 1024
 MAX_ELEMENTS = rules.MAX_ELEMENTS
 #: Clock periods in ns (:data:`hlsnb.rules.CLOCK_RANGE_NS`, the Design's range too).
 CLOCK_NS_RANGE = rules.CLOCK_RANGE_NS
-IO_TYPES = ("io_parallel", "io_stream")
+IO_TYPES = vocab.IO_TYPES
 MULT_IMPLS = ("auto", "dsp", "fabric")
 
 
@@ -115,25 +115,6 @@ def kernel_weight_count(inp) -> int | None:
     return inp.n_in * inp.n_out if inp.n_in and inp.n_out else None
 
 
-def _reuse_factor(inp, kind: str) -> None:
-    """Strategy and ReuseFactor of a layer with multipliers: what hls4ml builds as given (:mod:`hlsnb.rules`)."""
-    name, s, rf = inp.name, inp.strategy, inp.reuse_factor
-    offered = rules.strategies_for(kind, inp.io_type)
-    if s not in offered:
-        raise InvalidSetting(f"layer {name!r}: strategy {s!r} is not built by hls4ml for {kind} with {inp.io_type}; "
-                             f"valid: {', '.join(offered)}")
-    if s == "Latency" or not (inp.n_in and inp.n_out):
-        return  # hls4ml keeps any Latency ReuseFactor (real builds use RF 100 on 3x2 layers)
-    valid = rules.template_reuse_factors(kind, inp.n_in, inp.n_out, s, inp.io_type)
-    if rf not in valid:
-        near = rules.closest_reuse_factors(valid, rf)
-        listing = ", ".join(map(str, valid)) if len(valid) <= 24 else ", ".join(map(str, valid[:12])) + ", ..."
-        raise InvalidSetting(
-            f"layer {name!r} ({kind} {inp.n_in}x{inp.n_out}, {s}, {inp.io_type}): reuse_factor {rf} is not valid "
-            f"(hls4ml would not build it as given); closest valid: {', '.join(map(str, near)) or 'none'}; "
-            f"all valid: {listing or 'none'}")
-
-
 def _check(inp) -> None:
     name = inp.name
     if not isinstance(name, str) or not name:
@@ -169,12 +150,11 @@ def _check(inp) -> None:
     if not isinstance(inp.part, Part):
         raise TypeError(f"layer {name!r}: part must be a hlsnb.targets.Part, got {inp.part!r}")
     check_clock(inp.clock_ns, f"layer {name!r}")
-    as_count(inp.reuse_factor, "reuse_factor", name)
-    if lt is not None and lt.has_multipliers:
-        _reuse_factor(inp, kind)
-    elif lt is not None and inp.reuse_factor != 1:
-        raise InvalidSetting(f"layer {name!r}: reuse_factor {inp.reuse_factor} is not valid for {kind}, which has "
-                             "no multipliers to share; valid: 1")
+    if lt is not None:  # strategy and ReuseFactor: the Design's one rule (hlsnb.rules.check_setting)
+        rules.check_setting(name, kind, inp.strategy, inp.reuse_factor, inp.n_in or None, inp.n_out or None,
+                            inp.io_type, field="reuse_factor")
+    else:
+        rules.as_reuse_factor(inp.reuse_factor, name, "reuse_factor")
     n_weights = kernel_weight_count(inp)
     as_count(inp.n_zeros, "n_zeros", name, 0, n_weights if n_weights is not None else MAX_ELEMENTS)
 

@@ -2,7 +2,8 @@
 
 A run of a 16x64 layer takes about a minute, a whole MLP several: re-running a notebook must not pay that again.
 The key hashes every file Yosys reads, the script and the tool version; a hit returns the stored ``stat`` output.
-The cache lives in ``$HLSNB_CACHE`` or ``~/.cache/hlsnb``, under ``opensynth/<key>/``.
+The cache lives in ``$HLSNB_CACHE`` or the platform's user cache folder (``~/.cache/hlsnb`` on Linux), under
+``opensynth/<key>/``.
 
 A cache is only ever a shortcut: an entry that cannot be read (damaged, truncated, another program's file) or a
 cache folder that cannot be written (read-only, full) never fails a run. Each is a :class:`CacheWarning` that names
@@ -27,8 +28,11 @@ class CacheWarning(UserWarning):
 
 
 def cache_root(root=None) -> Path:
-    """Where cached runs live (``root`` > ``$HLSNB_CACHE`` > ``~/.cache/hlsnb``), plus ``/opensynth``."""
-    base = root or os.environ.get("HLSNB_CACHE") or Path.home() / ".cache" / "hlsnb"
+    """Where cached runs live (``root`` > ``$HLSNB_CACHE`` > the platform's cache folder, ``~/.cache/hlsnb`` on
+    Linux), plus ``/opensynth``."""
+    import platformdirs
+
+    base = root or os.environ.get("HLSNB_CACHE") or platformdirs.user_cache_dir("hlsnb", appauthor=False)
     return Path(base) / "opensynth"
 
 

@@ -21,19 +21,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .. import vocab
 from ..errors import ReportError
 from ..layer_types import layer_type_of_module
 
 __all__ = ["ReportError", "ReportRow", "Report", "read_report", "find_reports", "layer_type_from_module"]
 
 #: Resource columns a report holds: the four the estimator models, plus UltraRAM.
-RESOURCES = ("dsp", "lut", "ff", "bram18k", "uram")
-STAGES = {
-    "csynth": "HLS estimate (C synthesis)",
-    "vsynth": "Vivado post-synthesis",
-    "impl": "Vivado post-implementation (placed and routed)",
-    "yosys": "Yosys post-synthesis (open-source mapping, hlsnb.opensynth)",
-}
+RESOURCES = vocab.REPORT_RESOURCES
+STAGES = vocab.STAGE_LABELS
 
 
 @dataclass

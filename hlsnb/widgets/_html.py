@@ -119,7 +119,7 @@ def explanation(est, le, spec, label: str, resource: str | None = None) -> str:
     est : the DesignEstimate (for the part and the top-level function).
     le : the layer's estimate in ``est``.
     spec : the design's LayerSpec of that layer, or None for the top level.
-    label : what the numbers are (e.g. "HLS estimate (csynth), estimated by hlsnb").
+    label : what the numbers are (e.g. ``hlsnb.vocab.stage_label("csynth", estimated=True)``).
     resource : one of :data:`EXPLAINED`, or None for all.
     """
     head = f"<b>{html.escape(le.name)}</b> ({html.escape(_what(spec, est.top))}): {label}"

@@ -22,26 +22,27 @@ from typing import Callable
 
 import ipywidgets as widgets
 
+from .. import vocab
 from ._base import DesignView, Subscribers
 
 __all__ = ["EstimatePlot", "estimate_figure", "figure_dict", "report_rows", "stage_label", "ESTIMATE_LABEL",
            "VSYNTH_LABEL", "STAGE_LABELS", "STAGE_NAMES", "STAGES"]
 
-ESTIMATE_LABEL = "HLS estimate (csynth), estimated by hlsnb"
-VSYNTH_LABEL = "post-synthesis estimate (Vivado, estimated by hlsnb)"
+ESTIMATE_LABEL = vocab.stage_label("csynth", estimated=True)
+VSYNTH_LABEL = vocab.stage_label("vsynth", estimated=True)
 #: What the numbers of each estimator stage are, in the words every number shown carries.
 STAGE_LABELS = {"csynth": ESTIMATE_LABEL, "vsynth": VSYNTH_LABEL}
 #: The stages the views draw and switch between, in the order of the Explorer's toggle.
 STAGES = tuple(STAGE_LABELS)
 #: Short stage names for badges, toggles and tick labels.
-STAGE_NAMES = {"csynth": "HLS csynth", "vsynth": "Vivado post-synthesis"}
-RESOURCES = (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"))
+STAGE_NAMES = vocab.STAGE_NAMES
+RESOURCES = tuple((r, vocab.RESOURCE_LABELS[r]) for r in vocab.RESOURCES)
 _OVER = "#b42318"
 #: Width (px) of the live figure: a JupyterLab notebook's output area beside the file browser at 1,400 px.
 LIVE_WIDTH = 900
 _CAP = 200.0  # % of the part: the resource axis stops here; taller columns are labelled with their real total
 _TICK_WORDS = {"csynth": "HLS", "vsynth": "Vivado"}  # tick labels are narrow: the title and hover say the rest
-_STAGE_WORDS = {"csynth": "HLS csynth report", "vsynth": "Vivado post-synthesis", "impl": "Vivado post-implementation"}
+_STAGE_WORDS = vocab.STAGE_LABELS
 
 
 def report_rows(report) -> list[dict]:

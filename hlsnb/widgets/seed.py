@@ -23,6 +23,7 @@ import html
 import textwrap
 from dataclasses import dataclass, field, replace
 
+from .. import vocab
 from ..calibration.seed import SEED_REPORT
 from ..design import Design
 from ..estimate import estimate_design
@@ -33,6 +34,7 @@ __all__ = ["SeedAnswer", "seed_answer", "estimator_error", "breakdown_figure", "
            "PUBLIC_LATENCY_REPORT", "REPORTS", "Table"]
 
 STRATEGIES = ("Latency", "Resource")
+_STAGE_LABEL = vocab.stage_label("csynth", estimated=True)  # what every number on these charts is
 #: The two designs the answer compares, and how they are named to people.
 CASES = {"forum": "the forum's design (6-bit, 75 % zero weights)",
          "dense16": "the same network at 16 bits, no zero weights (what-if)"}
@@ -410,7 +412,7 @@ def breakdown_figure(answer: SeedAnswer, resource: str = "lut", case: str = "for
     fig.update_layout(
         barmode="stack", height=460, margin={"t": 70, "b": 60, "l": 60, "r": 10},
         title={"text": f"What each strategy pays for: {lab} per layer at ReuseFactor {answer.reuse_factor}, "
-                       f"{CASES[case]}<br><span style='font-size:11px'>HLS estimate (csynth), estimated by hlsnb"
+                       f"{CASES[case]}<br><span style='font-size:11px'>{_STAGE_LABEL}"
                        "</span>", "font": {"size": 13}},
         yaxis={"title": {"text": f"{lab} (count)"}, "tickformat": ",.0f",
                "range": [0, 1.15 * max(totals + [1.0])]},
@@ -500,7 +502,7 @@ def rf_rule_figure(answer: SeedAnswer, layers=("fc1", "fc3"), case: str = "forum
         height=360, margin={"t": 80, "b": 50, "l": 60, "r": 10},
         title={"text": "The rule of thumb: with Resource, keep ReuseFactor <= n_in"
                        f"<br><span style='font-size:11px'>one layer's LUTs against its ReuseFactor, {CASES[case]}, "
-                       "the others unchanged; HLS estimate (csynth), estimated by hlsnb</span>", "font": {"size": 13}},
+                       f"the others unchanged; {_STAGE_LABEL}</span>", "font": {"size": 13}},
         legend={"orientation": "h", "y": -0.2, "x": 0},
     )
     return fig

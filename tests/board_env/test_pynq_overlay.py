@@ -278,3 +278,18 @@ def test_bundled_driver_copy_runs_alone(float_bundle):
                          text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("True")
+
+
+def test_the_tutorials_profile_call_through_pynq(float_bundle, info, X, capsys):
+    """hls4ml-tutorial part 7b: ``y, latency, throughput = nn.predict(X, profile=True)`` works on the pynq overlay:
+    seconds of the whole call and inferences per second, as hls4ml's axi_stream_driver returns them, printed with
+    what was timed (an emulated device here: simulated off-board, not FPGA timing)."""
+    with float_bundle.overlay("fpga") as nn:
+        y, latency, throughput = nn.predict(X, profile=True)
+        stats = nn.last_stats
+        assert not nn.measured_on_board
+    np.testing.assert_array_equal(y, np.load(info["dir"] / "y_hls4ml_float.npy"))
+    assert latency == stats.seconds > 0 and throughput == pytest.approx(len(X) / latency)
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith(f"Classified {len(X)} samples in ") and "inferences / s" in line
+    assert "simulated off-board" in line and "emulated" in line
