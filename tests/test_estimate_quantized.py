@@ -152,3 +152,24 @@ def test_every_coefficient_has_a_schema_entry():
     assert {c.kind for c in SCHEMA.values()} == set(KINDS)
     with pytest.raises(KeyError, match="no schema entry"):
         coefficient_schema("lut_per_wish")
+
+
+def test_latency_adder_trees_are_sized_by_operand_range():
+    """Vivado HLS sizes the adders of a Latency tree by their operands (products of input x weight bits, one bit more
+    a level), not by accum_t: 6-bit ReLU outputs x 6-bit weights give narrow adders; 16x16-bit products fill a
+    16-bit accum_t as before."""
+    from hlsnb.estimate._kernel import tree_adder_bits
+
+    assert tree_adder_bits(1024, 64, 32, 16) == 16.0  # 16-bit products into a 16-bit accum_t: unchanged
+    assert 13 <= tree_adder_bits(482, 32, 12, 19) <= 15  # the forum design's fc2: 12-bit products, 19-bit accum_t
+    assert tree_adder_bits(482, 32, 12, 13) == 13.0  # capped by accum_t
+    kw = dict(n_zeros=1566, weight_bits=6, weight_int_bits=1, accum_bits=19, part="pynq-z2", clock_ns=5.0,
+              reuse_factor=64, tool="vivado_hls")
+    narrow = estimate_layer("Dense", 64, 32, input_bits=6, **kw)
+    wide = estimate_layer("Dense", 64, 32, input_bits=16, **kw)
+    add = [t for t in narrow.terms("lut") if "adders of the unrolled adder trees" in t.what]
+    assert add and "operand range" in add[0].what
+    assert narrow.lut < wide.lut
+    # Vitis HLS keeps accum_t-wide adders (its shared fit prices them so)
+    vitis = estimate_layer("Dense", 64, 32, input_bits=6, **dict(kw, tool="vitis_hls"))
+    assert not any("operand range" in t.what for t in vitis.terms("lut"))

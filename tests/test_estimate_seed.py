@@ -41,7 +41,7 @@ def test_the_forum_design_is_the_quantized_pruned_one():
     assert e.layer("output").reuse_factor == 64
 
 
-@pytest.mark.parametrize("key,resources", [("resource", ("lut", "dsp", "bram18k")),
+@pytest.mark.parametrize("key,resources", [("resource", ("lut", "ff", "dsp", "bram18k")),
                                            ("latency", ("dsp", "ff", "bram18k"))])
 def test_seed_targets_met(seed, key, resources):
     x = seed[key]
@@ -49,12 +49,11 @@ def test_seed_targets_met(seed, key, resources):
         assert abs(x["error"][r]) <= TOLERANCE[r], (key, r, x["csynth"][r], x["report"][r])
 
 
-@pytest.mark.xfail(strict=True, reason="measured: Resource FF 42,082 vs 20,367 (+107 %); Latency LUT 51,634 vs "
-                   "34,823 (+48 %). See docs/estimator.md, 'The seed reports'.")
-@pytest.mark.parametrize("key,resource", [("resource", "ff"), ("latency", "lut")])
-def test_seed_targets_missed(seed, key, resource):
-    x = seed[key]
-    assert abs(x["error"][resource]) <= TOLERANCE[resource]
+@pytest.mark.xfail(strict=True, reason="measured: Latency LUT 44,501 vs 34,823 (+28 %; +48 % before the adder trees "
+                   "were sized by operand range). See docs/estimator.md, 'The seed reports'.")
+def test_seed_latency_lut_missed(seed):
+    x = seed["latency"]
+    assert abs(x["error"]["lut"]) <= TOLERANCE["lut"]
 
 
 def test_resource_costs_more_dsp_and_bram_than_latency_beyond_the_error_bars(seed):
@@ -69,10 +68,18 @@ def test_resource_costs_more_dsp_and_bram_than_latency_beyond_the_error_bars(see
     assert SEED_REPORT["dsp"] > LATENCY_REPORT["dsp"] and SEED_REPORT["bram18k"] > LATENCY_REPORT["bram18k"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured: Resource 50,222 LUT < Latency 51,634 LUT estimated (reports: "
-                   "47,883 > 34,823)")
 def test_resource_costs_more_luts_than_latency(seed):
+    """The estimate orders the strategies as the reports do (47,883 > 34,823 LUT)."""
     assert seed["resource"]["csynth"]["lut"] > seed["latency"]["csynth"]["lut"]
+
+
+@pytest.mark.xfail(strict=True, reason="measured: Resource 50,222 LUT (regime error bar ±51 %) vs Latency 44,501 "
+                   "(±23 %): the right order, inside the error bars")
+def test_resource_costs_more_luts_than_latency_beyond_the_error_bars(seed):
+    res, lat = seed["resource"]["csynth"], seed["latency"]["csynth"]
+    lo = res["lut"] * (1 - res["estimate"].regime["design"].lut)
+    hi = lat["lut"] * (1 + lat["estimate"].regime["design"].lut)
+    assert lo > hi
 
 
 def test_pynq_backend_per_layer_report_held_out():
@@ -86,6 +93,10 @@ def test_pynq_backend_per_layer_report_held_out():
         if name.endswith("_relu"):
             assert est[1] == pytest.approx(lut, rel=0.30), name
     assert p["total"]["estimate"]["dsp"] == 21
+    # the RF > n_in write-select registers (fc1, fc3: blocks of 16) per accumulator: within 2x of the report (they
+    # were 2.7x and 7.1x over when priced per chained update)
+    for name in ("fc1", "fc3"):
+        assert p[name]["report"][2] / 2 <= p[name]["estimate"][2] <= 2 * p[name]["report"][2], name
     # Vivado synthesis of the IP: DSP and BRAM as reported (21, 4); LUT and FF measured 14.9k / 14.3k
     assert p["vsynth"]["estimate"]["dsp"] == 21 and p["vsynth"]["estimate"]["bram18k"] == 4
 

@@ -56,8 +56,10 @@ TOOL_DEFAULTS = MappingProxyType({
     "pad_ff_state": 0.0,
     # quantized and pruned models (issue 23, 28): LUTs per value of an activation whose result type rounds or
     # saturates; the input width from which a constant product that stays a multiplication goes to a DSP (0: hls4ml's
-    # "both >= 9 bits"); register bits per bit of a shift/shift-add constant product held at II > 1 (Latency)
+    # "both >= 9 bits"); register bits per bit of a shift/shift-add constant product held at II > 1 (Latency);
     "act_lut_quant": 0.0, "const_dsp_in_bits": 0.0, "ff_const_held": 0.0,
+    # Latency adder trees sized by operand range growth (product bits + 1 a level, capped by accum_t) (issue 23)
+    "add_growth": 0.0,
     # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)
     "da_lut_per_digit_bit": 0.5867,
 })

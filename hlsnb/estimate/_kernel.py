@@ -240,8 +240,12 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     n_adds = max(0, nonzero - n_out) + n_out  # adder tree plus the bias add
     # Vitis HLS puts adds in the DSP post-adders; Vivado HLS 2019-2020 builds them in LUTs (dsp_postadd = share)
     absorbed = int(round(C["dsp_postadd"] * min(mul_ops, n_adds))) if on_dsp and units else 0
-    acc.add("lut", (n_adds - absorbed) * accum_bits * C["lut_add_per_bit"],
-            f"{n_adds - absorbed} {accum_bits}-bit adders of the unrolled adder trees"
+    add_bits = tree_adder_bits(nonzero, n_out, in_bits + w_bits, accum_bits) if C["add_growth"] >= 0.5 \
+        else accum_bits
+    width = (f"{add_bits:.1f}-bit (operand range: {in_bits}+{w_bits}-bit products growing one bit a level, "
+             f"capped by the {accum_bits}-bit accum_t)" if add_bits < accum_bits else f"{accum_bits}-bit")
+    acc.add("lut", (n_adds - absorbed) * add_bits * C["lut_add_per_bit"],
+            f"{n_adds - absorbed} {width} adders of the unrolled adder trees"
             + (f" ({absorbed} more adds absorbed in DSP post-adders)" if absorbed else "") + sfx)
     # operand multiplexers when multipliers are shared
     if units and mul_ops > units:
@@ -284,6 +288,27 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     acc.add("latency", lat, f"pipeline depth: multiply + {levels}-level adder tree at {clock_ns:g} ns"
             + ("" if lat == depth else f"; the shared multipliers stretch it to II-1 = {ii - 1}") + sfx)
     return lat, ii
+
+
+@lru_cache(maxsize=4096)
+def tree_adder_bits(nonzero: int, n_out: int, product_bits: int, accum_bits: int) -> float:
+    """Mean width of the adders of ``n_out`` balanced adder trees summing ``nonzero`` products and a bias each.
+
+    hls4ml's ``dense_latency`` declares ``mult[]`` and ``acc[]`` of ``accum_t``, but the products of constant weights
+    are sign-extended ``product_bits``-wide values (input bits + weight bits), and Vivado/Vitis HLS size each adder by
+    the range of its operands: a first-level adder is ``product_bits + 1`` bits, each level one bit wider, never
+    wider than ``accum_t``. For 16-bit designs with 16-bit accumulators every adder is ``accum_t`` wide (as fitted);
+    a 6-bit ReLU output times a 6-bit weight gives 12-bit products, so a 19-bit ``accum_t`` tree is mostly
+    13-17-bit adders."""
+    m = max(1, math.ceil(nonzero / max(n_out, 1))) + 1  # the products of one output and its bias
+    count, level, bits, adders = m, 0, 0.0, 0
+    while count > 1:
+        pairs = count // 2
+        level += 1
+        bits += pairs * min(accum_bits, product_bits + level)
+        adders += pairs
+        count -= pairs
+    return bits / adders if adders else float(accum_bits)
 
 
 def _zero_multipliers(weights, rf: int) -> int:
@@ -352,11 +377,15 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     if rf > n_in and not unrolled:
         _write_select(acc, C, block, n_out, accum_bits, sfx)
         if C["res_wsel_ff"]:
-            # the pipelined ReuseLoop carries every accumulator through each of the block conditional updates
-            # (fitted: the reports show 2-3 x n_out x accum bits for one multiplier, 10-25 x for blocks of 2-10)
-            acc.add("ff", block * n_out * accum_bits * C["res_wsel_ff"],
-                    f"write-select chain registers: {n_out} accumulators x {accum_bits} bits carried through the "
-                    f"{block} conditional updates of each reuse-loop iteration (RF {rf} > n_in {n_in}){sfx}")
+            # acc[] is a loop-carried recurrence of the II-1 ReuseLoop: its block conditional updates cannot be
+            # cut by pipeline registers (the loop would not reach II 1, and the reports say it does), so they are
+            # chained in one cycle. What the pipeline keeps is each accumulator's selected addend and next
+            # value: registers per accumulator bit, not per update (fitted, res_wsel_ff; per update it fitted 0.68
+            # on blocks <= 5 and gave the held-out Pynq build's blocks of 16 2-7x its FF)
+            acc.add("ff", n_out * accum_bits * C["res_wsel_ff"],
+                    f"write-select registers: the selected addend and next value of each of the {n_out} "
+                    f"accumulators x {accum_bits} bits (RF {rf} > n_in {n_in}: the {block} conditional updates "
+                    f"of a reuse-loop iteration are chained in one cycle){sfx}")
         # read multiplexer x rms, plus write enables (n_out x block / 4: at the shared scale unscaled, as first fitted)
         wen = n_out * block / 4 * (1.0 / rms if C["res_mux_scale"] < 0 and rms else 1.0)
         _mux(acc, block * accum_bits * (mux_luts(n_out) + 1) + wen, rms,

@@ -54,6 +54,8 @@ _E = [
     ("ff_io_per_bit", "fitted", "FF per input/output bit", "_kernel._dense_latency", "as ff_pipe_ii1"),
     ("ff_shared_prod", "structural", "FF per product bit held at II > 1", "_kernel._dense_latency",
      "1 on Vivado HLS: dense_latency's mult[] of accum_t (pominiq)"),
+    ("add_growth", "structural", "switch", "_kernel._dense_latency",
+     "1: adder trees sized by the operands' range (product bits + 1 a level, capped by accum_t), as HLS builds them"),
     ("ff_const_held", "structural", "FF per shift/shift-add product bit held at II > 1", "_kernel._dense_latency",
      "1: the constant products wait in mult[] too (issue 23)"),
     ("act_lut_per_bit", "fitted", "LUT per value bit", "layers/activation", _SHARED + " / " + _VIV
@@ -86,7 +88,7 @@ _E = [
     ("res_in_mux_rf", "structural", "switch", "_kernel._dense_resource", "1: RF-to-1 input multiplexers"),
     ("res_inmux_lut", "fitted", "LUT per LUT6 of a multiplexer", "_kernel._dense_resource", _VIV_RES + " (NNLS)"),
     ("res_layer_lut", "fitted", "LUT per layer", "_kernel._dense_resource", _VIV_RES + " (NNLS)"),
-    ("res_wsel_ff", "fitted", "FF per accumulator bit x block", "_kernel._dense_resource", _VIV_RES + " (NNLS)"),
+    ("res_wsel_ff", "fitted", "FF per accumulator bit (RF > n_in)", "_kernel._dense_resource", _VIV_RES + " (NNLS)"),
     ("res_leq_ff", "fitted", "FF per operand bit (-1: res_ff_scale)", "_kernel._dense_resource",
      _VIV_RES + " (NNLS)"),
     ("res_e1_ff", "fitted", "FF per product bit on DSP48E1", "_kernel._dense_resource", _VIV_RES + " (NNLS)"),
