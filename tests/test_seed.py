@@ -60,7 +60,14 @@ def test_the_answer_is_about_the_forums_design_and_its_what_if(answer):
 
 
 def test_ordering_and_verdict_follow_the_numbers_and_error_bars(answer):
-    assert set(answer.error) >= {"lut", "dsp"} and answer.error["n"] > 0  # measured, not typed in
+    for case in CASES:
+        for s in STRATEGIES:  # each estimate's own regime, measured, not typed in
+            bar = answer.errors[case][s]
+            e = answer.estimates[case][s].regime["design"]
+            assert bar["n"] == e.n > 0 and bar["lut"] == e.lut == answer.error(s, "lut", case)
+            assert s in bar["regime"]
+    assert answer.error("Latency") != answer.error("Resource")  # not one global figure
+    assert answer.error_text("lut") in answer.verdict and "±35" not in answer.verdict
     for case in CASES:
         who = answer.ordering("lut", case)
         (la, lb), (ra, rb) = answer.interval("Latency", "lut", case), answer.interval("Resource", "lut", case)
@@ -80,10 +87,13 @@ def test_a_difference_inside_the_error_bars_is_said_so(answer):
     import copy
 
     a = copy.copy(answer)
-    a.error = {**answer.error, "lut": 10.0}  # an error bar wider than any difference
+    def widen(v):
+        return {c: {s: {**b, "lut": v} for s, b in bs.items()} for c, bs in answer.errors.items()}
+
+    a.errors = widen(10.0)  # an error bar wider than any difference
     assert a.ordering("lut", "forum") is None and not a.flips
     assert "within the error bars" in a.verdict
-    a.error = {**answer.error, "lut": 0.0}
+    a.errors = widen(0.0)
     assert a.ordering("lut", "dense16") == a.larger("lut", "dense16")
 
 
@@ -106,7 +116,7 @@ def test_items_and_steps_are_the_estimators_breakdown(answer):
 
 def test_what_if_of_a_trained_model(forum_model):
     a = seed_answer(forum_model, error=False)
-    assert a.trained and a.error == {}
+    assert a.trained and a.errors == {} and a.error("Latency") == 0.0
     d = a.designs["forum"]["Latency"]
     assert zero_counts(d) == zero_counts(forum_design(forum_model))
     assert zero_counts(a.designs["dense16"]["Resource"]) == zero_counts(dense16_what_if(forum_design()))

@@ -118,7 +118,7 @@ def error_table(rows: list[dict]) -> dict:
     for key, sel in sorted(groups.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
         t = {"n": len(sel)}
         for res in RESOURCES:
-            e = [x for x in (_err(r["pred"].get(res), r["meas"][res]) for r in sel) if x is not None]
+            e = [x for x in (_err(r["pred"].get(res), r["meas"].get(res)) for r in sel) if x is not None]
             t[res] = statistics.median(e) if e else None
             h = [x for x in (_err(r["hls4ml"].get(res), r["meas"][res]) for r in sel) if x is not None]
             t["hls4ml_" + res] = statistics.median(h) if h else None
@@ -143,8 +143,8 @@ def format_error_table(table: dict) -> str:
 
 def _medians(sel: list[dict]) -> dict:
     t = {"n": len(sel)}
-    for res in ("lut", "ff", "dsp"):
-        e = [x for x in (_err(r["pred"].get(res), r["meas"][res]) for r in sel) if x is not None]
+    for res in ("lut", "ff", "dsp", "latency"):
+        e = [x for x in (_err(r["pred"].get(res), r["meas"].get(res)) for r in sel) if x is not None]
         t[res] = round(statistics.median(e), 4) if e else None
     return t
 
@@ -152,7 +152,8 @@ def _medians(sel: list[dict]) -> dict:
 def regime_errors_of(rows: list[dict]) -> dict:
     """The held-out errors per regime, as ``errors_by_regime.json`` holds them: ``"layer"``: every prefix of the
     regime axes (:data:`hlsnb.estimate._regime.AXES`, from tool and layer group to the full regime) -> ``{"n",
-    "lut", "ff", "dsp"}`` medians; ``"design"``: ``tool | design | stage | strategies`` (and ``... | all``)."""
+    "lut", "ff", "dsp", "latency"}`` medians (latency: csynth rows); ``"design"``: ``tool | design | stage |
+    strategies`` (and ``... | all``)."""
     rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own
     layer = defaultdict(list)
     for row in rows:

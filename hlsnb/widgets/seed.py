@@ -18,7 +18,6 @@ report (measured by Vivado HLS on a real build).
 
 from __future__ import annotations
 
-import functools
 import html
 import textwrap
 from dataclasses import dataclass, field, replace
@@ -90,34 +89,28 @@ def term_group(what: str, layer_type: str | None = None) -> str:
     return "other"
 
 
-@functools.lru_cache(maxsize=4)
 def estimator_error(tool: str = "vivado_hls", stage: str = "csynth") -> dict:
     """Resource -> median relative error of whole-design estimates for ``tool`` at ``stage``, each report's
-    repository held out of the fit (leave-one-repository-out, on the calibration reports shipped in the package;
-    about 3 s, cached). Empty when the reports are not available."""
-    from ..calibration.cli import DATA_DIR
-    from ..calibration.loro import error_table, loro
-    from ..calibration.rows import load_records
-    from ..estimate._calibration import Calibration
+    repository held out of the fit (leave-one-repository-out), plus ``n`` (held-out designs): what ``make calibrate``
+    measured and shipped (``hlsnb/estimate/errors_by_regime.json``), read, not recomputed. Empty when not measured."""
+    from ..estimate._regime import regime_errors
 
-    paths = [DATA_DIR / "reports.csv", DATA_DIR / "reports2.csv"]
-    if not all(p.exists() for p in paths):
-        return {}
-    shared = {k: v for k, v in Calibration.shipped().coefficients.items()
-              if k != "per_tool" and not k.startswith("_")}
-    rows, _ = loro(load_records(paths), shared)
-    t = error_table(rows).get((tool, "design", "all", stage), {})
-    return {"n": t.get("n", 0), **{k: t[k] for k, _ in _RES if t.get(k) is not None}}
+    t = regime_errors().get("design", {}).get(f"{tool} | design | {stage} | all") or {}
+    return {"n": t.get("n", 0), **{k: t[k] for k, _ in _RES if t.get(k) is not None}} if t else {}
 
 
-def _error_of(est, tool: str) -> tuple[dict, str]:
-    """The error bar of an estimate and what it is: the estimate's own per-regime error when the estimator gives one
-    (``DesignEstimate.error``: resource -> relative error), else the median error on whole designs of the tool."""
-    own = getattr(est, "error", None)
-    if isinstance(own, dict) and own:
-        return dict(own), getattr(est, "error_source", "") or "the measured error of this design's regime"
-    return estimator_error(tool, "csynth"), ("the estimator's median error on whole designs of this HLS tool, each "
-                                             "report's repository held out of the fit")
+def _error_of(est) -> dict:
+    """The error bar of a whole-design estimate: the measured error of its regime (``DesignEstimate.regime``,
+    whole designs of its HLS tool and strategies, leave-one-repository-out): resource -> relative error, plus
+    ``n`` (held-out designs), ``regime`` and ``calibrated``."""
+    bar = est.regime["design"]
+    return {**{k: getattr(bar, k) for k, _ in _RES if getattr(bar, k, None) is not None},
+            "n": bar.n, "regime": bar.regime, "calibrated": bar.calibrated}
+
+
+#: What the error bars of the seed answer are.
+ERROR_SOURCE = ("the measured error of each estimate's regime (whole designs of that HLS tool and strategy, each "
+                "report's repository held out of the fit)")
 
 
 @dataclass
@@ -125,8 +118,9 @@ class SeedAnswer:
     """The forum's design and its 16-bit dense what-if under both strategies, estimated by hlsnb.
 
     ``designs`` / ``estimates`` / ``post_synthesis``: case ("forum", "dense16") -> strategy -> Design /
-    HLS csynth DesignEstimate / Vivado post-synthesis DesignEstimate. ``error``: resource -> relative error bar,
-    ``error_source`` what it is. ``steps``: (label, strategy -> DesignEstimate) from the 16-bit dense design to the
+    HLS csynth DesignEstimate / Vivado post-synthesis DesignEstimate. ``errors``: case -> strategy -> the error bar
+    of that estimate (:func:`_error_of`: resource -> relative error, ``n``, ``regime``), ``error_source`` what it
+    is. ``steps``: (label, strategy -> DesignEstimate) from the 16-bit dense design to the
     forum's, one change at a time. ``trained``: the forum's design is a model trained here (False: the public
     build's design from the calibration data).
     """
@@ -135,7 +129,7 @@ class SeedAnswer:
     designs: dict
     estimates: dict
     post_synthesis: dict
-    error: dict
+    errors: dict
     error_source: str
     steps: list = field(default_factory=list)
     trained: bool = False
@@ -148,8 +142,24 @@ class SeedAnswer:
 
     def interval(self, strategy: str, resource: str = "lut", case: str = "forum") -> tuple[float, float]:
         """The estimate +- its error bar."""
-        v, e = self.total(strategy, resource, case), self.error.get(resource, 0.0)
+        v, e = self.total(strategy, resource, case), self.error(strategy, resource, case)
         return v * (1 - e), v * (1 + e)
+
+    def error(self, strategy: str, resource: str = "lut", case: str = "forum") -> float:
+        """The relative error bar of one estimate (0 when not computed)."""
+        return float(self.errors.get(case, {}).get(strategy, {}).get(resource) or 0.0)
+
+    def error_text(self, resource: str = "lut", case: str = "forum") -> str:
+        """``Latency ±23 % (19 held-out designs), Resource ±51 % (13)`` for people."""
+        parts = []
+        for s in STRATEGIES:
+            b = self.errors.get(case, {}).get(s, {})
+            if b.get(resource) is None:
+                parts.append(f"{s} unmeasured")
+            else:
+                n = f" ({b['n']} held-out designs)" if not parts else f" ({b['n']})"
+                parts.append(f"{s} ±{100 * b[resource]:.0f} %{n}")
+        return ", ".join(parts)
 
     def ordering(self, resource: str = "lut", case: str = "forum") -> str | None:
         """The strategy that is larger beyond the error bars, or None when the two intervals overlap."""
@@ -207,14 +217,13 @@ class SeedAnswer:
     @property
     def verdict(self) -> str:
         """The answer in a few sentences, every number computed here and said with its error bar."""
-        e = self.error.get("lut")
-        err = f"±{100 * e:.0f} %" if e is not None else "an unmeasured error"
+        err = self.error_text("lut")
         tool = self.estimates["forum"]["Latency"].tool
         src = "trained here" if self.trained else "with the public build's zero counts"
         rl, rr = self.reports["Latency"]["lut"], self.reports["Resource"]["lut"]
         out = [
             f"At ReuseFactor {self.reuse_factor} on the {self.estimates['forum']['Latency'].part.device}, hlsnb "
-            f"estimates (HLS csynth, {tool}; error bars {err}, {self.error_source}):",
+            f"estimates (HLS csynth, {tool}; error bars {err}: {self.error_source}):",
             f"- {CASES['forum']}, {src}: {self._pair('forum')};",
             f"- {CASES['dense16']}: {self._pair('dense16')}.",
         ]
@@ -269,18 +278,19 @@ def seed_answer(model=None, reuse_factor: int = 64, board: str = "pynq-z2", *, t
                 error: bool = True) -> SeedAnswer:
     """The forum's design (:func:`hlsnb.forum.forum_design` of ``model``, default the public build's design) and
     its 16-bit dense what-if at ``reuse_factor`` under Latency and Resource, estimated (HLS csynth and Vivado
-    post-synthesis). ``error=False`` skips the error bar (3 s)."""
+    post-synthesis). ``error=False`` leaves the error bars out (``errors`` empty)."""
     forum = {s: forum_design(model, strategy=s, reuse_factor=reuse_factor, board=board, tool=tool)
              for s in STRATEGIES}
     designs = {"forum": forum, "dense16": {s: dense16_what_if(forum[s]) for s in STRATEGIES}}
     estimates = {c: {s: estimate_design(d) for s, d in ds.items()} for c, ds in designs.items()}
     post = {c: {s: estimate_design(d, stage="vsynth") for s, d in ds.items()} for c, ds in designs.items()}
-    err, src = _error_of(estimates["forum"]["Latency"], forum["Latency"].tool) if error else ({}, "not computed")
+    errs = {c: {s: _error_of(e) for s, e in es.items()} for c, es in estimates.items()} if error else {}
+    src = ERROR_SOURCE if error else "not computed"
     stp = []
     per = {s: _step_designs(forum[s]) for s in STRATEGIES}
     for i, (label, _) in enumerate(per["Latency"]):
         stp.append((label, {s: estimate_design(per[s][i][1]) for s in STRATEGIES}))
-    return SeedAnswer(reuse_factor, designs, estimates, post, err, src, stp, trained=model is not None)
+    return SeedAnswer(reuse_factor, designs, estimates, post, errs, src, stp, trained=model is not None)
 
 
 # ---------------------------------------------------------------------------------------------------- tables
@@ -434,7 +444,7 @@ def totals_figure(answer: SeedAnswer, resource: str = "lut"):
     top = 0.0
     for s in STRATEGIES:
         y = [answer.total(s, resource, c) for c in CASES]
-        err = [v * answer.error.get(resource, 0.0) for v in y]
+        err = [v * answer.error(s, resource, c) for v, c in zip(y, CASES)]
         top = max(top, *(a + b for a, b in zip(y, err)))
         fig.add_bar(x=x, y=y, name=f"{s}, hlsnb estimate (HLS csynth)", marker_color=_COLORS[s],
                     error_y={"type": "data", "array": err, "visible": True, "color": "#333"},
@@ -453,7 +463,8 @@ def totals_figure(answer: SeedAnswer, resource: str = "lut"):
         barmode="group", height=420, margin={"t": 70, "b": 40, "l": 70, "r": 10},
         title={"text": f"{lab}s of both strategies at ReuseFactor {answer.reuse_factor}: the forum's design and the "
                        "16-bit what-if<br><span style='font-size:11px'>bars: HLS csynth estimates by hlsnb (error "
-                       f"bars: ±{100 * answer.error.get(resource, 0.0):.0f} %), markers: real reports, dashed: the "
+                       f"bars, their regimes' measured error: {answer.error_text(resource)}), markers: real reports, "
+                       "dashed: the "
                        f"{est0.part.device}'s {cap:,.0f} {lab}s</span>", "font": {"size": 13}},
         yaxis={"title": {"text": f"{lab} (count)"}, "tickformat": ",.0f", "range": [0, 1.1 * max(top, cap)]},
         legend={"orientation": "h", "y": -0.15, "x": 0, "font": {"size": 10}},

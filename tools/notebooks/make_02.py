@@ -44,8 +44,9 @@ project.banner()
 
 Both strategies at ReuseFactor 64 on every Dense layer (where 64 is not valid, the value hls4ml builds, said below),
 for the forum's design and for the same network at 16 bits without zero weights. A strategy is called larger only
-where the two error bars do not overlap. The error bars take about 20 s to compute (the estimator's error measured on
-real reports, each report's repository held out of the fit).
+where the two error bars do not overlap. Each estimate's error bar is the measured error of its regime
+(`DesignEstimate.regime`: whole designs of that HLS tool and strategy, each report's repository held out of the fit),
+so Latency and Resource can carry different bars.
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
