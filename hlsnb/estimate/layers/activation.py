@@ -42,10 +42,14 @@ def _simple(inp, C):
         raise ValueError(f"layer {inp.name!r}: activation needs n_in or output_shape")
     acc = Terms()
     kind_word = act or inp.layer_type.lower()
-    acc.add("lut", C["act_lut_per_bit"] * n * in_bits, f"{kind_word}: compare and select on {n} values x "
-            f"{in_bits} bits", "modelled")
-    if C["act_lut_quant"] and inp.result_bits < in_bits and (inp.result_rounding != "AP_TRN"
-                                                              or inp.result_saturation != "AP_WRAP"):
+    quant = inp.result_bits < in_bits and (inp.result_rounding != "AP_TRN" or inp.result_saturation != "AP_WRAP")
+    # the select feeds the rounding/saturating cast: Vivado/Vitis HLS build it as wide as the result type, not the
+    # input (act_sel_result, structural; Berk-Bilgin's 24/28-bit inputs into 16 bits cost 40-50 LUT per value less
+    # than an input-wide select)
+    sel = inp.result_bits if quant and C["act_sel_result"] >= 0.5 else in_bits
+    acc.add("lut", C["act_lut_per_bit"] * n * sel, f"{kind_word}: compare and select on {n} values x "
+            f"{sel} bits" + (" (the select is as wide as the result type)" if sel < in_bits else ""), "modelled")
+    if C["act_lut_quant"] and quant:
         # a narrower result type that rounds or saturates (quantized_relu: AP_RND_CONV, AP_SAT): every value is
         # rounded (an adder of the result width over the dropped fraction bits) and saturated (a range compare over
         # the dropped integer bits and a select), fitted per value and tool. The reports show no such cost when the
