@@ -1,30 +1,37 @@
-"""Benchmark: hlsnb's DSP-aware pruning against hls4ml 1.3's own ``optimize_model``, same data, seeds and estimator.
+"""Benchmark: hlsnb's DSP-aware pruning against hls4ml 1.3's own ``optimize_model``, on equal budgets.
 
-Data: the full scikit-learn digits (1797 x 64, 10 classes, pixels / 16), per seed a stratified 25 % test split and
-20 % of the rest as validation rows; the base model (64-64-32-32-10 MLP, ReLU, softmax) is trained on the remaining
-rows only (early stopping watches the validation rows; no gradient step sees them), so validation and test rows
-are new to it (not saturated). Both pruners start from the same base weights, fine-tune on the same rows, check
-their tolerance on the same validation rows (1 point of accuracy: hls4ml's ``rtol`` is set to the same absolute
-drop; ``--match-budget`` gives hlsnb hls4ml's achieved validation loss instead) and target the same Design:
-PYNQ-Z2, Latency, ReuseFactor 1, ``ap_fixed<16,6>`` weights, with the result/accumulator types widened once, on
-the unpruned model, by hlsnb's range advisor plus 2 integer bits of headroom (:func:`range_types`), so that its C
-simulation matches Keras and "accuracy loss" means what pruning lost. hls4ml runs in its own Keras-2 venv
-(tools/hls4ml_keras2_env.sh) with its defaults otherwise (polynomial schedule to 0.95, Bayesian regularizer
-tuning, VivadoDSPEstimator); hlsnb runs ``hlsnb.prune.prune`` (binary search up to 0.99 of its DSP objective, Taylor
-ranking |w dL/dw|, weights priced by the DSPs they use) twice: zeroing pruned weights (``hlsnb``) and holding them at
-shift-and-add constants (``hlsnb+shift_add``). Both fine-tune ``--epochs`` (40) epochs per step.
+Data sets (both offline):
 
-All pruned models are scored here by the same code: estimated DSPs and LUTs of the whole design (hlsnb.estimate,
-HLS csynth estimate, not synthesis), test accuracy in Keras and in hls4ml's C simulation, and the layers whose
-values leave their types on the test rows.
+- ``digits``: scikit-learn's digits (1797 x 64, 10 classes, pixels / 16), model 64-64-32-32-10;
+- ``jets16``: a generated 16-feature, 5-class problem of the hls4ml jet tagger's shape (scikit-learn's
+  ``make_classification``, 8000 rows, fixed generator seed, standardised on the fit rows), model 16-64-32-32-5
+  (the tutorial's). hls4ml's own jet data needs the internet.
 
-    tools/hls4ml_keras2_env.sh                                      # once, a few minutes
-    python benchmarks/bench_pruning_vs_hls4ml.py                    # 3 seeds, ~6 min on 2 idle cores
+Per seed: a new stratified split (25 % test, then 20 % of the rest for validation) and a new base model trained on
+the fit rows only (early stopping on the validation rows). Every pruner starts from the same base weights and gets
+the same budget: fine-tuning batch ``--batch`` (32), ``--epochs`` (10) epochs per step, at most ``--steps`` (5)
+fine-tunes, the same fit rows, and the same tolerance on the same validation rows (1 point of accuracy; hls4ml's
+``rtol`` is set to that absolute drop). hls4ml also spends its regularizer tuning (keras_tuner, Bayesian, 10 trials
+of epochs/2 epochs): extra training hlsnb does not get. Target design: PYNQ-Z2, Latency, ReuseFactor 1,
+``ap_fixed<16,6>`` weights, result/accumulator types widened once on the unpruned model (:func:`range_types`) so
+that its C simulation matches Keras.
+
+Tools: hls4ml (its own Keras-2 venv, tools/hls4ml_keras2_env.sh) with its defaults (PolynomialScheduler(5) to
+``--hls4ml-final`` 0.95, exact knapsack ``CBC_MIP`` through OR-Tools, Bayesian tuner, one rewinding epoch), once per
+ranking it offers (``l1`` default, ``l2``, ``oracle``; ``saliency`` needs full Hessians and is left out); hlsnb's
+``prune`` in the variants of :data:`VARIANTS` (each one prune from the base, same budget).
+
+Both counters are reported for every model: estimated DSPs (hlsnb.estimate, whole design, HLS csynth estimate,
+not synthesis) and hls4ml's own objective (``VivadoDSPEstimator``'s accounting: one DSP per non-zero weight of
+>= 9 bits at ReuseFactor 1), with test accuracy in Keras and in hls4ml's C simulation; min / median / max over
+seeds.
+
+    tools/hls4ml_keras2_env.sh                                            # once, a few minutes
+    python benchmarks/bench_pruning_vs_hls4ml.py                          # 2 data sets x 5 seeds, see results
     python benchmarks/bench_pruning_vs_hls4ml.py --hlsnb-only --tiny --out /tmp/x.json   # the fast self-test
 
-Results (JSON, one row per seed and tool, plus medians) go to benchmarks/results/pruning_vs_hls4ml.json; a
-markdown table of the medians is printed. Goal (issue 16): median DSP reduction at least 2x hls4ml's, at no more
-median C-simulation test-accuracy loss ("ahead": more reduction at no more loss).
+Results (JSON: every row, the summary, the command and settings) go to
+benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -46,25 +54,61 @@ DEFAULT_KERAS2 = os.path.join(ROOT, ".venv-hls4ml-keras2", "bin", "python")
 HIDDEN = (64, 32, 32)
 PRECISION = "ap_fixed<16,6>"
 HEADROOM = 2  # integer bits beyond the unpruned model's ranges (x4): pruning grows the logits
-TOLERANCE = 0.01  # absolute validation-accuracy drop hls4ml may spend (its rtol)
+TOLERANCE = 0.01  # absolute validation-accuracy drop every pruner may spend (hls4ml's rtol set to match)
+HLS4ML_RANKINGS = ("l1", "l2", "oracle")
+
+#: hlsnb's runs, each a ``prune`` from the base model on the common budget (batch, epochs per step, fine-tunes):
+#: ``hlsnb`` zeros only, with what hlsnb adds (gradual masks within a step, distillation from the unpruned
+#: model, Taylor ranking, a schedule to 0.99); ``hlsnb (hls4ml's loop)`` the same code with hls4ml's choices (l1
+#: ranking, 1 DSP per weight, all masks at once, labels only, polynomial to hls4ml's final sparsity): what the
+#: additions are worth; ``hlsnb shift_add`` the improved loop holding pruned weights at <= 2-signed-digit constants
+#: (rests on the estimator's constant-multiplication rule; hls4ml's counter does not see it).
+VARIANTS = {
+    "hlsnb": dict(metric="l1", price="average", ramp=3, distill=0.5, schedule="binary", final=0.99),
+    "hlsnb (hls4ml's loop)": dict(metric="l1", price="average", ramp=0, distill=0.0, schedule="polynomial",
+                                  final=None),
+    "hlsnb shift_add": dict(metric="l1", price="weights", ramp=3, distill=0.5, schedule="binary", final=0.99,
+                            shift_add=True),
+}
 
 
-def digits_split(seed: int):
-    """(X_fit, y_fit, X_val, y_val, X_test, y_test): full digits, pixels / 16, stratified and seeded."""
-    from sklearn.datasets import load_digits
+# ---------------------------------------------------------------- data
+
+def load_dataset(name: str):
+    """(X, y, n_classes) of an offline data set (see the module docstring)."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return (X / 16.0).astype(np.float32), y.astype(np.int64), 10
+    if name == "jets16":
+        from sklearn.datasets import make_classification
+
+        X, y = make_classification(n_samples=8000, n_features=16, n_informative=10, n_redundant=4, n_classes=5,
+                                   n_clusters_per_class=2, class_sep=1.0, flip_y=0.02, random_state=2019)
+        return X.astype(np.float32), y.astype(np.int64), 5
+    raise ValueError(f"unknown data set {name!r}; valid: digits, jets16")
+
+
+def split(name: str, seed: int):
+    """(X_fit, y_fit, X_val, y_val, X_test, y_test, n_classes): stratified, seeded; standardised on the fit rows
+    for jets16."""
     from sklearn.model_selection import train_test_split
 
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
+    X, y, n_classes = load_dataset(name)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
     X_fit, X_val, y_fit, y_val = train_test_split(X_tr, y_tr, test_size=0.2, stratify=y_tr, random_state=seed)
-    return X_fit, y_fit, X_val, y_val, X_te, y_te
+    if name == "jets16":
+        mu, sd = X_fit.mean(axis=0), X_fit.std(axis=0) + 1e-6
+        X_fit, X_val, X_te = ((a - mu) / sd for a in (X_fit, X_val, X_te))
+    return X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes
 
 
 # ---------------------------------------------------------------- hls4ml side (runs in the Keras-2 venv only)
 
 def hls4ml_worker(inp: str, out: str) -> None:
-    """Load the base weights and data from ``inp``, run hls4ml's optimize_model, write the pruned weights."""
+    """Load the base weights and data from ``inp``, run hls4ml's optimize_model once per ranking, write the pruned
+    weights of each."""
     import hls4ml
     import tensorflow as tf
     from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
@@ -78,40 +122,47 @@ def hls4ml_worker(inp: str, out: str) -> None:
         cls.get_config = lambda self, _get=get: {k: getattr(v, "value", v) for k, v in _get(self).items()}
 
     d = np.load(inp)
-    seed, epochs, final = int(d["seed"]), int(d["epochs"]), float(d["final_sparsity"])
-    tf.keras.utils.set_random_seed(seed)
-    layers = [tf.keras.layers.Dense(h, activation="relu", name=f"fc{i}") for i, h in enumerate(HIDDEN, start=1)]
-    model = tf.keras.Sequential([tf.keras.Input((64,), name="inputs"), *layers,
-                                 tf.keras.layers.Dense(10, activation="softmax", name="output")])
-    model.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
-    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", default_precision=PRECISION,
-                                               default_reuse_factor=1)
-    cfg["IOType"] = "io_parallel"
-    cfg["Model"]["Strategy"] = "Latency"
-    for layer in cfg["LayerName"].values():  # hls4ml's optimizer refuses "auto" precisions
-        for k, p in layer.get("Precision", {}).items():
-            if p == "auto":
-                layer["Precision"][k] = PRECISION
-    metric = tf.keras.metrics.SparseCategoricalAccuracy()
-    model.compile(loss="sparse_categorical_crossentropy", metrics=[metric])
-    base_val = model.evaluate(d["X_val"], d["y_val"], verbose=0)[-1]
-    rtol = (base_val - TOLERANCE) / base_val  # the same absolute drop as hlsnb's tolerance
-    t0 = time.time()
-    pruned = optimize_keras_model_for_hls4ml(
-        model, cfg, VivadoDSPEstimator, PolynomialScheduler(5, final_sparsity=final), d["X_fit"], d["y_fit"],
-        d["X_val"], d["y_val"], 32, epochs, tf.keras.optimizers.legacy.Adam(1e-3),
-        tf.keras.losses.SparseCategoricalCrossentropy(), metric, True, rtol, knapsack_solver="greedy",
-        directory=tempfile.mkdtemp(prefix="hls4ml_opt_"))
-    np.savez(out, seconds=time.time() - t0, n_weights=len(pruned.get_weights()),
-             **{f"w{i}": w for i, w in enumerate(pruned.get_weights())})
+    seed, epochs, final, batch = int(d["seed"]), int(d["epochs"]), float(d["final_sparsity"]), int(d["batch"])
+    steps = int(d["steps"])
+    results = {}
+    for ranking in [str(r) for r in d["rankings"]]:
+        tf.keras.utils.set_random_seed(seed)
+        n_in, n_out = d["X_fit"].shape[1], int(d["n_classes"])
+        layers = [tf.keras.layers.Dense(h, activation="relu", name=f"fc{i}") for i, h in enumerate(HIDDEN, start=1)]
+        model = tf.keras.Sequential([tf.keras.Input((n_in,), name="inputs"), *layers,
+                                     tf.keras.layers.Dense(n_out, activation="softmax", name="output")])
+        model.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
+        cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", default_precision=PRECISION,
+                                                   default_reuse_factor=1)
+        cfg["IOType"] = "io_parallel"
+        cfg["Model"]["Strategy"] = "Latency"
+        for layer in cfg["LayerName"].values():  # hls4ml's optimizer refuses "auto" precisions
+            for k, p in layer.get("Precision", {}).items():
+                if p == "auto":
+                    layer["Precision"][k] = PRECISION
+        metric = tf.keras.metrics.SparseCategoricalAccuracy()
+        model.compile(loss="sparse_categorical_crossentropy", metrics=[metric])
+        base_val = model.evaluate(d["X_val"], d["y_val"], verbose=0)[-1]
+        rtol = (base_val - TOLERANCE) / base_val  # the same absolute drop as hlsnb's tolerance
+        t0 = time.time()
+        pruned = optimize_keras_model_for_hls4ml(
+            model, cfg, VivadoDSPEstimator, PolynomialScheduler(steps, final_sparsity=final), d["X_fit"], d["y_fit"],
+            d["X_val"], d["y_val"], batch, epochs, tf.keras.optimizers.legacy.Adam(1e-3),
+            tf.keras.losses.SparseCategoricalCrossentropy(), metric, True, rtol, ranking_metric=ranking,
+            directory=tempfile.mkdtemp(prefix="hls4ml_opt_"))  # knapsack_solver: its default, 'CBC_MIP'
+        ws = pruned.get_weights()
+        results[ranking] = (time.time() - t0, ws)
+    np.savez(out, rankings=np.array(list(results)), n_weights=len(ws),
+             **{f"{r}_seconds": s for r, (s, _) in results.items()},
+             **{f"{r}_w{i}": w for r, (_, ws) in results.items() for i, w in enumerate(ws)})
 
 
 # ---------------------------------------------------------------- main side (Keras 3, hlsnb)
 
-def _model(seed: int):
+def _model(n_in: int, n_out: int, seed: int):
     from hlsnb.train import build_mlp
 
-    return build_mlp(n_in=64, hidden=HIDDEN, n_out=10, seed=seed)
+    return build_mlp(n_in=n_in, hidden=HIDDEN, n_out=n_out, seed=seed)
 
 
 def _design(model, types: dict | None = None):
@@ -129,8 +180,7 @@ def range_types(model, X) -> dict:
     """``{layer: {setting: type}}``: every Dense result and accumulator, every activation result, and every type
     hlsnb's range advisor finds too narrow on the unpruned model get HEADROOM more integer bits than they need
     (pruning and fine-tuning grow the values) with PRECISION's fractional bits kept: the unpruned C simulation
-    matches Keras, and the weights stay 16 bits and the layer inputs 18, so every product still takes one DSP
-    (the DSP counts do not change)."""
+    matches Keras, and the weights stay 16 bits and the layer inputs 18, so every product still takes one DSP."""
     from hlsnb.advisor import advise
     from hlsnb.precision import parse_precision
 
@@ -147,19 +197,45 @@ def range_types(model, X) -> dict:
     return types
 
 
+def hls4ml_dsp_count(model, design) -> int:
+    """hls4ml's own objective for ``model``: ``VivadoDSPEstimator`` counts n_in*n_out//RF DSPs per layer with
+    weights of >= 9 bits and prices every pruned weight at one DSP at ReuseFactor 1 (its knapsack's accounting),
+    so the pruned model uses one per non-zero weight of those layers."""
+    from hlsnb.precision import parse_precision
+
+    total = 0
+    for spec in design.layers:
+        if not spec.is_mult_layer or parse_precision(spec.weight_precision).width < 9:
+            continue
+        k = np.asarray(model.get_layer(spec.keras_name).kernel.numpy())
+        total += int(np.count_nonzero(k)) // max(int(spec.reuse_factor), 1)
+    return total
+
+
+def save_model(args, dataset: str, seed: int, tool: str, model, types: dict) -> None:
+    """Keep a scored model's weights and the benchmark's types (for the open-synthesis cross-check,
+    benchmarks/bench_pruning_opensynth.py)."""
+    if not args.save_models:
+        return
+    os.makedirs(args.save_models, exist_ok=True)
+    ws = model.get_weights()
+    np.savez(os.path.join(args.save_models, f"{dataset}_{seed}_{tool.replace(' ', '_')}.npz"),
+             n_weights=len(ws), types=json.dumps(types), n_in=model.inputs[0].shape[-1],
+             n_out=model.outputs[0].shape[-1], **{f"w{i}": w for i, w in enumerate(ws)})
+
+
 def score(model, X_te, y_te, csim: bool, workdir: str, types: dict) -> dict:
-    """Estimated DSPs and LUTs (whole design), Keras and C-simulation test accuracy, weight sparsity of ``model``,
-    and the layers whose values leave their types on the test rows (the C simulation wraps there)."""
+    """Both DSP counters, estimated LUTs, Keras and C-simulation test accuracy, weight sparsity of ``model``, and
+    the layers whose values leave their types on the test rows (the C simulation wraps there)."""
     from hlsnb.estimate import estimate_design
-    from hlsnb.prune import csim_accuracy, find_overflows
+    from hlsnb.prune import csim_accuracy, find_overflows, model_accuracy
 
     design = _design(model, types)
     design.attach_weights(model)
-    p = model.predict(X_te, verbose=0)
     kernels = [layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")]
     est = estimate_design(design).total
-    row = {"dsp": float(est["dsp"]), "lut": float(est["lut"]),
-           "keras_accuracy": float(np.mean(np.argmax(p, axis=1) == y_te)),
+    row = {"dsp": float(est["dsp"]), "hls4ml_dsp": float(hls4ml_dsp_count(model, design)), "lut": float(est["lut"]),
+           "keras_accuracy": model_accuracy(model, X_te, y_te),
            "zero_weights": float(sum(int(np.sum(k == 0)) for k in kernels) / sum(k.size for k in kernels)),
            "overflows": [str(o) for o in find_overflows(model, design, X_te)]}
     if csim:
@@ -167,76 +243,73 @@ def score(model, X_te, y_te, csim: bool, workdir: str, types: dict) -> dict:
     return row
 
 
-def _val_accuracy(model, X, y) -> float:
-    return float(np.mean(np.argmax(model.predict(X, verbose=0), axis=1) == y))
-
-
-def run_seed(seed: int, args) -> list[dict]:
+def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
     import keras
 
-    from hlsnb.prune import BinaryScheduler, PolynomialScheduler, prune
+    from hlsnb.prune import BinaryScheduler, PolynomialScheduler, model_accuracy, prune
 
-    X_fit, y_fit, X_val, y_val, X_te, y_te = digits_split(seed)
-    base = _model(seed)
+    X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = split(dataset, seed)
+    n_in = X_fit.shape[1]
+    base = _model(n_in, n_classes, seed)
     base.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    base.fit(X_fit, y_fit, epochs=args.base_epochs, batch_size=32, verbose=0, validation_data=(X_val, y_val),
+    base.fit(X_fit, y_fit, epochs=args.base_epochs, batch_size=args.batch, verbose=0,
+             validation_data=(X_val, y_val),
              callbacks=[keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)])
     types = range_types(base, X_fit) if args.range_types else {}
-    work = tempfile.mkdtemp(prefix=f"bench_prune_{seed}_")
-    rows = []
+    work = tempfile.mkdtemp(prefix=f"bench_prune_{dataset}_{seed}_")
+    common = {"dataset": dataset, "seed": seed, "test_rows": int(len(y_te)), "val_rows": int(len(y_val))}
     ref = score(base, X_te, y_te, args.csim, f"{work}/base", types)
-    val_base = _val_accuracy(base, X_val, y_val)
-    rows.append({"seed": seed, "tool": "baseline", "types": types, "val_accuracy": val_base, **ref})
+    val_base = model_accuracy(base, X_val, y_val)
+    rows = [{**common, "tool": "baseline", "types": types, "val_accuracy": val_base, **ref}]
+    save_model(args, dataset, seed, "baseline", base, types)
+    log(f"{dataset} seed {seed}: baseline {ref['dsp']:.0f} est. DSPs, test {100 * ref['keras_accuracy']:.2f} %")
 
-    tolerance = TOLERANCE
     if not args.hlsnb_only:
         inp, out = f"{work}/in.npz", f"{work}/out.npz"
         ws = base.get_weights()
-        np.savez(inp, seed=seed, epochs=args.epochs, final_sparsity=args.hls4ml_final, n_weights=len(ws),
+        np.savez(inp, seed=seed, epochs=args.epochs, final_sparsity=args.hls4ml_final, batch=args.batch,
+                 steps=args.steps, rankings=np.array(args.hls4ml_rankings), n_weights=len(ws), n_classes=n_classes,
                  X_fit=X_fit, y_fit=y_fit, X_val=X_val, y_val=y_val, **{f"w{i}": w for i, w in enumerate(ws)})
         env = dict(os.environ, TF_USE_LEGACY_KERAS="1", PYTHONPATH="")
         proc = subprocess.run([args.keras2_python, os.path.abspath(__file__), "--hls4ml-worker", inp, out],
                               check=False, capture_output=True, text=True, env=env, cwd=work)
         if proc.returncode != 0:
-            raise RuntimeError(f"hls4ml worker failed (seed {seed}):\n{proc.stderr[-4000:]}")
+            raise RuntimeError(f"hls4ml worker failed ({dataset}, seed {seed}):\n{proc.stderr[-4000:]}")
         d = np.load(out)
-        other = _model(seed)
-        other.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
-        val = _val_accuracy(other, X_val, y_val)
-        rows.append({"seed": seed, "tool": "hls4ml", "seconds": float(d["seconds"]), "val_accuracy": val,
-                     **score(other, X_te, y_te, args.csim, f"{work}/hls4ml", types)})
-        if args.match_budget:
-            # hlsnb may lose on the validation rows what hls4ml lost there (never more than hls4ml's own rtol)
-            tolerance = float(np.clip(val_base - val, 0.0, TOLERANCE))
+        for ranking in [str(r) for r in d["rankings"]]:
+            other = _model(n_in, n_classes, seed)
+            other.set_weights([d[f"{ranking}_w{i}"] for i in range(int(d["n_weights"]))])
+            tool = f"hls4ml {ranking}"
+            rows.append({**common, "tool": tool, "seconds": float(d[f"{ranking}_seconds"]),
+                         "val_accuracy": model_accuracy(other, X_val, y_val),
+                         **score(other, X_te, y_te, args.csim, f"{work}/hls4ml_{ranking}", types)})
+            save_model(args, dataset, seed, tool, other, types)
+            log(f"{dataset} seed {seed}: {tool} {rows[-1]['dsp']:.0f} est. DSPs, {rows[-1]['hls4ml_dsp']:.0f} "
+                f"hls4ml DSPs, test {100 * rows[-1]['keras_accuracy']:.2f} % ({rows[-1]['seconds']:.0f} s)")
 
-    def hlsnb(tool, start, shift_add, tol):
-        sched = (BinaryScheduler(threshold=args.hlsnb_threshold) if args.hlsnb_scheduler == "binary"
-                 else PolynomialScheduler(steps=args.hlsnb_steps))
+    for tool in args.variants:
+        v = dict(VARIANTS[tool])
+        final = v.pop("final") or args.hls4ml_final
+        # the same number of fine-tunes as hls4ml's PolynomialScheduler(steps); hls4ml's top-level default
+        # cutoff_bad_trials=3 never stops a 5-step schedule early
+        sched = (BinaryScheduler(threshold=0.005, try_final_first=False, max_steps=args.steps)
+                 if v.pop("schedule") == "binary" else PolynomialScheduler(steps=args.steps))
         t0 = time.time()
-        pruned, rep = prune(start, _design(start, types), "dsp", (X_fit, y_fit, X_te, y_te),
-                            validation=(X_val, y_val), target=args.target, scheduler=sched,
-                            epochs=args.hlsnb_epochs or args.epochs, metric=args.hlsnb_metric, tolerance=tol,
-                            cutoff_bad_trials=args.hlsnb_cutoff, csim=False, progress=False, seed=seed,
-                            shift_add=shift_add)
-        row = {"seed": seed, "tool": tool, "seconds": time.time() - t0, "status": rep.status,
-               "final_sparsity": rep.final_sparsity, "tolerance_points": 100 * tol, "notes": rep.notes,
-               "val_accuracy": _val_accuracy(pruned, X_val, y_val)}
-        rows.append({**row, **score(pruned, X_te, y_te, args.csim, f"{work}/{tool}", types)})
-        return pruned, row["val_accuracy"]
-
-    variants = VARIANTS if args.hlsnb_variants == "all" else (args.hlsnb_variants,)
-    if "hlsnb" in variants or "hlsnb+shift_add" in variants:
-        zeros, val = hlsnb("hlsnb", base, False, tolerance)
-        if "hlsnb+shift_add" in variants:
-            # the zeros stay (a zero costs no DSP, so shift_add holds it); the rest of the budget goes on
-            hlsnb("hlsnb+shift_add", zeros, True, max(0.0, tolerance - max(0.0, val_base - val)))
-        if "hlsnb" not in variants:
-            rows.remove(next(r for r in rows if r["tool"] == "hlsnb"))
-    if "shift_add only" in variants:
-        hlsnb("shift_add only", base, True, tolerance)
+        pruned, rep = prune(base, _design(base, types), "dsp", (X_fit, y_fit, X_te, y_te),
+                            validation=(X_val, y_val), target=final, scheduler=sched, epochs=args.epochs,
+                            batch_size=args.batch, tolerance=TOLERANCE, cutoff_bad_trials=3, csim=False,
+                            progress=False, seed=seed, **v)
+        rows.append({**common, "tool": tool, "seconds": time.time() - t0, "status": rep.status,
+                     "final_sparsity": rep.final_sparsity, "fine_tunes": len(rep.steps), "notes": rep.notes,
+                     "val_accuracy": model_accuracy(pruned, X_val, y_val),
+                     **score(pruned, X_te, y_te, args.csim, f"{work}/{tool.replace(' ', '_')}", types)})
+        save_model(args, dataset, seed, tool, pruned, types)
+        log(f"{dataset} seed {seed}: {tool} {rows[-1]['dsp']:.0f} est. DSPs, {rows[-1]['hls4ml_dsp']:.0f} hls4ml "
+            f"DSPs, test {100 * rows[-1]['keras_accuracy']:.2f} % ({rows[-1]['seconds']:.0f} s)")
     for r in rows:
         if r["tool"] != "baseline":
             r["dsp_reduction"] = ref["dsp"] / max(r["dsp"], 1.0)
+            r["hls4ml_dsp_reduction"] = ref["hls4ml_dsp"] / max(r["hls4ml_dsp"], 1.0)
             r["keras_accuracy_loss_points"] = 100 * (ref["keras_accuracy"] - r["keras_accuracy"])
             r["val_accuracy_loss_points"] = 100 * (val_base - r["val_accuracy"])
             if args.csim:
@@ -244,131 +317,145 @@ def run_seed(seed: int, args) -> list[dict]:
     return rows
 
 
-#: hlsnb's runs: zeros only; zeros, then the remaining weights held at shift-add constants (a second ``prune``
-#: on the first one's result, with what is left of the validation tolerance); shift-add constants only.
-VARIANTS = ("hlsnb", "hlsnb+shift_add", "shift_add only")
-GOALS = {"hlsnb": "goal", "hlsnb+shift_add": "goal shift_add", "shift_add only": "goal shift_add only"}
+SPREAD_KEYS = ("dsp", "hls4ml_dsp", "lut", "dsp_reduction", "hls4ml_dsp_reduction", "keras_accuracy_loss_points",
+               "csim_accuracy_loss_points", "val_accuracy_loss_points", "zero_weights", "seconds")
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Medians per tool over the seeds, and for each hlsnb variant (keys :data:`GOALS`) whether the goal is met
-    against hls4ml."""
-    out = {}
-    for tool in sorted({r["tool"] for r in rows}):
-        rs = [r for r in rows if r["tool"] == tool]
-        keys = [k for k, v in rs[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)
-                and k != "seed"]
-        out[tool] = {k: float(np.median([r[k] for r in rs])) for k in keys}
-    b = out.get("hls4ml")
-    for tool, key in GOALS.items():
-        a = out.get(tool)
-        if a is None or b is None:
-            continue
-        loss = "csim_accuracy_loss_points" if "csim_accuracy_loss_points" in a else "keras_accuracy_loss_points"
-        ratio = a["dsp_reduction"] / b["dsp_reduction"]
-        out[key] = {"tool": tool, "dsp_reduction_ratio": ratio, "loss_metric": loss,
-                    "ahead": bool(ratio > 1 and a[loss] <= b[loss]),
-                    "met": bool(ratio >= 2 and a[loss] <= b[loss])}
+    """Per data set and tool: min / median / max over the seeds of every number in :data:`SPREAD_KEYS`, the loss
+    pooled over all seeds' test rows, and per hlsnb variant the ratios of median reductions against the best
+    hls4ml ranking (both counters) and whether it is ahead at no more loss."""
+    out: dict = {}
+    for ds in sorted({r["dataset"] for r in rows}):
+        per: dict = {}
+        for tool in dict.fromkeys(r["tool"] for r in rows if r["dataset"] == ds):
+            rs = [r for r in rows if r["dataset"] == ds and r["tool"] == tool]
+            s = {k: {"min": float(np.min([r[k] for r in rs])), "median": float(np.median([r[k] for r in rs])),
+                     "max": float(np.max([r[k] for r in rs]))} for k in SPREAD_KEYS if all(k in r for r in rs)}
+            s["seeds"] = len(rs)
+            s["test_rows_pooled"] = int(sum(r["test_rows"] for r in rs))
+            per[tool] = s
+        hls = [t for t in per if t.startswith("hls4ml")]
+        loss = "csim_accuracy_loss_points" if any("csim_accuracy_loss_points" in per[t] for t in per) \
+            else "keras_accuracy_loss_points"
+        if hls:
+            best = max(hls, key=lambda t: per[t]["dsp_reduction"]["median"])
+            for tool in [t for t in per if t.startswith("hlsnb")]:
+                a, b = per[tool], per[best]
+                ratio = a["dsp_reduction"]["median"] / b["dsp_reduction"]["median"]
+                ratio_h = a["hls4ml_dsp_reduction"]["median"] / b["hls4ml_dsp_reduction"]["median"]
+                no_more_loss = a[loss]["median"] <= b[loss]["median"] + 1e-9
+                per[tool]["vs_hls4ml"] = {
+                    "against": best, "loss_metric": loss, "dsp_reduction_ratio": ratio,
+                    "hls4ml_dsp_reduction_ratio": ratio_h, "no_more_median_loss": bool(no_more_loss),
+                    "goal_1_5x_both_counters": bool(ratio >= 1.5 and ratio_h >= 1.5 and no_more_loss)}
+        out[ds] = per
     return out
 
 
-def _num(m: dict, key: str, fmt: str) -> str:
-    return format(m[key], fmt) if key in m else "-"
+def _spread(s: dict, key: str, fmt: str, suffix: str = "") -> str:
+    if key not in s:
+        return "-"
+    v = s[key]
+    return f"{v['median']:{fmt}}{suffix} [{v['min']:{fmt}}, {v['max']:{fmt}}]"
 
 
 def report(result: dict) -> str:
-    """Per-seed rows, the medians (one line per tool and a markdown table) and the goal verdicts."""
-    lines = ["seed  tool             DSPs (est.)  LUTs (est.)  reduction  Keras test acc  C-sim test acc  zero weights"]
-    for r in result["rows"]:
-        red = f"{r['dsp_reduction']:.2f}x" if "dsp_reduction" in r else "-"
-        cs = f"{100 * r['csim_accuracy']:.2f} %" if "csim_accuracy" in r else "-"
-        acc = f"{100 * r['keras_accuracy']:.2f} %"
-        lines.append(f"{r['seed']:>4}  {r['tool']:<15}  {r['dsp']:>11.0f}  {_num(r, 'lut', '.0f'):>11}  {red:>9}  "
-                     f"{acc:>14}  {cs:>14}  {100 * r['zero_weights']:>10.1f} %"
-                     + ("  OVERFLOW" if r.get("overflows") else ""))
-    med = result["median"]
-    tools = [t for t in ("hls4ml", *GOALS) if t in med]
-    for tool in tools:
-        m = med[tool]
-        lines.append(f"MEDIAN {tool}: {m['dsp_reduction']:.2f}x fewer estimated DSPs, test accuracy loss "
-                     f"{m['keras_accuracy_loss_points']:.2f} points (Keras)"
-                     + (f", {m['csim_accuracy_loss_points']:.2f} points (C sim)" if "csim_accuracy_loss_points" in m
-                        else ""))
-    seeds = result.get("settings", {}).get("seeds") or sorted({r["seed"] for r in result["rows"]})
-    lines += ["", f"Medians over seeds {', '.join(str(x) for x in seeds)} (losses: points of test accuracy against "
-              "the unpruned model; DSPs, LUTs: hlsnb.estimate HLS csynth estimates, not synthesis):", "",
-              "| tool | est. DSPs | est. LUTs | DSP reduction | loss, Keras | loss, C sim | loss, validation |",
-              "|---|---|---|---|---|---|---|"]
-    if "baseline" in med:
-        m = med["baseline"]
-        lines.append(f"| unpruned | {m['dsp']:.0f} | {_num(m, 'lut', '.0f')} | 1x | - | - | - |")
-    for tool in tools:
-        m = med[tool]
-        lines.append(f"| {tool} | {m['dsp']:.0f} | {_num(m, 'lut', '.0f')} | {m['dsp_reduction']:.2f}x | "
-                     f"{m['keras_accuracy_loss_points']:.2f} | {_num(m, 'csim_accuracy_loss_points', '.2f')} | "
-                     f"{_num(m, 'val_accuracy_loss_points', '.2f')} |")
-    lines.append("")
-    for tool, key in GOALS.items():
-        g = med.get(key)
-        if g:
-            lines.append(f"GOAL ({tool}) >= 2x hls4ml's median DSP reduction at no more median {g['loss_metric']}: "
-                         f"ratio {g['dsp_reduction_ratio']:.2f}x -> {'met' if g['met'] else 'NOT met'}; ahead of "
-                         f"hls4ml (more reduction at no more loss): {'yes' if g['ahead'] else 'no'}")
+    """Markdown: per data set one table of median [min, max] over seeds, then the verdicts."""
+    lines = [f"Command: `{result['command']}`", f"Run time: {result['seconds'] / 60:.1f} min "
+             f"({result['machine']})", "",
+             "DSPs: **est.** = hlsnb.estimate whole design (HLS csynth estimate, not synthesis); **hls4ml** = hls4ml's "
+             "own objective (VivadoDSPEstimator: one DSP per non-zero >= 9-bit weight at RF 1). Loss: points of test "
+             "accuracy against the unpruned model (Keras and hls4ml C simulation). Every cell: median [min, max] "
+             "over seeds.", ""]
+    for ds, per in result["summary"].items():
+        n = next(iter(per.values()))
+        lines += [f"### {ds} ({n['seeds']} seeds, {n['test_rows_pooled'] // max(n['seeds'], 1)} test rows each)", "",
+                  "| tool | est. DSPs | reduction (est.) | hls4ml DSPs | reduction (hls4ml) | loss, C sim | "
+                  "loss, Keras | zero weights | s |", "|---|---|---|---|---|---|---|---|---|"]
+        for tool, s in per.items():
+            lines.append(f"| {tool} | {_spread(s, 'dsp', '.0f')} | {_spread(s, 'dsp_reduction', '.2f', 'x')} | "
+                         f"{_spread(s, 'hls4ml_dsp', '.0f')} | {_spread(s, 'hls4ml_dsp_reduction', '.2f', 'x')} | "
+                         f"{_spread(s, 'csim_accuracy_loss_points', '.2f')} | "
+                         f"{_spread(s, 'keras_accuracy_loss_points', '.2f')} | "
+                         f"{_spread(s, 'zero_weights', '.3f')} | {_spread(s, 'seconds', '.0f')} |")
+        lines.append("")
+        for tool, s in per.items():
+            g = s.get("vs_hls4ml")
+            if g:
+                lines.append(f"- {tool} vs {g['against']} (best hls4ml ranking): median reduction "
+                             f"{g['dsp_reduction_ratio']:.2f}x (est.), {g['hls4ml_dsp_reduction_ratio']:.2f}x "
+                             f"(hls4ml's counter); no more median {g['loss_metric']}: "
+                             f"{'yes' if g['no_more_median_loss'] else 'no'}; goal >= 1.5x on both at no more "
+                             f"loss: {'met' if g['goal_1_5x_both_counters'] else 'NOT met'}")
+        lines.append("")
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--epochs", type=int, default=40, help="fine-tuning epochs per sparsity step (both tools)")
+    ap.add_argument("--datasets", nargs="+", default=["digits", "jets16"], choices=("digits", "jets16"))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--epochs", type=int, default=10, help="fine-tuning epochs per step (every tool)")
+    ap.add_argument("--steps", type=int, default=5, help="fine-tunes (schedule steps) per run (every tool)")
+    ap.add_argument("--batch", type=int, default=32, help="batch size (every tool, and the base training)")
     ap.add_argument("--base-epochs", type=int, default=200, help="base training epochs (early stopping)")
-    ap.add_argument("--target", type=float, default=0.99,
-                    help="hlsnb's highest schedule sparsity (fraction of the DSPs)")
-    ap.add_argument("--hlsnb-scheduler", choices=("binary", "polynomial"), default="binary")
-    ap.add_argument("--hlsnb-steps", type=int, default=8, help="steps of hlsnb's polynomial schedule")
-    ap.add_argument("--hlsnb-epochs", type=int, default=0, help="hlsnb's fine-tuning epochs per step (0: --epochs)")
-    ap.add_argument("--hlsnb-metric", default="taylor", choices=("l1", "l2", "taylor"))
-    ap.add_argument("--hlsnb-cutoff", type=int, default=1, help="hlsnb's cutoff_bad_trials")
-    ap.add_argument("--hlsnb-threshold", type=float, default=0.01, help="hlsnb's BinaryScheduler threshold")
-    ap.add_argument("--hlsnb-variants", choices=("all", *VARIANTS), default="all",
-                    help="hlsnb's runs (see VARIANTS): all, or one of them")
-    ap.add_argument("--match-budget", action="store_true",
-                    help="hlsnb's tolerance = hls4ml's achieved validation loss (default: the same 1-point "
-                         "validation tolerance as hls4ml's rtol)")
+    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--hls4ml-rankings", nargs="+", default=list(HLS4ML_RANKINGS), choices=HLS4ML_RANKINGS)
+    ap.add_argument("--hls4ml-final", type=float, default=0.95, help="hls4ml's PolynomialScheduler final_sparsity")
     ap.add_argument("--no-range-types", dest="range_types", action="store_false",
                     help=f"score with {PRECISION} everywhere (the unpruned model may wrap in C simulation)")
-    ap.add_argument("--hls4ml-final", type=float, default=0.95, help="hls4ml's PolynomialScheduler final_sparsity")
     ap.add_argument("--no-csim", dest="csim", action="store_false", help="skip the C-simulation accuracies")
     ap.add_argument("--hlsnb-only", action="store_true", help="skip hls4ml (no Keras-2 venv needed)")
-    ap.add_argument("--tiny", action="store_true", help="a seconds-long run for tests: 1 seed, 2 epochs, no C sim")
+    ap.add_argument("--tiny", action="store_true",
+                    help="a seconds-long run for tests: digits, 1 seed, 2 epochs, 2 steps, hlsnb only, no C sim")
     ap.add_argument("--keras2-python", default=DEFAULT_KERAS2)
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--save-models", default=os.path.join("hlsnb_work", "bench_pruning_vs_hls4ml"),
+                    help="folder for every scored model's weights ('' to keep none)")
     ap.add_argument("--hls4ml-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.hls4ml_worker:
         hls4ml_worker(*args.hls4ml_worker)
         return 0
     if args.tiny:
-        args.seeds, args.epochs, args.base_epochs, args.csim, args.target = args.seeds[:1], 2, 5, False, 0.5
-        args.hlsnb_variants = "hlsnb" if args.hlsnb_variants == "all" else args.hlsnb_variants
+        args.datasets, args.seeds, args.epochs, args.steps, args.base_epochs = ["digits"], args.seeds[:1], 3, 2, 5
+        args.csim, args.hlsnb_only, args.variants, args.save_models = False, True, ["hlsnb"], ""
     if not args.hlsnb_only and not os.path.exists(args.keras2_python):
         print(f"no Keras-2 venv at {args.keras2_python}: run tools/hls4ml_keras2_env.sh (or --hlsnb-only)",
               file=sys.stderr)
         return 2
+    t0 = time.time()
+
+    def log(msg):
+        print(f"[{time.time() - t0:6.0f} s] {msg}", flush=True)
+
     rows = []
-    for seed in args.seeds:
-        rows.extend(run_seed(seed, args))
-    result = {"benchmark": "bench_pruning_vs_hls4ml", "data": "sklearn digits 1797x64, 10 classes, /16",
-              "model": "64-64-32-32-10 MLP", "design": f"pynq-z2, Latency, RF 1, {PRECISION}",
-              "tolerance_points": 100 * TOLERANCE, "dsp": "hlsnb.estimate whole-design HLS estimate (same for both)",
+    for dataset in args.datasets:
+        for seed in args.seeds:
+            rows.extend(run_seed(dataset, seed, args, log))
+    argv_used = sys.argv[1:] if argv is None else list(argv)
+    result = {"benchmark": "bench_pruning_vs_hls4ml",
+              "command": "python benchmarks/bench_pruning_vs_hls4ml.py " + shlex.join(argv_used),
+              "machine": f"{os.cpu_count()} cores, shared", "seconds": time.time() - t0,
+              "models": {"digits": "64-64-32-32-10 MLP", "jets16": "16-64-32-32-5 MLP"},
+              "design": f"pynq-z2, Latency, RF 1, {PRECISION} weights, widened result/accumulator types",
+              "tolerance_points": 100 * TOLERANCE,
+              "budget": {"batch": args.batch, "epochs_per_step": args.epochs, "fine_tunes": args.steps,
+                         "hls4ml_extra": "regularizer tuning: Bayesian, 10 trials x epochs//2 epochs; 1 rewinding "
+                                         "epoch per step (inside the epochs)"},
+              "variants": VARIANTS,
               "settings": {k: (os.path.relpath(v, ROOT) if k == "keras2_python" else v)
                            for k, v in vars(args).items() if k not in ("hls4ml_worker", "out")},
               "rows": rows}
-    result["median"] = summarise(rows)
+    result["summary"] = summarise(rows)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1, default=str)
-    print(report(result))
+    text = report(result)
+    from hlsnb.fileio import atomic_write
+
+    atomic_write(args.out, json.dumps(result, indent=1, default=str))
+    atomic_write(os.path.splitext(args.out)[0] + ".md", text + "\n")
+    print(text)
     return 0
 
 

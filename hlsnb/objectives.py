@@ -29,13 +29,14 @@ from enum import Enum
 
 from .estimate import estimate
 from .estimate.inputs import LayerInput, layer_input
+from .layer_types import LayerType, get_layer_type, layer_type_of_class, mult_layer_types
 from .precision import FixedType, parse_precision
 from .rules import canonical_strategy
 
 __all__ = [
     "SUPPORTED_STRUCTURES", "OptimizationAttributes", "LayerAttributes", "hls4mlAttributes", "ObjectiveEstimator",
     "ParameterEstimator", "VivadoDSPEstimator", "VivadoFFEstimator", "VivadoMultiObjectiveEstimator",
-    "GPUFLOPEstimator", "layer_attributes",
+    "GPUFLOPEstimator", "layer_attributes", "layer_kind", "savings_enabled", "resource_like",
 ]
 
 log = logging.getLogger(__name__)
@@ -147,11 +148,26 @@ def _prod(t) -> int:
     return int(math.prod(int(x) for x in t)) if t else 0
 
 
-def _type_name(la: LayerAttributes) -> str:
-    return getattr(la.layer_type, "__name__", str(la.layer_type))
+def layer_kind(layer_attributes) -> LayerType | None:
+    """The registry entry (:mod:`hlsnb.layer_types`) of a layer's Keras class (``layer_type``, a class or its
+    name); ``None`` for a class hlsnb does not know. A depthwise or separable layer is its own kind, never a conv."""
+    t = layer_attributes.layer_type
+    return get_layer_type(layer_type_of_class(t if isinstance(t, str) else getattr(t, "__name__", str(t))))
 
 
-def _h(la: LayerAttributes) -> hls4mlAttributes:
+def _family(la) -> str | None:
+    kind = layer_kind(la)
+    return None if kind is None else kind.family
+
+
+def _kind_error(la, what: str, valid: str) -> ValueError:
+    kind = layer_kind(la)
+    t = la.layer_type if isinstance(la.layer_type, str) else getattr(la.layer_type, "__name__", la.layer_type)
+    return ValueError(f"layer {la.name!r}: no {what} formula for {t} "
+                      f"({'unknown to hlsnb' if kind is None else 'layer type ' + kind.name}); supported: {valid}")
+
+
+def _h(la: LayerAttributes):
     try:
         return la.args["hls4ml_attributes"]
     except KeyError:
@@ -159,7 +175,18 @@ def _h(la: LayerAttributes) -> hls4mlAttributes:
                          "hlsnb.objectives.layer_attributes(model, design)") from None
 
 
-def _check_pruning(la: LayerAttributes, what: str) -> bool:
+def resource_like(h) -> bool:
+    """Whether a layer's strategy (hlsnb's or hls4ml's attributes, any spelling) reads weights from a ROM:
+    ``Resource`` or ``Resource_Unrolled``. The one strategy check of both objective families."""
+    return canonical_strategy(h.strategy) in ("Resource", "Resource_Unrolled")
+
+
+def _latency(h) -> bool:
+    return canonical_strategy(h.strategy) == "Latency"
+
+
+def savings_enabled(la, what: str) -> bool:
+    """False (with hls4ml's warning) when ``la``'s optimization attributes cannot decrease ``what``."""
     oa = la.optimization_attributes
     if oa.weight_sharing:
         log.warning("%s: weight sharing does not decrease %s; use the attributes from is_layer_optimizable", la.name,
@@ -199,6 +226,12 @@ def _pruning_of(layer_attributes, structure):
     return True, OptimizationAttributes(structure, pruning=True, weight_sharing=False)
 
 
+def _pattern(la, consecutive: int = 1) -> OptimizationAttributes:
+    return OptimizationAttributes(SUPPORTED_STRUCTURES.PATTERN, pruning=True, weight_sharing=False,
+                                  pattern_offset=_prod(la.weight_shape) // _h(la).reuse_factor,
+                                  consecutive_patterns=consecutive)
+
+
 class ParameterEstimator(ObjectiveEstimator):
     """Objective: the number of (non-zero) weights. Dense (4, 4): resources [16]; saving [1] per weight
     (unstructured), [4] per neuron (structured)."""
@@ -214,16 +247,16 @@ class ParameterEstimator(ObjectiveEstimator):
     @classmethod
     def layer_savings(cls, layer_attributes):
         la = layer_attributes
-        if not la.weight_shape or not _check_pruning(la, "the number of parameters"):
+        if not la.weight_shape or not savings_enabled(la, "the number of parameters"):
             return [0]
         oa = la.optimization_attributes
         st = oa.structure_type
         if st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
             return [1]
         if st == SUPPORTED_STRUCTURES.STRUCTURED:
-            if "Dense" in _type_name(la) or "Conv" in _type_name(la):
+            if _family(la) in ("dense", "conv"):
                 return [_prod(la.weight_shape[:-1])]
-            raise ValueError(f"layer {la.name!r}: structured savings need a Dense or Conv layer, got {_type_name(la)}")
+            raise _kind_error(la, "structured parameter savings", "Dense and Conv layers")
         if st == SUPPORTED_STRUCTURES.PATTERN:
             return [(_prod(la.weight_shape) // oa.pattern_offset) * oa.consecutive_patterns]
         return [_prod(oa.block_shape)]
@@ -231,51 +264,61 @@ class ParameterEstimator(ObjectiveEstimator):
 
 def _estimate(la: LayerAttributes):
     h = _h(la)
-    t = _type_name(la)
-    kind = "Dense" if "Dense" in t else ("Conv1D" if "1D" in t else "Conv2D")
-    return estimate(h.layer_input(kind, la.name, la.input_shape, la.output_shape or (1, h.n_out)))
-
-
-def _dsp_capable(h: hls4mlAttributes) -> bool:
-    # hls4ml: "Vivado doesn't use DSP when precision < 9"; hlsnb also needs the input operand to be that wide
-    return h.weight_precision.width >= 9 and h.input_precision.width >= 9 and h.strategy != "distributed_arithmetic"
+    kind = layer_kind(la)
+    if kind is None or not kind.has_multipliers:
+        raise _kind_error(la, "DSP", "layers with multipliers: " + ", ".join(mult_layer_types()))
+    return estimate(h.layer_input(kind.name, la.name, la.input_shape, la.output_shape or (1, h.n_out)))
 
 
 class VivadoDSPEstimator(ObjectiveEstimator):
-    """Objective: DSP slices (Vivado/Vitis backends). Weights below 9 bits: not optimizable (no DSPs).
-    Resource: pattern pruning (``pattern_offset = n_in*n_out/RF``), Latency: unstructured.
-    ``layer_resources`` uses hlsnb's estimator (strategy, DSP family, wide products), see the module docstring."""
+    """Objective: DSP slices (Vivado/Vitis backends). Resource-like strategies: pattern pruning
+    (``pattern_offset = n_in*n_out/RF``), Latency: unstructured. The savings are hls4ml's.
+
+    Two hooks decide the count: :meth:`uses_dsps` (here: both operands of >= 9 bits, not distributed arithmetic)
+    and :meth:`dsp_count` (here: hlsnb's estimator: strategy, DSP family, wide products). The hls4ml drop-in
+    (``hlsnb.compat.hls4ml.objectives``) overrides only these two with hls4ml's formulas."""
+
+    @classmethod
+    def uses_dsps(cls, layer_attributes) -> bool:
+        """Whether the layer's products can map to DSPs at all ("Vivado doesn't use DSP when precision < 9")."""
+        h = _h(layer_attributes)
+        return (h.weight_precision.width >= 9 and h.input_precision.width >= 9
+                and canonical_strategy(h.strategy) != "distributed_arithmetic")
+
+    @classmethod
+    def dsp_count(cls, layer_attributes) -> int:
+        """DSPs of the layer with a generic (dense) weight matrix: hlsnb's estimate."""
+        return int(_estimate(layer_attributes).dsp or 0)
+
+    @classmethod
+    def _counts(cls, la) -> bool:
+        return bool(la.weight_shape) and cls.uses_dsps(la)
 
     @classmethod
     def is_layer_optimizable(cls, layer_attributes):
         la = layer_attributes
-        if not la.weight_shape or not _dsp_capable(_h(la)):
+        if not cls._counts(la):
             return False, None
-        h = _h(la)
-        if h.strategy in ("Resource", "Resource_Unrolled"):
-            return True, OptimizationAttributes(SUPPORTED_STRUCTURES.PATTERN, pruning=True, weight_sharing=False,
-                                                pattern_offset=_prod(la.weight_shape) // h.reuse_factor,
-                                                consecutive_patterns=1)
+        if resource_like(_h(la)):
+            return True, _pattern(la)
         return True, OptimizationAttributes(SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=True, weight_sharing=False)
 
     @classmethod
     def layer_resources(cls, layer_attributes):
         la = layer_attributes
-        if not la.weight_shape or not _dsp_capable(_h(la)):
-            return [0]
-        return [int(_estimate(la).dsp or 0)]
+        return [cls.dsp_count(la)] if cls._counts(la) else [0]
 
     @classmethod
     def layer_savings(cls, layer_attributes):
         la = layer_attributes
-        if not la.weight_shape or not _dsp_capable(_h(la)):
+        if not cls._counts(la):
             return [0]
         if not la.optimization_attributes.pruning:
             log.warning("%s: pruning must be enabled to decrease DSPs", la.name)
             return [0]
         h, oa = _h(la), la.optimization_attributes
         st = oa.structure_type
-        if h.strategy == "Latency" or st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
+        if _latency(h) or st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
             return [1] if h.reuse_factor == 1 else [0]
         if st == SUPPORTED_STRUCTURES.STRUCTURED:
             return [1] if h.reuse_factor == h.n_in else [0]
@@ -286,16 +329,23 @@ class VivadoDSPEstimator(ObjectiveEstimator):
         return [0]
 
 
-def _rom_bram(la: LayerAttributes) -> int:
-    h = _h(la)
-    if h.strategy not in ("Resource", "Resource_Unrolled") or h.reuse_factor <= 1:
-        return 0
-    return int(_estimate(la).bram18k or 0)
-
-
 class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
     """Objectives: [DSP, BRAM18K]. Resource with RF > 1: pattern pruning grouped so a whole BRAM word (36 bits)
-    is freed (``consecutive_patterns``). Resources come from hlsnb's estimator (see the module docstring)."""
+    is freed (``consecutive_patterns``). Hooks: :meth:`dsp_count` and :meth:`bram_count` (here: hlsnb's
+    estimator, with the BRAM's real port shapes; the hls4ml drop-in overrides them with hls4ml's formulas)."""
+
+    @classmethod
+    def dsp_count(cls, layer_attributes) -> int:
+        """DSPs of the layer (hlsnb's DSP objective)."""
+        return int(VivadoDSPEstimator.layer_resources(layer_attributes)[0])
+
+    @classmethod
+    def bram_count(cls, layer_attributes) -> int:
+        """BRAM18Ks of the weight ROM (Resource-like strategies with RF > 1 only)."""
+        h = _h(layer_attributes)
+        if not resource_like(h) or h.reuse_factor <= 1:
+            return 0
+        return int(_estimate(layer_attributes).bram18k or 0)
 
     @classmethod
     def is_layer_optimizable(cls, layer_attributes):
@@ -303,12 +353,9 @@ class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
         if not la.weight_shape:
             return False, None
         h = _h(la)
-        if h.strategy == "Resource" and h.reuse_factor > 1:
+        if resource_like(h) and h.reuse_factor > 1:
             wb = h.weight_precision.width
-            cp = int(36 // wb) if 36 % wb == 0 else int(math.ceil(2 * 36 / wb))
-            return True, OptimizationAttributes(SUPPORTED_STRUCTURES.PATTERN, pruning=True, weight_sharing=False,
-                                                pattern_offset=int(_prod(la.weight_shape) // h.reuse_factor),
-                                                consecutive_patterns=cp)
+            return True, _pattern(la, int(36 // wb) if 36 % wb == 0 else int(math.ceil(2 * 36 / wb)))
         return True, OptimizationAttributes(SUPPORTED_STRUCTURES.UNSTRUCTURED, pruning=True, weight_sharing=False)
 
     @classmethod
@@ -316,8 +363,7 @@ class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
         la = layer_attributes
         if not la.weight_shape:
             return [0]
-        dsp = VivadoDSPEstimator.layer_resources(la)[0]
-        return [int(dsp), _rom_bram(la)]
+        return [cls.dsp_count(la), cls.bram_count(la)]
 
     @classmethod
     def layer_savings(cls, layer_attributes):
@@ -328,9 +374,9 @@ class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
             log.warning("%s: pruning must be enabled to decrease DSPs and BRAM", la.name)
             return [0]
         h, oa = _h(la), la.optimization_attributes
-        if h.strategy == "Latency":
+        if _latency(h):
             return [1, 0] if h.reuse_factor == 1 else [0, 0]
-        if h.strategy == "Resource" and h.reuse_factor == 1:
+        if resource_like(h) and h.reuse_factor == 1:
             return [1, 0]
         if oa.structure_type == SUPPORTED_STRUCTURES.PATTERN:
             wb = h.weight_precision.width
@@ -343,13 +389,13 @@ class VivadoMultiObjectiveEstimator(ObjectiveEstimator):
 
 
 class VivadoFFEstimator(ObjectiveEstimator):
-    """Objective: flip-flops, with hls4ml's formulas (consistent, not accurate: use hlsnb.estimate for numbers)."""
+    """Objective: flip-flops, with hls4ml's formulas (consistent, not accurate: use hlsnb.estimate for numbers).
+    hls4ml's and hlsnb's are the same class."""
 
     @classmethod
     def _case(cls, la):
         h = _h(la)
-        s = "resource" if "resource" in h.strategy.lower() else "latency"
-        return h.io_type, s
+        return h.io_type, "resource" if resource_like(h) else "latency"
 
     @classmethod
     def is_layer_optimizable(cls, layer_attributes):
@@ -358,6 +404,7 @@ class VivadoFFEstimator(ObjectiveEstimator):
             return False, None
         io, s = cls._case(la)
         if io == "io_stream" and s == "resource":
+            log.warning("%s: FFs are at minimum utilization with io_stream and Resource strategy", la.name)
             return False, None
         if io == "io_parallel" and s == "resource":
             return True, OptimizationAttributes(SUPPORTED_STRUCTURES.STRUCTURED, pruning=True, weight_sharing=False)
@@ -378,16 +425,14 @@ class VivadoFFEstimator(ObjectiveEstimator):
     @classmethod
     def layer_savings(cls, layer_attributes):
         la = layer_attributes
-        if not la.weight_shape or not _check_pruning(la, "FFs"):
+        if not la.weight_shape or not savings_enabled(la, "FFs"):
             return [0]
         h, oa = _h(la), la.optimization_attributes
         io, s = cls._case(la)
         wb, ob = h.weight_precision.width, h.output_precision.width
         st = oa.structure_type
-        if io == "io_stream" and s == "resource":
-            return [0]
-        if io == "io_parallel" and s == "resource":
-            return [ob] if st == SUPPORTED_STRUCTURES.STRUCTURED else [0]
+        if s == "resource":
+            return [ob] if io == "io_parallel" and st == SUPPORTED_STRUCTURES.STRUCTURED else [0]
         if st == SUPPORTED_STRUCTURES.UNSTRUCTURED:
             return [wb]
         if st == SUPPORTED_STRUCTURES.STRUCTURED:
@@ -398,38 +443,40 @@ class VivadoFFEstimator(ObjectiveEstimator):
 
 
 class GPUFLOPEstimator(ObjectiveEstimator):
-    """Objective: floating-point operations on a GPU; structured pruning (neurons / filters)."""
+    """Objective: floating-point operations on a GPU; structured pruning (neurons / filters). hls4ml's formulas
+    (Dense and Conv2D); hls4ml's and hlsnb's are the same class."""
 
     @classmethod
     def is_layer_optimizable(cls, layer_attributes):
         return _pruning_of(layer_attributes, SUPPORTED_STRUCTURES.STRUCTURED)
 
     @classmethod
+    def _kind(cls, la) -> str:
+        kind = layer_kind(la)
+        if kind is None or kind.name not in ("Dense", "Conv2D"):
+            raise _kind_error(la, "FLOP", "Dense, Conv2D")
+        return kind.name
+
+    @classmethod
     def layer_resources(cls, layer_attributes):
         la = layer_attributes
         if not la.weight_shape:
             return [0]
-        t = _type_name(la)
-        if "Dense" in t:
+        if cls._kind(la) == "Dense":
             return [2 * _prod(la.weight_shape) + la.weight_shape[1]]
-        if "Conv2D" in t:
-            return [2 * _prod(la.weight_shape) * la.output_shape[0] * la.output_shape[1] + la.weight_shape[3]]
-        raise ValueError(f"layer {la.name!r}: no FLOP formula for {t}; supported: Dense, Conv2D")
+        return [2 * _prod(la.weight_shape) * la.output_shape[0] * la.output_shape[1] + la.weight_shape[3]]
 
     @classmethod
     def layer_savings(cls, layer_attributes):
         la = layer_attributes
-        if not la.weight_shape or not _check_pruning(la, "FLOPs"):
+        if not la.weight_shape or not savings_enabled(la, "FLOPs"):
             return [0]
         if la.optimization_attributes.structure_type != SUPPORTED_STRUCTURES.STRUCTURED:
             log.warning("%s: FLOP savings come from structured pruning", la.name)
             return [0]
-        t = _type_name(la)
-        if "Dense" in t:
+        if cls._kind(la) == "Dense":
             return [2 * la.weight_shape[0] + 1]
-        if "Conv2D" in t:
-            return [2 * _prod(la.weight_shape[0:3]) * la.output_shape[0] * la.output_shape[1] + 1]
-        raise ValueError(f"layer {la.name!r}: no FLOP formula for {t}; supported: Dense, Conv2D")
+        return [2 * _prod(la.weight_shape[0:3]) * la.output_shape[0] * la.output_shape[1] + 1]
 
 
 def layer_attributes(model, design) -> dict:

@@ -112,3 +112,64 @@ def test_layer_attributes_from_keras_model_and_design():
     ok, _ = VivadoDSPEstimator.is_layer_optimizable(attrs["fc1"])
     assert ok
     assert attrs["r"].weight_shape == ()
+
+
+# ---------------------------------------------------------------- one implementation, kinds from the registry
+class DepthwiseConv2D:  # stands in for keras.layers.DepthwiseConv2D (the registry knows the class name)
+    pass
+
+
+class Conv2D:
+    pass
+
+
+def _conv_like(cls):
+    h = hlsnb_attrs = hls4mlAttributes(9, 8, "io_parallel", "Latency", "ap_fixed<16,6>", "ap_fixed<16,6>", 1)
+    del hlsnb_attrs
+    return LayerAttributes("c", cls, [], (3, 3, 8, 1), (10, 10, 8), (8, 8, 8), False, OptimizationAttributes(),
+                           {"hls4ml_attributes": h})
+
+
+def test_layer_kinds_come_from_the_registry_not_the_class_name():
+    from hlsnb.objectives import layer_kind
+
+    dw, conv = _conv_like(DepthwiseConv2D), _conv_like(Conv2D)
+    assert layer_kind(dw).name == "DepthwiseConv2D" and layer_kind(dw).family == "depthwise"
+    assert layer_kind(conv).family == "conv"
+    assert layer_kind(_conv_like(type("SeparableThing", (), {}))) is None
+    # a depthwise layer is not costed as a plain conv: the estimator sees its own layer type
+    seen = []
+    import hlsnb.objectives as O
+
+    real = O.estimate
+    O.estimate = lambda inp: seen.append(inp.layer_type) or real(inp)
+    try:
+        VivadoDSPEstimator.dsp_count(dw)
+        VivadoDSPEstimator.dsp_count(conv)
+    finally:
+        O.estimate = real
+    assert seen == ["DepthwiseConv2D", "Conv2D"]
+    with pytest.raises(ValueError, match="no FLOP formula for DepthwiseConv2D"):
+        GPUFLOPEstimator.layer_resources(dw)
+    unknown = _conv_like(type("Mystery", (), {}))
+    with pytest.raises(ValueError, match="Mystery.*unknown to hlsnb"):
+        VivadoDSPEstimator.dsp_count(unknown)
+
+
+@pytest.mark.parametrize("strategy", ["Latency", "latency", "Resource", "resource"])
+@pytest.mark.parametrize("rf", [1, 2, 4, 16])
+def test_compat_objectives_differ_from_hlsnb_only_in_the_counts(strategy, rf):
+    """hls4ml's drop-in and hlsnb's objectives share structure choices, savings and the strategy check (they used to
+    disagree on 'Resource_Unrolled' and spelling); only the DSP/BRAM counts are hls4ml's formulas."""
+    import hlsnb.compat.hls4ml.objectives.vivado_objectives as C
+
+    la = dense(16, 16, strategy=strategy, rf=rf)
+    for ours, theirs in ((VivadoDSPEstimator, C.VivadoDSPEstimator),
+                         (VivadoMultiObjectiveEstimator, C.VivadoMultiObjectiveEstimator)):
+        ok, oa = ours.is_layer_optimizable(la)
+        ok2, oa2 = theirs.is_layer_optimizable(la)
+        assert ok == ok2 and repr(oa) == repr(oa2)
+        la.optimization_attributes = oa
+        assert ours.layer_savings(la) == theirs.layer_savings(la)
+    assert C.VivadoDSPEstimator.layer_resources(la) == [16 * 16 // rf]  # hls4ml's count, whatever the strategy
+    assert C.VivadoFFEstimator is VivadoFFEstimator

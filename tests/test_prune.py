@@ -327,3 +327,40 @@ def test_pruning_slider_estimates_at_once_and_keeps_points():
 
     with pytest.raises(traitlets.TraitError, match="outside what pruning reaches"):
         wb.target = 0
+
+
+# ---------------------------------------------------------------- the exact knapsack (issue 26)
+def _brute_force(v, c, cap):
+    best = 0.0
+    for bits in itertools.product((0, 1), repeat=len(v)):
+        x = np.array(bits, dtype=bool)
+        if np.all(c[:, x].sum(axis=1) <= np.asarray(cap) + 1e-9):
+            best = max(best, float(v[x].sum()))
+    return best
+
+
+def test_knapsack_is_exact_for_several_dimensions_and_fractional_costs():
+    rng = np.random.default_rng(7)
+    beat_greedy = 0
+    for trial in range(6):
+        v = rng.random(12)
+        c = np.vstack([rng.integers(1, 9, 12), rng.random(12) * 5]) if trial % 2 else rng.integers(1, 9, (2, 12))
+        cap = c.sum(axis=1) * 0.4
+        r = solve_knapsack(v, c, cap)
+        g = solve_knapsack(v, c, cap, method="greedy")
+        assert r.method == "MILP" and r.value == pytest.approx(_brute_force(v, c, cap))
+        assert np.all(r.used <= cap + 1e-9) and r.value >= g.value - 1e-12
+        assert r.greedy_value == pytest.approx(g.value)
+        beat_greedy += r.value > g.value + 1e-9
+    assert beat_greedy >= 1  # these instances are ones the greedy solver gets wrong
+
+
+def test_knapsack_time_limit_falls_back_to_a_feasible_answer():
+    rng = np.random.default_rng(3)
+    v, c = rng.random(3000), rng.integers(0, 5, (3, 3000))
+    cap = c.sum(axis=1) * 0.3
+    r = solve_knapsack(v, c, cap, time_limit=0.01)
+    assert np.all(r.used <= cap) and r.value >= r.greedy_value - 1e-9
+    assert r.method != "MILP"  # not proven optimal in 10 ms: the method says so
+    with pytest.raises(ValueError, match="valid: auto, exact, greedy"):
+        solve_knapsack(v, c, cap, method="cbc")

@@ -15,9 +15,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${HLSNB_KERAS2_VENV:-$ROOT/.venv-hls4ml-keras2}"
 
-# pinned: tf-keras must match tensorflow's minor version; ortools (hls4ml[optimization]) is left out on purpose:
-# its pinned 9.4 has no wheel for Python 3.11, and the benchmark uses hls4ml's default knapsack ('CBC' needs ortools,
-# so the benchmark passes knapsack_solver='dynamic').
+# pinned: tf-keras must match tensorflow's minor version; ortools 9.4.1874 is hls4ml[optimization]'s own pin, so
+# hls4ml's default exact knapsack (knapsack_solver='CBC_MIP', OR-Tools' CBC) runs as hls4ml ships it. That pin has
+# wheels for Python <= 3.10 only: this venv is built with Python 3.10 (pyenv's, if `python3.10` is not on PATH).
 PINS="hls4ml==1.3.0
 tensorflow-cpu==2.21.0
 tf-keras==2.21.0
@@ -27,7 +27,8 @@ tensorflow-model-optimization==0.8.1
 tensorboard==2.21.0
 pyparsing==3.2.5
 scikit-learn==1.7.2
-numpy==2.1.3"
+numpy==2.1.3
+ortools==9.4.1874"
 STAMP="$VENV/.hlsnb-keras2.sha256"
 want="$(printf '%s\n%s' "$PINS" "$(sha256sum "$0" | cut -d' ' -f1)" | sha256sum | cut -d' ' -f1)"
 
@@ -36,13 +37,13 @@ if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want"
     exit 0
 fi
 
-ok() { "$1" -c 'import sys, venv; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 12) else 1)' >/dev/null 2>&1; }
+ok() { "$1" -c 'import sys, venv; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' >/dev/null 2>&1; }
 PY=""
-for c in "${HLSNB_KERAS2_PYTHON:-}" python3.11 python3.10 python3.12 python3; do
+for c in "${HLSNB_KERAS2_PYTHON:-}" python3.10 $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.10.*/bin/python3.10 2>/dev/null) python3; do
     if [ -n "$c" ] && ok "$c"; then PY="$c"; break; fi
 done
 if [ -z "$PY" ]; then
-    echo "keras2 env: no Python 3.10-3.12 with venv found (set HLSNB_KERAS2_PYTHON)" >&2
+    echo "keras2 env: no Python 3.10 with venv found (hls4ml pins ortools 9.4, wheels for <= 3.10; set HLSNB_KERAS2_PYTHON)" >&2
     exit 2
 fi
 
@@ -90,7 +91,8 @@ sys.meta_path.insert(0, _Alias())
 EOF
 echo "import _hlsnb_keras2_alias" > "$SITE/_hlsnb_keras2_alias.pth"
 if ! "$VENV/bin/python" -c 'import keras, hls4ml, qkeras, keras_tuner; assert keras.__version__.startswith("2."), keras.__version__
-from hls4ml.optimization.dsp_aware_pruning import optimize_model' >/dev/null; then
+from hls4ml.optimization.dsp_aware_pruning import optimize_model
+from ortools.algorithms import pywrapknapsack_solver' >/dev/null; then
     echo "keras2 env: installed, but hls4ml.optimization.dsp_aware_pruning does not import" >&2
     exit 4
 fi

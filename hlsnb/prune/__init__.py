@@ -16,10 +16,13 @@
    before/after and the hls4ml C-simulation accuracy of the result.
 """
 
-from ._core import csim_accuracy, prune, split_data
+from ._core import prune
+from .data import split_data
+from .finetune import FineTuning
 from .importance import IMPORTANCE_METRICS, group_importance
 from .knapsack import InfeasibleBudget, KnapsackResult, solve_knapsack
 from .masks import LayerMask, apply_masks, enforce_masks, mask_violations
+from .models import clone_model, csim_accuracy, model_accuracy
 from .plan import OBJECTIVES, Budget, LayerPlan, PruningPlan, plan_pruning, resolve_objective
 from .ranges import Overflow, find_overflows
 from .report import PruneReport, PruneStep
@@ -32,4 +35,5 @@ __all__ = [
     "PolynomialScheduler", "BinaryScheduler", "make_scheduler", "LayerMask", "apply_masks", "enforce_masks",
     "mask_violations", "STRUCTURE_TYPES", "structure_groups", "hls4ml_weight_position", "multiplier_of_weight",
     "IMPORTANCE_METRICS", "group_importance", "csim_accuracy", "split_data", "Overflow", "find_overflows",
+    "clone_model", "model_accuracy", "FineTuning",
 ]

@@ -1,4 +1,9 @@
-"""``prune``: DSP-aware pruning of a Keras 3 model for an hls4ml Design (the loop of hls4ml's ``optimize_model``)."""
+"""``prune``: DSP-aware pruning of a Keras 3 model for an hls4ml Design (the loop of hls4ml's ``optimize_model``).
+
+``prune`` is the orchestration; the parts live at their seams: the rows (:mod:`.data`), the plan and knapsack
+(:mod:`.plan`), the schedule loop with fine-tuning (:mod:`.finetune`), model copies and scores (:mod:`.models`),
+progress (:mod:`.progress`), the overflow check (:mod:`.ranges`) and the report (:mod:`.report`).
+"""
 
 from __future__ import annotations
 
@@ -9,126 +14,22 @@ import warnings
 import numpy as np
 
 from ._validate import check_prune_inputs
-from .masks import apply_masks, enforce_masks, mask_violations
+from .data import split_data
+from .finetune import FineTuning, run_schedule
+from .masks import apply_masks, mask_violations
+from .models import clone_model, csim_accuracy, default_loss, model_accuracy
 from .plan import Budget, PruningPlan, plan_pruning
+from .progress import Progress
 from .ranges import find_overflows
-from .report import PruneReport, PruneStep
+from .report import PruneReport
 from .schedulers import make_scheduler
 
-__all__ = ["prune", "split_data", "CSIM_GAP"]
+__all__ = ["prune", "split_data", "csim_accuracy", "CSIM_GAP"]
 
 CSIM_GAP = 0.02  # a C simulation this far below Keras (accuracy) means the fixed-point types do not hold the model
 
-
-def split_data(data, validation=None, validation_split: float = 0.2, seed: int = 0):
-    """(X_fit, y_fit, X_val, y_val, X_test, y_test) from a Dataset or tuples.
-
-    ``data``: an :class:`hlsnb.data.Dataset`, ``(X_train, y_train)`` or ``(X_train, y_train, X_test, y_test)``.
-    The tolerance check uses ``validation=(X, y)`` if given, else a seeded ``validation_split`` of the training
-    rows that fine-tuning does not see; the test split is only used for the accuracies in the report.
-    """
-    if hasattr(data, "X_train"):
-        Xtr, ytr, Xte, yte = data.X_train, data.y_train, data.X_test, data.y_test
-    elif isinstance(data, (tuple, list)) and len(data) in (2, 4):
-        Xtr, ytr = data[0], data[1]
-        Xte, yte = (data[2], data[3]) if len(data) == 4 else (None, None)
-    else:
-        raise TypeError("data must be an hlsnb Dataset, (X_train, y_train) or (X_train, y_train, X_test, y_test)")
-    Xtr, ytr = np.asarray(Xtr), np.asarray(ytr)
-    if len(Xtr) != len(ytr) or len(Xtr) == 0:
-        raise ValueError(f"training data: {len(Xtr)} rows of X but {len(ytr)} labels")
-    if validation is not None:
-        Xv, yv = np.asarray(validation[0]), np.asarray(validation[1])
-        Xf, yf = Xtr, ytr
-    elif validation_split and validation_split > 0:
-        if not 0 < validation_split < 1:
-            raise ValueError(f"validation_split must be in (0, 1), got {validation_split!r}")
-        rng = np.random.default_rng(seed)
-        idx = rng.permutation(len(Xtr))
-        nv = max(1, int(round(validation_split * len(Xtr))))
-        Xv, yv, Xf, yf = Xtr[idx[:nv]], ytr[idx[:nv]], Xtr[idx[nv:]], ytr[idx[nv:]]
-    else:
-        Xv = yv = None
-        Xf, yf = Xtr, ytr
-    return Xf, yf, Xv, yv, (None if Xte is None else np.asarray(Xte)), (None if yte is None else np.asarray(yte))
-
-
-def _accuracy(model, X, y) -> float | None:
-    if X is None:
-        return None
-    X = np.asarray(X, dtype=np.float32)
-    # a direct call, not predict(): predict retraces after every re-compile and warns about it
-    p = np.concatenate([np.asarray(model(X[i:i + 4096], training=False)) for i in range(0, len(X), 4096)])
-    return float(np.mean(np.argmax(p, axis=1) == np.asarray(y).ravel()))
-
-
-def _default_loss(model):
-    import keras
-
-    last = model.layers[-1]
-    act = getattr(last, "activation", None)
-    softmax = getattr(act, "__name__", "") == "softmax" or type(last).__name__ == "Softmax"
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=not softmax)
-
-
-def _clone(model):
-    import keras
-
-    try:
-        clone = keras.models.clone_model(model)
-    except Exception as e:  # Keras refuses a model it cannot clone with several error types: one message for all
-        raise ValueError(f"cannot copy the model for pruning ({e}); use a Sequential or functional Keras model") from e
-    clone.set_weights(model.get_weights())
-    return clone
-
-
-class _Progress:
-    """tqdm bar over fine-tune epochs, or a user callback ``f(done, total, text)``."""
-
-    def __init__(self, progress, total: int):
-        self.cb = progress if callable(progress) else None
-        self.total, self.done, self.text = total, 0, ""
-        self.bar = None
-        if progress is True:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, desc="pruning", unit="epoch")
-
-    def grow(self, extra: int):
-        self.total += extra
-        if self.bar is not None:
-            self.bar.total = self.total
-            self.bar.refresh()
-
-    def describe(self, text: str):
-        self.text = text
-        if self.bar is not None:
-            self.bar.set_description(text)
-        if self.cb is not None:
-            self.cb(self.done, self.total, text)
-
-    def epoch(self, logs=None):
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            if logs:
-                self.bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items() if k in ("loss", "accuracy")})
-        if self.cb is not None:
-            self.cb(self.done, self.total, self.text)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _epoch_callback(progress: _Progress):
-    import keras
-
-    class CB(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            progress.epoch(logs)
-
-    return CB()
+#: the old private name, kept while callers move to :func:`hlsnb.prune.clone_model`
+_clone = clone_model
 
 
 def _target_text(target, plan: PruningPlan) -> str:
@@ -143,7 +44,8 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
           batch_size: int = 64, learning_rate: float = 1e-3, metric: str = "l1", tolerance: float | None = None,
           cutoff_bad_trials: int = 1, validation=None, validation_split: float = 0.2, structure=None, layers=None,
           min_keep: int = 1, loss=None, csim: bool = True, csim_baseline: bool = False, output_dir: str | None = None,
-          progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False):
+          progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False, ramp: int = 0,
+          distill: float = 0.0):
     """Prune ``model`` for ``design`` the way ``objective`` says saves most, fine-tuning with the masks enforced.
 
     Parameters
@@ -178,6 +80,11 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         a constant product is built from shifts and adds in LUTs, without a DSP (the estimator's calibrated rule),
         and it changes the model far less than a zero: more DSPs go for the same accuracy, at some LUTs each
         (the report's estimates show both).
+    ramp : gradual pruning inside a step: the first ``ramp`` epochs of each fine-tune move the masks from the last
+        accepted sparsity to the step's in ``ramp`` parts, re-ranking after each epoch (0: all at once, as hls4ml).
+        The epochs per step do not change. See :mod:`hlsnb.prune.finetune`.
+    distill : weight in [0, 1) of the unpruned model's class probabilities in the fine-tuning targets (knowledge
+        distillation; 0: the labels only, as hls4ml). Needs the default loss.
 
     Returns
     -------
@@ -185,16 +92,12 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     the input model is never modified. When a tolerance stops the schedule early, the model is the last step that
     met it and ``report.status`` / ``report.target_reached`` say so (and a warning is issued).
     """
-    import keras
-
     t0 = time.time()
     check_prune_inputs(model, data, validation=validation, epochs=epochs, batch_size=batch_size, seed=seed,
                        metric=metric, learning_rate=learning_rate, validation_split=validation_split,
-                       cutoff_bad_trials=cutoff_bad_trials, min_keep=min_keep)
+                       cutoff_bad_trials=cutoff_bad_trials, min_keep=min_keep, ramp=ramp, distill=distill)
     if data is None:
         raise ValueError("prune needs training data: an hlsnb Dataset or (X_train, y_train[, X_test, y_test])")
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs!r}")
     if tolerance is not None and not (0 <= tolerance < 1):
         raise ValueError(f"tolerance is an absolute accuracy drop in [0, 1), e.g. 0.01 for 1 point; got {tolerance!r}")
     plan = plan_pruning(model, design, objective, structure=structure, layers=layers, min_keep=min_keep,
@@ -202,108 +105,58 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     if shift_add:
         plan.check_shift_add()
     final_s = plan.final_sparsity(target)  # raises for impossible targets, before any training
-    final_cap = None
-    if isinstance(target, Budget) or (isinstance(target, (int, np.integer)) and not isinstance(target, bool)):
-        b = (target if isinstance(target, Budget) else Budget(int(target))).as_array(plan.dims)
-        final_cap = np.maximum(b - plan.fixed, 0.0)
+    final_cap = _final_capacity(plan, target)
     sched = make_scheduler(scheduler)
     sched.reset(final_s)
     Xf, yf, Xv, yv, Xte, yte = split_data(data, validation, validation_split, seed)
     if tolerance is not None and Xv is None:
         raise ValueError("a tolerance needs validation data: pass validation=(X, y) or validation_split > 0")
 
+    import keras
+
     keras.utils.set_random_seed(seed)
-    work = _clone(model)
-    loss_fn = loss if loss is not None else _default_loss(model)
+    work = clone_model(model)
     from ..estimate import estimate_design
 
     design_before = design.copy()
     design_before.attach_weights(model)
     estimate_before = estimate_design(design_before)
-    acc_before = _accuracy(work, Xte, yte)
-    val_base = _accuracy(work, Xv, yv)
+    acc_before = model_accuracy(work, Xte, yte)
+    val_base = model_accuracy(work, Xv, yv)
     objective_before = plan.usage({}).tolist()
-    seen_rows_note = None
+    notes = []
     if tolerance is not None and validation is None and val_base is not None and val_base >= 0.995:
         # the split comes from the rows the model was trained on: a saturated baseline makes the tolerance
         # meaningless (measured: 1-point tolerance, 1.55 points lost on test)
-        seen_rows_note = (f"the tolerance was checked on {len(Xv)} of the training rows, where the unpruned model "
-                          f"scores {100 * val_base:.1f} %: it has probably been trained on them, so the check says "
-                          "little about new data. Pass validation=(X_val, y_val) with rows the model never saw.")
-        warnings.warn(seen_rows_note, stacklevel=2)
+        notes.append(f"the tolerance was checked on {len(Xv)} of the training rows, where the unpruned model "
+                     f"scores {100 * val_base:.1f} %: it has probably been trained on them, so the check says "
+                     "little about new data. Pass validation=(X_val, y_val) with rows the model never saw.")
+        warnings.warn(notes[-1], stacklevel=2)
 
-    grads = None
-    if metric == "taylor":
-        from .importance import kernel_gradients
-
-        grads_fn = lambda m: kernel_gradients(m, plan.prunable_layers, Xf, yf, loss_fn)  # noqa: E731
-    best_weights = work.get_weights()
-    best_masks: dict = {}
-    best_s = 0.0
-    accepted_any = False
-    steps: list[PruneStep] = []
-    bar = _Progress(progress, sched.planned_steps() * epochs)
-    bad = 0
+    bar = Progress(progress, sched.planned_steps() * epochs)
     try:
-        go, s = sched.update_step()
-        if final_s == 0.0:
-            go = False
-        while go:
-            ts = time.time()
-            cap = plan.capacity(s, final_cap)
-            if metric == "taylor":
-                grads = grads_fn(work)
-            masks = plan.masks(work, s, capacity=cap, metric=metric, gradients=grads,
-                               previous=best_masks or None, shift_add=shift_add)
-            usage = plan.usage(masks)
-            bar.describe(f"pruning {100 * s:.0f} %")
-            if bar.done + epochs > bar.total:
-                bar.grow(bar.done + epochs - bar.total)
-            with enforce_masks(work, masks):
-                work.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss_fn)
-                work.fit(Xf, yf, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True,
-                         callbacks=[_epoch_callback(bar)])
-            val = _accuracy(work, Xv, yv)
-            ok = tolerance is None or val is None or val >= val_base - tolerance - 1e-12
-            steps.append(PruneStep(float(s), usage.tolist(), val if val is not None else float("nan"), ok,
-                                   time.time() - ts))
-            if ok:
-                bad = 0
-                best_weights, best_masks, best_s, accepted_any = work.get_weights(), masks, float(s), True
-                go, s = sched.update_step()
-            else:
-                bad += 1
-                work.set_weights(best_weights)  # go on from the last state that met the tolerance
-                if sched.name != "binary" and bad > cutoff_bad_trials:
-                    break
-                go, s = sched.repair_step()
+        result = run_schedule(work, model, plan, sched, final_s, final_cap, (Xf, yf), (Xv, yv), val_base=val_base,
+                              tune=FineTuning(epochs, batch_size, learning_rate, ramp, distill), metric=metric,
+                              tolerance=tolerance, cutoff_bad_trials=cutoff_bad_trials, shift_add=shift_add,
+                              loss_fn=loss if loss is not None else default_loss(model), user_loss=loss is not None,
+                              bar=bar)
     finally:
         bar.close()
-
-    work.set_weights(best_weights)
-    if best_masks:
-        apply_masks(work, best_masks)
-        bad_left = mask_violations(work, best_masks)
+    if result.masks:
+        apply_masks(work, result.masks)
+        bad_left = mask_violations(work, result.masks)
         if bad_left:
             raise RuntimeError(f"masked weights are not zero after pruning: {bad_left} (please report this)")
-    reached = final_s == 0.0 or (accepted_any and np.isclose(best_s, final_s))
-    if reached:
-        status = "done"
-    elif accepted_any:
-        status = "stopped"
-    else:
-        status = "unpruned"
-    notes = [seen_rows_note] if seen_rows_note else []
+    reached = final_s == 0.0 or (result.accepted_any and np.isclose(result.sparsity, final_s))
+    status = "done" if reached else ("stopped" if result.accepted_any else "unpruned")
     if not reached:
         why = (f"the validation accuracy fell more than {tolerance:g} below the unpruned model's "
                f"({val_base:.3f}) at higher sparsity" if tolerance is not None else "the schedule ended early")
-        msg = (f"pruning target {_target_text(target, plan)} not reached: kept schedule sparsity {best_s:.3f} of "
-               f"{final_s:.3f} because {why}")
+        msg = (f"pruning target {_target_text(target, plan)} not reached: kept schedule sparsity "
+               f"{result.sparsity:.3f} of {final_s:.3f} because {why}")
         notes.append(msg)
         warnings.warn(msg, stacklevel=2)
-    for n, p in plan.layers.items():
-        if not p.prunable and p.reason:
-            notes.append(f"{n} not pruned: {p.reason}")
+    notes += [f"{n} not pruned: {p.reason}" for n, p in plan.layers.items() if not p.prunable and p.reason]
 
     design_after = design.copy()
     design_after.attach_weights(work)
@@ -312,15 +165,40 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     overflows = find_overflows(work, design_after, np.concatenate(checked[:2]) if checked else None)
     if overflows:
         status = "overflow"
-        for o in overflows:
-            notes.append(str(o))
+        notes += [str(o) for o in overflows]
         warnings.warn("the pruned model overflows its fixed-point types (the C simulation will wrap): "
                       + "; ".join(str(o) for o in overflows), stacklevel=2)
+    report = PruneReport(
+        objective=plan.objective_name, objective_units=[plan._unit(d) for d in range(plan.dims)],
+        target=_target_text(target, plan), status=status, target_reached=bool(reached),
+        final_sparsity=result.sparsity, layers=_layer_rows(plan, model, work, result.masks, estimate_before,
+                                                           estimate_after),
+        objective_before=objective_before, objective_after=plan.usage(result.masks).tolist(),
+        estimate_before=estimate_before, estimate_after=estimate_after, keras_accuracy_before=acc_before,
+        keras_accuracy_after=model_accuracy(work, Xte, yte), val_accuracy_baseline=val_base, steps=result.steps,
+        design=design_after, masks=result.masks, notes=notes, overflows=overflows,
+    )
+    if csim:
+        _check_in_csim(report, model, work, design_before, (Xte, yte), output_dir, csim_baseline)
+    report.seconds = time.time() - t0
+    return work, report
+
+
+def _final_capacity(plan: PruningPlan, target):
+    """The prunable capacity a budget target leaves (``None`` for a sparsity target)."""
+    if isinstance(target, Budget) or (isinstance(target, (int, np.integer)) and not isinstance(target, bool)):
+        b = (target if isinstance(target, Budget) else Budget(int(target))).as_array(plan.dims)
+        return np.maximum(b - plan.fixed, 0.0)
+    return None
+
+
+def _layer_rows(plan: PruningPlan, model, work, masks: dict, estimate_before, estimate_after) -> list[dict]:
+    """One report row per planned layer: structure, zeros before/after, groups pruned, estimated DSPs."""
     rows = []
     for n, p in plan.layers.items():
         k0 = np.asarray(model.get_layer(n).kernel.numpy())
         k1 = np.asarray(work.get_layer(n).kernel.numpy())
-        m = best_masks.get(n)
+        m = masks.get(n)
         pruned_groups = 0
         if m is not None and p.groups is not None:
             kept = np.bincount(p.groups.ravel(), weights=m.kernel.ravel(), minlength=p.n_groups) > 0
@@ -332,45 +210,28 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                      "estimated_dsp_before": estimate_before.layer(n).dsp,
                      "estimated_dsp_after": estimate_after.layer(n).dsp,
                      "note": None if p.prunable else p.reason})
-    report = PruneReport(
-        objective=plan.objective_name, objective_units=[plan._unit(d) for d in range(plan.dims)],
-        target=_target_text(target, plan), status=status, target_reached=bool(reached), final_sparsity=best_s,
-        layers=rows, objective_before=objective_before, objective_after=plan.usage(best_masks).tolist(),
-        estimate_before=estimate_before, estimate_after=estimate_after, keras_accuracy_before=acc_before,
-        keras_accuracy_after=_accuracy(work, Xte, yte), val_accuracy_baseline=val_base, steps=steps,
-        design=design_after, masks=best_masks, notes=notes, overflows=overflows,
-    )
-    if csim:
-        if Xte is None:
-            report.csim_error = "no test data given"
-        else:
-            out = output_dir or tempfile.mkdtemp(prefix="hlsnb_prune_")
-            report.csim_dir = out
-            try:
-                report.csim_accuracy = csim_accuracy(work, design_after, Xte, yte, f"{out}/pruned")
-                if csim_baseline:
-                    report.csim_accuracy_before = csim_accuracy(model, design_before, Xte, yte, f"{out}/baseline")
-            except Exception as e:  # noqa: BLE001  (a failed C simulation must not lose the pruned model: the report says why)
-                report.csim_error = f"{type(e).__name__}: {e}"
-            k, c = report.keras_accuracy_after, report.csim_accuracy
-            if c is not None and k is not None and c < k - CSIM_GAP:
-                msg = (f"the C simulation scores {100 * c:.1f} %, {100 * (k - c):.1f} points below Keras "
-                       f"({100 * k:.1f} %): check the layers' precisions (hlsnb.prune.find_overflows names overflows)")
-                report.notes.append(msg)
-                if report.status == "done":
-                    report.status = "csim_mismatch"
-                warnings.warn(msg, stacklevel=2)
-    report.seconds = time.time() - t0
-    return work, report
+    return rows
 
 
-def csim_accuracy(model, design, X, y, output_dir: str) -> float:
-    """Test accuracy of ``model`` converted with ``design`` and run in hls4ml's C simulation (g++ compile)."""
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        hm = design.convert(model, output_dir=output_dir)
-        hm.compile()
-    p = hm.predict(np.ascontiguousarray(X, dtype=np.float32))
-    return float(np.mean(np.argmax(np.asarray(p), axis=1) == np.asarray(y).ravel()))
+def _check_in_csim(report: PruneReport, model, work, design_before, test_rows, output_dir, csim_baseline) -> None:
+    """The pruned model's hls4ml C-simulation test accuracy in ``report`` (and a note when it falls behind Keras)."""
+    Xte, yte = test_rows
+    if Xte is None:
+        report.csim_error = "no test data given"
+        return
+    out = output_dir or tempfile.mkdtemp(prefix="hlsnb_prune_")
+    report.csim_dir = out
+    try:
+        report.csim_accuracy = csim_accuracy(work, report.design, Xte, yte, f"{out}/pruned")
+        if csim_baseline:
+            report.csim_accuracy_before = csim_accuracy(model, design_before, Xte, yte, f"{out}/baseline")
+    except Exception as e:  # noqa: BLE001  (a failed C simulation must not lose the pruned model: the report says why)
+        report.csim_error = f"{type(e).__name__}: {e}"
+    k, c = report.keras_accuracy_after, report.csim_accuracy
+    if c is not None and k is not None and c < k - CSIM_GAP:
+        msg = (f"the C simulation scores {100 * c:.1f} %, {100 * (k - c):.1f} points below Keras "
+               f"({100 * k:.1f} %): check the layers' precisions (hlsnb.prune.find_overflows names overflows)")
+        report.notes.append(msg)
+        if report.status == "done":
+            report.status = "csim_mismatch"
+        warnings.warn(msg, stacklevel=2)

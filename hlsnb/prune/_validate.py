@@ -17,7 +17,7 @@ from ..errors import InvalidSetting
 
 __all__ = ["check_prune_inputs"]
 
-METRICS = ("l1", "l2", "taylor")
+METRICS = ("l1", "l2", "taylor", "activation")
 
 
 def _int(name: str, v, lo: int) -> None:
@@ -89,7 +89,7 @@ def _pairs(data, validation):
 
 
 def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_rate, validation_split,
-                       cutoff_bad_trials, min_keep, metric, seed) -> None:
+                       cutoff_bad_trials, min_keep, metric, seed, ramp=0, distill=0.0) -> None:
     """Raise :class:`InvalidSetting` (a ``ValueError``) naming the first bad argument of ``prune``; nothing else.
 
     ``data=None`` and ``tolerance`` are left to ``prune``'s own checks. Class labels must lie in
@@ -100,6 +100,11 @@ def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_
     _int("cutoff_bad_trials", cutoff_bad_trials, 1)
     _int("min_keep", min_keep, 0)
     _int("seed", seed, 0)
+    _int("ramp", ramp, 0)
+    if ramp > epochs:
+        raise InvalidSetting(f"prune: ramp ({ramp}) spreads a step's pruning over its first epochs, so it must be at "
+                             f"most epochs ({epochs})")
+    _real("distill", distill, 0.0, 1.0, lo_open=False)
     _real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True, hi_open=False)
     if validation_split is not None:
         _real("validation_split", validation_split, 0.0, 1.0, lo_open=False)

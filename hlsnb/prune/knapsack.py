@@ -2,14 +2,18 @@
 
 Items are groups of weights (see :mod:`hlsnb.prune.structures`); an item's value is its importance, its weight
 the objective units (DSPs, parameters, ...) it costs while kept, which are the units pruning it saves. Selected
-items are kept, the others pruned. Solvers (no OR-Tools, which hls4ml needs and which has no wheel for
-Python 3.11 at the version hls4ml pins):
+items are kept, the others pruned. This is the one solver of hlsnb: :func:`hlsnb.prune.prune` and the hls4ml
+drop-in (:func:`hlsnb.compat.hls4ml.knapsack.solve_knapsack`, all of its implementations) call it.
 
 - every item costs the same: the most important ones first (exact);
-- one resource dimension with integer costs: dynamic programming over the capacity (exact), or greedy by
-  value/cost when the table would exceed ``dp_cells`` or costs are fractional;
-- several dimensions: greedy by value over the cost rescaled per dimension, then a fill pass (approximate, like
-  hls4ml's greedy solver).
+- one resource dimension with integer costs: dynamic programming over the capacity (exact) while the table stays
+  below ``dp_cells``;
+- otherwise (several dimensions, fractional costs, a large table): an exact mixed-integer program solved by HiGHS
+  (``scipy.optimize.milp``) within ``time_limit`` seconds. If HiGHS finds no solution in time, or finds one worse
+  than the greedy solver's, the greedy one is kept and ``method`` says so (``"greedy (MILP: ...)"``);
+- ``method="greedy"``: value per rescaled cost, then a fill pass (hls4ml's greedy, approximate), for comparisons.
+
+(OR-Tools, which hls4ml uses for its exact solvers, pins a version without a wheel for Python 3.11.)
 """
 
 from __future__ import annotations
@@ -28,10 +32,16 @@ class KnapsackResult:
     selected: np.ndarray  # bool per item: kept
     value: float  # total importance kept
     used: np.ndarray  # cost of the kept items, per dimension
-    method: str  # "all fit", "equal cost", "dynamic programming", "greedy"
+    method: str  # "all fit", "equal cost", "dynamic programming", "MILP", "greedy", "greedy (MILP: why)"
+    greedy_value: float | None = None  # what the greedy solver keeps on the same problem, when the MILP ran
 
 
-def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_000) -> KnapsackResult:
+#: Solver choices of :func:`solve_knapsack`.
+METHODS = ("auto", "exact", "greedy")
+
+
+def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_000, *, method: str = "auto",
+                   time_limit: float | None = 10.0) -> KnapsackResult:
     """Select items maximising the summed ``values`` with summed ``costs`` <= ``capacity`` in every dimension.
 
     Parameters
@@ -42,7 +52,12 @@ def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_
     capacity : scalar or (m,) numbers.
     forced : optional (n,) bool, items that must be kept; raises :class:`InfeasibleBudget` if they alone exceed
         the capacity.
+    method : ``"auto"`` (exact: special cases, dynamic programming or the MILP; see the module docstring),
+        ``"exact"`` (the MILP for everything that is not a special case) or ``"greedy"``.
+    time_limit : seconds HiGHS may take (``None``: no limit); the greedy solution is the fallback.
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown knapsack method {method!r}; valid: {', '.join(METHODS)}")
     v = np.asarray(values, dtype=np.float64).ravel()
     c = np.asarray(costs)
     if c.ndim == 1:
@@ -69,9 +84,9 @@ def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_
     rest = np.flatnonzero(~selected)
     left = cap - used
 
-    def done(method):
+    def done(how, greedy_value=None):
         u = c[:, selected].sum(axis=1)
-        return KnapsackResult(selected, float(v[selected].sum()), u, method)
+        return KnapsackResult(selected, float(v[selected].sum()), u, how, greedy_value)
 
     if rest.size == 0:
         return done("all fit")
@@ -86,7 +101,7 @@ def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_
         order = rest[np.argsort(-v[rest], kind="stable")]
         selected[order[:k]] = True
         return done("equal cost")
-    if integer and c.shape[0] == 1 and rest.size * (int(left[0]) + 1) <= dp_cells:
+    if method == "auto" and integer and c.shape[0] == 1 and rest.size * (int(left[0]) + 1) <= dp_cells:
         w = cr[0]
         W = int(left[0])
         dp = np.zeros(W + 1)
@@ -105,12 +120,45 @@ def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_
                 selected[rest[i]] = True
                 cc -= int(w[i])
         return done("dynamic programming")
-    # greedy: value per (rescaled) cost, then fill in whatever still fits
-    scale = np.maximum(cr.max(axis=1, keepdims=True), 1)
-    ratio = v[rest] / np.maximum((cr / scale).sum(axis=0), 1e-12)
+    greedy = _greedy(v[rest], cr, left)
+    if method == "greedy":
+        selected[rest[greedy]] = True
+        return done("greedy")
+    exact, why = _milp(v[rest], cr, left, time_limit)
+    g_value = float(v[selected].sum() + v[rest][greedy].sum())  # with the forced and free items, as done() counts
+    if exact is None or float(v[rest][exact].sum()) < float(v[rest][greedy].sum()):
+        selected[rest[greedy]] = True
+        return done(f"greedy (MILP: {why or 'below the greedy solution'})", g_value)
+    selected[rest[exact]] = True
+    return done("MILP" if why is None else f"MILP ({why})", g_value)
+
+
+def _greedy(v, c, left) -> np.ndarray:
+    """Greedy by value per cost rescaled per dimension, then whatever still fits: a bool selection."""
+    scale = np.maximum(c.max(axis=1, keepdims=True), 1)
+    ratio = v / np.maximum((c / scale).sum(axis=0), 1e-12)
     acc = np.zeros_like(left)
+    sel = np.zeros(v.size, dtype=bool)
     for j in np.argsort(-ratio, kind="stable"):
-        if np.all(acc + cr[:, j] <= left):
-            selected[rest[j]] = True
-            acc += cr[:, j]
-    return done("greedy")
+        if np.all(acc + c[:, j] <= left):
+            sel[j] = True
+            acc += c[:, j]
+    return sel
+
+
+def _milp(v, c, left, time_limit) -> tuple[np.ndarray | None, str | None]:
+    """The exact 0/1 program by HiGHS: (bool selection or None, why it is not a proven optimum or None)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    options = {} if time_limit is None else {"time_limit": float(time_limit)}
+    # values scaled to ~1: HiGHS' relative gap then means what it says for tiny importances too
+    scale = float(v.max()) if v.size and v.max() > 0 else 1.0
+    res = milp(-v / scale, integrality=np.ones(v.size), bounds=Bounds(0, 1),
+               constraints=LinearConstraint(c.astype(np.float64), -np.inf, np.asarray(left, dtype=np.float64)),
+               options=options)
+    if res.x is None:
+        return None, f"no solution ({res.message.strip()})"
+    sel = res.x > 0.5
+    if np.any(c[:, sel].sum(axis=1) > left + 1e-6):  # integrality tolerance: never return an over-full knapsack
+        return None, "solution over capacity"
+    return sel, None if res.status == 0 else f"time limit {time_limit:g} s, not proven optimal"

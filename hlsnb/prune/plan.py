@@ -499,9 +499,9 @@ def _dsp_cost(obj, la, spec, copies: int) -> _DspCost | None:
     if spec.strategy not in ("Latency", "Resource", "Resource_Unrolled"):
         return None
     h = la.args["hls4ml_attributes"]
-    t = getattr(la.layer_type, "__name__", str(la.layer_type))
-    kind = "Dense" if "Dense" in t else ("Conv1D" if "1D" in t else "Conv2D")
-    inp = h.layer_input(kind, la.name, la.input_shape, la.output_shape or (1, h.n_out))
+    # the design's layer type (the registry's name), never a guess from the class name: a depthwise or separable
+    # layer is costed as what it is
+    inp = h.layer_input(spec.layer_type, la.name, la.input_shape, la.output_shape or (1, h.n_out))
     return _DspCost(inp, h.weight_precision.width, h.weight_precision.integer,
                     int(default_calibration()["share_k_digits"]), copies)
 

@@ -119,38 +119,48 @@ class PolynomialScheduler(Scheduler):
 
 class BinaryScheduler(Scheduler):
     """Binary search for the highest sparsity within tolerance, up to ``final``; stops when the interval is
-    narrower than ``threshold``. Tries ``final`` itself first when ``try_final_first`` (the default): if that
-    passes, one fine-tune is enough."""
+    narrower than ``threshold`` or after ``max_steps`` fine-tunes (equal budgets in comparisons). Tries ``final``
+    itself first when ``try_final_first`` (the default): if that passes, one fine-tune is enough."""
 
     name = "binary"
 
     def __init__(self, threshold: float = 0.02, initial: float = 0.0, final: float | None = None,
-                 try_final_first: bool = True):
+                 try_final_first: bool = True, max_steps: int | None = None):
         if not (0 < threshold < 1):
             raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+        if max_steps is not None and (isinstance(max_steps, bool) or int(max_steps) < 1):
+            raise ValueError(f"max_steps must be at least 1 (or None), got {max_steps!r}")
         self.threshold = float(threshold)
         self.try_final_first = bool(try_final_first)
+        self.max_steps = None if max_steps is None else int(max_steps)
         super().__init__(initial, final)
 
     def reset(self, final: float) -> None:
         super().reset(final)
         self._started = False
+        self._tries = 0
+
+    def _another(self) -> bool:
+        """Count one more fine-tune; False once ``max_steps`` have been tried."""
+        self._tries += 1
+        return self.max_steps is None or self._tries <= self.max_steps
 
     def update_step(self):
         if not self._started:
             self._started = True
+            self._another()
             self.sparsity = self.final if self.try_final_first else 0.5 * (self.lower + self.upper)
             return True, self.sparsity
         # the last try passed: it is the new lower bound
         self.lower = self.sparsity
-        if self.upper - self.sparsity < self.threshold:
+        if self.upper - self.sparsity < self.threshold or not self._another():
             return False, self.sparsity
         self.sparsity = 0.5 * (self.lower + self.upper)
         return True, self.sparsity
 
     def repair_step(self):
         self.upper = self.sparsity
-        if self.sparsity - self.lower < self.threshold:
+        if self.sparsity - self.lower < self.threshold or not self._another():
             self.sparsity = self.lower
             return False, self.sparsity
         self.sparsity = 0.5 * (self.lower + self.upper)
@@ -160,7 +170,8 @@ class BinaryScheduler(Scheduler):
         import math
 
         span = max(self.final - self.initial, self.threshold)
-        return 1 + max(1, math.ceil(math.log2(span / self.threshold)))
+        n = 1 + max(1, math.ceil(math.log2(span / self.threshold)))
+        return n if self.max_steps is None else min(n, self.max_steps)
 
 
 def make_scheduler(spec) -> Scheduler:

@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from hlsnb.objectives import LayerAttributes as _LayerAttributes
-from hlsnb.objectives import OptimizationAttributes
+from hlsnb.objectives import OptimizationAttributes, layer_kind
 from hlsnb.rules import valid_reuse_factors
 
 from .config import SUPPORTED_STRUCTURES
@@ -130,12 +130,16 @@ def _closest(valid, rf):
 
 
 def _mult_size(la):
-    t = la.layer_type.__name__
-    if "Dense" in t:
+    # the layer kind from hlsnb's registry, not from the class name: a depthwise or separable conv is no plain conv
+    kind = layer_kind(la)
+    family = None if kind is None else kind.family
+    if family == "dense":
         return int(np.prod(la.input_shape)), int(np.prod(la.output_shape))
-    if "Conv" in t:
+    if family == "conv":
         return int(np.prod(la.weight_shape[0:-2])), int(la.weight_shape[-1])
-    raise ValueError(f"layer {la.name!r}: no multiplication size for {t}; supported: Dense, Conv")
+    t = la.layer_type.__name__
+    raise ValueError(f"layer {la.name!r}: no multiplication size for {t} "
+                     f"({'unknown to hlsnb' if kind is None else 'layer type ' + kind.name}); supported: Dense, Conv")
 
 
 def get_attributes_from_keras_model_and_hls4ml_config(model, config):

@@ -2,15 +2,16 @@
 
 ``solve_knapsack(values, weights, capacity, implementation='CBC_MIP', **kwargs) -> (optimal_value, selected)``,
 ``weights`` one row per resource dimension, integer weights and capacities, ``selected`` a list of item indices.
-The special cases are hls4ml's (nothing to choose, everything fits, equal weights). The solvers:
+The special cases are hls4ml's (nothing to choose, everything fits, equal weights). Every implementation is hlsnb's
+one knapsack solver, :func:`hlsnb.prune.knapsack.solve_knapsack` (the same that ``hlsnb.prune.prune`` uses):
 
-- ``'dynamic'``: exact dynamic programming for one dimension (hlsnb's vectorised
-  :func:`hlsnb.prune.knapsack.solve_knapsack`, the same optimum as hls4ml's table).
+- ``'dynamic'``: exact dynamic programming for one dimension (the same optimum as hls4ml's table).
 - ``'greedy'``: value per rescaled weight, as hls4ml, then a fill pass over the items that still fit (hls4ml stops
   at the first item that does not fit, so it never keeps less than hls4ml's).
 - ``'branch_bound'`` and ``'CBC_MIP'``: hls4ml calls OR-Tools (its pinned 9.4 has no wheel for Python 3.11);
-  here both are an exact mixed-integer program solved by HiGHS through ``scipy.optimize.milp``, honouring
-  ``time_limit`` (seconds). ``scaling_factor`` is accepted and unused: HiGHS takes real-valued item values.
+  here both are the exact mixed-integer program solved by HiGHS through ``scipy.optimize.milp``, honouring
+  ``time_limit`` (seconds; the greedy solution is the fallback when HiGHS finds none in time).
+  ``scaling_factor`` is accepted and unused: HiGHS takes real-valued item values.
 """
 
 from __future__ import annotations
@@ -48,46 +49,22 @@ def solve_knapsack(values, weights, capacity, implementation="CBC_MIP", **kwargs
         return np.sum(values), list(range(n))
     if np.all(weights == weights[:, :1]):
         return _equal_weights(values, weights, capacity)
-    if implementation == "dynamic":
-        if weights.shape[0] != 1:
-            raise ValueError("the 'dynamic' knapsack solves one resource dimension; use 'greedy' or 'CBC_MIP'")
-        res = _hlsnb_knapsack(values, weights[0], capacity[0], dp_cells=sys.maxsize)
-        sel = np.flatnonzero(res.selected)
-        return values[sel].sum(), sel.tolist()
-    if implementation == "greedy":
-        return _greedy(values, weights, capacity)
-    return _milp(values, weights, capacity, kwargs.get("time_limit"))
-
-
-def _take_in_order(order, values, weights, capacity, stop_at_first_misfit):
-    selected, acc = [], np.zeros(weights.shape[0])
-    for i in order:
-        if np.all(acc + weights[:, i] <= capacity):
-            selected.append(int(i))
-            acc += weights[:, i]
-        elif stop_at_first_misfit:
-            break
-    return values[selected].sum() if selected else 0, selected
+    if implementation == "dynamic" and weights.shape[0] != 1:
+        raise ValueError("the 'dynamic' knapsack solves one resource dimension; use 'greedy' or 'CBC_MIP'")
+    method = {"dynamic": "auto", "greedy": "greedy"}.get(implementation, "exact")
+    res = _hlsnb_knapsack(values, weights, capacity, dp_cells=sys.maxsize, method=method,
+                          time_limit=kwargs.get("time_limit"))
+    sel = np.flatnonzero(res.selected)
+    return values[sel].sum(), sel.tolist()
 
 
 def _equal_weights(values, weights, capacity):
     # every item costs the same: the most valuable ones (hls4ml's order: descending value)
-    return _take_in_order(np.argsort(values)[::-1], values, weights, capacity, True)
-
-
-def _greedy(values, weights, capacity):
-    scaled = weights / np.maximum(weights.max(axis=1, keepdims=True), 1)
-    ratio = values / np.maximum(scaled.sum(axis=0), 1e-12)
-    return _take_in_order(np.argsort(ratio)[::-1], values, weights, capacity, False)
-
-
-def _milp(values, weights, capacity, time_limit):
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    options = {} if time_limit is None else {"time_limit": float(time_limit)}
-    res = milp(-np.asarray(values, dtype=float), integrality=np.ones(values.shape[0]), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(weights.astype(float), -np.inf, capacity.astype(float)), options=options)
-    if res.x is None:
-        raise RuntimeError(f"knapsack MIP failed: {res.message}")
-    selected = np.flatnonzero(res.x > 0.5).tolist()
-    return values[selected].sum(), selected
+    order = np.argsort(values)[::-1]
+    selected, acc = [], np.zeros(weights.shape[0])
+    for i in order:
+        if not np.all(acc + weights[:, i] <= capacity):
+            break
+        selected.append(int(i))
+        acc += weights[:, i]
+    return values[selected].sum() if selected else 0, selected

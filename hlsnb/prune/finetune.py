@@ -1,0 +1,138 @@
+"""The schedule loop of :func:`hlsnb.prune.prune`: masks from the knapsack, fine-tuning with the masks enforced,
+the tolerance check, and the next sparsity from the scheduler.
+
+Two choices beyond hls4ml's loop (both measured in ``benchmarks/bench_pruning_vs_hls4ml.py``), each off by default
+so that ``prune`` without them behaves as before:
+
+- ``ramp`` (gradual pruning inside a step, Zhu & Gupta 2017): the step's first ``ramp`` epochs move the masks from
+  the last accepted sparsity to the step's in ``ramp`` equal parts, re-ranking the groups on the weights as they
+  are after each epoch; the remaining epochs fine-tune at the step's sparsity. The number of epochs per step and the
+  number of tolerance checks do not change.
+- ``distill`` (knowledge distillation, Hinton et al. 2015, at temperature 1): the fine-tuning targets are
+  ``(1 - distill) * one_hot(y) + distill * p_teacher``, with ``p_teacher`` the unpruned model's class
+  probabilities on the training rows: the pruned model learns what the unpruned one knew about every row, not only
+  its label.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InvalidSetting
+from .masks import enforce_masks
+from .models import ends_in_softmax, model_accuracy, predict
+from .progress import Progress, epoch_callback
+from .report import PruneStep
+
+__all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets"]
+
+
+@dataclass
+class FineTuning:
+    """How every step of the schedule fine-tunes (see the module docstring for ``ramp`` and ``distill``)."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    ramp: int = 0
+    distill: float = 0.0
+
+
+@dataclass
+class ScheduleResult:
+    """The last state that met the tolerance: its weights, masks and schedule sparsity, and every step."""
+
+    weights: list
+    masks: dict = field(default_factory=dict)
+    sparsity: float = 0.0
+    accepted_any: bool = False
+    steps: list = field(default_factory=list)
+
+
+def distillation_targets(teacher, X, y, n_classes: int, weight: float) -> np.ndarray:
+    """``(1 - weight) * one_hot(y) + weight * p_teacher(X)``: soft targets for categorical cross-entropy."""
+    p = predict(teacher, X).astype(np.float64)
+    if not ends_in_softmax(teacher):
+        p = np.exp(p - p.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+    one_hot = np.eye(n_classes)[np.asarray(y).astype(int).ravel()]
+    return ((1.0 - weight) * one_hot + weight * p).astype(np.float32)
+
+
+def _training_targets(model, teacher, X, y, loss_fn, tune: FineTuning, user_loss: bool):
+    """(targets, loss) for ``fit``: the labels and the loss as given, or distillation targets and a categorical
+    cross-entropy."""
+    if not tune.distill:
+        return y, loss_fn
+    if user_loss:
+        raise InvalidSetting("prune: distill mixes the unpruned model's probabilities into the targets of the "
+                             "default cross-entropy; it cannot be combined with a loss of your own (loss=...). "
+                             "Pass distill=0 or leave loss unset.")
+    import keras
+
+    n_classes = int(model.outputs[0].shape[-1])
+    targets = distillation_targets(teacher, X, y, n_classes, tune.distill)
+    return targets, keras.losses.CategoricalCrossentropy(from_logits=not ends_in_softmax(model))
+
+
+def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capacity, fit_rows, val_rows, *,
+                 val_base, tune: FineTuning, metric: str, tolerance, cutoff_bad_trials: int, shift_add: bool,
+                 loss_fn, user_loss: bool, bar: Progress) -> ScheduleResult:
+    """Run ``sched`` on ``work`` (changed in place) until it stops; ``work`` ends holding the weights of the last
+    step that met the tolerance (the unpruned weights if none did)."""
+    import keras
+
+    Xf, yf = fit_rows
+    Xv, yv = val_rows
+    targets, fit_loss = _training_targets(work, teacher, Xf, yf, loss_fn, tune, user_loss)
+    grads_fn = None
+    if metric == "taylor":
+        from .importance import kernel_gradients
+
+        grads_fn = lambda m: kernel_gradients(m, plan.prunable_layers, Xf, yf, loss_fn)  # noqa: E731
+    elif metric == "activation":
+        from .importance import input_scales
+
+        grads_fn = lambda m: input_scales(m, plan.prunable_layers, Xf)  # noqa: E731
+    best = ScheduleResult(work.get_weights())
+    bad = 0
+    go, s = sched.update_step()
+    if final_sparsity == 0.0:
+        go = False
+    while go:
+        ts = time.time()
+        ramp = max(1, min(int(tune.ramp), tune.epochs)) if tune.ramp else 1
+        start = best.sparsity if s > best.sparsity else s
+        masks = best.masks or None
+        bar.describe(f"pruning {100 * s:.0f} %")
+        if bar.done + tune.epochs > bar.total:
+            bar.grow(bar.done + tune.epochs - bar.total)
+        for part in range(ramp):
+            s_part = start + (s - start) * (part + 1) / ramp
+            grads = grads_fn(work) if grads_fn is not None else None
+            masks = plan.masks(work, s_part, capacity=plan.capacity(s_part, final_capacity), metric=metric,
+                               gradients=grads, previous=masks, shift_add=shift_add)
+            epochs = 1 if part < ramp - 1 else tune.epochs - (ramp - 1)
+            with enforce_masks(work, masks):
+                work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
+                work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
+                         callbacks=[epoch_callback(bar)])
+        val = model_accuracy(work, Xv, yv)
+        ok = tolerance is None or val is None or val >= val_base - tolerance - 1e-12
+        best.steps.append(PruneStep(float(s), plan.usage(masks).tolist(), val if val is not None else float("nan"),
+                                    ok, time.time() - ts))
+        if ok:
+            bad = 0
+            best.weights, best.masks, best.sparsity, best.accepted_any = work.get_weights(), masks, float(s), True
+            go, s = sched.update_step()
+        else:
+            bad += 1
+            work.set_weights(best.weights)  # go on from the last state that met the tolerance
+            if sched.name != "binary" and bad > cutoff_bad_trials:
+                break
+            go, s = sched.repair_step()
+    work.set_weights(best.weights)
+    return best
