@@ -4,7 +4,7 @@ Data sets (both offline):
 
 - ``digits``: scikit-learn's digits (1797 x 64, 10 classes, pixels / 16), model 64-64-32-32-10;
 - ``jets16``: a generated 16-feature, 5-class problem of the hls4ml jet tagger's shape (scikit-learn's
-  ``make_classification``, 8000 rows, fixed generator seed, standardised on the fit rows), model 16-64-32-32-5
+  ``make_classification``, 3000 rows, fixed generator seed, standardised on the fit rows), model 16-64-32-32-5
   (the tutorial's). hls4ml's own jet data needs the internet.
 
 Per seed: a new stratified split (25 % test, then 20 % of the rest for validation) and a new base model trained on
@@ -64,10 +64,10 @@ HLS4ML_RANKINGS = ("l1", "l2", "oracle")
 #: additions are worth; ``hlsnb shift_add`` the improved loop holding pruned weights at <= 2-signed-digit constants
 #: (rests on the estimator's constant-multiplication rule; hls4ml's counter does not see it).
 VARIANTS = {
-    "hlsnb": dict(metric="l1", price="average", ramp=3, distill=0.5, schedule="binary", final=0.99),
+    "hlsnb": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99),
     "hlsnb (hls4ml's loop)": dict(metric="l1", price="average", ramp=0, distill=0.0, schedule="polynomial",
                                   final=None),
-    "hlsnb shift_add": dict(metric="l1", price="weights", ramp=3, distill=0.5, schedule="binary", final=0.99,
+    "hlsnb shift_add": dict(metric="l1", price="weights", ramp=2, distill=0.5, schedule="binary", final=0.99,
                             shift_add=True),
 }
 
@@ -84,7 +84,7 @@ def load_dataset(name: str):
     if name == "jets16":
         from sklearn.datasets import make_classification
 
-        X, y = make_classification(n_samples=8000, n_features=16, n_informative=10, n_redundant=4, n_classes=5,
+        X, y = make_classification(n_samples=3000, n_features=16, n_informative=10, n_redundant=4, n_classes=5,
                                    n_clusters_per_class=2, class_sep=1.0, flip_y=0.02, random_state=2019)
         return X.astype(np.float32), y.astype(np.int64), 5
     raise ValueError(f"unknown data set {name!r}; valid: digits, jets16")
@@ -392,6 +392,41 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _write(result: dict, out: str) -> str:
+    from hlsnb.fileio import atomic_write
+
+    result["summary"] = summarise(result["rows"])
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    text = report(result)
+    atomic_write(out, json.dumps(result, indent=1, default=str))
+    atomic_write(os.path.splitext(out)[0] + ".md", text + "\n")
+    return text
+
+
+def merge(paths: list[str], out: str) -> int:
+    """One result from several runs (their rows, commands and run times; run side by side, the wall time is the
+    longest)."""
+    from pathlib import Path
+
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    result = {k: v for k, v in parts[0].items() if k not in ("rows", "summary", "settings")}
+    result["command"] = " ; ".join(p["command"] for p in parts) + " ; python benchmarks/bench_pruning_vs_hls4ml.py " \
+        + shlex.join(["--merge", *[os.path.relpath(p, ROOT) for p in paths], "--out", os.path.relpath(out, ROOT)])
+    result["seconds"] = max(p["seconds"] for p in parts)
+    result["runs"] = [{"command": p["command"], "seconds": p["seconds"], "settings": p["settings"]} for p in parts]
+    rows, seen = [], set()
+    for p in parts:
+        for r in p["rows"]:
+            key = (r["dataset"], r["seed"], r["tool"])
+            if key in seen:  # the same seed's baseline in two runs: the same training, kept once
+                continue
+            seen.add(key)
+            rows.append(r)
+    result["rows"] = rows
+    print(_write(result, out))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["digits", "jets16"], choices=("digits", "jets16"))
@@ -413,11 +448,16 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--save-models", default=os.path.join("hlsnb_work", "bench_pruning_vs_hls4ml"),
                     help="folder for every scored model's weights ('' to keep none)")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="no run: merge the rows of earlier results (e.g. one run per data set, run side by side) "
+                         "into --out, with one summary")
     ap.add_argument("--hls4ml-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.hls4ml_worker:
         hls4ml_worker(*args.hls4ml_worker)
         return 0
+    if args.merge:
+        return merge(args.merge, args.out)
     if args.tiny:
         args.datasets, args.seeds, args.epochs, args.steps, args.base_epochs = ["digits"], args.seeds[:1], 3, 2, 5
         args.csim, args.hlsnb_only, args.variants, args.save_models = False, True, ["hlsnb"], ""
@@ -430,14 +470,11 @@ def main(argv=None) -> int:
     def log(msg):
         print(f"[{time.time() - t0:6.0f} s] {msg}", flush=True)
 
-    rows = []
-    for dataset in args.datasets:
-        for seed in args.seeds:
-            rows.extend(run_seed(dataset, seed, args, log))
+    rows: list = []
     argv_used = sys.argv[1:] if argv is None else list(argv)
     result = {"benchmark": "bench_pruning_vs_hls4ml",
               "command": "python benchmarks/bench_pruning_vs_hls4ml.py " + shlex.join(argv_used),
-              "machine": f"{os.cpu_count()} cores, shared", "seconds": time.time() - t0,
+              "machine": f"{os.cpu_count()} cores, shared", "seconds": 0.0,
               "models": {"digits": "64-64-32-32-10 MLP", "jets16": "16-64-32-32-5 MLP"},
               "design": f"pynq-z2, Latency, RF 1, {PRECISION} weights, widened result/accumulator types",
               "tolerance_points": 100 * TOLERANCE,
@@ -446,15 +483,15 @@ def main(argv=None) -> int:
                                          "epoch per step (inside the epochs)"},
               "variants": VARIANTS,
               "settings": {k: (os.path.relpath(v, ROOT) if k == "keras2_python" else v)
-                           for k, v in vars(args).items() if k not in ("hls4ml_worker", "out")},
-              "rows": rows}
-    result["summary"] = summarise(rows)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    text = report(result)
-    from hlsnb.fileio import atomic_write
-
-    atomic_write(args.out, json.dumps(result, indent=1, default=str))
-    atomic_write(os.path.splitext(args.out)[0] + ".md", text + "\n")
+                           for k, v in vars(args).items() if k not in ("hls4ml_worker", "out", "merge")},
+              "rows": rows, "complete": False}
+    for dataset in args.datasets:
+        for seed in args.seeds:
+            rows.extend(run_seed(dataset, seed, args, log))
+            result["seconds"] = time.time() - t0
+            _write(result, args.out)  # after every seed: a long run interrupted keeps what it measured
+    result["complete"] = True
+    text = _write(result, args.out)
     print(text)
     return 0
 

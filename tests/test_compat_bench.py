@@ -1,5 +1,6 @@
-"""benchmarks/bench_pruning_vs_hls4ml.py: the report and the medians on a tiny run of hlsnb's side only (the full
-benchmark, with hls4ml in its Keras-2 venv, takes minutes and is not part of `make test`)."""
+"""benchmarks/bench_pruning_vs_hls4ml.py: the summary (spread over seeds, both counters, the goal) and a tiny run of
+hlsnb's side only (the full benchmark, with hls4ml in its Keras-2 venv, takes an hour and is not part of
+`make test`)."""
 
 import importlib.util
 import json
@@ -18,25 +19,36 @@ def bench():
     return mod
 
 
-def test_summary_and_goal(bench):
-    rows = [{"seed": s, "tool": "baseline", "dsp": 6000.0, "keras_accuracy": 0.96, "zero_weights": 0.0} for s in range(3)]
-    rows += [{"seed": s, "tool": "hls4ml", "dsp": 3000.0, "keras_accuracy": 0.955, "zero_weights": 0.5, "dsp_reduction": 2.0 + s,
-              "keras_accuracy_loss_points": 0.5} for s in range(3)]
-    rows += [{"seed": s, "tool": "hlsnb", "dsp": 1000.0, "keras_accuracy": 0.958, "zero_weights": 0.8, "dsp_reduction": 6.0 + s,
-              "keras_accuracy_loss_points": 0.2 + s} for s in range(3)]
-    med = bench.summarise(rows)
-    assert med["hls4ml"]["dsp_reduction"] == 3.0 and med["hlsnb"]["dsp_reduction"] == 7.0
-    assert med["goal"]["met"] is False  # median loss 1.2 > 0.5 points
-    text = bench.report({"rows": rows, "median": med})
-    assert "MEDIAN hlsnb: 7.00x" in text and "NOT met" in text
+def _rows(tool, dsp, hls, loss, seeds=3):
+    return [{"dataset": "digits", "seed": s, "tool": tool, "test_rows": 450, "dsp": dsp[s], "hls4ml_dsp": hls[s],
+             "dsp_reduction": 6000 / dsp[s], "hls4ml_dsp_reduction": 7488 / hls[s],
+             "keras_accuracy_loss_points": loss[s], "csim_accuracy_loss_points": loss[s]} for s in range(seeds)]
+
+
+def test_summary_spread_and_goal_on_both_counters(bench):
+    rows = _rows("hls4ml l1", [2000, 1500, 3000], [2400, 1900, 3500], [0.4, 0.2, 0.9])
+    rows += _rows("hls4ml l2", [2500, 2500, 2500], [3000, 3000, 3000], [0.1, 0.1, 0.1])
+    rows += _rows("hlsnb", [1000, 900, 1200], [1200, 1100, 1500], [0.4, 0.0, 0.7])
+    rows += _rows("hlsnb lossy", [100, 100, 100], [120, 120, 120], [3.0, 3.0, 3.0])
+    s = bench.summarise(rows)["digits"]
+    assert s["hlsnb"]["dsp"] == {"min": 900, "median": 1000, "max": 1200}
+    g = s["hlsnb"]["vs_hls4ml"]
+    assert g["against"] == "hls4ml l1"  # the hls4ml ranking with the largest median reduction
+    assert g["dsp_reduction_ratio"] == pytest.approx(2.0) and g["hls4ml_dsp_reduction_ratio"] == pytest.approx(2.0)
+    assert g["goal_1_5x_both_counters"] and g["no_more_median_loss"]
+    assert not s["hlsnb lossy"]["vs_hls4ml"]["goal_1_5x_both_counters"]  # far ahead, but loses more
+    text = bench.report({"command": "python x", "seconds": 60, "machine": "2 cores", "summary": {"digits": s}})
+    assert "1000 [900, 1200]" in text and "goal >= 1.5x on both at no more loss: met" in text
+    assert "NOT met" in text
 
 
 def test_tiny_hlsnb_run_writes_results(bench, tmp_path):
     out = tmp_path / "r.json"
     assert bench.main(["--hlsnb-only", "--tiny", "--out", str(out)]) == 0
     result = json.loads(out.read_text())
-    tools = [r["tool"] for r in result["rows"]]
-    assert tools == ["baseline", "hlsnb"]
-    hlsnb = result["rows"][1]
-    assert hlsnb["dsp"] < result["rows"][0]["dsp"] and hlsnb["dsp_reduction"] > 1
-    assert "hlsnb" in result["median"] and "goal" not in result["median"]
+    assert [r["tool"] for r in result["rows"]] == ["baseline", "hlsnb"] and result["complete"]
+    base, pruned = result["rows"]
+    assert pruned["dsp"] < base["dsp"] and pruned["hls4ml_dsp"] < base["hls4ml_dsp"] == 7488
+    assert pruned["fine_tunes"] <= 2  # the budget: --tiny runs 2 fine-tunes
+    assert result["command"].endswith("--hlsnb-only --tiny --out " + str(out))
+    assert (tmp_path / "r.md").read_text().startswith("Command: `python benchmarks/bench_pruning_vs_hls4ml.py")

@@ -364,3 +364,70 @@ def test_knapsack_time_limit_falls_back_to_a_feasible_answer():
     assert r.method != "MILP"  # not proven optimal in 10 ms: the method says so
     with pytest.raises(ValueError, match="valid: auto, exact, greedy"):
         solve_knapsack(v, c, cap, method="cbc")
+
+
+# ---------------------------------------------------------------- gradual masks, distillation, budgets (issue 28)
+def test_ramp_prunes_gradually_within_a_step_and_keeps_the_epochs():
+    from hlsnb.prune import finetune
+
+    model = tiny_mlp()
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2")
+    seen = []
+    real = finetune.enforce_masks
+
+    def spy(m, masks):
+        seen.append(sum(float(1 - v.kernel.mean()) * v.kernel.size for v in masks.values()))
+        return real(m, masks)
+
+    epochs = []
+    finetune.enforce_masks = spy
+    try:
+        pruned, rep = prune(model, design, "parameters", (X, y, Xt, yt), target=0.2, scheduler="constant", epochs=3,
+                            ramp=3, csim=False, progress=lambda done, total, text: epochs.append(done))
+    finally:
+        finetune.enforce_masks = real
+    # one step (constant scheduler, step 0.1 ... ) per tolerance check; within each step three growing masks
+    assert len(seen) == 3 * len(rep.steps)
+    first = seen[:3]
+    assert first[0] < first[1] < first[2]
+    assert max(epochs) == 3 * len(rep.steps)  # the ramp does not add epochs
+    assert mask_violations(pruned, rep.masks) == {} and rep.status == "done"
+
+
+def test_distillation_targets_mix_labels_and_teacher_probabilities():
+    from hlsnb.prune.finetune import distillation_targets
+
+    model = tiny_mlp()
+    X, y, _, _ = tiny_data(n=32)
+    t = distillation_targets(model, X, y, 4, 0.25)
+    p = np.asarray(model(X))
+    assert t.shape == (32, 4) and np.allclose(t.sum(axis=1), 1, atol=1e-5)
+    assert np.allclose(t, 0.75 * np.eye(4)[y] + 0.25 * p, atol=1e-5)
+    with pytest.raises(ValueError, match="distill"):
+        prune(model, Design.from_keras(model, board="pynq-z2"), "parameters", (X, y), target=0.3, distill=0.5,
+              loss=keras.losses.SparseCategoricalCrossentropy(), csim=False, progress=False, epochs=1)
+    with pytest.raises(ValueError, match="ramp"):
+        prune(model, Design.from_keras(model, board="pynq-z2"), "parameters", (X, y), target=0.3, ramp=5, epochs=2)
+
+
+def test_binary_scheduler_max_steps_bounds_the_fine_tunes():
+    s = BinaryScheduler(threshold=0.001, try_final_first=False, max_steps=5)
+    s.reset(0.99)
+    tried, _ = _run(s, lambda x: x < 0.9)
+    assert len(tried) == 5 and s.planned_steps() == 5
+    assert tried[:3] == pytest.approx([0.495, 0.7425, 0.86625], abs=1e-3)
+
+
+def test_activation_importance_ignores_weights_on_dead_inputs():
+    from hlsnb.prune.importance import group_importance, input_scales
+
+    model = tiny_mlp(n_in=8)
+    X = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+    X[:, 3] = 0.0  # a blank pixel
+    scales = input_scales(model, ["fc1"], X)
+    k = model.get_layer("fc1").kernel.numpy()
+    assert scales["fc1"].shape == (8, 1) and scales["fc1"][3, 0] == 0
+    groups = np.arange(k.size).reshape(k.shape)
+    imp = group_importance(k, groups, k.size, "activation", scales["fc1"]).reshape(k.shape)
+    assert np.all(imp[3] == 0) and np.all(imp[[0, 1, 2, 4]] > 0)

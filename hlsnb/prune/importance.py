@@ -77,7 +77,8 @@ def input_scales(model, layer_names, X, batch_size: int = 1024) -> dict:
     import keras
 
     layers = [model.get_layer(n) for n in layer_names]
-    probe = keras.Model(model.inputs, [l.input for l in layers])
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    probe = keras.Model(inputs, [l.input for l in layers])
     sums = [None] * len(layers)
     for start in range(0, len(X), batch_size):
         outs = probe(np.asarray(X[start:start + batch_size], dtype=np.float32), training=False)
