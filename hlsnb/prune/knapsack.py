@@ -8,8 +8,12 @@ drop-in (:func:`hlsnb.compat.hls4ml.knapsack.solve_knapsack`, all of its impleme
 - every item costs the same: the most important ones first (exact);
 - one resource dimension with integer costs: dynamic programming over the capacity (exact) while the table stays
   below ``dp_cells``;
-- otherwise (several dimensions, fractional costs, a large table): an exact mixed-integer program solved by HiGHS
-  (``scipy.optimize.milp``) within ``time_limit`` seconds. If HiGHS finds no solution in time, or finds one worse
+- several dimensions: exact to HiGHS' optimality gap (``MIP_GAP``, 1e-4 relative): the greedy answer when it is
+  within that gap of the LP relaxation's bound, else a mixed-integer program solved by HiGHS
+  (``scipy.optimize.milp``) within ``time_limit`` seconds;
+- one dimension with fractional costs (hlsnb's per-weight DSP prices) or a table above ``dp_cells``: the greedy
+  answer, which misses the optimum by less than one item's value; ``method`` gives its distance to the LP bound
+  (``method="exact"`` runs the MILP anyway). If HiGHS finds no solution in time, or finds one worse
   than the greedy solver's, the greedy one is kept and ``method`` says so (``"greedy (MILP: ...)"``);
 - ``method="greedy"``: value per rescaled cost, then a fill pass (hls4ml's greedy, approximate), for comparisons.
 
@@ -35,6 +39,9 @@ class KnapsackResult:
     method: str  # "all fit", "equal cost", "dynamic programming", "MILP", "greedy", "greedy (MILP: why)"
     greedy_value: float | None = None  # what the greedy solver keeps on the same problem, when the MILP ran
 
+
+#: Relative optimality gap: HiGHS' default ``mip_rel_gap``; an answer this close to the LP bound is optimal.
+MIP_GAP = 1e-4
 
 #: Solver choices of :func:`solve_knapsack`.
 METHODS = ("auto", "exact", "greedy")
@@ -124,6 +131,19 @@ def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_
     if method == "greedy":
         selected[rest[greedy]] = True
         return done("greedy")
+    # the LP relaxation bounds the optimum from above (milliseconds): a greedy answer within HiGHS' own optimality
+    # gap of it is optimal in HiGHS' sense, and the MILP (seconds on thousands of similar items) is not needed
+    bound = _lp_bound(v[rest], cr, left)
+    g_rest = float(v[rest][greedy].sum())
+    if bound is not None and g_rest >= (1.0 - MIP_GAP) * bound:
+        selected[rest[greedy]] = True
+        return done("greedy (within the MILP gap of the LP bound: optimal)", float(v[selected].sum()))
+    if c.shape[0] == 1 and method == "auto":
+        # one dimension, fractional costs: the greedy answer misses the optimum by less than one item's value (the
+        # LP bound says how much at most); a MILP over thousands of near-equal ratios does not finish in seconds
+        selected[rest[greedy]] = True
+        gap = 100 * (1 - g_rest / bound) if bound else float("nan")
+        return done(f"greedy (one dimension: within {gap:.3f} % of the LP bound)", float(v[selected].sum()))
     exact, why = _milp(v[rest], cr, left, time_limit)
     g_value = float(v[selected].sum() + v[rest][greedy].sum())  # with the forced and free items, as done() counts
     if exact is None or float(v[rest][exact].sum()) < float(v[rest][greedy].sum()):
@@ -146,11 +166,32 @@ def _greedy(v, c, left) -> np.ndarray:
     return sel
 
 
+def _lp_bound(v, c, left) -> float | None:
+    """The LP relaxation's optimum (an upper bound on the 0/1 optimum), or None if HiGHS fails. One dimension:
+    Dantzig's bound (items by value per cost, the last one fractional)."""
+    if c.shape[0] == 1:
+        w = c[0].astype(np.float64)
+        order = np.argsort(-v / np.maximum(w, 1e-300), kind="stable")
+        cum = np.cumsum(w[order])
+        k = int(np.searchsorted(cum, float(left[0]), side="right"))
+        bound = float(v[order[:k]].sum())
+        if k < order.size:
+            room = float(left[0]) - (cum[k - 1] if k else 0.0)
+            bound += float(v[order[k]]) * room / max(float(w[order[k]]), 1e-300)
+        return bound
+    from scipy.optimize import linprog
+
+    res = linprog(-v, A_ub=c.astype(np.float64), b_ub=np.asarray(left, dtype=np.float64), bounds=(0, 1),
+                  method="highs")
+    return None if res.status != 0 else float(-res.fun)
+
+
 def _milp(v, c, left, time_limit) -> tuple[np.ndarray | None, str | None]:
     """The exact 0/1 program by HiGHS: (bool selection or None, why it is not a proven optimum or None)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    options = {} if time_limit is None else {"time_limit": float(time_limit)}
+    options = {"mip_rel_gap": MIP_GAP} if time_limit is None else {"time_limit": float(time_limit),
+                                                                      "mip_rel_gap": MIP_GAP}
     # values scaled to ~1: HiGHS' relative gap then means what it says for tiny importances too
     scale = float(v.max()) if v.size and v.max() > 0 else 1.0
     res = milp(-v / scale, integrality=np.ones(v.size), bounds=Bounds(0, 1),
