@@ -60,12 +60,26 @@ test: install browser-deps open-synth-deps lint
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 # hlsnb's pruning against hls4ml's own optimize_model (Keras 2, in its own venv .venv-hls4ml-keras2); not in make test.
-bench-pruning-vs-hls4ml: install
+# Three runs side by side (one per data set, plus hls4ml's other rankings and hlsnb's other variants on 3 digits
+# seeds), merged into benchmarks/results/pruning_vs_hls4ml.{json,md}; then the knapsack comparison and the open-
+# synthesis cross-check of digits seed 0. About an hour on 2 shared cores (see the .md for the measured time).
+BENCH_PRUNE := $(BIN)/python benchmarks/bench_pruning_vs_hls4ml.py
+BENCH_PRUNE_WORK := hlsnb_work/bench_pruning_vs_hls4ml
+bench-pruning-vs-hls4ml: install open-synth-deps
 	bash tools/hls4ml_keras2_env.sh
-	$(BIN)/python benchmarks/bench_pruning_vs_hls4ml.py
+	mkdir -p $(BENCH_PRUNE_WORK)
+	$(BENCH_PRUNE) --datasets digits --hls4ml-rankings l1 --variants hlsnb --out $(BENCH_PRUNE_WORK)/p1.json & p1=$$!; \
+	$(BENCH_PRUNE) --datasets jets16 --hls4ml-rankings l1 --variants hlsnb --out $(BENCH_PRUNE_WORK)/p2.json & p2=$$!; \
+	$(BENCH_PRUNE) --datasets digits --seeds 0 1 2 --hls4ml-rankings l2 oracle \
+	  --variants "hlsnb shift_add" "hlsnb (hls4ml's loop)" --out $(BENCH_PRUNE_WORK)/p3.json & p3=$$!; \
+	wait $$p1 && wait $$p2 && wait $$p3
+	$(BENCH_PRUNE) --merge $(BENCH_PRUNE_WORK)/p1.json $(BENCH_PRUNE_WORK)/p2.json $(BENCH_PRUNE_WORK)/p3.json \
+	  --out benchmarks/results/pruning_vs_hls4ml.json
+	$(BIN)/python benchmarks/bench_pruning_knapsack.py
+	nice $(BIN)/python benchmarks/bench_pruning_opensynth.py --dataset digits --seed 0
 
 bench: install
-	for f in $(filter-out benchmarks/bench_pruning_vs_hls4ml.py,$(wildcard benchmarks/bench_*.py)); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	for f in $(filter-out benchmarks/bench_pruning_vs_hls4ml.py benchmarks/bench_pruning_opensynth.py,$(wildcard benchmarks/bench_*.py)); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 calibrate: install
 	$(BIN)/python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv --csv ../shared/calibration/reports3.csv
