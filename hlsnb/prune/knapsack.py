@@ -60,7 +60,7 @@ def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_
     forced : optional (n,) bool, items that must be kept; raises :class:`InfeasibleBudget` if they alone exceed
         the capacity.
     method : ``"auto"`` (exact: special cases, dynamic programming or the MILP; see the module docstring),
-        ``"exact"`` (the MILP for everything that is not a special case) or ``"greedy"``.
+        ``"exact"`` (also one dimension with fractional costs goes to the MILP) or ``"greedy"``.
     time_limit : seconds HiGHS may take (``None``: no limit); the greedy solution is the fallback.
     """
     if method not in METHODS:
@@ -108,7 +108,7 @@ def solve_knapsack(values, costs, capacity, forced=None, dp_cells: int = 30_000_
         order = rest[np.argsort(-v[rest], kind="stable")]
         selected[order[:k]] = True
         return done("equal cost")
-    if method == "auto" and integer and c.shape[0] == 1 and rest.size * (int(left[0]) + 1) <= dp_cells:
+    if method != "greedy" and integer and c.shape[0] == 1 and rest.size * (int(left[0]) + 1) <= dp_cells:
         w = cr[0]
         W = int(left[0])
         dp = np.zeros(W + 1)
