@@ -10,7 +10,8 @@ f of that usage in every dimension where ``layer_savings`` is non-zero. That is 
 ``layer_resources`` = groups x savings (e.g. hls4ml's DSP count n_in*n_out/RF with one DSP per pattern).
 
 With ``price="weights"`` (what ``prune`` uses), hlsnb's own DSP objective in the Latency strategy at ReuseFactor
-1 knows better, per weight: a constant weight whose quantized value has at most ``share_k_digits`` (2) canonical
+1 knows better, per weight (the constant-weight rule fitted on the reports, :func:`hlsnb.estimate.constant_rule`):
+a constant weight whose quantized value has at most ``max_free_digits`` (2) canonical
 signed digits is built from shifts and adds and costs no DSP, one with more digits costs one multiplier. Pruning
 a cheap weight saves nothing, so the knapsack prices every group at the DSPs its weights really use (summing to
 the estimator's count for the layer with its current weights) and re-prices after each fine-tune: it removes the
@@ -29,9 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import InvalidSetting
-from ..estimate import estimate
-from ..estimate._calibration import default_calibration
-from ..estimate._core import csd_digits
+from ..estimate import constant_products_on_dsp, constant_rule, estimate
 from ..layer_types import get_layer_type
 from ..precision import parse_precision
 from .importance import group_importance
@@ -116,9 +115,11 @@ class LayerPlan:
 
 @dataclass
 class _DspCost:
-    """DSPs of one Latency layer at ReuseFactor 1, per weight: a quantized weight with more than ``k`` signed
-    digits needs a multiplier, one with fewer is shifts and adds (the estimator's rule); the prices are scaled so
-    that they sum to the estimator's DSP count for the layer with these weights, times the nodes sharing it."""
+    """DSPs of one Latency layer at ReuseFactor 1, per weight, by the estimator's constant-weight rule
+    (:func:`hlsnb.estimate.constant_products_on_dsp`, fitted on the reports: docs/estimator.md, "The constant-weight
+    rule"): a quantized weight with more than ``k`` signed digits times a wide enough input needs a multiplier,
+    one with fewer is shifts and adds; the prices are scaled so that they sum to the estimator's DSP count for the
+    layer with these weights, times the nodes sharing it."""
 
     layer_input: object  # hlsnb.estimate.LayerInput of the layer (dense kernel)
     w_bits: int
@@ -127,12 +128,9 @@ class _DspCost:
     copies: int = 1
 
     def __call__(self, kernel, groups, n_groups) -> tuple[np.ndarray, float]:
-        w = np.asarray(kernel, dtype=np.float64)
-        lsb = 2.0 ** -(self.w_bits - self.w_int)
-        lo, hi = -(2 ** (self.w_bits - 1)), 2 ** (self.w_bits - 1) - 1
-        q = np.clip(np.floor(w / lsb), lo, hi)  # hls4ml casts float weights with AP_TRN (floor)
-        expensive = (csd_digits(q) > self.k).ravel()
-        dsp = float(estimate(replace(self.layer_input, weights=np.asarray(kernel, dtype=np.float32))).dsp or 0)
+        inp = self.layer_input
+        expensive = constant_products_on_dsp(kernel, self.w_bits, self.w_int, inp.input_bits, tool=inp.tool).ravel()
+        dsp = float(estimate(replace(inp, weights=np.asarray(kernel, dtype=np.float32))).dsp or 0)
         each = dsp / max(int(expensive.sum()), 1)
         per_weight = expensive * each * self.copies
         cost = np.bincount(np.asarray(groups).ravel(), weights=per_weight, minlength=n_groups)
@@ -151,9 +149,14 @@ class _DspCost:
 
 @lru_cache(maxsize=8)
 def _few_digit_integers(bits: int, k: int) -> np.ndarray:
-    """Sorted signed ``bits``-bit integers with at most ``k`` canonical signed digits."""
-    q = np.arange(-(2 ** (bits - 1)), 2 ** (bits - 1), dtype=np.int64)
-    return q[csd_digits(q) <= k]
+    """Sorted signed ``bits``-bit integers with at most ``k`` canonical signed digits: the sums of at most ``k``
+    signed powers of two (the canonical form has the fewest non-zero digits of any signed-digit form)."""
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    powers = [s * 2 ** i for i in range(bits) for s in (1, -1)]
+    values = {0}
+    for _ in range(k):
+        values |= {v + p for v in values for p in powers}
+    return np.array(sorted(v for v in values if lo <= v <= hi), dtype=np.int64)
 
 
 @dataclass
@@ -503,7 +506,7 @@ def _dsp_cost(obj, la, spec, copies: int) -> _DspCost | None:
     # layer is costed as what it is
     inp = h.layer_input(spec.layer_type, la.name, la.input_shape, la.output_shape or (1, h.n_out))
     return _DspCost(inp, h.weight_precision.width, h.weight_precision.integer,
-                    int(default_calibration()["share_k_digits"]), copies)
+                    int(constant_rule(inp.tool)["max_free_digits"]), copies)
 
 
 def _why_not(spec, oname) -> str:
