@@ -60,7 +60,7 @@ def synth_one(path: str, work: str) -> dict:
             "yosys_lut": res.report.model.lut, "yosys_ff": res.report.model.ff, "yosys_dsp": res.report.model.dsp,
             "yosys_cells": res.cells, "est_lut_vsynth": float(est["lut"]), "est_dsp": float(est["dsp"]),
             "da4ml_lut": getattr(res.rtl.trace, "da4ml_lut", None), "seconds": round(time.time() - t0, 1),
-            "tool": res.report.tool}
+            "synth_tool": res.report.tool}
 
 
 def main(argv=None) -> int:
