@@ -61,6 +61,16 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
                                 + ".part", dir=folder)
     os.close(fd)
     tmp = Path(name)
+    # mkstemp creates the file 0600: give it the mode the target has, or what a plain open() would give (0666 less
+    # the umask), so a saved design or bundle stays readable by whoever could read the previous version
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, mode)
     try:
         yield tmp
         if not tmp.exists():

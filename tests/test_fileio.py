@@ -46,3 +46,17 @@ def test_two_processes_under_the_lock_lose_nothing(tmp_path):
         q.join(60)
         assert q.exitcode == 0
     assert len(json.loads(open(p).read())) == 120
+
+
+def test_the_new_file_has_the_mode_a_plain_write_would_give(tmp_path):
+    old = os.umask(0o022)
+    try:
+        fresh = atomic_write(tmp_path / "a.json", "{}")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "b.json"
+        kept.write_text("{}")
+        kept.chmod(0o640)
+        atomic_write(kept, "{}")
+        assert kept.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
