@@ -272,6 +272,20 @@ def _assert_status_agrees(state: dict, where: str) -> None:
         assert "Now: fits" in now, f"{where}: a current fit report says it fits while the status says {now!r}"
 
 
+# Every notebook output's visible text but stderr (library warnings carry their source file's path), to check that no
+# output shows where the clone lives: a machine path in an output is noise to the user, and its length (the clone's
+# path) decided whether the line wrapped, so a check on wrapping passed or failed with the clone's location.
+_OUTPUT_TEXT = """
+const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook') || document.body;
+return Array.from(area.querySelectorAll('.jp-OutputArea-output'))
+    .filter(o => !o.closest('[data-mime-type="application/vnd.jupyter.stderr"]')
+                 && o.getAttribute('data-mime-type') !== 'application/vnd.jupyter.stderr')
+    .map(o => o.textContent).join('\\n');
+"""
+
+#: Screenshot name -> outputs that show the clone's absolute path (ROOT): must stay empty.
+MACHINE_PATHS: dict[str, list] = {}
+
 #: Screenshot name -> texts found cut on screen when it was taken (cells far off screen are not laid out, so the
 #: check runs at every screenshot).
 CUTS: dict[str, list] = {}
@@ -282,6 +296,8 @@ def _screenshot(driver, name: str) -> Path:
     # JupyterLab's own "get notified about Jupyter news?" toast is not the notebook's: keep it out of the picture
     driver.execute_script("document.querySelectorAll('.Toastify').forEach(e => e.remove());")
     CUTS[name] = driver.execute_script(_CUT_TEXT)
+    text = driver.execute_script(_OUTPUT_TEXT) or ""
+    MACHINE_PATHS[name] = [line.strip()[:160] for line in text.splitlines() if str(ROOT) in line]
     shot = ARTIFACTS / f"browser_path_{name}.png"
     assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     return shot
@@ -417,6 +433,9 @@ def test_the_path_in_jupyterlab(tmp_path):
             # what the notebooks themselves show must never be cut or broken mid-word
             ours = {k: [x for x in v if not x.startswith("wrapped stderr")] for k, v in cut.items()}
             assert not any(ours.values()), f"visible text cut mid-word: {ours}"
+            shown = {k: v for k, v in MACHINE_PATHS.items() if v}
+            assert not shown, f"outputs show the clone's absolute path {ROOT} (use a short relative name): {shown}"
     finally:
         (ARTIFACTS / "browser_path.json").parent.mkdir(exist_ok=True)
-        (ARTIFACTS / "browser_path.json").write_text(json.dumps({"cut_text": cut}, indent=1))
+        (ARTIFACTS / "browser_path.json").write_text(json.dumps(
+            {"cut_text": cut, "machine_paths": {k: v for k, v in MACHINE_PATHS.items() if v}}, indent=1))

@@ -152,3 +152,30 @@ def test_cli_estimate_stage(seed, tmp_path, capsys):
         head = out.splitlines()[0]
         assert words in head and "estimated by hlsnb" in head and est.tool in head
         assert f"lut {est.total['lut']:.0f} ({est.utilisation['lut']:.1f} %)" in out
+
+
+def test_a_report_shows_what_it_is_without_the_machine_path(monkeypatch, tmp_path):
+    """A replayed build's report, shown in a notebook: its stage and tool, the design, the whole design and each
+    layer with thousands separators, and a short relative file name, never the absolute path of the clone (whose
+    length decided whether notebook 04's output line wrapped mid-word)."""
+    from pathlib import Path
+
+    from hlsnb.synth import REPLAY_DIR, replay_build
+    from hlsnb.synth.reports import short_name
+
+    monkeypatch.chdir(tmp_path)  # a notebook's working folder, outside the clone
+    report = replay_build(REPLAY_DIR, echo=False).report("csynth")
+    root = str(Path(__file__).resolve().parents[1])
+    for shown in (str(report), repr(report)):
+        assert root not in shown and report.path not in shown
+        assert "hlsnb/synth/replay/cardio_mlp/" in shown
+    text = str(report)
+    assert text.startswith("HLS estimate (C synthesis) report (replay")
+    assert "design 'myproject' on xc7z007s-clg225-2, vitis_hls 2021.1" in text
+    assert "whole design: DSP 0, LUT 5,243, FF 2,585" in text and "latency 22 cycles" in text
+    assert len(text.splitlines()) == 3 + len(report.layers) + 1
+    html = report._repr_html_()
+    assert "replay" in html and "5,243" in html and f"title='{report.path}'" in html  # full path on hover only
+    assert html.count(root) == 1
+    assert short_name(tmp_path / "a" / "b.rpt") == "a/b.rpt"
+    assert short_name("/elsewhere/deep/x/y/z.rpt") == ".../x/y/z.rpt"

@@ -21,7 +21,7 @@ from ..errors import BuildError, InvalidSetting, ToolNotFound
 from ..fileio import atomic_path
 from .processes import Deadline, kill_group, start
 from .project import check_project_tcl
-from .reports import Report, ReportError, find_reports, read_report
+from .reports import Report, ReportError, find_reports, read_report, short_name
 from .tools import check_backend, detect_tools
 
 __all__ = ["BuildError", "ToolNotFound", "BuildResult", "STAGES", "run_build", "replay_build", "project_name_of",
@@ -427,7 +427,7 @@ def replay_build(path, output=None, echo: bool = True) -> BuildResult:
         log_path=str(log) if log is not None and log.is_file() else None,
         bitfile=str(bits[0]) if bits else None, hwh=str(hwhs[0]) if hwhs else None,
     )
-    sink.write(f"[replay] no tools run: showing the stored build in\n    {p}\n")
+    sink.write(f"[replay] no tools run: showing the stored build in\n    {short_name(p)}\n")
     for r in reports:  # wrapped: a notebook's output area breaks long lines mid-word
         sink.write(textwrap.fill(f"[replay] {r.describe()}", 88, subsequent_indent="    ",
                                  break_long_words=False, break_on_hyphens=False) + "\n")

@@ -25,7 +25,7 @@ from .. import vocab
 from ..errors import ReportError
 from ..layer_types import layer_type_of_module
 
-__all__ = ["ReportError", "ReportRow", "Report", "read_report", "find_reports", "layer_type_from_module"]
+__all__ = ["ReportError", "ReportRow", "Report", "read_report", "find_reports", "layer_type_from_module", "short_name"]
 
 #: Resource columns a report holds: the four the estimator models, plus UltraRAM.
 RESOURCES = vocab.REPORT_RESOURCES
@@ -66,7 +66,7 @@ class ReportRow:
         return asdict(self)
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     """The parsed content of one report file.
 
@@ -126,17 +126,105 @@ class Report:
         where = f"{self.tool or 'unknown tool'} on {self.part or 'unknown part'}"
         return f"{STAGES[self.kind]} from {where}{tag}: {res}{lat}"
 
+    @property
+    def design(self) -> str:
+        """The design's name in the report (hls4ml's project name, ``myproject`` by default)."""
+        return self.model.name
+
+    @property
+    def short_path(self) -> str:
+        """The report file's name for people: relative to the working folder or to hlsnb's package (a replayed
+        build), else the last folders; the full path stays in :attr:`path`."""
+        return short_name(self.path)
+
+    def summary(self) -> str:
+        """What the report is, in a few lines: the stage and tool, the design and part, the whole design's
+        resources and latency, one line per layer, and the file."""
+        m = self.model
+        tag = " (replay of a stored build: no tool ran here)" if self.label == "replay" else ""
+        lines = [f"{STAGES[self.kind]} report{tag}",
+                 f"  design {self.design!r} on {self.part or 'unknown part'}, {self.tool or 'unknown tool'}"
+                 + (f", clock {self.clock_ns:g} ns" if self.clock_ns else ""),
+                 f"  whole design: {_resources_text(m)}{_latency_text(m)}"]
+        for r in self.layers:
+            lines.append(f"  {(r.layer_type or '?') + ' ' + str(r.config_index or ''):14s} {_resources_text(r)}"
+                         f"{_latency_text(r)}")
+        lines.append(f"  file: {self.short_path}")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def __repr__(self) -> str:
+        return (f"<Report {self.kind} of {self.design!r} [{self.label}], {self.tool or 'unknown tool'}, "
+                f"{len(self.layers)} layer rows, {self.short_path}>")
+
     def _repr_html_(self) -> str:
-        cols = ["scope", "name", "layer_type", *RESOURCES,
-                "latency_min_cycles", "latency_max_cycles", "ii_min", "ii_max"]
-        head = "".join(f"<th>{c}</th>" for c in cols)
+        cols = ["layer_type", *RESOURCES, "latency_min_cycles", "latency_max_cycles", "ii_min", "ii_max"]
+        words = {"layer_type": "layer", "bram18k": "BRAM18K", "latency_min_cycles": "latency min (cycles)",
+                 "latency_max_cycles": "latency max (cycles)", "ii_min": "II min (cycles)",
+                 "ii_max": "II max (cycles)"}
+        head = "<th>row</th>" + "".join(f"<th>{words.get(c, c.upper())}</th>" for c in cols)
+
+        def cell(r, c):
+            v = getattr(r, c)
+            if c == "layer_type" and r.scope == "model":
+                v = "whole design"
+            elif c == "layer_type":
+                v = f"{v or '?'} {r.config_index or ''}".strip()
+            return f"<td style='text-align:{'left' if c == 'layer_type' else 'right'}'>{html.escape(_num_text(v))}</td>"
+
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_fmt(getattr(r, c)))}</td>" for c in cols) + "</tr>" for r in self.rows
+            f"<tr><td title='{html.escape(r.module or r.name)}'>{html.escape(_short_row_name(r))}</td>"
+            + "".join(cell(r, c) for c in cols) + "</tr>" for r in self.rows
         )
+        tag = " <b>[replay: a stored build, no tool ran here]</b>" if self.label == "replay" else ""
         return (
-            f"<p><b>{html.escape(self.describe())}</b><br><small>{html.escape(self.path)}</small></p>"
+            f"<p><b>{html.escape(STAGES[self.kind])}</b> report of design <code>{html.escape(self.design)}</code> "
+            f"on {html.escape(self.part or 'unknown part')}, {html.escape(self.tool or 'unknown tool')}{tag}<br>"
+            f"<small title='{html.escape(self.path)}'>file: {html.escape(self.short_path)}</small></p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
+
+
+def short_name(path: str | os.PathLike) -> str:
+    """A file's name for people: relative to the working folder when inside it, else relative to the folder that
+    holds the hlsnb package (a replayed build: ``hlsnb/synth/replay/...``), else ``.../`` and its last three parts.
+    Never the machine's absolute path, whose length depends on where a clone lives."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        try:
+            return p.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return ".../" + "/".join(p.parts[-3:])
+
+
+def _short_row_name(r: ReportRow) -> str:
+    if r.scope == "model":
+        return r.name
+    return r.name if len(r.name) <= 40 else r.name[:37] + "..."
+
+
+def _num_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+    return str(v)
+
+
+def _resources_text(r: ReportRow) -> str:
+    return ", ".join(f"{k.upper()} {_num_text(getattr(r, k))}" for k in RESOURCES if getattr(r, k) is not None)
+
+
+def _latency_text(r: ReportRow) -> str:
+    if r.latency_max_cycles is None:
+        return ""
+    lo, hi = r.latency_min_cycles, r.latency_max_cycles
+    unit = "cycle" if hi == 1 else "cycles"
+    return f"; latency {hi:,} {unit}" if lo == hi else f"; latency {lo:,}-{hi:,} {unit}"
 
 
 def _fmt(v) -> str:

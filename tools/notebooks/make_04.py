@@ -99,7 +99,7 @@ else:
     print(f"no build ({why}); the estimate of your design:")
     display(estimate_design(design))
 if build:
-    show(build.report())
+    display(build.report())  # what it is, the design, tool and stage, and the file (relative; full path on hover)
 """, IGNORE),
 ("md", r"""
 ## Estimate against the report
