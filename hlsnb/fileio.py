@@ -57,8 +57,9 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=(suffix if suffix is not None else target.suffix)
-                                + ".part", dir=folder)
+    # ".part" before the suffix: writers that pick the format from the suffix (Keras: ".keras") see it last
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.part.", suffix=suffix if suffix is not None else target.suffix,
+                                dir=folder)
     os.close(fd)
     tmp = Path(name)
     # mkstemp creates the file 0600: give it the mode the target has, or what a plain open() would give (0666 less

@@ -27,7 +27,7 @@ def test_nothing_saved_means_defaults_made_here_and_said(tmp_path, fresh_mlp):
     design = p.design(fresh_mlp)
     assert [l.strategy for l in design.layers if l.is_mult_layer] == ["Latency"] * 4
     (what, picked, text), = p.lines()
-    assert what == "design" and not picked and "no saved design" in text
+    assert what == "design" and not picked and "no design handed over" in text
     banner = p.banner()
     assert "made here" in str(banner) and "04_synthesise" in str(banner)
     assert "made here" in banner._repr_html_()
@@ -62,9 +62,10 @@ def test_a_pruned_design_brings_its_pruned_model(tmp_path, fresh_mlp, digits16):
     model, got, _ = Project(tmp_path, notebook="04_synthesise").current()
     assert got.layer("fc1").n_zeros == design.layer("fc1").n_zeros > 0
     assert np.array_equal(model.get_layer("fc1").get_weights()[0], w[0])
-    # a new trained model makes the saved design and pruned model stale
-    p.save_model(fresh_mlp, digits16)
-    assert not p.has("design") and not p.has("pruned") and p.has("model")
+    # a new trained model makes the saved design and pruned model stale: kept, no longer handed over
+    Project(tmp_path, notebook="01_train").save_model(fresh_mlp, digits16)
+    model, got, _ = Project(tmp_path, notebook="04_synthesise").current()
+    assert p.has("design") and p.has("pruned") and got.layer("fc1").n_zeros == 0
 
 
 def test_a_design_of_another_model_is_not_picked_up(tmp_path, fresh_mlp, digits16):
@@ -73,9 +74,10 @@ def test_a_design_of_another_model_is_not_picked_up(tmp_path, fresh_mlp, digits1
     p = Project(tmp_path, notebook="02")
     other = build_mlp(n_in=16, hidden=(8,), n_out=5)
     p.save_design(Design.from_keras(other, board="pynq-z2"), note="of another model")
-    got = p.design(fresh_mlp)
+    nxt = Project(tmp_path, notebook="04")
+    got = nxt.design(fresh_mlp)
     assert [l.name for l in got.layers] == [l.name for l in Design.from_keras(fresh_mlp).layers]
-    (_, picked, text), = p.lines()
+    (_, picked, text), = nxt.lines()
     assert not picked and "does not match" in text
     with pytest.raises(ValueError, match="model"):
         p.save_design(got, note="x", model="other")
@@ -130,26 +132,29 @@ def test_fit_reports_each_change_against_the_design_as_given(mlp):
 def test_a_design_changed_after_pruning_stays_with_the_pruned_model(tmp_path, fresh_mlp, digits16):
     import keras
 
+    Project(tmp_path, notebook="01").save_model(fresh_mlp, digits16)
     p = Project(tmp_path, notebook="03")
-    p.save_model(fresh_mlp, digits16)
+    p.current()
     pruned = keras.models.clone_model(fresh_mlp)
     pruned.set_weights([np.zeros_like(x) if x.ndim == 2 else x for x in fresh_mlp.get_weights()])
     p.save_pruned(pruned, Design.from_keras(pruned, board="pynq-z2"), note="pruned")
-    again = Project(tmp_path, notebook="02")  # 02 re-run after 03: it works on the pruned design
-    _, design, _ = again.current()
-    again.save_design(design, note="changed in 02")
-    assert again.state["design"]["model"] == "pruned"
-    _, got, _ = Project(tmp_path, notebook="04").current()
+    later = Project(tmp_path, notebook="04")  # 04 after 03: it works on the pruned design, and changes it
+    _, design, _ = later.current()
+    later.save_design(design, note="changed in 04")
+    assert later.state["design"]["model"] == "pruned"
+    _, got, _ = Project(tmp_path, notebook="05").current()
     assert got.layer("fc1").n_zeros == got.layer("fc1").n_weights
 
 
-def test_files_the_index_dropped_are_not_picked_up(tmp_path, fresh_mlp, digits16):
-    p = Project(tmp_path, notebook="02")
+def test_a_new_model_is_not_paired_with_the_old_design(tmp_path, fresh_mlp, digits16):
+    p = Project(tmp_path, notebook="01")
     p.save_model(fresh_mlp, digits16)
-    p.save_design(Design.from_keras(fresh_mlp, board="pynq-z2").copy(), note="old")
-    p.save_model(fresh_mlp, digits16)  # 01 ran again: the old design.json stays on disk, out of the index
+    Project(tmp_path, notebook="02").save_design(Design.from_keras(fresh_mlp, board="pynq-z2"), note="old",
+                                                 model="model")
+    p.save_model(fresh_mlp, digits16)  # 01 ran again: the old design is of the old model version
     nxt = Project(tmp_path, notebook="04")
-    nxt.design(fresh_mlp)
-    assert (tmp_path / "design.json").exists() and not nxt.has("design")
-    (what, picked, text), = nxt.lines()
-    assert what == "design" and not picked and "no saved design" in text
+    nxt.current()
+    assert (tmp_path / "design-v1.json").exists() and nxt.has("design")  # kept, versioned, not handed over
+    lines = {w: (picked, text) for w, picked, text in nxt.lines()}
+    assert lines["model"][0] and "model v2" in lines["model"][1]
+    assert not lines["design"][0] and "no design handed over for model v2" in lines["design"][1]
