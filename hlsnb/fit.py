@@ -29,8 +29,8 @@ from . import rules, vocab
 from .errors import InvalidSetting
 from .estimate import RESOURCES  # the resources the target applies to (keys of DesignEstimate.utilisation)
 
-__all__ = ["FitResult", "fit_to_board", "BoardCheck", "check_board", "RESOURCES", "DEFAULT_STRATEGIES", "STAGES",
-           "UNBUILDABLE", "BOARD_STRATEGIES"]
+__all__ = ["FitResult", "fit_to_board", "BoardCheck", "check_board", "FitTable", "FitColumn", "fit_table",
+           "RESOURCES", "DEFAULT_STRATEGIES", "STAGES", "UNBUILDABLE", "BOARD_STRATEGIES"]
 
 #: Strategies searched by default. ``distributed_arithmetic`` needs the optional da4ml package and RF 1: opt in.
 DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
@@ -569,3 +569,120 @@ def check_board(design, *, stage: str = "vsynth", limit: float = 1.0, target: fl
     fix = ("No Strategy/ReuseFactor choice fits: prune the model (notebook 03) and fit again, use narrower "
            "precisions, or a larger part.")
     return BoardCheck(False, stage, limit, over, est, fix, None)
+
+
+@dataclass
+class FitColumn:
+    """One stage's answer to "does it fit?": resource counts, % of the part, the binding resource and the verdict.
+
+    ``label``: what the numbers are (e.g. "Vivado post-synthesis estimate", "Yosys post-synthesis"); ``source``:
+    "estimated by hlsnb", "measured" or "replay"; ``counts``: resource -> count; ``pct``: resource -> % of the part.
+    """
+
+    label: str
+    source: str
+    counts: dict
+    capacity: dict
+    limit: float = 1.0
+
+    @property
+    def pct(self) -> dict:
+        """Resource -> % of the part."""
+        return {r: 100.0 * self.counts[r] / self.capacity[r] if self.capacity[r] else 0.0 for r in self.counts}
+
+    @property
+    def binding(self) -> str:
+        """The resource with the highest share of the part: the one that decides the fit."""
+        return max(self.pct, key=lambda r: self.pct[r])
+
+    @property
+    def fits(self) -> bool:
+        return all(p <= 100.0 * self.limit + 1e-9 for p in self.pct.values())
+
+    def verdict(self, device: str) -> str:
+        b, pct = self.binding, self.pct
+        word = "fits" if self.fits else "does not fit"
+        return (f"{self.label} ({self.source}): {word} the {device}; binding resource {_LABEL.get(b, b.upper())} "
+                f"{pct[b]:,.1f}% ({self.counts[b]:,.0f} of {self.capacity[b]:,})")
+
+
+@dataclass
+class FitTable:
+    """"Does the design fit the part?" answered once per stage, one column each, with the same totals wherever the
+    same design is shown (see :func:`fit_table`). ``fits``: the verdict of the last column (the latest stage: what
+    decides whether a bitstream can be built)."""
+
+    device: str
+    capacity: dict
+    columns: list
+
+    @property
+    def fits(self) -> bool:
+        return self.columns[-1].fits
+
+    @property
+    def binding(self) -> str:
+        return self.columns[-1].binding
+
+    def column(self, label_start: str) -> FitColumn:
+        return next(c for c in self.columns if c.label.startswith(label_start))
+
+    def summary(self) -> str:
+        """One line per stage: fits or does not fit, the binding resource, then every resource in %."""
+        out = []
+        for c in self.columns:
+            rest = ", ".join(f"{_LABEL.get(r, r.upper())} {c.pct[r]:,.1f}%" for r in c.pct)
+            out.append(f"{c.verdict(self.device)}. All: {rest}.")
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        res = list(self.columns[0].pct)
+        head = "".join(f"<th style='text-align:right'>{html.escape(c.label)}<br><small>{html.escape(c.source)}"
+                       f"</small></th>" for c in self.columns)
+        rows = []
+        for r in res:
+            cells = []
+            for c in self.columns:
+                pct = c.pct[r]
+                style = "color:#b42318;font-weight:bold" if pct > 100.0 * c.limit + 1e-9 else ""
+                cells.append(f"<td style='text-align:right;{style}'>{c.counts[r]:,.0f} ({pct:,.1f}%)</td>")
+            rows.append(f"<tr><td>{_LABEL.get(r, r.upper())} (of {self.capacity[r]:,})</td>{''.join(cells)}</tr>")
+        verdict = "".join(
+            f"<td style='text-align:right;color:{'#1a7f37' if c.fits else '#b42318'}'><b>"
+            f"{'fits' if c.fits else 'does not fit'}</b><br><small>binding: {_LABEL.get(c.binding, c.binding)}"
+            f"</small></td>" for c in self.columns)
+        return (f"<table class='hlsnb-fit-table'><thead><tr><th>{html.escape(self.device)}</th>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}<tr><td><b>verdict</b></td>{verdict}</tr></tbody></table>")
+
+
+def fit_table(design, *, stages=("csynth", "vsynth"), reports=(), limit: float = 1.0, estimator=None) -> FitTable:
+    """Whether ``design`` fits its part, one column per stage: the estimator's ``stages`` (HLS csynth, Vivado
+    post-synthesis) and then each of ``reports`` (a :class:`hlsnb.synth.reports.Report` of this design: a Vivado
+    synthesis, a replay, or Yosys's open synthesis), each with its binding resource and the verdict against
+    ``limit`` (a fraction of the part). Every notebook that asks the question shows this table, so a design has the
+    same totals and the same answer everywhere."""
+    _check_design(design, "fit_table")
+    limit = _fraction(limit, "fit_table", "limit")
+    for s in stages:
+        _check_stage(s, "fit_table")
+    if estimator is None:
+        from .estimate import estimate_design as estimator
+    part = design.part
+    cap = {r: part.capacity()[r] for r in RESOURCES}
+    cols = []
+    for s in stages:
+        est = estimator(design, stage=s)
+        cols.append(FitColumn(STAGES[s], "estimated by hlsnb", {r: float(est.total[r]) for r in RESOURCES}, cap, limit))
+    for rep in reports:
+        row = rep.model
+        counts = {r: float(getattr(row, r) or 0) for r in RESOURCES}
+        kind = {"csynth": "HLS report (C synthesis)", "vsynth": "Vivado post-synthesis",
+                "impl": "Vivado placed and routed", "yosys": "Yosys post-synthesis"}.get(rep.kind, rep.kind)
+        source = "replay of a stored build" if rep.label == "replay" else f"measured ({rep.tool or 'tool'})"
+        cols.append(FitColumn(kind, source, counts, cap, limit))
+    return FitTable(part.device, cap, cols)

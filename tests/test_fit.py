@@ -129,3 +129,32 @@ def test_never_latency_over_the_unroll_limit():
 def test_invalid_target(tutorial_design, bad):
     with pytest.raises(ValueError, match="target"):
         fit_to_board(tutorial_design, bad)
+
+
+def test_fit_table_one_column_per_stage_and_a_verdict_in_every_mode():
+    """"Does it fit?" has one answer per stage, with the binding resource named; a measured report over the part
+    (Yosys's 67,980 LUTs on the xc7z020: 128 %) says "does not fit" like an estimate does."""
+    from hlsnb.design import Design
+    from hlsnb.estimate import estimate_design
+    from hlsnb.fit import fit_table
+    from hlsnb.synth.reports import Report, ReportRow
+    from hlsnb.train import build_mlp
+
+    design = Design.from_keras(build_mlp(seed=0), board="pynq-z2")  # Latency RF 1: DSPs far over the part
+    yosys = Report(path="open_synth/model", kind="yosys", tool="Yosys 0.23", part="xc7z020", clock_ns=10.0,
+                   rows=[ReportRow(scope="model", name="model", stage="yosys", lut=67_980, ff=0, dsp=0, bram18k=0)])
+    table = fit_table(design, reports=[yosys])
+    assert [c.label for c in table.columns] == ["HLS csynth estimate", "Vivado post-synthesis estimate",
+                                                "Yosys post-synthesis"]
+    for c, stage in zip(table.columns, ("csynth", "vsynth")):
+        est = estimate_design(design, stage=stage)
+        assert c.counts["dsp"] == est.total["dsp"] and c.pct["dsp"] == pytest.approx(est.utilisation["dsp"])
+        assert not c.fits and c.binding == max(est.utilisation, key=est.utilisation.get)
+    ys = table.columns[-1]
+    assert not ys.fits and not table.fits and ys.binding == "lut"
+    assert ys.pct["lut"] == pytest.approx(100 * 67_980 / 53_200)
+    text = table.summary().splitlines()[-1]
+    assert text.startswith("Yosys post-synthesis (measured (Yosys 0.23)): does not fit the xc7z020; binding "
+                           "resource LUT 127.8% (67,980 of 53,200)")
+    html = table._repr_html_()
+    assert html.count("does not fit") == 3 and "67,980 (127.8%)" in html
