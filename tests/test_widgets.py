@@ -334,3 +334,59 @@ def test_clicking_a_bar_explains_that_layer(design):
     assert ex.explain_layer.value != "fc3"
     trace._dispatch_on_click(Points([0], [0], [0], trace_name="fc3", trace_index=0), None)
     assert ex.explain_layer.value == "fc3" and "<b>fc3</b>" in ex.explanation.value
+
+
+def test_a_refused_target_line_leaves_the_plot_as_it_was_and_working(model):
+    from hlsnb.widgets import EstimatePlot
+
+    design = Design.from_keras(model, board="pynq-z2")
+    plot = EstimatePlot(design, live=False)
+    plot.set_target_line(0.8)
+    before = plot._spec()
+    for bad in ("80%", 80, 0, -0.1, float("nan"), True):
+        with pytest.raises((TypeError, ValueError), match="target"):
+            plot.set_target_line(bad)
+        assert plot.target == 0.8 and plot._spec() == before
+    design.set("fc1", strategy="Resource", reuse_factor=2)  # later updates still work
+    assert plot._spec() != before
+    plot.set_target_line(None)
+    assert plot.target is None
+
+
+def test_pins_and_saves_validate_names_and_change_nothing_when_refused(model, tmp_path):
+    from hlsnb.widgets import Explorer
+
+    ex = Explorer(model, board="pynq-z2", live=False)
+    for bad in ("", "   ", "x" * 41, "a\nb"):
+        with pytest.raises(ValueError, match="pin name"):
+            ex.pin(bad)
+        assert ex._pinned is None and ex.plot.pinned is None and ex.unpin_button.disabled
+    with pytest.raises(TypeError, match="pin name"):
+        ex.pin(None)
+    ex.pin("before pruning")
+    assert ex.plot.pinned[0] == "before pruning" and "before pruning" in ex.compare.value
+    for bad in ("", tmp_path / "design.txt", tmp_path / "missing" / "d.json", 3):
+        with pytest.raises(ValueError, match="save"):
+            ex.save(bad)
+    saved = ex.save(tmp_path / "d.json")
+    assert Design.from_json(saved, model=model) == ex.design
+    assert [p.name for p in tmp_path.iterdir()] == ["d.json"]  # no temporary file left beside it
+
+
+def test_a_failing_redraw_restores_the_pin(model, monkeypatch):
+    from hlsnb.widgets import EstimatePlot
+
+    plot = EstimatePlot(Design.from_keras(model, board="pynq-z2"), live=False)
+    real = plot.update
+    calls = {"n": 0}
+
+    def failing():
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("renderer gone")
+        real()
+
+    monkeypatch.setattr(plot, "update", failing)
+    with pytest.raises(RuntimeError):
+        plot.pin("A")
+    assert plot.pinned is None and calls["n"] == 2  # restored, then redrawn

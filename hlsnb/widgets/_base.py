@@ -22,7 +22,54 @@ from typing import Callable
 
 import traitlets
 
-__all__ = ["DesignView", "Subscribers", "user_action"]
+__all__ = ["DesignView", "Subscribers", "user_action", "check_name", "check_target", "transaction"]
+
+#: What a pin's or a saved state's name may be: shown in the plot's legend and the compare table's heading.
+NAME_MAX = 40
+
+
+def check_name(name, what: str = "pin name") -> str:
+    """``name`` if it is a usable label (a non-empty string of at most :data:`NAME_MAX` printable characters, not
+    only spaces); else a ValueError naming the value and what is valid. Nothing is changed before this passes."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a string such as 'A', got {type(name).__name__} {name!r}")
+    if not name.strip() or len(name) > NAME_MAX or not name.isprintable():
+        raise ValueError(f"{what} {name!r} is not valid: use 1 to {NAME_MAX} printable characters, not only "
+                         "spaces (e.g. 'A', 'before pruning')")
+    return name
+
+
+def check_target(target) -> float | None:
+    """A utilisation target line: None (no line) or a fraction of the board in (0, 1.5] (0.8 = 80 %); a string such
+    as '80%' or a value out of range raises before anything changes."""
+    if target is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, (int, float)):
+        raise TypeError(f"target must be a fraction of the board such as 0.8 (80 %) or None, got "
+                        f"{type(target).__name__} {target!r}")
+    t = float(target)
+    if not (0.0 < t <= 1.5):
+        raise ValueError(f"target {target!r} is not valid: a fraction of the board in (0, 1.5], e.g. 0.8 for 80 %")
+    return t
+
+
+@contextmanager
+def transaction(view, *names: str):
+    """Restore ``view``'s attributes ``names`` if the block raises, so a refused or failed change leaves the view
+    exactly as it was (and working: the next update sees the old state)."""
+    saved = {n: getattr(view, n) for n in names}
+    try:
+        yield
+    except BaseException:
+        for n, v in saved.items():
+            setattr(view, n, v)
+        redraw = getattr(view, "update", None)
+        if callable(redraw):  # show the restored state again (a failed redraw may have left half of the new one)
+            try:
+                redraw()
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                pass
+        raise
 
 
 class Subscribers:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -17,8 +18,9 @@ from ..design import Design
 from ..design import load as load_design
 from ..design.hls4ml_config import from_hls4ml_config, unlisted_layers
 from ..design.serialise import read_json
+from ..fileio import atomic_write
 from . import _html
-from ._base import DesignView
+from ._base import DesignView, check_name, transaction
 from ._html import EXPLAINED
 from .configurator import LayerConfigurator
 from .plots import RESOURCES, STAGE_NAMES, STAGES, EstimatePlot, stage_label
@@ -271,10 +273,12 @@ class Explorer(DesignView, widgets.VBox):
     def pin(self, name: str = "A") -> None:
         """Pin the design as it is now as ``name``: the plot keeps its totals as grey ghost bars and the compare
         table shows every later state (B) against it."""
-        self._pinned = (name, self.design.copy())
-        self.plot.pin(name)
-        self.unpin_button.disabled = False
-        self._show_compare()
+        check_name(name)
+        with transaction(self, "_pinned"):
+            self.plot.pin(name)
+            self._pinned = (name, self.design.copy())
+            self.unpin_button.disabled = False
+            self._show_compare()
 
     def unpin(self) -> None:
         """Forget the pinned design (ghost bars and the compare table go)."""
@@ -393,12 +397,17 @@ class Explorer(DesignView, widgets.VBox):
 
     def save(self, path: str, kind: str = "design") -> str:
         """Write the design JSON (``kind="design"``) or the hls4ml config dict as JSON (``kind="hls4ml"``)."""
-        if kind == "design":
-            self.design.to_json(path)
-        elif kind == "hls4ml":
-            Path(path).write_text(json.dumps(self.hls4ml_config(), indent=1))
-        else:
+        if kind not in ("design", "hls4ml"):
             raise ValueError(f"kind {kind!r} is not valid; valid: 'design', 'hls4ml'")
+        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+            raise ValueError(f"save needs a file name such as 'design.json', got {path!r}")
+        target = Path(path)
+        if target.suffix.lower() != ".json":
+            raise ValueError(f"save writes JSON: {str(path)!r} should end in .json (e.g. 'design.json')")
+        if not target.parent.is_dir():
+            raise ValueError(f"save: the folder {str(target.parent)!r} of {str(path)!r} does not exist")
+        text = self.design.to_json() if kind == "design" else json.dumps(self.hls4ml_config(), indent=1)
+        atomic_write(target, text)  # a full disk or a kill leaves the previous file whole
         return str(path)
 
     def load(self, source, model=None) -> str:

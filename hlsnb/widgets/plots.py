@@ -23,7 +23,7 @@ from typing import Callable
 import ipywidgets as widgets
 
 from .. import vocab
-from ._base import DesignView, Subscribers
+from ._base import DesignView, Subscribers, check_name, check_target, transaction
 
 __all__ = ["EstimatePlot", "estimate_figure", "figure_dict", "report_rows", "stage_label", "ESTIMATE_LABEL",
            "VSYNTH_LABEL", "STAGE_LABELS", "STAGE_NAMES", "STAGES"]
@@ -357,20 +357,26 @@ class EstimatePlot(DesignView, widgets.VBox):
                            target=self.target, pinned=pinned, pinned_name=self.pinned[0] if self.pinned else "A")
 
     def set_target_line(self, target: float | None) -> None:
-        """Draw the utilisation target (a fraction of the board, e.g. 0.8) as a line; None removes it."""
-        self.target = target
-        self.update()
+        """Draw the utilisation target (a fraction of the board, e.g. 0.8) as a line; None removes it. A refused
+        value changes nothing."""
+        target = check_target(target)
+        with transaction(self, "target"):
+            self.target = target
+            self.update()
 
     def pin(self, name: str = "A") -> None:
         """Keep the design as it is now as ``name``: its totals stay on the plot as grey ghost bars while the
-        design changes (compare B against A); :meth:`unpin` removes them."""
-        self.pinned = (name, self.design.copy(), dict(self.estimates))
-        self.update()
+        design changes (compare B against A); :meth:`unpin` removes them. A refused name changes nothing."""
+        check_name(name)
+        with transaction(self, "pinned"):
+            self.pinned = (name, self.design.copy(), dict(self.estimates))
+            self.update()
 
     def unpin(self) -> None:
         """Remove the pinned design's ghost bars."""
-        self.pinned = None
-        self.update()
+        with transaction(self, "pinned"):
+            self.pinned = None
+            self.update()
 
     @staticmethod
     def _sig(spec) -> tuple:
@@ -386,8 +392,9 @@ class EstimatePlot(DesignView, widgets.VBox):
     def set_report(self, report) -> None:
         """Draw ``report`` (see :func:`report_rows`) beside the estimate; ``None`` removes it."""
         report_rows(report)  # validate before changing anything
-        self._report = report
-        self.update()
+        with transaction(self, "_report"):
+            self._report = report
+            self.update()
 
     def update(self) -> None:
         """Re-estimate the design (every stage) and redraw."""
