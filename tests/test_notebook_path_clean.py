@@ -13,11 +13,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-PATH = ["00_index", "01_train", "02_strategy_and_reuse", "03_dsp_aware_pruning", "04_synthesise", "05_run_on_pynq"]
+PATH = ["00_index", "01_train", "02_strategy_and_reuse", "03_dsp_aware_pruning", "04_synthesise", "05_run_on_pynq",
+        "06_sweep"]
 NBVAL_TAGS = {"nbval-ignore-output", "nbval-check-output", "nbval-skip", "nbval-raises-exception", "raises-exception"}
 
 sys.path.insert(0, str(ROOT / "tools"))
-from nbtools import clean  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(ROOT / "tests"))
+from nbtools import KERNELSPEC, clean, is_checked  # noqa: E402  (tools/ is not a package)
+from test_notebooks_clean import committed_text  # noqa: E402
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -48,17 +51,39 @@ def test_index_links_every_notebook():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_a_run_and_saved_notebook_is_clean_for_git(path):
     """What JupyterLab saves after Run All (outputs, counts, widget state, nbformat 4.5 cell ids, the kernel's
-    language_info) goes through the clean filter back to the committed bytes."""
-    committed = path.read_text()
+    language_info and its own kernelspec) goes through the clean filter back to the committed bytes; a checked
+    cell's outputs are kept."""
+    committed = committed_text(path)
     assert clean(committed) == committed, f"run: python tools/nbtools.py strip {path}"
     nb = json.loads(committed)
     nb["nbformat_minor"] = 5
     nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     nb["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
+    nb["metadata"]["kernelspec"] = {"display_name": "hlsnb (.venv)", "language": "python", "name": "hlsnb-venv"}
     for k, c in enumerate(nb["cells"]):
         c["id"] = f"cell-{k}"
-        if c["cell_type"] == "code":
+        if c["cell_type"] == "code" and is_checked(c):
+            c["execution_count"] = k + 1
+            c["metadata"]["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+        elif c["cell_type"] == "code":
             c["execution_count"] = k + 1
             c["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["run\n"]}]
             c["metadata"]["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
     assert clean(json.dumps(nb, indent=1)) == committed
+
+
+def test_the_filter_keeps_what_nbval_checks_and_strips_the_rest():
+    nb = nbformat.v4.new_notebook()
+    checked = nbformat.v4.new_code_cell("design.summary()", metadata={"tags": ["nbval-check-output"]})
+    commented = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
+    plain = nbformat.v4.new_code_cell("print(2)")
+    for c in (checked, commented, plain):
+        c.execution_count = 7
+        c.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "ok", "application/vnd.jupyter."
+                                            "widget-view+json": {"model_id": "x"}}, execution_count=7)]
+    nb.cells = [checked, commented, plain]
+    out = nbformat.reads(clean(nbformat.writes(nb)), as_version=4)
+    assert [len(c.outputs) for c in out.cells] == [1, 1, 0]
+    assert all(c.execution_count is None for c in out.cells)
+    assert out.cells[0].outputs[0]["data"] == {"text/plain": "ok"} and out.cells[0].outputs[0].execution_count is None
+    assert out.metadata["kernelspec"] == KERNELSPEC
