@@ -16,6 +16,7 @@ A view reads the :class:`hlsnb.design.Design` and changes it only through its me
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from contextlib import contextmanager
 from typing import Callable
@@ -65,10 +66,8 @@ def transaction(view, *names: str):
             setattr(view, n, v)
         redraw = getattr(view, "update", None)
         if callable(redraw):  # show the restored state again (a failed redraw may have left half of the new one)
-            try:
+            with contextlib.suppress(Exception):  # the original error is the one to report
                 redraw()
-            except Exception:  # noqa: BLE001 - the original error is the one to report
-                pass
         raise
 
 

@@ -6,21 +6,13 @@ the :class:`hlsnb.design.Design` every part of it reads and writes (through ``de
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-from pathlib import Path
-
 import ipywidgets as widgets
 import traitlets
 
 from ..design import Design
-from ..design import load as load_design
-from ..design.hls4ml_config import from_hls4ml_config, unlisted_layers
-from ..design.serialise import read_json
-from ..fileio import atomic_write
 from . import _html
 from ._base import DesignView, check_name, transaction
+from ._explorer_state import ExplorerState, default_estimator
 from ._html import EXPLAINED
 from .configurator import LayerConfigurator
 from .plots import RESOURCES, STAGE_NAMES, STAGES, EstimatePlot, stage_label
@@ -29,26 +21,7 @@ __all__ = ["Explorer"]
 
 
 def _default_estimator():
-    from ..estimate import estimate_design
-
-    return estimate_design
-
-
-def _is_design_dict(d: dict) -> bool:
-    return "hlsnb_design" in d
-
-
-def _is_hls4ml_config(d: dict) -> bool:
-    return any(k in d for k in ("Model", "LayerName", "LayerType"))
-
-
-def _describe(source) -> str:
-    """How a load source is named in messages: "dict", "JSON text" or the path."""
-    if isinstance(source, dict):
-        return "dict"
-    if isinstance(source, str) and source.lstrip().startswith("{"):
-        return "JSON text"
-    return str(source)
+    return default_estimator()
 
 
 class Explorer(DesignView, widgets.VBox):
@@ -104,6 +77,7 @@ class Explorer(DesignView, widgets.VBox):
                 f"Explorer needs a Keras model or an hlsnb Design, got {type(model_or_design).__name__}"
             )
         self._estimator = estimator
+        self.control = ExplorerState(self.design, self.model, estimator)  # history, pin, fit state, save/load
         self.last_fit = None
         self.configurator = LayerConfigurator(self.design)
         self.plot = EstimatePlot(self.design, report, live=live, estimator=estimator)
@@ -143,7 +117,7 @@ class Explorer(DesignView, widgets.VBox):
         self.fit_button.on_click(lambda _b: self.fit_to_board(self.fit_target.value))
         self.fit_report = widgets.HTML("")
         self.fit_report.add_class("hlsnb-fit-report")
-        self._fit_html, self._fit_settings = "", None
+        self._fit_html = ""
         self.current = widgets.HTML("")  # the one status of the design as it is now, from the latest estimate
         self.current.add_class("hlsnb-current")
         self.fit_target.observe(lambda c: self._on_target(c["new"]), names="value")
@@ -155,8 +129,6 @@ class Explorer(DesignView, widgets.VBox):
         self.unpin_button.on_click(lambda _b: self.unpin())
         self.compare = widgets.HTML("")
         self.history_html = widgets.HTML("")
-        self._pinned = None  # (name, design copy) of the pinned design
-        self._previous = None  # the settings at the previous estimate (the history says what changed)
 
         self.path = widgets.Text(value=f"{self.design.model_name}_design.json", description="file",
                                  layout=widgets.Layout(width="360px"))
@@ -223,11 +195,10 @@ class Explorer(DesignView, widgets.VBox):
         self.stage_info.value = _html.stage_line(label)
         self.current.value = _html.current_status(est.utilisation, self.fit_target.value, est.part.device, label,
                                                   est.latency_cycles, est.ii)
-        settings = self._settings()
-        if self._fit_settings is not None and settings != self._fit_settings:
+        if self.control.fit_is_stale():
             self.fit_report.value = _html.stale(self._fit_html, "Earlier Fit to board, for the design as it was "
                                                 "then; the design changed since (the line 'Now' above is current).")
-        self._record(est, settings)
+        self._record(est)
         self._show_compare()
         both = self.plot.estimates  # the tool can change with the target: the heading follows
         self.heading.value = _html.heading(self.design.model_name, f"the plot's bars are the "
@@ -236,72 +207,42 @@ class Explorer(DesignView, widgets.VBox):
         self._show_explanation()
 
     # ------------------------------------------------------------------ status, history, compare
-    _GEOMETRY = ("layer", "type", "output", "weights")  # summary columns the user does not set
-
     def _settings(self) -> tuple:
-        """What the user sets, as a comparable value: (layer, its settings) in order, then the target."""
-        rows = tuple((r["layer"], tuple((k, str(v)) for k, v in r.items() if k not in self._GEOMETRY))
-                     for r in self.design.summary())
-        target = tuple((k, str(v)) for k, v in self.design.to_dict().items() if k != "layers")
-        return rows + (("target", target),)
+        return self.control.settings()
 
     def _on_target(self, target: float) -> None:
         self.plot.set_target_line(target)
 
-    def _record(self, est, settings: tuple) -> None:
-        """Add the latest estimate to the run history, saying what changed since the previous one."""
-        if self._previous == settings and self.history:
-            return  # the same design judged again (stage or target line): not a new run
-        if self._previous is None:
-            what = "start"
-        else:
-            old = dict(self._previous)
-            parts = []
-            for name, row in settings:
-                before = dict(old.get(name, ()))
-                diff = [f"{k} {before.get(k)} -> {v}" for k, v in row if before.get(k) != v]
-                if diff:
-                    parts.append(f"{name}: " + ", ".join(diff))
-            what = "; ".join(parts) or "weights"
-        self._previous = settings
-        util = {k: float(est.utilisation[k]) for k, _ in RESOURCES}
-        entry = {"n": len(self.history) + 1, "what": what, "latency": int(est.latency_cycles),
-                 "ii": int(est.ii), "stage": est.stage, "fits": all(v <= 100.0 for v in util.values()), **util}
-        self.history = (self.history + [entry])[-50:]
-        self.history_html.value = _html.history_table(self.history)
+    def _record(self, est) -> None:
+        """Add the latest estimate to the run history (the controller says what changed)."""
+        if self.control.record(est):
+            self.history = list(self.control.history)
+            self.history_html.value = _html.history_table(self.history)
 
     def pin(self, name: str = "A") -> None:
         """Pin the design as it is now as ``name``: the plot keeps its totals as grey ghost bars and the compare
-        table shows every later state (B) against it."""
+        table shows every later state (B) against it. A refused name changes nothing."""
         check_name(name)
-        with transaction(self, "_pinned"):
+        with transaction(self.control, "pinned"):
             self.plot.pin(name)
-            self._pinned = (name, self.design.copy())
+            self.control.pin(name)
             self.unpin_button.disabled = False
             self._show_compare()
 
     def unpin(self) -> None:
         """Forget the pinned design (ghost bars and the compare table go)."""
-        self._pinned = None
+        self.control.pinned = None
         self.plot.unpin()
         self.unpin_button.disabled = True
         self._show_compare()
 
+    @property
+    def _pinned(self):
+        return self.control.pinned
+
     def _show_compare(self) -> None:
-        if self._pinned is None:
-            self.compare.value = ""
-            return
-        name, a_design = self._pinned
-        est_fn = self._estimator or _default_estimator()
-        a, b = est_fn(a_design, stage=self.stage), self.estimate
-        diffs = []
-        for la, lb in zip(a_design.layers, self.design.layers):
-            if la.is_mult_layer and (la.strategy, la.reuse_factor) != (lb.strategy, lb.reuse_factor):
-                diffs.append((la.name, f"{la.strategy} RF {la.reuse_factor}", f"{lb.strategy} RF {lb.reuse_factor}"))
-            for k in ("weight_precision", "result_precision", "accum_precision"):
-                if getattr(la, k, None) != getattr(lb, k, None):
-                    diffs.append((la.name, f"{k} {getattr(la, k)}", f"{getattr(lb, k)}"))
-        self.compare.value = _html.compare_table(name, a, b, diffs)
+        cmp = self.control.comparison(self.stage, self.estimate)
+        self.compare.value = "" if cmp is None else _html.compare_table(*cmp)
 
     def _saved(self, path: str) -> str:
         from ..project import file_link
@@ -383,7 +324,7 @@ class Explorer(DesignView, widgets.VBox):
             result.apply(self.design)
         self.last_fit = result
         self.fit_report.value = self._fit_html = result._repr_html_()
-        self._fit_settings = self._settings()
+        self.control.fit_settings = self.control.settings()
         return result
 
     # ------------------------------------------------------------------ save / load
@@ -396,62 +337,14 @@ class Explorer(DesignView, widgets.VBox):
         return self.design.to_hls4ml_config()
 
     def save(self, path: str, kind: str = "design") -> str:
-        """Write the design JSON (``kind="design"``) or the hls4ml config dict as JSON (``kind="hls4ml"``)."""
-        if kind not in ("design", "hls4ml"):
-            raise ValueError(f"kind {kind!r} is not valid; valid: 'design', 'hls4ml'")
-        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-            raise ValueError(f"save needs a file name such as 'design.json', got {path!r}")
-        target = Path(path)
-        if target.suffix.lower() != ".json":
-            raise ValueError(f"save writes JSON: {str(path)!r} should end in .json (e.g. 'design.json')")
-        if not target.parent.is_dir():
-            raise ValueError(f"save: the folder {str(target.parent)!r} of {str(path)!r} does not exist")
-        text = self.design.to_json() if kind == "design" else json.dumps(self.hls4ml_config(), indent=1)
-        atomic_write(target, text)  # a full disk or a kill leaves the previous file whole
-        return str(path)
+        """Write the design JSON (``kind="design"``) or the hls4ml config dict as JSON (``kind="hls4ml"``); the
+        path is validated first and the file written atomically (see :meth:`ExplorerState.save`)."""
+        return self.control.save(path, kind)
 
     def load(self, source, model=None) -> str:
-        """Take settings from a design JSON or an hls4ml config (dict, JSON text or file path). All or nothing.
-
-        An hls4ml config needs the Keras model (``model=`` or the one the Explorer was built from); its unknown
-        keys, sections and layer names raise, and the layers it does not list keep their settings (the returned
-        text names them). Layer names must match this design's. Everything is checked on a new design first; the
-        Explorer's design changes only if all of it is valid, and if showing the change fails (an observer raises)
-        the design is put back as it was. Returns what was loaded.
-        """
-        what = _describe(source)
-        if not isinstance(source, (str, Path, dict)):
-            raise ValueError(f"load needs a dict, JSON text or a path, got {type(source).__name__}")
-        data = read_json(source)  # the design package reads files; this only tells the two kinds apart
-        note = ""
-        if isinstance(data, dict) and _is_design_dict(data):
-            new = load_design(source)  # from the source itself: its errors name the file
-        elif isinstance(data, dict) and _is_hls4ml_config(data):
-            m = model or self.model
-            if m is None:
-                raise ValueError("loading an hls4ml config needs the Keras model: load(config, model=model)")
-            try:
-                new = from_hls4ml_config(Design, m, data, base=self.design)
-            except ValueError as e:
-                raise type(e)(f"{what}: {e}") from None
-            kept = unlisted_layers(self.design, data)
-            note = f" (layers it does not list kept their settings: {', '.join(kept)})" if kept else ""
-        else:
-            raise ValueError(f"{what}: neither an hlsnb design JSON (key 'hlsnb_design') nor an hls4ml config "
-                             "(keys Model / LayerName / LayerType)")
-        mine = [(l.name, l.layer_type) for l in self.design.layers]
-        theirs = [(l.name, l.layer_type) for l in new.layers]
-        if mine != theirs:
-            raise ValueError(f"{what} describes other layers: {theirs} (this design: {mine})")
-        before = self.design.copy()
-        try:
-            self.design.update_from(new)  # validated as a whole first: nothing changes unless all of it is valid
-        except BaseException:
-            if self.design != before:  # applied, then a view failed: back to the state the views showed
-                with contextlib.suppress(Exception):  # the state is restored before the views hear of it
-                    self.design.update_from(before)
-            raise
-        return what + note
+        """Take settings from a design JSON or an hls4ml config (dict, JSON text or file path). All or nothing
+        (see :meth:`ExplorerState.load`). Returns what was loaded."""
+        return self.control.load(source, model)
 
     def _ui(self, action) -> None:
         try:

@@ -98,34 +98,10 @@ def _post_trace(post, ycat: list, device: str) -> dict:
     }
 
 
-def figure_dict(est, design=None, report=None, post=None, *, target: float | None = None, pinned=None,
-                pinned_name: str = "A") -> dict:
-    """The figure as a plain plotly dict ``{"data": [...], "layout": {...}}`` (no validation: cheap to rebuild).
-
-    ``est`` is a DesignEstimate (the stacked bars, normally the HLS csynth stage); ``design`` (optional) adds
-    strategy/RF to the hover text and the board name to the title; ``report`` is anything :func:`report_rows`
-    accepts; ``post`` (optional) is the post-synthesis DesignEstimate of the same design
-    (``estimate_design(design, stage="vsynth")``), drawn as one diamond per resource (trace meta ``hlsnb`` =
-    ``"vsynth"``, ``customdata`` the totals). ``target`` (a fraction of the board, e.g. 0.8) draws the target line;
-    ``pinned`` (a DesignEstimate of a pinned design, same stage as ``est``) draws its totals as ghost bars beside
-    the current ones (meta ``hlsnb`` = ``"pinned"``) and its latency and II in the lower panel.
-
-    The resource axis is capped (at 200 % of the part, or lower when everything is lower) so that one layer far
-    over the board does not flatten the rest; a column over the cap says its real total at the top. Each column
-    carries its absolute count (trace meta ``hlsnb`` = ``"counts"``).
-    """
-    label = stage_label(est)
-    part = est.part
+def _estimate_traces(est, part, label: str, ycat: list) -> list:
+    """The stacked bars: one trace per layer of the estimate (meta ``hlsnb`` = ``"estimate"``)."""
     cap = part.capacity()
-    rows = report_rows(report)
-    meas_layers = [r for r in rows if r["scope"] == "layer"]
-    meas_model = [r for r in rows if r["scope"] == "model"]
-    has_report = bool(rows)
-    target_name = (design.board if design is not None and design.board else None) or part.device
-    ycat = [lab for _, lab in RESOURCES]
-    data = []
-    base = [0.0] * len(RESOURCES)
-    est_group = "estimate"
+    data, base = [], [0.0] * len(RESOURCES)
     for le in est.layers:
         vals = [getattr(le, k) for k, _ in RESOURCES]
         pct = [_pct(v, cap[k]) for v, (k, _) in zip(vals, RESOURCES)]
@@ -141,113 +117,125 @@ def figure_dict(est, design=None, report=None, post=None, *, target: float | Non
         y = [p if p is not None else 0.0 for p in pct]
         data.append({
             "type": "bar", "name": le.name, "legendgroup": le.name, "x": ycat, "y": y, "base": list(base),
-            "offsetgroup": est_group, "hovertext": hover, "hoverinfo": "text", "xaxis": "x", "yaxis": "y",
+            "offsetgroup": "estimate", "hovertext": hover, "hoverinfo": "text", "xaxis": "x", "yaxis": "y",
             "meta": {"hlsnb": "estimate", "layer": le.name},
         })
         base = [b + v for b, v in zip(base, y)]
-    est_total = [est.utilisation[k] for k, _ in RESOURCES]
-    post_total = [post.utilisation[k] for k, _ in RESOURCES] if post is not None else None
-    if post is not None:
-        data.append(_post_trace(post, ycat, part.device))
-    if has_report:
-        mbase = [0.0] * len(RESOURCES)
-        stage = (rows[0]["stage"] or "csynth")
-        meas_label = rows[0]["label"] or "measured"
-        src = meas_layers or meas_model
-        for r in src:
-            pct = [_pct(r[k], cap[k]) for k, _ in RESOURCES]
-            y = [p if p is not None else 0.0 for p in pct]
-            hover = [
-                f"<b>{html.escape(r['layer'])}</b><br>{lab}: "
-                + ("n/a" if r[k] is None else f"{r[k]:,.0f} = {p:.1f}% of {part.device}")
-                + f"<br>{meas_label} ({_STAGE_WORDS.get(stage, stage)})"
-                for (k, lab), p in zip(RESOURCES, y)
-            ]
-            data.append({
-                "type": "bar", "name": f"{r['layer']} ({meas_label})", "x": ycat, "y": y, "base": list(mbase),
-                "offsetgroup": "measured", "hovertext": hover, "hoverinfo": "text", "xaxis": "x", "yaxis": "y",
-                "marker": {"pattern": {"shape": "/"}}, "meta": {"hlsnb": "measured", "layer": r["layer"]},
-            })
-            mbase = [b + v for b, v in zip(mbase, y)]
-        meas_total = [_pct(meas_model[0][k], cap[k]) for k, _ in RESOURCES] if meas_model else mbase
+    return data
 
-    if pinned is not None:
+
+def _report_traces(rows: list, part, ycat: list) -> tuple[list, list, str, str]:
+    """The report's hatched bars: (traces, total % per resource, its label, its stage)."""
+    cap = part.capacity()
+    meas_layers = [r for r in rows if r["scope"] == "layer"]
+    meas_model = [r for r in rows if r["scope"] == "model"]
+    data, mbase = [], [0.0] * len(RESOURCES)
+    stage = rows[0]["stage"] or "csynth"
+    meas_label = rows[0]["label"] or "measured"
+    for r in meas_layers or meas_model:
+        pct = [_pct(r[k], cap[k]) for k, _ in RESOURCES]
+        y = [p if p is not None else 0.0 for p in pct]
+        hover = [
+            f"<b>{html.escape(r['layer'])}</b><br>{lab}: "
+            + ("n/a" if r[k] is None else f"{r[k]:,.0f} = {p:.1f}% of {part.device}")
+            + f"<br>{meas_label} ({_STAGE_WORDS.get(stage, stage)})"
+            for (k, lab), p in zip(RESOURCES, y)
+        ]
         data.append({
-            "type": "bar", "name": f"{pinned_name} (pinned)", "x": ycat,
-            "y": [float(pinned.utilisation[k]) for k, _ in RESOURCES], "offsetgroup": "pinned",
-            "customdata": [float(pinned.total[k]) for k, _ in RESOURCES], "xaxis": "x", "yaxis": "y",
-            "marker": {"color": "rgba(120,120,120,0.25)", "line": {"color": "#555", "width": 1.5}},
-            "hovertemplate": f"{pinned_name} (pinned): " + "%{x} %{customdata:,.0f} = %{y:.1f}% of "
-                             + f"{part.device}<br>{stage_label(pinned)}<extra></extra>",
-            "meta": {"hlsnb": "pinned"},
+            "type": "bar", "name": f"{r['layer']} ({meas_label})", "x": ycat, "y": y, "base": list(mbase),
+            "offsetgroup": "measured", "hovertext": hover, "hoverinfo": "text", "xaxis": "x", "yaxis": "y",
+            "marker": {"pattern": {"shape": "/"}}, "meta": {"hlsnb": "measured", "layer": r["layer"]},
         })
-    cap_top = min(_CAP, max([100.0] + est_total + (post_total or [])))
-    if target is not None:
-        cap_top = max(cap_top, 100.0 * target)
-    data.append({
+        mbase = [b + v for b, v in zip(mbase, y)]
+    meas_total = [_pct(meas_model[0][k], cap[k]) for k, _ in RESOURCES] if meas_model else mbase
+    return data, meas_total, meas_label, stage
+
+
+_GHOST = {"color": "rgba(120,120,120,0.25)", "line": {"color": "#555", "width": 1.5}}
+
+
+def _pinned_trace(pinned, name: str, part, ycat: list) -> dict:
+    """The pinned design's totals as grey ghost bars (meta ``hlsnb`` = ``"pinned"``)."""
+    return {
+        "type": "bar", "name": f"{name} (pinned)", "x": ycat,
+        "y": [float(pinned.utilisation[k]) for k, _ in RESOURCES], "offsetgroup": "pinned",
+        "customdata": [float(pinned.total[k]) for k, _ in RESOURCES], "xaxis": "x", "yaxis": "y", "marker": _GHOST,
+        "hovertemplate": f"{name} (pinned): " + "%{x} %{customdata:,.0f} = %{y:.1f}% of "
+                         + f"{part.device}<br>{stage_label(pinned)}<extra></extra>",
+        "meta": {"hlsnb": "pinned"},
+    }
+
+
+def _counts_trace(est, est_total: list, ycat: list, cap_top: float) -> dict:
+    """Each column's absolute count over it (meta ``hlsnb`` = ``"counts"``); a column over the cap says its %."""
+    return {
         "type": "scatter", "mode": "text", "name": "counts", "x": ycat, "showlegend": False, "hoverinfo": "skip",
         "y": [min(t, cap_top) for t in est_total], "textposition": "top center", "cliponaxis": False,
         "text": [(f"&#8593; {t:,.0f}% " if t > cap_top else "") + f"{float(est.total[k]):,.0f} {lab}"
                  for t, (k, lab) in zip(est_total, RESOURCES)],
         "textfont": {"size": 11, "color": [_OVER if t > 100 else "#222" for t in est_total]},
         "xaxis": "x", "yaxis": "y", "meta": {"hlsnb": "counts"},
-    })
+    }
 
-    def tick_pct(p: float) -> str:  # red where that stage alone is over the board
-        return f"<span style='color:{_OVER}'>{p:.1f}%</span>" if p > 100 else f"{p:.1f}%"
 
-    ticktext = []
+def _tick_pct(p: float) -> str:  # red where that stage alone is over the board
+    return f"<span style='color:{_OVER}'>{p:.1f}%</span>" if p > 100 else f"{p:.1f}%"
+
+
+def _ticktext(est, est_total, post, post_total, meas, pinned, pinned_name) -> list:
+    """One tick label per resource: one short line per number (the labels stay horizontal at notebook width)."""
+    out = []
     for i, (_, lab) in enumerate(RESOURCES):
-        # one short line per number: the tick labels stay horizontal and readable at notebook width
-        s = f"<b>{lab}</b><br>est. {_TICK_WORDS.get(est.stage, est.stage)} {tick_pct(est_total[i])}"
+        s = f"<b>{lab}</b><br>est. {_TICK_WORDS.get(est.stage, est.stage)} {_tick_pct(est_total[i])}"
         if post_total is not None:
-            s += f"<br>&#9670; {_TICK_WORDS.get(post.stage, post.stage)} {tick_pct(post_total[i])}"
-        if has_report and meas_total[i] is not None:
-            s += f"<br>{meas_label} {meas_total[i]:.1f}%"
+            s += f"<br>&#9670; {_TICK_WORDS.get(post.stage, post.stage)} {_tick_pct(post_total[i])}"
+        if meas is not None and meas[1][i] is not None:
+            s += f"<br>{meas[2]} {meas[1][i]:.1f}%"
         if pinned is not None:  # the first word only ("A"): a tick label is as wide as its column
-            s += f"<br>{html.escape(pinned_name.split()[0])} {tick_pct(float(pinned.utilisation[RESOURCES[i][0]]))}"
-        ticktext.append(s)
+            s += f"<br>{html.escape(pinned_name.split()[0])} {_tick_pct(float(pinned.utilisation[RESOURCES[i][0]]))}"
+        out.append(s)
+    return out
 
+
+def _timing_traces(est, label: str, pinned, pinned_name: str, meas_model: list, meas_label: str) -> list:
+    """The lower panel: latency and II per layer and for the design, the pinned design's, the report's."""
     names = [le.name for le in est.layers if le.latency_cycles is not None]
     lat = [float(le.latency_cycles) for le in est.layers if le.latency_cycles is not None]
     ii = [float(le.ii or 0) for le in est.layers if le.latency_cycles is not None]
     xcat = names + [f"design ({est.top})"]
-    data.append({
+    data = [{
         "type": "bar", "name": "latency (cycles)", "x": xcat, "y": lat + [float(est.latency_cycles)],
         "offsetgroup": "latency", "xaxis": "x2", "yaxis": "y2", "marker": {"color": "#4c78a8"},
         "hovertemplate": "%{x}: latency %{y:,.0f} cycles<br>" + label + "<extra></extra>",
         "meta": {"hlsnb": "latency"},
-    })
-    data.append({
+    }, {
         "type": "bar", "name": "II (cycles)", "x": xcat, "y": ii + [float(est.ii)],
         "offsetgroup": "ii", "xaxis": "x2", "yaxis": "y2", "marker": {"color": "#f58518"},
         "hovertemplate": "%{x}: II %{y:,.0f} cycles<br>" + label + "<extra></extra>",
         "meta": {"hlsnb": "ii"},
-    })
+    }]
     if pinned is not None:
         data.append({
             "type": "bar", "name": f"{pinned_name} (pinned): latency, II", "x": [f"design ({est.top})"] * 2,
             "y": [float(pinned.latency_cycles), float(pinned.ii)], "offsetgroup": "pinned", "xaxis": "x2",
-            "yaxis": "y2", "marker": {"color": "rgba(120,120,120,0.25)", "line": {"color": "#555", "width": 1.5}},
+            "yaxis": "y2", "marker": _GHOST,
             "hovertemplate": f"{pinned_name} (pinned): latency {pinned.latency_cycles:,} cycles, II {pinned.ii:,}"
                              "<extra></extra>", "meta": {"hlsnb": "pinned-latency"},
         })
-    for t in data:
-        if t.get("yaxis") == "y2":  # the timing panel has its own legend, apart from the layers
-            t["legend"] = "legend2"
-    if has_report and meas_model and meas_model[0]["latency_cycles"] is not None:
+    for t in data:  # the timing panel has its own legend, apart from the layers
+        t["legend"] = "legend2"
+    if meas_model and meas_model[0]["latency_cycles"] is not None:
         data.append({
             "type": "bar", "name": f"latency ({meas_label})", "x": [f"design ({est.top})"],
             "y": [float(meas_model[0]["latency_cycles"])], "offsetgroup": "measured", "xaxis": "x2", "yaxis": "y2",
             "marker": {"color": "#4c78a8", "pattern": {"shape": "/"}}, "meta": {"hlsnb": "measured-latency"},
         })
-    ymax = max([100.0] + est_total + (post_total or [])
-               + ([m for m in meas_total if m is not None] if has_report else [])
-               + ([float(pinned.utilisation[k]) for k, _ in RESOURCES] if pinned is not None else []))
-    ymax = max(min(ymax, _CAP), 100.0 * (target or 0))
-    note = ""
-    if est.not_estimated:
-        note = f" Not estimated (totals are a lower bound): {', '.join(est.not_estimated)}."
+    return data
+
+
+def _lines(est, target) -> tuple[list, list]:
+    """The 100 % line, the target line and the timing note: (shapes, annotations)."""
+    note = f" Not estimated (totals are a lower bound): {', '.join(est.not_estimated)}." if est.not_estimated else ""
     shapes = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 100, "y1": 100,
                "line": {"color": _OVER, "dash": "dash", "width": 2}}]
     annotations = [
@@ -264,11 +252,57 @@ def figure_dict(est, design=None, report=None, post=None, *, target: float | Non
         annotations.append({"text": f"target {100 * target:.0f} %", "xref": "x domain", "x": 1, "yref": "y",
                             "y": 100 * target, "showarrow": False, "xanchor": "right", "yanchor": "top",
                             "font": {"color": "#1a7f37", "size": 11}})
+    return shapes, annotations
+
+
+def figure_dict(est, design=None, report=None, post=None, *, target: float | None = None, pinned=None,
+                pinned_name: str = "A") -> dict:
+    """The figure as a plain plotly dict ``{"data": [...], "layout": {...}}`` (no validation: cheap to rebuild).
+
+    ``est`` is a DesignEstimate (the stacked bars, normally the HLS csynth stage); ``design`` (optional) adds
+    strategy/RF to the hover text and the board name to the title; ``report`` is anything :func:`report_rows`
+    accepts; ``post`` (optional) is the post-synthesis DesignEstimate of the same design
+    (``estimate_design(design, stage="vsynth")``), drawn as one diamond per resource (trace meta ``hlsnb`` =
+    ``"vsynth"``, ``customdata`` the totals). ``target`` (a fraction of the board, e.g. 0.8) draws the target line;
+    ``pinned`` (a DesignEstimate of a pinned design, same stage as ``est``) draws its totals as ghost bars beside
+    the current ones (meta ``hlsnb`` = ``"pinned"``) and its latency and II in the lower panel.
+
+    The resource axis is capped (at 200 % of the part, or lower when everything is lower) so that one layer far
+    over the board does not flatten the rest; a column over the cap says its real total at the top. Each column
+    carries its absolute count (trace meta ``hlsnb`` = ``"counts"``).
+    """
+    label, part = stage_label(est), est.part
+    rows = report_rows(report)
+    target_name = (design.board if design is not None and design.board else None) or part.device
+    ycat = [lab for _, lab in RESOURCES]
+    data = _estimate_traces(est, part, label, ycat)
+    est_total = [est.utilisation[k] for k, _ in RESOURCES]
+    post_total = [post.utilisation[k] for k, _ in RESOURCES] if post is not None else None
+    if post is not None:
+        data.append(_post_trace(post, ycat, part.device))
+    meas = None  # (traces, total % per resource, label, stage) of the report
+    if rows:
+        meas = _report_traces(rows, part, ycat)
+        data += meas[0]
+    if pinned is not None:
+        data.append(_pinned_trace(pinned, pinned_name, part, ycat))
+    cap_top = min(_CAP, max([100.0] + est_total + (post_total or [])))
+    if target is not None:
+        cap_top = max(cap_top, 100.0 * target)
+    data.append(_counts_trace(est, est_total, ycat, cap_top))
+    ticktext = _ticktext(est, est_total, post, post_total, meas, pinned, pinned_name)
+    meas_model = [r for r in rows if r["scope"] == "model"]
+    data += _timing_traces(est, label, pinned, pinned_name, meas_model, meas[2] if meas else "")
+    ymax = max([100.0] + est_total + (post_total or [])
+               + ([m for m in meas[1] if m is not None] if meas else [])
+               + ([float(pinned.utilisation[k]) for k, _ in RESOURCES] if pinned is not None else []))
+    ymax = max(min(ymax, _CAP), 100.0 * (target or 0))
+    shapes, annotations = _lines(est, target)
     layout = {
         "title": {"text": f"{html.escape(str(getattr(design, 'model_name', '') or 'design'))} on {target_name} "
                           f"({part.device})<br><span style='font-size:11px'>bars: {label}"
                           + (f"<br>&#9670;: {stage_label(post)}" if post is not None else "")
-                          + (f"; vs {meas_label} ({stage})" if has_report else "")
+                          + (f"; vs {meas[2]} ({meas[3]})" if meas else "")
                           + (f"; grey: {html.escape(pinned_name)} (pinned)" if pinned is not None else "")
                           + "</span>",
                   "font": {"size": 14}},
