@@ -306,9 +306,10 @@ class Project:
 
     # ------------------------------------------------------------------ picking up
     def data(self) -> Dataset:
-        """The data set the handed-over model was trained on (default :data:`hlsnb.data.DEFAULT_DATASET`)."""
+        """The data set the handed-over model was trained on (default: the forum's, :data:`hlsnb.forum.FORUM_DATASET`,
+        or ``HLSNB_DATASET``)."""
         e = self._handed_over("model")
-        name = (e.extra.get("dataset") if e else None) or os.environ.get("HLSNB_DATASET", DEFAULT_DATASET)
+        name = (e.extra.get("dataset") if e else None) or os.environ.get("HLSNB_DATASET", _default_dataset())
         try:
             return load_dataset(name)
         except RuntimeError:  # the jets need a network the first time: the offline default instead, said so
@@ -377,8 +378,7 @@ class Project:
                 why = f"the handed-over {e.label} does not match this model ({err})"
         else:
             why = "no design handed over" + (f" for {weights.label}" if weights is not None else "")
-        design = Design.from_keras(model, board=board, **defaults)
-        settings = ", ".join(f"{k}={v}" for k, v in defaults.items()) or "hls4ml's defaults (Latency, RF 1)"
+        design, settings = _default_design(model, board, defaults)
         self._said("design", False, f"{why}: a new design for {board} with {settings}")
         return design
 
@@ -458,6 +458,42 @@ class Project:
         """What this notebook picked up from the earlier ones, what it made itself and what it refused (HTML in
         Jupyter, text elsewhere)."""
         return Banner(self.notebook, str(self.root), self.lines())
+
+
+def _default_dataset() -> str:
+    try:
+        from .forum import FORUM_DATASET
+    except ImportError:
+        return DEFAULT_DATASET
+    return FORUM_DATASET
+
+
+def _default_design(model, board: str, defaults: dict):
+    """(design, what its settings are): the forum's settings for the forum's network (hlsnb.forum.forum_design: the
+    types hls4ml builds, Latency at ReuseFactor 64), else ``Design.from_keras`` with ``defaults`` (hls4ml's)."""
+    from .design import Design
+
+    if not defaults and board == "pynq-z2" and _is_forum_network(model):
+        from .forum import forum_design
+
+        return forum_design(model, board=board), "the forum's settings (Latency, ReuseFactor 64, its types)"
+    settings = ", ".join(f"{k}={v}" for k, v in defaults.items()) or "hls4ml's defaults (Latency, RF 1)"
+    return Design.from_keras(model, board=board, **defaults), settings
+
+
+def _is_forum_network(model) -> bool:
+    """True for the hls4ml tutorial's network as :func:`hlsnb.forum.train_forum_mlp` builds it (HGQ2 layers, the
+    tutorial's names and sizes)."""
+    try:
+        from .forum import DENSE_LAYERS, FORUM_SIZES
+    except ImportError:
+        return False
+    try:
+        kernels = [model.get_layer(n).kernel.shape for n in DENSE_LAYERS]
+    except (ValueError, AttributeError):
+        return False
+    sizes = [int(kernels[0][0])] + [int(k[1]) for k in kernels]
+    return tuple(sizes[:-1]) == FORUM_SIZES[:-1] and type(model.get_layer("fc1")).__module__.startswith("hgq")
 
 
 def _default_model(data: Dataset, epochs: int | None):

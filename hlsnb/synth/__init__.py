@@ -16,13 +16,16 @@ from .tools import Mode, check_backend, detect_mode, detect_tools
 
 #: A stored build shipped with hlsnb for replay mode (a real Vitis HLS report of a small hls4ml MLP).
 REPLAY_DIR = Path(__file__).resolve().parent / "replay" / "cardio_mlp"
+#: Public builds of the forum's network (the tutorial's 16-64-32-32-5 MLP, Resource RF 64) on the PYNQ-Z2: the HLS
+#: report, Vivado's synthesis of the IP and the placed design (see its README.md); notebook 04 replays it.
+FORUM_REPLAY_DIR = Path(__file__).resolve().parent / "replay" / "forum_mlp"
 
 __all__ = [
     "read_report", "find_reports", "Report", "ReportRow", "ReportError",
     "detect_tools", "detect_mode", "check_backend", "Mode",
     "run_build", "replay_build", "BuildResult", "BuildError", "ToolNotFound",
     "make_project", "check_csim", "compare", "check_report", "ReportMismatch", "recalibrate", "reset_calibration",
-    "undo_recalibration", "REPLAY_DIR",
+    "undo_recalibration", "REPLAY_DIR", "FORUM_REPLAY_DIR",
 ]
 
 
