@@ -2,9 +2,11 @@
 
 1. The explorer notebook: change a layer's ReuseFactor in the rendered widget and check that the rendered plot
    changed (screenshot ``artifacts/browser_explorer.png``).
-2. The whole path, 01 -> 05, as a user runs it: each notebook picks up what the previous one saved; the explorer
-   and the pruning slider are used; no status contradicts the plot beside it; no visible text is cut; a screenshot
-   of every notebook goes to ``artifacts/browser_path_*.png``.
+2. The whole path, 00 -> 06, as a user runs it, on the design carried through it: each notebook picks up what the
+   previous ones handed over; the explorer and the pruning slider are used; no status contradicts the plot beside
+   it; no visible text is cut and no output shows the clone's path; the payoffs are asserted (03 reaches a design
+   that fits, 04 shows the carried design's table and picked it up from 03, 06 starts from it); a screenshot of
+   every notebook goes to ``artifacts/browser_path_*.png``.
 
 Needs Debian's ``chromium`` and ``chromedriver`` (``apt-get install chromium chromium-driver``); skipped only when
 they are absent.
@@ -193,14 +195,16 @@ def test_explorer_in_jupyterlab(tmp_path):
             {"layer": "fc1", "reuse_factor": [current, new], "y_before": before, "y_after": after}, indent=1))
 
 
-# ---------------------------------------------------------------- the whole path, 01 -> 05
-PATH = ["01_train", "02_strategy_and_reuse", "03_dsp_aware_pruning", "04_synthesise", "05_run_on_pynq"]
+# ---------------------------------------------------------------- the whole path, 00 -> 06
+PATH = ["00_index", "01_train", "02_strategy_and_reuse", "03_dsp_aware_pruning", "04_synthesise", "05_run_on_pynq",
+        "06_sweep"]
 # seconds per notebook for Run All on 2 shared cores (03 fine-tunes a dozen times, 04 compiles a C simulation)
 #: Folders under hlsnb_work/ that cache by content (04's open synthesis: minutes on the first run), shared with the
 #: notebooks/ folder so that the browser walk and nbval do not both pay for them.
 SHARED_CACHES = ("open_synth",)
-RUN_TIMEOUT = {"01_train": 180, "02_strategy_and_reuse": 180, "03_dsp_aware_pruning": 600, "04_synthesise": 900,
-               "05_run_on_pynq": 300}
+# (04: the first open synthesis of a design takes 4-6 minutes on an idle machine, more on a busy one; cached after)
+RUN_TIMEOUT = {"00_index": 90, "01_train": 240, "02_strategy_and_reuse": 240, "03_dsp_aware_pruning": 600,
+               "04_synthesise": 1500, "05_run_on_pynq": 300, "06_sweep": 400}
 
 # Visible text cut by its box: an element that clips its text (ellipsis or hidden overflow) and whose text is wider
 # than the box, or a plotly title/label running out of its figure. Returns one line per cut text.
@@ -399,9 +403,28 @@ def _use_slider(driver, name: str) -> None:
     _screenshot(driver, f"{name}_slider")
 
 
+def _assert_payoff(name: str, text: str) -> None:
+    """What each notebook of the path must deliver on the carried design (``text``: its outputs but stderr)."""
+    if name == "00_index":
+        assert "mode " in text, "00: the mode line is missing"
+    if name == "03_dsp_aware_pruning":
+        assert "handed on:" in text and "the least pruned design that fits" in text, (
+            f"03 did not reach a design that fits the PYNQ-Z2: {text[-1500:]}")
+    if name == "04_synthesise":
+        assert "picked up: design v" in text and "saved by 03_dsp_aware_pruning" in text, (
+            "04 did not pick up 03's design")
+        assert "(top level)" in text, "04 does not show the carried design's estimate table"
+        assert "verdict" in text and "binding:" in text, "04 does not answer whether the design fits, per stage"
+    if name == "06_sweep":
+        assert "picked up: design v" in text and "03_dsp_aware_pruning" in text, "06 does not start from 03's design"
+    # 02's verdict against the forum's observation: asserted by the seed tests (tests/test_seed*.py) until the
+    # seed answer's wording settles; here 02 must run and its explorer agree with its plot (_use_explorer).
+
+
 def test_the_path_in_jupyterlab(tmp_path):
-    """Run 01 -> 05 in JupyterLab as a user would (Run All in each, in order, so each picks up what the previous
-    saved), use the explorer and the pruning slider, and save a screenshot of every notebook."""
+    """Run 00 -> 06 in JupyterLab as a user would (Run All in each, in order, so each picks up what the previous
+    ones handed over), use the explorer and the pruning slider, assert the payoffs, and save a screenshot of every
+    notebook."""
 
     work = tmp_path / "lab"
     (work / "hlsnb_work").mkdir(parents=True)
@@ -419,6 +442,7 @@ def test_the_path_in_jupyterlab(tmp_path):
                 driver.get(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?token={token}&reset")
                 _run_all(driver, name)
                 _screenshot(driver, f"{name}_top")
+                _assert_payoff(name, driver.execute_script(_OUTPUT_TEXT) or "")
                 if name == "02_strategy_and_reuse":
                     _scroll_notebook(driver, ".js-plotly-plot")
                     _screenshot(driver, f"{name}_seed_totals")

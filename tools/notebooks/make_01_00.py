@@ -1,47 +1,9 @@
-"""Source of notebooks/00_index.ipynb and notebooks/01_train.ipynb (run from the repo root)."""
+"""Source of notebooks/01_train.ipynb (run from the repo root; 00_index: make_00.py)."""
 import sys
 sys.path.insert(0, "tools")
 from nbtools import write_notebook
 
 IGNORE = ["nbval-ignore-output"]  # nbval runs these cells but does not compare their output (timings, paths)
-
-write_notebook("notebooks/00_index.ipynb", [
-("md", """
-# hlsnb: from a Keras model to a PYNQ-Z2, in notebooks
-
-One design is carried through the path: each notebook saves what it made (the trained model, the chosen design, the
-pruned model, the build) in `hlsnb_work/project/`, and the next one picks it up and says so in a banner at its top.
-Each notebook also runs alone: what is missing is made in a few seconds with a sensible default.
-
-| notebook | what it does | estimate mode (no Vivado, no board) | replay mode | synth mode (Vivado present) | on the board |
-|---|---|---|---|---|---|
-| [01 · train](01_train.ipynb) | trains the 16-64-32-32-10 MLP on `digits10` (or the hls4ml jets with a network), optionally quantisation-aware (HGQ2); saves the model | runs fully | same | same | same |
-| [02 · strategy and reuse](02_strategy_and_reuse.ipynb) | the seed question as charts: why Resource at ReuseFactor 64 can cost *more* LUTs than Latency; then your design: per-layer widgets, compare designs, fit to board; saves the design | runs fully (estimates) | same | same | - |
-| [03 · DSP-aware pruning](03_dsp_aware_pruning.ipynb) | prunes your model for DSPs with a slider; accuracy against DSPs; pruning + ReuseFactor to fit the board; saves the pruned model | runs fully | same | same | - |
-| [04 · synthesise](04_synthesise.ipynb) | your design in hls4ml: C-simulation check, build or replay, estimate against actual, the PYNQ-Z2 project (refused, with a fix, when it will not fit) | C simulation + estimates; says the build is skipped | a stored build report, labelled *replay* | runs Vivado HLS / Vivado, streams the log | - |
-| [05 · run on PYNQ](05_run_on_pynq.ipynb) | runs your design: on the board, or the bit-accurate C simulation beside the estimated FPGA latency and throughput | software overlay, labelled *simulated off-board* | same | same | the real overlay through pynq's DMA |
-
-**Modes.** `estimate`: neither Vivado/Vitis nor a stored build; every resource number is an *HLS estimate by hlsnb*.
-`replay`: a stored build directory or report is shown as if just built, labelled *replay*. `synth`: the tools are on
-`PATH` and builds really run. On a PYNQ board (pynq installed, `/dev/xclmgmt`-style device present) notebook 05 uses the
-real overlay. The cell below tells which mode this machine is in for the PYNQ-Z2 flow (the one 04 uses).
-"""),
-("code", """
-from html import escape
-
-from IPython.display import HTML
-
-from hlsnb.cli import doctor_report
-from hlsnb.synth import REPLAY_DIR, detect_mode
-
-rows = "".join(f"<tr><td>{ {True: 'ok', False: 'BAD', None: '-'}[r['ok']]}</td><td>{escape(r['component'])}</td>"
-               f"<td>{escape(r['found'] or 'not found')}</td><td>{escape(r['note'])}</td></tr>" for r in doctor_report())
-mode = detect_mode("VivadoAccelerator", replay=REPLAY_DIR)  # the same question notebook 04 asks
-HTML(f"<table><tr><th></th><th>component</th><th>found</th><th>note</th></tr>{rows}</table>"
-     f"<p><b>mode {escape(mode.mode)}</b>: {escape(mode.message)}</p>")
-""", IGNORE),
-("md", "Start with [01 · train](01_train.ipynb)."),
-])
 
 write_notebook("notebooks/01_train.ipynb", [
 ("md", """

@@ -11,9 +11,10 @@ write_notebook("notebooks/04_synthesise.ipynb", [
 ("md", r"""
 # 04 · Synthesise
 
-Convert the design chosen in the earlier notebooks ([02](02_strategy_and_reuse.ipynb) fitted it to the board,
-[03](03_dsp_aware_pruning.ipynb) may have pruned it) with hls4ml, check its C simulation against Keras, then build it
-(where Vivado HLS / Vivado exist), replay a stored build (where they do not), or carry on with estimates.
+Convert the design carried through the earlier notebooks (the forum's network: [02](02_strategy_and_reuse.ipynb)
+answered the seed question on it, [03](03_dsp_aware_pruning.ipynb) pruned it until it fits the PYNQ-Z2) with hls4ml,
+check its C simulation against Keras, then build it (where Vivado HLS / Vivado exist), replay the public builds of
+this network (where they do not), or carry on with estimates.
 Every number below says what it is: **estimated** (hlsnb's model of the HLS report), **csynth** (HLS estimate from a
 report), **vsynth** (Vivado post-synthesis), and **replay** when it comes from a stored report rather than a build
 run here.
@@ -23,25 +24,29 @@ import os
 import plotly.io as pio
 # figures also show in exported HTML (make html sets HLSNB_PLOTLY_RENDERER to embed plotly.js for offline reading)
 pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
-from hlsnb.synth import REPLAY_DIR, detect_mode
+from hlsnb.synth import FORUM_REPLAY_DIR, detect_mode
 
-mode = detect_mode("VivadoAccelerator", replay=REPLAY_DIR)
+mode = detect_mode("VivadoAccelerator", replay=FORUM_REPLAY_DIR)  # replay: public builds of the forum's network
 mode
 """, IGNORE),
 ("md", r"""
 ## The model and its design
-The design saved by the earlier notebooks and the model its weights come from (the banner says what was picked up; run alone, this notebook trains the default model and uses hls4ml's default design, Latency at ReuseFactor 1). Then the check that decides whether a PYNQ-Z2 project is worth preparing: the Vivado post-synthesis estimate of every resource against the part.
+The design the earlier notebooks handed over and the model its weights come from (the banner says what was picked up and when; run alone, this notebook trains the forum's model and uses hls4ml's default design, Latency at ReuseFactor 1, and says so). Its estimate per layer, then whether it fits, one column per stage: the Vivado post-synthesis estimate is the one that decides whether a PYNQ-Z2 project is worth preparing.
 """),
 ("code", r"""
 from hlsnb.design import Design
-from hlsnb.fit import check_board
+from hlsnb.estimate import estimate_design
+from hlsnb.fit import check_board, fit_table
 from hlsnb.project import Project, file_link, show
 
 project = Project(notebook="04_synthesise")
 model, design, data = project.current()
 display(project.banner())
-board_check = check_board(design)  # Vivado post-synthesis estimate against 100 % of the part
-board_check
+display(estimate_design(design))  # your design, per layer (HLS csynth estimate by hlsnb)
+board_check = check_board(design)  # Vivado post-synthesis estimate against 100 % of the part; a fix when over
+display(fit_table(design))
+if not board_check.fits:
+    display(board_check)
 """, IGNORE),
 ("md", r"""
 ## hls4ml project and C simulation
@@ -66,50 +71,61 @@ with contextlib.redirect_stdout(io.StringIO()):  # hls4ml's conversion log (and 
 check = check_csim(hls_model, model, data.X_test, data.y_test)
 show(check)
 """, IGNORE),
+("md", r"""
+What the check says: hls4ml's **C simulation** is the bit-accurate C++ model of the design (its fixed-point types, as the FPGA computes). Run on the test rows, it must pick the same class as Keras on at least 98 % of them: that is the PASS. *max |diff|* is the largest difference between one Keras output and the C simulation's, over all rows and classes; the outputs are softmax probabilities (0 to 1), and fixed-point rounding moves them most on rows where two classes are close, so a large max |diff| with a high agreement means a few close calls moved, not a broken design. When the check fails, it traces every layer and names the first one that departs, with its precision.
+"""),
 ("code", r"""
 assert check.passed, check.summary()
-print("C simulation agrees with Keras:", check.argmax_agreement >= 0.98)
+print(f"C simulation picks the same class as Keras on {check.argmax_agreement:.1%} of {check.n_samples:,} test rows "
+      f"(needed: {check.tolerance['min_agreement']:.0%}); test accuracy Keras {check.keras_accuracy:.1%}, "
+      f"C simulation {check.hls_accuracy:.1%}; largest output difference {check.max_abs_diff:.3f} (probability)")
 """),
 ("md", r"""
 ## Build, replay or estimate
-With the tools, `run_build` streams the log below with a progress bar per stage and collects `<stem>.bit` + `<stem>.hwh`. Without them the stored build is replayed: its numbers are labelled **replay**, and they belong to the model it was built from (a dense 21-3-3 MLP, see `REPLAY_DIR/README.md`), not to the digits model.
+With the tools, `run_build` streams the log below with a progress bar per stage and collects `<stem>.bit` + `<stem>.hwh`. Without them, the **public builds of this network** are replayed (`FORUM_REPLAY_DIR/README.md`): the hls4ml tutorial's 16-64-32-32-5 MLP, 75 % pruned, Resource at ReuseFactor 64, built for the PYNQ-Z2 with Vivado HLS and Vivado 2019.2 (the HLS report, Vivado's synthesis of the IP, and the placed block design). Their numbers are labelled **replay**: the same network and settings, the tutorial's own trained weights (7-bit), not the ones trained here.
 """),
 ("code", r"""
-from hlsnb.estimate import estimate_design
-from hlsnb.synth import replay_build, run_build
+from hlsnb.synth import read_report, replay_build, run_build
 
 if mode.mode == "synth" and board_check.fits:
     build = run_build(prj_dir, synth=True, export=True, bitfile=True, stem="digits")
-    built_design = design
+    built_design, reports = design, [build.report("csynth")]
 elif mode.mode == "replay":
     build = replay_build(mode.replay_path)
-    import keras
-    keras.utils.set_random_seed(0)
-    # the design the stored report was built from: dense 21-3-3, weights ap_fixed<8,1>, results ap_fixed<16,4>
-    replayed = keras.Sequential([keras.Input((21,)), keras.layers.Dense(3, activation="relu", name="fc1"),
-                                 keras.layers.Dense(3, activation="softmax", name="output")])
-    built_design = Design.from_keras(replayed, board=None, part="xc7z007s-clg225-2", clock_ns=3.33,
-                                     precision="ap_fixed<16,4>", backend="Vitis")
+    # the settings the public build used, on this notebook's weights: Resource, ReuseFactor 64, 7-bit weights
+    built_design = design.copy()
+    built_design.set_all(strategy="Resource", reuse_factor=64, closest=True)
     for l in built_design.layers:
         if l.is_mult_layer:
-            built_design.set(l.name, weight_precision="ap_fixed<8,1>")
+            built_design.set(l.name, weight_precision="ap_fixed<7,1>", bias_precision="ap_fixed<7,1>")
+    vivado = mode.replay_path / "vivado"
+    reports = [build.report("csynth"),
+               read_report(vivado / "design_1_myproject_axi_0_3_utilization_synth.rpt", label="replay"),
+               read_report(vivado / "design_1_wrapper_utilization_placed.rpt", label="replay")]
 else:
-    build = None
+    build, built_design, reports = None, None, []
     why = "the design will not fit the board (see above)" if mode.mode == "synth" else f"{mode.mode} mode"
-    print(f"no build ({why}); the estimate of your design:")
-    display(estimate_design(design))
+    print(f"no build ({why}): the estimates above are the numbers there are")
 if build:
-    display(build.report())  # what it is, the design, tool and stage, and the file (relative; full path on hover)
-""", IGNORE),
+    display(reports[0])  # what it is, the design, tool and stage, and the file (relative; full path on hover)
+"""),
+("md", r"""
+### Does the built design fit? The same question, every stage
+One column per stage: hlsnb's two estimates of the built design's settings, then each report of the build (in replay mode: the HLS report, Vivado's synthesis of the IP out of context, and the placed block design with the Zynq's DMA around the IP). The binding resource is named under each verdict.
+"""),
+("code", r"""
+if build is not None:
+    display(fit_table(built_design, reports=reports))
+""", ["nbval-check-output"]),
 ("md", r"""
 ## Estimate against the report
-Per layer and in total, with the error of each (estimated − reported, and % of reported). **In replay mode this is not your design**: it is the stored build's own design (a dense 21-3-3 MLP on an xc7z007s), shown to say how the comparison reads once you build; its report is one of those the estimator was calibrated on, so these errors are in-sample. In estimate mode there is nothing to compare and the cell shows nothing.
+Per layer and in total, with the error of each (estimated − reported, and % of reported). **In replay mode** the estimate is of this notebook's weights with the public build's settings, and the report is of the tutorial's own weights: the zeros differ a little (both are about 75 % pruned), and this report is one of those the estimator was calibrated on, so these errors are in-sample. In estimate mode there is nothing to compare and the cell shows nothing.
 """),
 ("code", r"""
 from hlsnb.synth import compare
 
 if build is not None:
-    comparison = compare(built_design, build.report("csynth"))
+    comparison = compare(built_design, reports[0])
     show(comparison.summary())
     display(comparison.figure())
     display(comparison)
@@ -141,29 +157,16 @@ if open_result is not None:
 """, IGNORE),
 ("md", r"""
 ### Yosys beside the estimates, and the RTL checked bit-exactly
-The estimator's numbers for the same DA design, at both stages it models (csynth: what an HLS report would say;
-vsynth: Vivado post-synthesis), next to Yosys's count (the DA estimate is calibrated on Yosys: about 4 % error over
-the benchmark layers, docs/estimator.md). Then Verilator compiles the Verilog itself and runs it on the test set
-(cast to the input precision, so every implementation sees the same bits). It must match, in every output bit:
-da4ml's bit-exact model, and **hls4ml's C simulation of the same DA design** (`against="csim"`: the model converted
-with `distributed_arithmetic`, io_parallel, ReuseFactor 1 and the same precisions, compiled; the logits before the
-softmax are compared, since the RTL leaves the softmax out). hls4ml's DA pass takes the Keras weights as they are
-(it ignores the weight precision), so the C simulation converts a copy whose weights are already at `ap_fixed<8,2>`:
-the same logic as the RTL. The class is also compared with Keras and with the C simulation above (a different
-design: 16-bit weights, Latency strategy).
+Does the DA version fit? One column per stage again: the estimator's numbers for the same DA design (csynth: what an HLS report would say; vsynth: Vivado post-synthesis), then Yosys's count, with its verdict. The line under it says how far the estimate is from Yosys here (the DA estimate is calibrated on Yosys builds of other layers, docs/estimator.md). Then Verilator compiles the Verilog itself and runs it on the test set (cast to the input precision, so every implementation sees the same bits). It must match, in every output bit: da4ml's bit-exact model, and **hls4ml's C simulation of the same DA design** (`against="csim"`: the model converted with `distributed_arithmetic`, io_parallel, ReuseFactor 1 and the same precisions, compiled; the logits before the softmax are compared, since the RTL leaves the softmax out). hls4ml's DA pass takes the Keras weights as they are (it ignores the weight precision), so the C simulation converts a copy whose weights are already at `ap_fixed<8,2>`: the same logic as the RTL.
 """),
 ("code", r"""
-from hlsnb.estimate import estimate_design
-
 if open_result is not None:
-    rows = []
-    for stage in ("csynth", "vsynth"):
-        e = estimate_design(da_design, stage=stage)
-        rows.append((f"hlsnb estimate ({stage})", e.total["lut"], "estimated"))
-    rows.append(("da4ml's own cost model", open_result.rtl.trace.da4ml_lut, "estimated"))
-    rows.append((f"Yosys ({open_result.report.tool})", open_result.report.model.lut, "open post-synthesis"))
-    for what, lut, kind in rows:
-        print(f"{what:32s} LUT {lut:>9,.0f}   [{kind}]")
+    table = fit_table(da_design, reports=[open_result.report])
+    display(table)
+    ys, vs = table.columns[-1], table.column("Vivado post-synthesis")
+    gap = (vs.counts["lut"] - ys.counts["lut"]) / ys.counts["lut"]
+    print(f"hlsnb's Vivado post-synthesis estimate {vs.counts['lut']:,.0f} LUT against Yosys's {ys.counts['lut']:,.0f} "
+          f"({gap:+.0%}); da4ml's own cost model: {open_result.rtl.trace.da4ml_lut:,.0f} LUT")
     if open_mode.tools["verilator"].version:
         rtl_check = check_rtl(open_result.rtl, model, data.X_test, data.y_test, against="csim",
                               hls_model=hls_model)
@@ -175,7 +178,7 @@ if open_result is not None:
 
 ```python
 from hlsnb.synth import recalibrate, reset_calibration
-print(recalibrate([(design, build.report())]))
+print(recalibrate([(built_design, build.report("csynth"))]))
 # reset_calibration()
 ```
 """),
@@ -192,7 +195,7 @@ if board_check.fits:
     prj = Path(prj_dir)
     show(", ".join(sorted(p.name for p in prj.iterdir())))
     paths = {"project": prj}
-    if build is not None and build.bitfile:
+    if build is not None and build.bitfile and mode.mode == "synth":
         paths.update(bitfile=build.bitfile, hwh=build.hwh)
         show(f"overlay: {build.bitfile} {build.hwh}")
     project.save_build(f"{backend} project of the design" + (", built" if mode.mode == "synth" else ""), **paths)

@@ -15,7 +15,8 @@ One notebook for the board and for everywhere else. Previous: [04 · synthesise]
   and checksums, downloads the bitstream and streams the test samples through the AXI DMA with
   `hlsnb.board.NeuralNetworkOverlay`. Timings are measured on the FPGA.
 * **Anywhere else** (laptop, Binder, CI): it says so and runs `hlsnb.board.SoftwareOverlay`, the same API on hls4ml's
-  bit-accurate C simulation of *your* design (the one 02-04 chose). Timings are then those of this CPU, labelled
+  bit-accurate C simulation of *your* design (the forum's network as 03 pruned it and 04 built it; the banner says
+  what was picked up). Timings are then those of this CPU, labelled
   *simulated*; beside them, the FPGA latency and throughput the estimator projects for the design.
 """),
 ("code", """
@@ -117,6 +118,8 @@ hb.package("hlsnb_work/pynq_bundle.zip",
            csim_library=hb.find_csim_library(hls_model.config.get_output_dir()))
 ```
 Copy the archive to the board (e.g. `/home/xilinx/jupyter_notebooks/`), unpack it and open `run_on_pynq.ipynb`
-inside, or point `HLSNB_BUNDLE` at it and run this notebook. Back to the start: [00 · index](00_index.ipynb).
+inside, or point `HLSNB_BUNDLE` at it and run this notebook.
+
+Next: [06 · sweep](06_sweep.ipynb) explores the settings around this design. Back to the start: [00 · index](00_index.ipynb).
 """),
 ])

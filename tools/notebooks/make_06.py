@@ -7,7 +7,9 @@ from nbtools import write_notebook
 
 write_notebook("notebooks/06_sweep.ipynb", [
 ("md", r"""
-# 06 · Sweep the design space
+# 06 · Sweep the design space around your design
+
+This notebook starts from the design carried through the path (the forum's network as [03](03_dsp_aware_pruning.ipynb) pruned it to fit the PYNQ-Z2, or whatever the banner below says was picked up) and sweeps the settings around it. Previous: [05 · run on PYNQ](05_run_on_pynq.ipynb); back to the [index](00_index.ipynb).
 
 Per-layer Strategy and ReuseFactor, precision and pruning level span millions of configurations of even the tutorial MLP. Real builds take minutes to hours each, so we do not build them all: the estimator scores a few thousand in seconds, the Pareto front shows which are worth building, and only those go to real evaluation, in parallel on a **Dask** cluster (a `LocalCluster` on this machine by default; a scheduler address or a `dask_jobqueue` SLURM/PBS/HTCondor cluster works the same way). Every estimate and every result goes into a **results store** (one SQLite file), so a crash or a kernel restart loses no finished work, and every build ever run can refit the estimator (`recalibrate`). See docs/sweep.md.
 """),
@@ -20,29 +22,32 @@ import plotly.io as pio
 # figures also show in exported HTML (make html sets HLSNB_PLOTLY_RENDERER to embed plotly.js for offline reading)
 pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
 
-from hlsnb.design import Design
+from hlsnb.fit import fit_table
+from hlsnb.project import Project
 from hlsnb.sweep import Space, Sweep
-from hlsnb.train import quick_model
 
-model, data = quick_model("hlsnb_work/digits16_mlp.keras", progress=False)
-design = Design.from_keras(model, board="pynq-z2")
+project = Project(notebook="06_sweep")
+model, design, data = project.current()  # the carried design (run alone: the forum's network, trained here)
+display(project.banner())
+display(fit_table(design))  # where the sweep starts: does the carried design fit?
 """, ["nbval-ignore-output"]),
 ("md", r"""
 ## The space
-Both strategies, ReuseFactors 1 to 64 (only those hls4ml keeps as given for each layer: any other would be silently rounded, and two points would be the same build), three precisions, unpruned or half the weights pruned by magnitude. The space is never built as a list: it is counted, and sampled.
+Around the carried design: both strategies, ReuseFactors 1 to 64 (only those hls4ml keeps as given for each layer: any other would be silently rounded, and two points would be the same build), the design's own precisions (6-bit weights), and its weights as they are or pruned further by magnitude to 75 % and 90 % of every kernel. The space is never built as a list: it is counted, and sampled.
 """),
 ("code", r"""
 space = Space(design, strategy=["Latency", "Resource"], reuse_factor=[1, 2, 4, 8, 16, 32, 64],
-              precision=["ap_fixed<16,6>", "ap_fixed<12,4>", "ap_fixed<8,3>"], sparsity=[0.0, 0.5])
+              sparsity=[0.0, 0.75, 0.9])
 space
 """, ["nbval-ignore-output"]),
 ("md", r"""
 ## Score a sample with the estimator
-3,000 configurations (set `N` higher: 10,000 take a few seconds, see `benchmarks/bench_sweep.py`). Estimates are HLS csynth numbers (pass `stage="vsynth"` to `Sweep` for Vivado post-synthesis utilisation). The scores are kept in the store.
+3,000 configurations (set `N` higher: 10,000 take a few seconds, see `benchmarks/bench_sweep.py`). Estimates are Vivado post-synthesis numbers (`stage="vsynth"`: what decides whether a bitstream fits; leave it out for HLS csynth numbers). The scores are kept in the store.
 """),
 ("code", r"""
 N = int(os.environ.get("HLSNB_SWEEP_N", "3000"))
-sweep = Sweep(space, store="hlsnb_work/sweep.sqlite", model=model, data=data, work_dir="hlsnb_work/sweep")
+sweep = Sweep(space, store="hlsnb_work/sweep.sqlite", model=model, data=data, work_dir="hlsnb_work/sweep",
+              stage="vsynth")
 t = time.perf_counter()
 scores = sweep.score(n=N, seed=0)
 print(f"{scores} in {time.perf_counter() - t:.1f} s")
@@ -55,15 +60,15 @@ Among the configurations that fit the PYNQ-Z2, those no other one beats on LUTs,
 from itertools import islice
 
 front = sweep.pareto(("lut_pct", "dsp_pct", "latency_ns"))
-print(f"{len(front)} configurations on the front; the five smallest in LUTs:")
+print(f"{len(front):,} configurations on the front (Vivado post-synthesis estimates); the five smallest in LUTs:")
 for r in islice(front.rows(), 5):
-    layers = ", ".join(f"{n} {s} RF{rf} {p}" for n, s, rf, p in r["config"]["layers"])
-    print(f"  LUT {r['lut_pct']:5.1f}%  DSP {r['dsp_pct']:5.1f}%  {r['latency_ns']:6.0f} ns  "
-          f"sparsity {r['config']['sparsity']:.1f}  {layers}")
+    layers = ", ".join(f"{n} {s} RF {rf}" for n, s, rf, p in r["config"]["layers"])
+    print(f"  LUT {r['lut_pct']:5.1f}%  DSP {r['dsp_pct']:5.1f}%  latency {r['latency_ns']:7,.0f} ns  "
+          f"pruned to {r['config']['sparsity']:.0%}  {layers}")
 """, ["nbval-ignore-output"]),
 ("md", r"""
 ## The widget
-Grey: every configuration scored; coloured: the front (colour = latency); red stars: configurations with a measured accuracy. Change the axes with the drop-downs. **Click a point** to load its settings into the Explorer below (the Explorer keeps its own weights: a pruned configuration's sparsity is not carried over).
+Grey: every configuration scored; coloured: the front (colour = latency); red stars: configurations with a measured accuracy. Change the axes with the drop-downs. The Explorer below opens on the carried design; **click a point** to load its settings into it (the Explorer keeps its own weights: a pruned configuration's sparsity is not carried over).
 """),
 ("code", r"""
 w = sweep.widget()
