@@ -638,6 +638,8 @@ class FitTable:
     def __str__(self) -> str:
         return self.summary()
 
+    __repr__ = __str__
+
     def _repr_html_(self) -> str:
         import html
 

@@ -39,7 +39,7 @@ Around the carried design: both strategies, ReuseFactors 1 to 64 (only those hls
 space = Space(design, strategy=["Latency", "Resource"], reuse_factor=[1, 2, 4, 8, 16, 32, 64],
               sparsity=[0.0, 0.75, 0.9])
 space
-""", ["nbval-ignore-output"]),
+""", ["nbval-check-output"]),
 ("md", r"""
 ## Score a sample with the estimator
 3,000 configurations (set `N` higher: 10,000 take a few seconds, see `benchmarks/bench_sweep.py`). Estimates are Vivado post-synthesis numbers (`stage="vsynth"`: what decides whether a bitstream fits; leave it out for HLS csynth numbers). The scores are kept in the store.
