@@ -43,7 +43,8 @@ def write_notebook(path: str, cells: list[tuple]) -> None:
             cell.metadata["tags"] = list(tags[0])
         cell.pop("id", None)  # nbformat makes random ids: regenerated notebooks would differ on every run
         if is_checked(cell) and src in kept:
-            cell.outputs = kept[src]
+            cell.outputs = _checked_outputs(kept[src])
+            cell.execution_count = CHECKED_COUNT if cell.outputs else None
         nb.cells.append(cell)
     nb.nbformat_minor = 4  # 4.4 has no cell ids: the files stay byte-identical when regenerated
     nbformat.write(nb, path)
@@ -67,13 +68,18 @@ def is_checked(cell) -> bool:
                    if line.strip().startswith("#")))
 
 
+#: The execution count a checked cell is committed with: nbval compares only cells whose reference has run (a count);
+#: one fixed value, so that a rerun does not change the committed file.
+CHECKED_COUNT = 1
+
+
 def _checked_outputs(outputs) -> list:
-    """A checked cell's outputs as committed: no execution counts, no transient or random parts."""
+    """A checked cell's outputs as committed: a fixed execution count, no transient or random parts."""
     kept = []
     for o in outputs:
         o = dict(o)
         if o.get("output_type") == "execute_result":
-            o["execution_count"] = None
+            o["execution_count"] = CHECKED_COUNT
         if "data" in o:
             o["data"] = {k: v for k, v in o["data"].items() if k not in _UNCHECKED_DATA}
             if not o["data"]:
@@ -89,8 +95,9 @@ def _strip(nb) -> None:
     for c in nb.cells:
         c.pop("id", None)
         if c.cell_type == "code":
-            c.outputs = _checked_outputs(c.outputs) if is_checked(c) else []
-            c.execution_count = None
+            checked = is_checked(c)
+            c.outputs = _checked_outputs(c.outputs) if checked else []
+            c.execution_count = CHECKED_COUNT if checked and c.outputs else None
         c.metadata.pop("execution", None)
         c.metadata.pop("scrolled", None)
         c.metadata.pop("collapsed", None)
