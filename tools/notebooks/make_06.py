@@ -36,10 +36,11 @@ display(fit_table(design))  # where the sweep starts: does the carried design fi
 Around the carried design: both strategies, ReuseFactors 1 to 64 (only those hls4ml keeps as given for each layer: any other would be silently rounded, and two points would be the same build), the design's own precisions (6-bit weights), and its weights as they are or pruned further by magnitude to 75 % and 90 % of every kernel. The space is never built as a list: it is counted, and sampled.
 """),
 ("code", r"""
+# NBVAL_CHECK_OUTPUT
 space = Space(design, strategy=["Latency", "Resource"], reuse_factor=[1, 2, 4, 8, 16, 32, 64],
               sparsity=[0.0, 0.75, 0.9])
 space
-""", ["nbval-check-output"]),
+"""),
 ("md", r"""
 ## Score a sample with the estimator
 3,000 configurations (set `N` higher: 10,000 take a few seconds, see `benchmarks/bench_sweep.py`). Estimates are Vivado post-synthesis numbers (`stage="vsynth"`: what decides whether a bitstream fits; leave it out for HLS csynth numbers). The scores are kept in the store.
