@@ -417,8 +417,14 @@ def _assert_payoff(name: str, text: str) -> None:
         assert "verdict" in text and "binding:" in text, "04 does not answer whether the design fits, per stage"
     if name == "06_sweep":
         assert "picked up: design v" in text and "03_dsp_aware_pruning" in text, "06 does not start from 03's design"
-    # 02's verdict against the forum's observation: asserted by the seed tests (tests/test_seed*.py) until the
-    # seed answer's wording settles; here 02 must run and its explorer agree with its plot (_use_explorer).
+    if name == "02_strategy_and_reuse":
+        # the forum's observation, measured: Resource above Latency on the forum's design. Whether hlsnb's estimate
+        # agrees is the estimator's work (issue 23, in progress): until it does, 02 must say which way it goes,
+        # never claim agreement it has not got. When it does, require "The ordering flips" here.
+        assert "Resource is larger by 13,060 LUTs" in text, "02 does not state the forum's measured answer"
+        said = [s for s in ("The ordering flips", "not beyond both error bars",
+                            "does not reproduce what the forum measured") if s in text]
+        assert len(said) == 1, f"02's verdict must say exactly one of agree / within error / disagree: {said}"
 
 
 def test_the_path_in_jupyterlab(tmp_path):
