@@ -230,7 +230,9 @@ class Comparison:
         for res in RESOURCES:
             t = self.total(res)
             e = "n/a" if t["error_pct"] is None else f"{t['error_pct']:+.0f} %"
-            parts.append(f"{res.upper()} {t['estimated']:g} vs {t['reported']:g} ({e})")
+            est = "n/a" if t["estimated"] is None else f"{t['estimated']:,.0f}"
+            rep = "n/a" if t["reported"] is None else f"{t['reported']:,.0f}"
+            parts.append(f"{res.upper()} {est} estimated vs {rep} reported ({e})")
         text = f"{self.title}, total: " + "; ".join(parts)
         return text + "".join(f"\nWARNING: {n}" for n in self.notes)
 
@@ -239,16 +241,20 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         cols = ["layer"] + [f"{r}_{k}" for r in RESOURCES for k in ("est", "rep", "err_pct")]
-        head = "".join(f"<th>{c}</th>" for c in cols)
+        words = {"est": "estimated", "rep": "reported", "err_pct": "error"}  # column names in words, not keys
+        head = "<th>layer</th>" + "".join(f"<th style='text-align:right'>{r.upper()} {words[k]}</th>"
+                                          for r in RESOURCES for k in ("est", "rep", "err_pct"))
 
-        def cell(v):
+        def cell(c, v):
             if v is None:
-                return ""
-            if isinstance(v, float) and not float(v).is_integer():
-                return f"{v:+.0f} %"
-            return f"{v:g}" if isinstance(v, (int, float)) else html.escape(str(v))
+                return "<td></td>" if c == "layer" else "<td style='text-align:right'>n/a</td>"
+            if c.endswith("_err_pct"):
+                return f"<td style='text-align:right'>{v:+,.0f}%</td>"
+            if isinstance(v, (int, float)):
+                return f"<td style='text-align:right'>{v:,.0f}</td>"
+            return f"<td>{html.escape(str(v))}</td>"
 
-        body = "".join("<tr>" + "".join(f"<td>{cell(w.get(c))}</td>" for c in cols) + "</tr>" for w in self.table())
+        body = "".join("<tr>" + "".join(cell(c, w.get(c)) for c in cols) + "</tr>" for w in self.table())
         warn = "".join(f"<p style='color:#b00'><b>Warning:</b> {html.escape(n)}</p>" for n in self.notes)
         return (f"<p><b>{html.escape(self.title)}</b></p>{warn}"
                 f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
