@@ -26,7 +26,6 @@ Floor 6 of docs/ARCHITECTURE.md (a workflow: it uses the design, the estimator, 
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import os
@@ -35,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .board.manifest import sha256
 from .data import DEFAULT_DATASET, Dataset, load_dataset
 from .errors import HlsnbError
 from .fileio import atomic_path, atomic_write, locked
@@ -79,14 +79,6 @@ def _rank(notebook: str | None) -> int | None:
     """A notebook's place on the path: the number it starts with ("03_dsp_aware_pruning" -> 3), else None."""
     m = re.match(r"\s*(\d+)", notebook or "")
     return int(m.group(1)) if m else None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -254,7 +246,7 @@ class Project:
                 return f"its file name {e.file!r} points outside {self.root}"
             if not p.exists():
                 return f"its file {p} is missing"
-            if e.sha256 and _sha256(p) != e.sha256:
+            if e.sha256 and sha256(p) != e.sha256:
                 return f"its file {p} changed after it was saved (SHA-256 differs)"
         if e.parent:
             parent = by_label.get(tuple(e.parent))
@@ -288,7 +280,7 @@ class Project:
             e = Entry(key=key, version=1 + max((x["version"] for x in entries if x["key"] == key), default=0),
                       seq=1 + max((x["seq"] for x in entries), default=0), saved_by=self.notebook,
                       saved_at=time.strftime("%Y-%m-%d %H:%M:%S"), note=note, file=file,
-                      sha256=_sha256(self.root / file) if file else None,
+                      sha256=sha256(self.root / file) if file else None,
                       parent=(parent.key, parent.version) if parent else None, extra=extra)
             entries.append(e.to_dict())
             atomic_write(self.index_path, json.dumps(state, indent=1))
