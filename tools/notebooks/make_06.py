@@ -69,10 +69,14 @@ for r in islice(front.rows(), 5):
 """, ["nbval-ignore-output"]),
 ("md", r"""
 ## The widget
-Grey: every configuration scored; coloured: the front (colour = latency); red stars: configurations with a measured accuracy. Change the axes with the drop-downs. The Explorer below opens on the carried design; **click a point** to load its settings into it (the Explorer keeps its own weights: a pruned configuration's sparsity is not carried over).
+Grey: every configuration scored; coloured: the front (colour = latency); red stars: configurations with a measured accuracy. Change the axes with the drop-downs. The Explorer below opens on the carried design, judged like the sweep by the Vivado post-synthesis estimate (what decides whether it fits: the HLS report's own estimate overstates LUTs, so a design can be over the board at csynth and fit after synthesis; the table at the top shows both); **click a point** to load its settings into it (the Explorer keeps its own weights: a pruned configuration's sparsity is not carried over).
 """),
 ("code", r"""
-w = sweep.widget()
+from hlsnb.widgets import Explorer
+
+explorer = Explorer(design.copy())
+explorer.stage = "vsynth"
+w = sweep.widget(explorer=explorer)
 w
 """, ["nbval-ignore-output"]),
 ("md", r"""
