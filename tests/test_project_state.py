@@ -102,12 +102,16 @@ def test_a_damaged_index_is_named_kept_aside_and_the_project_opens(path_01_02, d
     index = path_01_02 / "project.json"
     index.write_bytes(damage)
     p = Project(path_01_02, notebook="04_synthesise")
-    model, design, _ = p.current()  # opens: a new default model, said so
+    design = p.design(fresh_mlp)  # opens: nothing handed over any more, a new design, said so
+    assert design.layer("fc1").strategy == "Latency"
     text = str(p.banner())
     assert str(index) in text and "damaged" in text and "kept aside as project.json.damaged-" in text
     aside = list(path_01_02.glob("project.json.damaged-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == damage
-    assert json.loads(index.read_text())["schema"] == SCHEMA  # a new index, with the default model saved
+    p.save_build("after the damage", project="prj")  # the project keeps working: a new index
+    state = json.loads(index.read_text())
+    assert state["schema"] == SCHEMA and [e["note"] for e in state["entries"]] == ["after the damage"]
+    assert (path_01_02 / "model-v1.keras").exists()  # the saved files stay
 
 
 def test_an_index_of_a_newer_hlsnb_is_refused_by_version(tmp_path):
