@@ -20,6 +20,7 @@ Every accuracy below is measured by Keras; every resource number is an **estimat
 ("code", r"""
 import os
 import warnings
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
@@ -43,8 +44,20 @@ from hlsnb.forum import forum_design, train_forum_mlp
 project = Project(notebook="03_dsp_aware_pruning")
 carried_model, carried, data = project.current()  # what the earlier notebooks handed over (75 % pruned in 01)
 display(project.banner())
-# the same network, trained the same way (quantization-aware, 6-bit) but not pruned: 20-40 s
-model = train_forum_mlp(data, sparsity=0.0, epochs=15, seed=0, progress=False)
+# the same network, trained the same way (quantization-aware, 6-bit) but not pruned: 20-40 s, kept for reruns
+import hgq  # noqa: F401  (registers the quantization-aware layers Keras reads back)
+import keras
+
+from hlsnb.fileio import atomic_path
+
+unpruned_file = Path("hlsnb_work/03_forum_unpruned.keras")
+if unpruned_file.exists():
+    model = keras.models.load_model(unpruned_file)
+    print(f"the unpruned network: {unpruned_file} (trained by an earlier run; delete it to train again)")
+else:
+    model = train_forum_mlp(data, sparsity=0.0, epochs=15, seed=0, progress=False)
+    with atomic_path(unpruned_file) as tmp:
+        model.save(tmp)
 """, IGNORE),
 ("md", r"""
 ## Held-out rows for the tolerance, and the starting point
