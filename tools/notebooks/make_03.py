@@ -205,7 +205,7 @@ pruned, report = chosen["model"], chosen["report"]
 with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():  # hls4ml's conversion log: noise here
     warnings.simplefilter("ignore", UserWarning)
     hm = report.design.convert(pruned, output_dir="hlsnb_work/03_pruned_check")
-hm.compile()
+    hm.compile()
 y_keras, y_hls = pruned.predict(np.ascontiguousarray(X_te), verbose=0), hm.predict(np.ascontiguousarray(X_te))
 agreement = np.mean(y_keras.argmax(1) == y_hls.argmax(1))
 print(f"test accuracy: Keras {accuracy(y_keras, y=y_te):.1%}, hls4ml C simulation {accuracy(y_hls, y=y_te):.1%}; "
