@@ -15,6 +15,7 @@ running again: resubmitting after a kernel restart costs nothing for the builds 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -231,6 +232,8 @@ def _evaluate(spec: dict, spec_path: Path) -> dict:
     result.update(project_dir=str(d / "prj"), log_path=str(d / "task.log"), task_digest=_digest(spec_path))
     design = Design.from_json(spec["design_json"])
     t = time.time()
+    with contextlib.suppress(ImportError):  # a quantization-aware (HGQ2) model: its layer classes register on import
+        import hgq  # noqa: F401
     model = keras.models.load_model(spec["model_path"], compile=False)
     _prune_model(model, {l.name: l.n_zeros for l in design.layers if l.n_zeros})
     timings["load"] = time.time() - t
