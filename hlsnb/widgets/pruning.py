@@ -26,6 +26,10 @@ from .plots import LIVE_WIDTH
 __all__ = ["PruningSlider"]
 
 
+#: The resources the plot can show, and their names.
+_LABELS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram18k": "BRAM18K"}
+
+
 class PruningSlider(DesignView, widgets.VBox):
     """A slider over the pruning target with a live resource estimate and a trade-off plot.
 
@@ -48,9 +52,17 @@ class PruningSlider(DesignView, widgets.VBox):
     running = traitlets.Bool(False, help="True while a fine-tune runs.")
 
     def __init__(self, model, design, data, objective="dsp", *, mode: str = "sparsity", value=None,
-                 prune_kwargs: dict | None = None, metric: str = "l1", live: bool = True):
+                 prune_kwargs: dict | None = None, metric: str = "l1", live: bool = True, resource: str | None = None):
         if mode not in ("sparsity", "budget"):
             raise ValueError(f"mode {mode!r} is not valid; valid: sparsity, budget")
+        if resource is not None and resource not in _LABELS:
+            raise ValueError(f"resource {resource!r} is not valid; valid: {', '.join(_LABELS)}")
+        #: the resource the plot's x axis shows: given, else the one that binds the unpruned design (the largest
+        #: share of the part): DSPs for a wide Latency design, LUTs for a 6-bit one (whose products use no DSP)
+        if resource is None:
+            util = estimate_design(design).utilisation
+            resource = max(_LABELS, key=lambda k: float(util[k]))
+        self.resource = resource
         self._model, self.design, self._data = model, design, data
         self._objective = objective
         self._metric = metric
@@ -232,7 +244,8 @@ class PruningSlider(DesignView, widgets.VBox):
             self.button.disabled = False
         acc = rep.csim_accuracy if rep.csim_accuracy is not None else rep.keras_accuracy_after
         kind = "hls4ml C simulation" if rep.csim_accuracy is not None else "Keras"
-        point = {"target": self._target_text(self.target), "dsp": rep.dsp_after, "accuracy": acc,
+        point = {"target": self._target_text(self.target), "dsp": rep.dsp_after,
+                 "x": float(rep.estimate_after.total[self.resource]), "accuracy": acc,
                  "accuracy_kind": kind, "keras_accuracy": rep.keras_accuracy_after, "csim_accuracy": rep.csim_accuracy,
                  "status": rep.status, "sparsity": rep.sparsity}
         self._baseline["accuracy"] = rep.keras_accuracy_before
@@ -245,16 +258,20 @@ class PruningSlider(DesignView, widgets.VBox):
 
     # ------------------------------------------------------------------ plot
     def _baseline_point(self):
-        """The unpruned model's estimated DSPs on the design as it is now (its accuracy comes with the first run)."""
+        """The unpruned model's estimate of the plotted resource on the design as it is now (its accuracy comes with
+        the first run)."""
         d0 = self.design.copy()
         d0.attach_weights(self._model)
-        self._baseline["dsp"] = float(estimate_design(d0).total["dsp"])
+        est = estimate_design(d0)
+        self._baseline["x"] = float(est.total[self.resource])
+        self._baseline["dsp"] = float(est.total["dsp"])
 
     def _figure_spec(self) -> dict:
-        return {"layout": {"title": {"text": "Accuracy against estimated DSPs<br><span style='font-size:11px'>each "
-                                             "fine-tuned run adds a point; the open circle is the slider's target"
+        lab = _LABELS[self.resource]
+        return {"layout": {"title": {"text": f"Accuracy against estimated {lab}s<br><span style='font-size:11px'>"
+                                             "each fine-tuned run adds a point; the open circle is the slider's target"
                                              "</span>", "font": {"size": 14}},
-                           "xaxis": {"title": {"text": "DSPs (HLS csynth estimate)"}},
+                           "xaxis": {"title": {"text": f"{lab}s (HLS csynth estimate)"}},
                            "yaxis": {"title": {"text": "test accuracy"}, "tickformat": ".1%"},
                            "height": 380, "margin": {"l": 60, "r": 20, "t": 75, "b": 50}},
                 "data": [{"type": "scatter", "mode": "markers+lines", "name": "pruned + fine-tuned", "x": [], "y": []},
@@ -266,32 +283,34 @@ class PruningSlider(DesignView, widgets.VBox):
                           "meta": {"hlsnb": "preview"}}]}
 
     def _redraw(self):
-        pts = sorted(self.points, key=lambda p: p["dsp"])
-        x = [p["dsp"] for p in pts]
+        pts = sorted(self.points, key=lambda p: p["x"])
+        x = [p["x"] for p in pts]
         y = [p["accuracy"] for p in pts]
         text = [f"{p['target']} ({p['accuracy_kind']}, {p['status']})" for p in pts]
-        part_dsp = self.design.part.capacity().get("dsp")
+        part_dsp = self.design.part.capacity().get(self.resource)
         with self.figure.batch_update() if self._live else _nullcontext():
             self.figure.data[0].x, self.figure.data[0].y, self.figure.data[0].text = x, y, text
             acc0 = self._baseline.get("accuracy")
-            self.figure.data[1].x = [self._baseline["dsp"]] if acc0 is not None else []
+            self.figure.data[1].x = [self._baseline["x"]] if acc0 is not None else []
             self.figure.data[1].y = [acc0] if acc0 is not None else []
             self.figure.layout.shapes = ([{"type": "line", "x0": part_dsp, "x1": part_dsp, "yref": "paper", "y0": 0,
                                            "y1": 1, "line": {"dash": "dot", "color": "#b42318"}}] if part_dsp else [])
-            self.figure.layout.annotations = ([{"text": f"{self.design.part.device}: {part_dsp} DSPs", "x": part_dsp,
+            self.figure.layout.annotations = ([{"text": f"{self.design.part.device}: {part_dsp:,} "
+                                                        f"{_LABELS[self.resource]}s", "x": part_dsp,
                                                 "yref": "paper", "y": 1, "showarrow": False, "xanchor": "left",
                                                 "yanchor": "top", "font": {"color": "#b42318", "size": 11}}]
                                               if part_dsp else [])
         self._draw_preview()
 
     def _draw_preview(self) -> None:
-        """The slider's point: estimated DSPs and one-shot Keras accuracy, red when the design is over the board."""
+        """The slider's point: the plotted resource's estimate and one-shot Keras accuracy, red when the design is over
+        the board."""
         e = self.estimate
         over = any(u > 100.0 for u in e["utilisation"].values())
         color = "#b42318" if over else "#1a7f37"
         with self.figure.batch_update() if self._live else _nullcontext():
             t = self.figure.data[2]
-            t.x, t.y = ([e["dsp"]], [e["accuracy"]]) if e["accuracy"] is not None else ([], [])
+            t.x, t.y = ([e[self.resource]], [e["accuracy"]]) if e["accuracy"] is not None else ([], [])
             t.text = [("over the board: " if over else "") + self._target_text(self.target)]
             t.marker.color, t.marker.line.color = color, color
             t.textfont = {"color": color, "size": 11}
