@@ -390,3 +390,24 @@ def test_a_failing_redraw_restores_the_pin(model, monkeypatch):
     with pytest.raises(RuntimeError):
         plot.pin("A")
     assert plot.pinned is None and calls["n"] == 2  # restored, then redrawn
+
+
+def test_the_pruning_slider_plots_the_resource_that_binds(model, digits16):
+    """A 6-bit design uses no DSP: its slider plots LUTs (the binding resource), so the preview point moves."""
+    from hlsnb.widgets import PruningSlider
+
+    narrow = Design.from_keras(model, board="pynq-z2")
+    for l in narrow.layers:
+        if l.is_mult_layer:
+            narrow.set(l.name, weight_precision="ap_fixed<6,1>")
+    w = PruningSlider(model, narrow, digits16, "parameters", live=False)
+    assert w.resource == "lut" and "LUTs" in w.figure.layout.xaxis.title.text
+    xs = []
+    for target in (0.2, 0.6):
+        w.target = target
+        xs.append(w.figure.data[2].x[0])
+    assert xs[1] < xs[0]
+    wide = Design.from_keras(model, board="pynq-z2")  # 16-bit weights, Latency RF 1: DSPs bind
+    assert PruningSlider(model, wide, digits16, live=False).resource == "dsp"
+    with pytest.raises(ValueError, match="resource"):
+        PruningSlider(model, wide, digits16, live=False, resource="DSP")
