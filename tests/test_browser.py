@@ -363,7 +363,9 @@ def _use_explorer(driver, name: str) -> None:
 
     _scroll_to(driver, ".hlsnb-explorer")
     _screenshot(driver, f"{name}_explorer")
-    first = _wait(lambda: driver.execute_script(_STATUS), 30, "the explorer's status and plot")
+    # the plot renders after the status line: wait for its resource ticks, not for the first empty axes
+    first = _wait(lambda: (lambda st: st if st and _percentages(st["ticks"]) else None)(
+        driver.execute_script(_STATUS)), 60, "the explorer's status and rendered plot")
     _assert_status_agrees(first, "02 after Run All")
     _scroll_to(driver, ".hlsnb-explorer .hlsnb-estimate-plot")
     _screenshot(driver, f"{name}_explorer_plot")
