@@ -411,3 +411,19 @@ def test_the_pruning_slider_plots_the_resource_that_binds(model, digits16):
     assert PruningSlider(model, wide, digits16, live=False).resource == "dsp"
     with pytest.raises(ValueError, match="resource"):
         PruningSlider(model, wide, digits16, live=False, resource="DSP")
+
+
+def test_set_report_refuses_the_report_of_another_network(model):
+    """The Explorer draws a build's report only when it is of its design (layers, sizes, part): the replayed
+    report of a dense 21-3-3 MLP on an xc7z007s is refused, with every difference named, and nothing changes."""
+    from hlsnb.synth import REPLAY_DIR, replay_build
+    from hlsnb.synth.compare import ReportMismatch
+
+    ex = Explorer(model, board="pynq-z2", live=False)
+    other = replay_build(REPLAY_DIR, echo=False).report("csynth")
+    before = ex.plot._spec()
+    with pytest.raises(ReportMismatch, match="not of"):
+        ex.set_report(other)
+    assert ex.plot._report is None and ex.plot._spec() == before
+    ex.set_report(other, check=False)  # asked for: drawn side by side anyway
+    assert ex.plot._report is other

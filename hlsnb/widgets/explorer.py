@@ -292,8 +292,15 @@ class Explorer(DesignView, widgets.VBox):
             if (t.meta or {}).get("hlsnb") == "estimate":
                 t.on_click(clicked)
 
-    def set_report(self, report) -> None:
-        """Draw a real report beside the estimate (see :func:`hlsnb.widgets.plots.report_rows`)."""
+    def set_report(self, report, *, check: bool = True) -> None:
+        """Draw a real report beside the estimate (see :func:`hlsnb.widgets.plots.report_rows`). A report read from
+        a build (:class:`hlsnb.synth.reports.Report`) must be of this design (``hlsnb.synth.compare.check_report``:
+        layers, sizes, part), else :class:`~hlsnb.synth.compare.ReportMismatch` lists every difference and nothing
+        changes; ``check=False`` draws it anyway."""
+        if check and report is not None and hasattr(report, "kind") and hasattr(report, "layers"):
+            from ..synth.compare import check_report
+
+            check_report(self.design, report)
         self.plot.set_report(report)
         self._hook_clicks()
 
