@@ -35,7 +35,7 @@ tf.get_logger().setLevel("ERROR")  # its tf.function retracing advice is about K
 
 from hlsnb.estimate import estimate_design
 from hlsnb.fit import fit_table
-from hlsnb.project import Project, file_link
+from hlsnb.project import Project, file_link, show
 from hlsnb.prune import Budget, plan_pruning, prune
 from hlsnb.train import accuracy
 
@@ -147,8 +147,8 @@ For comparison, the network 01 handed over, pruned to 75 % *during* training as 
 carried_rf1 = carried.copy()
 carried_rf1.set_all(strategy="Latency", reuse_factor=1)
 ct = fit_table(carried_rf1)
-print(f"01's network: Keras test accuracy {accuracy(carried_model, X_te, y_te):.1%}; "
-      f"{ct.columns[-1].verdict(ct.device)}")
+show(f"01's network: Keras test accuracy {accuracy(carried_model, X_te, y_te):.1%}; "
+     f"{ct.columns[-1].verdict(ct.device)}")
 """, IGNORE),
 ("md", r"""
 The trade-off as a picture: accuracy against the post-synthesis LUT share of the part (the binding resource of a fully parallel design), one point per target.

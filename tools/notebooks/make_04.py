@@ -81,9 +81,9 @@ What the check says: hls4ml's **C simulation** is the bit-accurate C++ model of 
 """),
 ("code", r"""
 assert check.passed, check.summary()
-print(f"C simulation picks the same class as Keras on {check.argmax_agreement:.1%} of {check.n_samples:,} test rows "
-      f"(needed: {check.tolerance['min_agreement']:.0%}); test accuracy Keras {check.keras_accuracy:.1%}, "
-      f"C simulation {check.hls_accuracy:.1%}; largest output difference {check.max_abs_diff:.3f} (probability)")
+show(f"C simulation picks the same class as Keras on {check.argmax_agreement:.1%} of {check.n_samples:,} test rows "
+     f"(needed: {check.tolerance['min_agreement']:.0%}); test accuracy Keras {check.keras_accuracy:.1%}, "
+     f"C simulation {check.hls_accuracy:.1%}; largest output difference {check.max_abs_diff:.3f} (probability)")
 """),
 ("md", r"""
 ## Build, replay or estimate

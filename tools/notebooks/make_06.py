@@ -23,7 +23,7 @@ import plotly.io as pio
 pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
 
 from hlsnb.fit import fit_table
-from hlsnb.project import Project
+from hlsnb.project import Project, show
 from hlsnb.sweep import Space, Sweep
 
 project = Project(notebook="06_sweep")
@@ -39,7 +39,7 @@ Around the carried design: both strategies, ReuseFactors 1 to 64 (only those hls
 # NBVAL_CHECK_OUTPUT
 space = Space(design, strategy=["Latency", "Resource"], reuse_factor=[1, 2, 4, 8, 16, 32, 64],
               sparsity=[0.0, 0.75, 0.9])
-space
+show(space)  # wrapped at word boundaries (a notebook's output area breaks long lines anywhere)
 """),
 ("md", r"""
 ## Score a sample with the estimator
@@ -61,11 +61,11 @@ Among the configurations that fit the PYNQ-Z2, those no other one beats on LUTs,
 from itertools import islice
 
 front = sweep.pareto(("lut_pct", "dsp_pct", "latency_ns"))
-print(f"{len(front):,} configurations on the front (Vivado post-synthesis estimates); the five smallest in LUTs:")
+show(f"{len(front):,} configurations on the front (Vivado post-synthesis estimates); the five smallest in LUTs:")
 for r in islice(front.rows(), 5):
     layers = ", ".join(f"{n} {s} RF {rf}" for n, s, rf, p in r["config"]["layers"])
-    print(f"  LUT {r['lut_pct']:5.1f}%  DSP {r['dsp_pct']:5.1f}%  latency {r['latency_ns']:7,.0f} ns  "
-          f"pruned to {r['config']['sparsity']:.0%}  {layers}")
+    show(f"  LUT {r['lut_pct']:5.1f}%  DSP {r['dsp_pct']:5.1f}%  latency {r['latency_ns']:7,.0f} ns  "
+         f"pruned to {r['config']['sparsity']:.0%}  {layers}")
 """, ["nbval-ignore-output"]),
 ("md", r"""
 ## The widget
@@ -98,8 +98,8 @@ rows = w.evaluate(front, kind="vsynth", cluster=cluster, env={"PATH": "/opt/Xili
 K = int(os.environ.get("HLSNB_SWEEP_EVALUATE", "2"))
 rows = w.evaluate(front.subset(range(min(K, len(front)))), kind="csim", timeout_s=600)
 for r in rows:
-    print(f"{r['config_id']}: {r['status']}, C-simulation accuracy {r['accuracy']}, {r['seconds']:.0f} s, "
-          f"project {r['project_dir']}" + (f"\n  {r['error']}" if r["error"] else ""))
+    show(f"{r['config_id']}: {r['status']}, C-simulation accuracy {r['accuracy']}, {r['seconds']:.0f} s, "
+         f"project {r['project_dir']}" + (f"\n  {r['error']}" if r["error"] else ""))
 """, ["nbval-ignore-output"]),
 ("md", r"""
 ## Builds where the tools are present
@@ -113,7 +113,7 @@ if mode.mode == "synth":
     builds = w.evaluate(front.subset([0]), kind="csynth", timeout_s=4 * 3600)
     print([(r["config_id"], r["status"], r["lut"], r["dsp"]) for r in builds])
 else:
-    print(f"no build here: {mode.message}")
+    show(f"no build here: {mode.message}")
 """, ["nbval-ignore-output"]),
 ("md", r"""
 ## The store
