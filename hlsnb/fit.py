@@ -683,8 +683,7 @@ def fit_table(design, *, stages=("csynth", "vsynth"), reports=(), limit: float =
     for rep in reports:
         row = rep.model
         counts = {r: float(getattr(row, r) or 0) for r in RESOURCES}
-        kind = {"csynth": "HLS report (C synthesis)", "vsynth": "Vivado post-synthesis",
-                "impl": "Vivado placed and routed", "yosys": "Yosys post-synthesis"}.get(rep.kind, rep.kind)
+        kind = vocab.STAGE_LABELS.get(rep.kind, rep.kind)  # one label per stage, as every view says it
         source = "replay of a stored build" if rep.label == "replay" else f"measured ({rep.tool or 'tool'})"
         cols.append(FitColumn(kind, source, counts, cap, limit))
     return FitTable(part.device, cap, cols)

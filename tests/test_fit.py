@@ -144,8 +144,10 @@ def test_fit_table_one_column_per_stage_and_a_verdict_in_every_mode():
     yosys = Report(path="open_synth/model", kind="yosys", tool="Yosys 0.23", part="xc7z020", clock_ns=10.0,
                    rows=[ReportRow(scope="model", name="model", stage="yosys", lut=67_980, ff=0, dsp=0, bram18k=0)])
     table = fit_table(design, reports=[yosys])
-    assert [c.label for c in table.columns] == ["HLS csynth estimate", "Vivado post-synthesis estimate",
-                                                "Yosys post-synthesis"]
+    from hlsnb import vocab
+
+    assert [c.label for c in table.columns] == [vocab.STAGE_LABELS[s] for s in ("csynth", "vsynth", "yosys")]
+    assert [c.source for c in table.columns] == ["estimated by hlsnb"] * 2 + ["measured (Yosys 0.23)"]
     for c, stage in zip(table.columns, ("csynth", "vsynth")):
         est = estimate_design(design, stage=stage)
         assert c.counts["dsp"] == est.total["dsp"] and c.pct["dsp"] == pytest.approx(est.utilisation["dsp"])
@@ -154,7 +156,7 @@ def test_fit_table_one_column_per_stage_and_a_verdict_in_every_mode():
     assert not ys.fits and not table.fits and ys.binding == "lut"
     assert ys.pct["lut"] == pytest.approx(100 * 67_980 / 53_200)
     text = table.summary().splitlines()[-1]
-    assert text.startswith("Yosys post-synthesis (measured (Yosys 0.23)): does not fit the xc7z020; binding "
-                           "resource LUT 127.8% (67,980 of 53,200)")
+    assert text.startswith(f"{vocab.STAGE_LABELS['yosys']} (measured (Yosys 0.23)): does not fit the xc7z020; "
+                           "binding resource LUT 127.8% (67,980 of 53,200)")
     html = table._repr_html_()
     assert html.count("does not fit") == 3 and "67,980 (127.8%)" in html

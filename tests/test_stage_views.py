@@ -170,7 +170,9 @@ def test_a_report_shows_what_it_is_without_the_machine_path(monkeypatch, tmp_pat
         assert root not in shown and report.path not in shown
         assert "hlsnb/synth/replay/cardio_mlp/" in shown
     text = str(report)
-    assert text.startswith("HLS estimate (C synthesis) report (replay")
+    from hlsnb import vocab
+
+    assert text.startswith(f"{vocab.STAGE_LABELS['csynth']} report (replay")
     assert "design 'myproject' on xc7z007s-clg225-2, vitis_hls 2021.1" in text
     assert "whole design: DSP 0, LUT 5,243, FF 2,585" in text and "latency 22 cycles" in text
     assert len(text.splitlines()) == 3 + len(report.layers) + 1
