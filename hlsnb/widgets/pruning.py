@@ -17,8 +17,7 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..estimate import estimate_design
-from ..prune import Budget, plan_pruning, prune
-from ..prune._core import _clone
+from ..prune import Budget, clone_model, plan_pruning, prune
 from . import _html
 from ._base import DesignView, user_action
 from .plots import LIVE_WIDTH
@@ -72,7 +71,7 @@ class PruningSlider(DesignView, widgets.VBox):
         self._originals = {n: np.asarray(model.get_layer(n).kernel.numpy()) for n in self.plan.layers}
         self._bias = {n: np.asarray(model.get_layer(n).bias.numpy()) for n in self.plan.layers
                       if getattr(model.get_layer(n), "bias", None) is not None}
-        self._scratch = _clone(model)
+        self._scratch = clone_model(model)
         unit = self.plan._unit(0)
         self.unit = unit
         if mode == "sparsity":
