@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "hlsnb"
