@@ -105,6 +105,61 @@ def test_every_top_level_package_is_on_a_floor_or_a_leaf():
     assert leaves <= forbidden_sources, f"a leaf without a contract of its own: {sorted(leaves - forbidden_sources)}"
 
 
+def _top(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def actual_imports() -> dict[str, set[str]]:
+    """Top-level package -> the other top-level hlsnb packages its modules import (lazy imports too), leaving out the
+    imports the layers contract ignores (the old alias modules)."""
+    (ignored,) = [c.get("ignore_imports", []) for c in _contracts() if c["type"] == "layers"]
+    ignored_importers = {i.split("->")[0].strip() for i in ignored}
+    out: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        module = _module_name(path)
+        if module in ignored_importers or module == "hlsnb":
+            continue
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level == 0:
+                    targets = [node.module or ""]
+                else:
+                    base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+                    base = base[: len(base) - (node.level - 1)]
+                    src = ".".join(base + ([node.module] if node.module else []))
+                    targets = [src] if src != "hlsnb" else [f"hlsnb.{a.name}" for a in node.names]
+            else:
+                continue
+            for t in targets:
+                if t.startswith("hlsnb.") and _top(t) != _top(module):
+                    out.setdefault(_top(module), set()).add(_top(t))
+    return out
+
+
+def test_the_imports_column_lists_what_each_package_imports():
+    text = _doc()
+    start = text.index("\n## The floors")
+    table = text[start:text.index("\n## ", start + 1)]
+    tops = {p for ps in contract_floors().values() for p in ps} | doc_floors()[1]
+    actual = actual_imports()
+    wrong = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or len(cells) < 4 or not (cells[0].isdigit() or cells[0] == "leaf"):
+            continue
+        if "anything" in cells[3]:
+            continue
+        listed = {t for t in tops if re.search(rf"(?<!\w){re.escape(t.split('.', 1)[1])}(?!\w)", cells[3])}
+        for name in re.findall(r"`(hlsnb\.\w+)`", cells[1]):
+            missing = actual.get(name, set()) - listed
+            if missing:
+                wrong[name] = sorted(missing)
+    assert not wrong, (f"the floors table's imports column of docs/ARCHITECTURE.md leaves out imports the code makes "
+                       f"(package: missing): {wrong}")
+
+
 # ------------------------------------------------------------------------------------------- names that exist
 def _file_of(module: str) -> Path | None:
     base = ROOT.joinpath(*module.split("."))
