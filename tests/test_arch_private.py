@@ -31,13 +31,6 @@ ALLOWED = {
     # came with the estimator merge of 2026-12-06 (engineer A), after the list was made
     ("hlsnb.calibration.cli", "hlsnb.estimate._regime"),
     ("hlsnb.calibration.loro", "hlsnb.estimate._regime"),
-    # the pruning planner and the seed widget read the estimator's internals (engineer A with the prune owner, D)
-    ("hlsnb.prune.plan", "hlsnb.estimate._calibration"),
-    ("hlsnb.prune.plan", "hlsnb.estimate._core"),
-    ("hlsnb.widgets.seed", "hlsnb.estimate._calibration"),
-    # the pruning slider clones the model as prune does (engineer D with the prune owner)
-    ("hlsnb.widgets.pruning", "hlsnb.prune._core"),
-    ("hlsnb.widgets.pruning", "hlsnb.prune._core:_clone"),
 }
 
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import json
 import time
 from pathlib import Path
 
 from ..estimate._calibration import SHIPPED_PATH, Calibration
 from ..estimate._regime import ERRORS_PATH
+from ..fileio import atomic_write
 from .evaluation import evaluate, format_table
 from .fitting import SHIPPED_ROWS, _used, load_models, load_rows
 from .loro import error_table, format_error_table, format_marginal_table, loro, marginal_table, regime_errors_of
@@ -56,10 +58,11 @@ def _write_rows(src: Path, dest: Path, keep) -> int:
         reader = csv.DictReader(f)
         rows = [r for r in reader if keep(r)]
         fields = reader.fieldnames
-    with open(dest, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields)
-        w.writeheader()
-        w.writerows(rows)
+    out = io.StringIO(newline="")
+    w = csv.DictWriter(out, fieldnames=fields)
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write(dest, out.getvalue())
     return len(rows)
 
 
@@ -131,13 +134,13 @@ def main(argv=None) -> int:
                         f"({len(recs)} shared-fit layer rows, {len(rows)} LORO rows); do not edit by hand")
     print("\ncoefficients:", json.dumps({k: v for k, v in coef.items() if not k.startswith("_")}, sort_keys=True))
     if not a.no_write:
-        Path(a.out).write_text(json.dumps(dict(sorted(coef.items())), indent=1, sort_keys=True) + "\n")
+        atomic_write(a.out, json.dumps(dict(sorted(coef.items())), indent=1, sort_keys=True) + "\n")
         print(f"wrote {a.out}")
         regimes["_comment"] = (f"median |estimate - report| / report of rows of repositories held out in turn "
                                f"(make calibrate on {', '.join(p.name for p in paths)} sha256:{_digest(paths)}); "
                                "do not edit by hand")
         errors_path = Path(a.out).with_name(ERRORS_PATH.name)
-        errors_path.write_text(json.dumps(regimes, indent=1, sort_keys=True) + "\n")
+        atomic_write(errors_path, json.dumps(regimes, indent=1, sort_keys=True) + "\n")
         print(f"wrote {errors_path}")
         n = _write_rows(first, Path(a.out).with_name(SHIPPED_ROWS.name), _used)
         print(f"wrote {Path(a.out).with_name(SHIPPED_ROWS.name)} ({n} rows of the shared fit)")

@@ -14,11 +14,12 @@ from ._core import COEFFICIENTS, DSP_THRESHOLD_BITS, RESOURCES, LayerEstimate, T
 from ._design import DesignEstimate, estimate_design, layer_kwargs, tool_label, top_style
 from ._kernel import constant_product_on_dsp, constant_products_on_dsp, constant_rule
 from ._layer import clear_cache, estimate, estimate_layer
-from ._regime import ErrorBar, error_bar
+from ._regime import ErrorBar, error_bar, regime_errors
 from ._stage import STAGES
 from .inputs import LayerInput, design_inputs, layer_input
 
 __all__ = ["estimate_layer", "estimate_design", "estimate", "LayerEstimate", "DesignEstimate", "Term",
            "LayerInput", "layer_input", "design_inputs", "COEFFICIENTS", "DSP_THRESHOLD_BITS", "RESOURCES",
            "clear_cache", "top_style", "layer_kwargs", "tool_label", "STAGES",
-           "constant_rule", "constant_product_on_dsp", "constant_products_on_dsp", "ErrorBar", "error_bar"]
+           "constant_rule", "constant_product_on_dsp", "constant_products_on_dsp", "ErrorBar", "error_bar",
+           "regime_errors"]

@@ -93,7 +93,7 @@ def estimator_error(tool: str = "vivado_hls", stage: str = "csynth") -> dict:
     """Resource -> median relative error of whole-design estimates for ``tool`` at ``stage``, each report's
     repository held out of the fit (leave-one-repository-out), plus ``n`` (held-out designs): what ``make calibrate``
     measured and shipped (``hlsnb/estimate/errors_by_regime.json``), read, not recomputed. Empty when not measured."""
-    from ..estimate._regime import regime_errors
+    from ..estimate import regime_errors
 
     t = regime_errors().get("design", {}).get(f"{tool} | design | {stage} | all") or {}
     return {"n": t.get("n", 0), **{k: t[k] for k, _ in _RES if t.get(k) is not None}} if t else {}
