@@ -108,7 +108,7 @@ def _rtl_tools_ready():
 
 
 @pytest.mark.skipif(not _rtl_tools_ready(), reason="da4ml and verilator are installed by `make test`; absent here")
-def test_rtl_is_bit_exact_with_hls4ml_csim(tmp_path):
+def test_rtl_is_bit_exact_with_hls4ml_csim(tmp_path, monkeypatch):
     """Verilator's RTL and hls4ml's C simulation of the same DA design agree in every output bit: a strided Conv1D,
     Flatten, rounding and saturating result types, and a softmax inside the last Dense (left out of the RTL, removed
     for the C simulation).
@@ -119,7 +119,9 @@ def test_rtl_is_bit_exact_with_hls4ml_csim(tmp_path):
 
     from hlsnb.design import Design
     from hlsnb.opensynth import check_rtl, da_version, quantised_model, trace_design, write_rtl
+    from hlsnb.opensynth.verilator import compile_emulator
 
+    monkeypatch.setenv("HLSNB_CACHE", str(tmp_path / "cache"))
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.Input((8, 2)), keras.layers.Conv1D(3, 3, strides=2, activation="relu", name="c1"),
                               keras.layers.Flatten(name="flat"), keras.layers.Dense(5, activation="relu", name="fc1"),
@@ -145,3 +147,9 @@ def test_rtl_is_bit_exact_with_hls4ml_csim(tmp_path):
     assert "hls4ml C simulation" in check.summary() and "fc2" in bits.compared
     with pytest.raises(ValueError, match="against"):
         check_rtl(prj, model, X, against="vivado", compile=False)
+    # the same Verilog written again loads the cached library (no Verilator run) and computes the same bits
+    assert check.compile_seconds > 0
+    again = write_rtl(trace, tmp_path / "rtl2", "model")
+    assert compile_emulator(again) == 0.0
+    flat = X.reshape(len(X), -1)
+    assert np.array_equal(np.asarray(again.model.predict(flat)), np.asarray(prj.model.predict(flat)))

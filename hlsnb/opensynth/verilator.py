@@ -55,23 +55,63 @@ def verilator_env(tools=None) -> list[str]:
     return args
 
 
-def compile_emulator(project, *, timeout_s: float | None = 900.0, sink=None, tools=None, jobs: int = 1) -> float:
+def _emulator_key(project, sim: Path, tools) -> str:
+    """Content key of the emulator library: every file Verilator and g++ read, and the Verilator version."""
+    from ..synth.tools import detect_open_tools
+    from .cache import run_key
+
+    tools = detect_open_tools() if tools is None else tools
+    src = sorted(p for p in (Path(project.path) / "src").rglob("*") if p.is_file())
+    own = sorted(p for p in sim.glob("*") if p.is_file() and p.suffix in (".mk", ".cc", ".h", ".hh"))
+    return run_key([*src, *own], "verilator emulator library (build_binder.mk slow)",
+                   f"verilator {tools['verilator'].version}")
+
+
+def compile_emulator(project, *, timeout_s: float | None = 900.0, sink=None, tools=None, jobs: int = 1,
+                     use_cache: bool = True, cache_dir=None) -> float:
     """Verilate ``project`` (an :class:`~hlsnb.opensynth.rtl.RTLProject`) into a shared library and load it.
 
-    Returns the compile time in seconds. Raises ``ToolNotFound`` (no usable Verilator), ``ToolTimeout``,
-    ``BuildError`` (a failed compile: the message has the last lines of make's output).
+    The library is cached by content (every Verilog and binder file, the Verilator version; ``cache_dir`` >
+    ``$HLSNB_CACHE`` > the platform's cache folder): a rerun of the same design loads it instead of spending minutes
+    in Verilator and g++. Returns the compile time in seconds (0.0 when it came from the cache). Raises
+    ``ToolNotFound`` (no usable Verilator), ``ToolTimeout``, ``BuildError`` (a failed compile: the message has the last
+    lines of make's output).
     """
+    import shutil
+    import warnings
+
+    from ..fileio import atomic_path
+    from .cache import CacheWarning, cache_root
+
     sim = Path(project.path) / "sim"
     stamp = str(uuid.uuid4())
     env = ["env", *verilator_env(tools), f"VM_PREFIX={project.name}_wrapper", f"STAMP={stamp}",
            "EXTRA_CXXFLAGS=", "VERILATOR_FLAGS=-Wall", f"N_JOBS={int(jobs)}"]
+    lib = sim / f"lib{project.name}_wrapper_{stamp}.so"
+    cached = cache_root(cache_dir) / _emulator_key(project, sim, tools) / "emulator.so" if use_cache else None
+    if cached is not None and cached.is_file():
+        try:
+            shutil.copyfile(cached, lib)
+            project.model._load_lib(stamp)
+            return 0.0
+        except OSError as e:  # a damaged entry is a miss: build again and replace it
+            warnings.warn(f"cached Verilator library {cached} cannot be used ({e}): building it again",
+                          CacheWarning, stacklevel=2)
     t0 = time.monotonic()
     run_streamed([*env, "make", "-f", "build_binder.mk", "clean"], sim, log_path=sim / "hlsnb_clean.log",
                  timeout_s=60, what="make clean")
     run_streamed([*env, "make", "-f", "build_binder.mk"], sim, log_path=sim / "hlsnb_verilator.log", sink=sink,
                  timeout_s=timeout_s, what="verilator + g++")
     project.model._load_lib(stamp)  # da4ml's loader for the library it names <prefix>_<stamp>.so
-    return time.monotonic() - t0
+    seconds = time.monotonic() - t0
+    if cached is not None:
+        try:
+            with atomic_path(cached) as tmp:
+                shutil.copyfile(lib, tmp)
+        except OSError as e:
+            warnings.warn(f"could not store the Verilator library in the cache ({cached}: {e}); the next run "
+                          "builds it again", CacheWarning, stacklevel=2)
+    return seconds
 
 
 def _softmax(z):
@@ -130,7 +170,7 @@ class RTLCheck:
 
 def check_rtl(project, model, X, y=None, *, against: str = "da4ml", hls_model=None, min_agreement: float = 0.98,
               compile: bool = True, csim_dir=None, timeout_s: float | None = 900.0, sink=None,
-              tools=None) -> RTLCheck:
+              tools=None, use_cache: bool = True) -> RTLCheck:
     """Emulate the RTL with Verilator on ``X`` and compare it (see the module docstring).
 
     Parameters
@@ -143,6 +183,8 @@ def check_rtl(project, model, X, y=None, *, against: str = "da4ml", hls_model=No
     hls_model : optional compiled hls4ml ModelGraph (any strategy): adds argmax agreement and max |diff| with it
     min_agreement : argmax agreement with Keras (and ``hls_model``) needed for a pass; the RTL must also be
         bit-exact with da4ml's model (and with the C simulation for ``against="csim"``)
+    use_cache : load the Verilator library of the same Verilog from the cache (see :func:`compile_emulator`); the
+        comparisons always run
     """
     from .csim import cast_inputs, compare_bits, csim_model
 
@@ -153,7 +195,8 @@ def check_rtl(project, model, X, y=None, *, against: str = "da4ml", hls_model=No
     trace = project.trace
     Xq = cast_inputs(X, trace.input_precision) if trace.input_precision else np.ascontiguousarray(X)
     flat = np.ascontiguousarray(Xq.reshape(len(Xq), -1))  # the RTL's input: the channels-last values in a row
-    seconds = compile_emulator(project, timeout_s=timeout_s, sink=sink, tools=tools) if compile else 0.0
+    seconds = compile_emulator(project, timeout_s=timeout_s, sink=sink, tools=tools,
+                               use_cache=use_cache) if compile else 0.0
     rtl = np.asarray(project.model.predict(flat), dtype=np.float64)
     ref = np.asarray(trace.comb.predict(flat), dtype=np.float64).reshape(rtl.shape)
     mismatches = int(np.sum(rtl != ref))
