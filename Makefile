@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PORT   ?= 8888
 STAMP  := $(VENV)/.hlsnb-installed
+# pytest-xdist workers for `make test`: the notebook path (browser walk, then nbval, in order) runs on one worker and
+# the unit tests share the other (tests/conftest.py groups them); TEST_WORKERS=0 runs everything in one process
+TEST_WORKERS ?= 2
 
 .PHONY: lab test lint install browser-deps open-synth-deps board-env bench bench-pruning-vs-hls4ml calibrate html clean
 
@@ -57,7 +60,8 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 test: install browser-deps open-synth-deps lint
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider \
+	  -n $(TEST_WORKERS) --dist loadgroup
 
 # hlsnb's pruning against hls4ml's own optimize_model (Keras 2, in its own venv .venv-hls4ml-keras2); not in make test.
 # Three runs side by side (one per data set, plus hls4ml's other rankings and hlsnb's other variants on 3 digits

@@ -87,3 +87,14 @@ def cardio():
         if l.is_mult_layer:
             d.set(l.name, weight_precision="ap_fixed<8,1>")
     return d, replay_build(REPLAY_DIR, echo=False).report()
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`make test` runs two workers, ``--dist loadgroup``), the notebook path stays on one worker in
+    order: the browser walk first (it fills the content caches of 04's open synthesis and RTL check), then every
+    notebook under nbval (00 -> 06: each picks up what the notebook before it handed over). The unit tests share the
+    other worker."""
+    for item in items:
+        path = str(item.fspath)
+        if path.endswith(".ipynb") or path.endswith("test_browser.py"):
+            item.add_marker(pytest.mark.xdist_group("notebook_path"))
