@@ -34,7 +34,7 @@ from .errors import InvalidSetting
 from .precision import FixedType, parse_precision
 from .rules import canonical_strategy, check_tool_version
 
-__all__ = ["train_forum_mlp", "forum_design", "dense16_what_if", "reuse_factor_substitutions", "FORUM_SIZES",
+__all__ = ["train_forum_mlp", "forum_design", "hgq_design", "dense16_what_if", "reuse_factor_substitutions", "FORUM_SIZES",
            "DENSE_LAYERS", "PUBLIC_ZEROS", "PUBLIC_SOURCE", "FORUM_DATASET", "FORUM_TOOL", "FORUM_CLOCK_NS",
            "BACKENDS_BY_TOOL", "zero_counts", "csim_check", "CsimCheck"]
 
@@ -240,33 +240,90 @@ def _hls4ml_types(design: Design, model) -> dict:
 def forum_design(model=None, *, strategy: str = "Latency", reuse_factor: int = 64, board: str | None = "pynq-z2",
                  tool: str = FORUM_TOOL, clock_ns: float = FORUM_CLOCK_NS) -> Design:
     """The forum's hls4ml settings (``strategy`` and ``reuse_factor`` on every Dense, ``board``'s accelerator
-    backend, ``tool``) as a :class:`~hlsnb.design.Design`.
+    backend, ``tool``) as a :class:`~hlsnb.design.Design`, with the types the forum's build has.
 
-    ``model``: a Keras model from :func:`train_forum_mlp` (or any HGQ2/Keras model of this shape): the design holds
-    the types hls4ml really builds for it (read from hls4ml's conversion: weights and biases ``ap_fixed<6,1>``,
-    ReLU outputs ``ap_ufixed<6,0>``, the accumulators hls4ml infers) and its zero counts. ``None``: the public
-    build's design, from the calibration data: the tutorial's sizes and types (accumulators as hls4ml infers them
-    for ``auto``) and the zero counts of :data:`PUBLIC_ZEROS`; no Keras needed.
+    The forum converted a QKeras model with ``config_from_keras_model(granularity='name')``: weights and biases
+    ``ap_fixed<6,1>``, ReLU outputs ``ap_ufixed<6,0>`` (saturating, rounding), the input at the model default
+    ``ap_fixed<16,6>``, and every Dense accumulator and result ``auto``, which hls4ml infers wide enough for every
+    product and the bias (27, 19, 18 and 18 bits: the public build's config,
+    ``../shared/calibration/reports3/Liu-Zhiheng*``).
 
-    ReuseFactor: where ``reuse_factor`` is not valid for a layer (64 on the 32x5 output layer, 160 products),
+    ``model``: a Keras model from :func:`train_forum_mlp` (or any HGQ2/Keras model of this shape): the forum's
+    configuration on its weights: its zero counts, its weight, bias and ReLU types as hls4ml converts them (6-bit,
+    the same as the forum's; the ReLU keeps the model's rounding mode, ``AP_RND``, so the C simulation computes
+    what the model computes), the forum's input type and the Dense accumulators and results hls4ml infers for
+    ``auto``. hls4ml's own conversion of an HGQ2 model gives narrower accumulators (HGQ2's minimal widths):
+    :func:`hgq_design`. ``None``: the public build's design, from the calibration data: the tutorial's sizes and
+    types and the zero counts of :data:`PUBLIC_ZEROS`; no Keras needed.
+
+    ReuseFactor: hls4ml 1.3 keeps any ReuseFactor for Latency (the forum's Latency build has 64 on the 32x5 output
+    layer too); for Resource, where ``reuse_factor`` is not valid for a layer (64 on the output layer, 160 products),
     the design has the value hls4ml builds instead, the closest valid one below it (32), and
     :func:`reuse_factor_substitutions` names each such layer; the notebooks and the seed answer print it. hlsnb's
     ``Design.set`` itself refuses such values: this function reproduces a known build, it takes no user choice.
     """
-    strategy = canonical_strategy(strategy, "(all Dense layers)")
-    if not (isinstance(reuse_factor, (int, np.integer)) and not isinstance(reuse_factor, bool) and reuse_factor >= 1):
-        raise InvalidSetting(f"reuse_factor must be a positive integer, got {reuse_factor!r}")
-    backend, _, version = _tool(tool, board)
+    strategy, reuse_factor, backend, version = _forum_args(strategy, reuse_factor, tool, board)
     if model is None:
         design = Design(_public_layers(), board=board, clock_ns=clock_ns, backend=backend, tool_version=version,
                         model_name="model_3", default_precision=_INPUT_PRECISION)
     else:
         design = Design.from_keras(model, board=board, backend=backend, tool_version=version, clock_ns=clock_ns)
-        for name, types in _hls4ml_types(design, model).items():
-            if name in {l.name for l in design.layers} and types:
-                spec = design.layer(name)
-                design.set(name, notify=False, **{f"{k}_precision": v for k, v in types.items()
-                                                  if spec.precision(k) is not None or k == "result"})
+        converted = _hls4ml_types(design, model)
+        prev_t = None
+        for spec in list(design.layers):
+            types = converted.get(spec.name, {})
+            if spec.layer_type == "Input":
+                kw = {"result_precision": _forum_input_type(types.get("result"))}
+            elif spec.layer_type == "Dense":
+                w, b = types.get("weight", spec.weight_precision), types.get("bias", spec.bias_precision)
+                acc = _auto_dense_type(prev_t, parse_precision(w), parse_precision(b), spec.n_in)
+                kw = {"weight_precision": w, "bias_precision": b, "accum_precision": acc, "result_precision": acc}
+            elif spec.layer_type == "Softmax":
+                kw = {"result_precision": _INPUT_PRECISION}
+            else:
+                kw = {"result_precision": types.get("result", spec.result_precision)}
+            design.set(spec.name, notify=False, **kw)
+            prev_t = parse_precision(design.layer(spec.name).result_precision)
+    return _with_strategy(design, strategy, reuse_factor)
+
+
+def _forum_input_type(converted: str | None) -> str:
+    """The forum's input type, ``ap_fixed<16,6>``, with the rounding and saturation modes of the model's own input
+    quantizer when it has one (HGQ2's rounds and saturates: the C simulation then sees the values the model saw)."""
+    forum = parse_precision(_INPUT_PRECISION)
+    if converted is None:
+        return str(forum)
+    conv = parse_precision(converted)
+    return str(replace(forum, rounding=conv.rounding, saturation=conv.saturation))
+
+
+def hgq_design(model, *, strategy: str = "Latency", reuse_factor: int = 64, board: str | None = "pynq-z2",
+               tool: str = FORUM_TOOL, clock_ns: float = FORUM_CLOCK_NS) -> Design:
+    """The forum's settings on ``model`` (an HGQ2 model, e.g. from :func:`train_forum_mlp`) with the types hls4ml's
+    conversion of the HGQ2 model gives: HGQ2 tells hls4ml the narrowest accumulator and result widths that hold
+    every value this model's weights can produce (fc1 result ``ap_fixed<14,7>`` where the forum's QKeras build
+    infers 27 bits), which is not what the forum built. A lesson of its own: narrower accumulators make every
+    adder and register narrower. Strategy and ReuseFactors as :func:`forum_design`."""
+    strategy, reuse_factor, backend, version = _forum_args(strategy, reuse_factor, tool, board)
+    design = Design.from_keras(model, board=board, backend=backend, tool_version=version, clock_ns=clock_ns)
+    for name, types in _hls4ml_types(design, model).items():
+        if name in {l.name for l in design.layers} and types:
+            spec = design.layer(name)
+            design.set(name, notify=False, **{f"{k}_precision": v for k, v in types.items()
+                                              if spec.precision(k) is not None or k == "result"})
+    return _with_strategy(design, strategy, reuse_factor)
+
+
+def _forum_args(strategy, reuse_factor, tool, board) -> tuple:
+    """(strategy, reuse_factor, backend, tool version), checked."""
+    strategy = canonical_strategy(strategy, "(all Dense layers)")
+    if not (isinstance(reuse_factor, (int, np.integer)) and not isinstance(reuse_factor, bool) and reuse_factor >= 1):
+        raise InvalidSetting(f"reuse_factor must be a positive integer, got {reuse_factor!r}")
+    backend, _, version = _tool(tool, board)
+    return strategy, int(reuse_factor), backend, version
+
+
+def _with_strategy(design: Design, strategy: str, reuse_factor: int) -> Design:
     for l in design.layers:
         if l.is_mult_layer:
             design.set(l.name, strategy=strategy, reuse_factor=_built_reuse_factor(design, l.name, strategy,
@@ -275,6 +332,10 @@ def forum_design(model=None, *, strategy: str = "Latency", reuse_factor: int = 6
 
 
 def _built_reuse_factor(design: Design, layer: str, strategy: str, asked: int) -> int:
+    """The ReuseFactor hls4ml 1.3 builds when asked for ``asked``: Latency keeps any value, the Resource-type
+    strategies substitute the closest valid one below it."""
+    if strategy == "Latency":
+        return int(asked)
     valid = design.valid_reuse_factors(layer, strategy)
     if asked in valid:
         return int(asked)
@@ -319,7 +380,8 @@ class CsimCheck:
     softmax (the ``output`` layer) are identical (HGQ2 quantizers convert bit-exactly; the softmax is hls4ml's
     lookup-table approximation, not bit-exact); ``max_logit_diff``: their largest difference; ``seconds``:
     conversion + g++ compile + run; ``types``: layer -> {kind: type} as hls4ml built them; ``zeros``: Dense layer
-    -> zero weights in the weight arrays hls4ml writes.
+    -> zero weights in the weight arrays hls4ml writes; ``retyped``: layer -> {kind: (hls4ml's type, the design's
+    type)} where the design's type replaced the one hls4ml's conversion chose (:func:`_apply_design_types`).
     """
 
     keras_accuracy: float
@@ -331,6 +393,7 @@ class CsimCheck:
     seconds: float
     types: dict = field(default_factory=dict)
     zeros: dict = field(default_factory=dict)
+    retyped: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
         exact = ("bit-exact" if self.logits_bit_exact
@@ -362,6 +425,7 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hm = hls4ml.converters.convert_from_keras_model(model, **kw)
+        retyped = _apply_design_types(hm, design)
         y_hls, trace = hm.trace(X)  # compiles the C simulation with the trace of output_layer
     y_hls = np.asarray(y_hls).reshape(len(X), -1)
     y_keras = np.asarray(model.predict(X, verbose=0))
@@ -380,4 +444,44 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
         keras_accuracy=float(np.mean(y_keras.argmax(1) == y)), csim_accuracy=float(np.mean(y_hls.argmax(1) == y)),
         agree=float(np.mean(y_keras.argmax(1) == y_hls.argmax(1))),
         logits_bit_exact=bool(np.array_equal(z_keras, z_hls)), max_logit_diff=float(np.max(np.abs(z_keras - z_hls))),
-        n_rows=len(X), seconds=time.perf_counter() - t0, types=types, zeros=zeros)
+        n_rows=len(X), seconds=time.perf_counter() - t0, types=types, zeros=zeros, retyped=retyped)
+
+
+def _apply_design_types(hm, design: Design) -> dict:
+    """Give hls4ml's converted model the design's result and accumulator types where the conversion chose others;
+    returns layer -> {kind: (hls4ml's type, the design's type)} for each change.
+
+    hls4ml's bit-exact flow for an HGQ2 model sets every result and accumulator type from the model's quantizers
+    and ignores the config's (a warning says so), so :func:`forum_design`'s wider types (the forum's) are put on
+    the converted graph here, before it is written and compiled. Weight and bias types must already agree (they
+    set the weight values hls4ml writes): a difference raises."""
+    import copy
+
+    out = {}
+    for layer in hm.get_layers():
+        if layer.name not in {l.name for l in design.layers}:
+            continue
+        spec = design.layer(layer.name)
+        for kind in ("weight", "bias", "accum", "result"):
+            want = spec.precision(kind)
+            named = layer.types.get(f"{kind}_t")
+            if want is None or named is None:
+                continue
+            have = str(parse_precision(str(named.precision)))
+            want = str(parse_precision(want))
+            if have == want:
+                continue
+            if kind in ("weight", "bias"):
+                raise InvalidSetting(f"layer {layer.name!r}: hls4ml converts the model's {kind}s as {have}, the "
+                                     f"design says {want}: the C simulation would not hold the design's {kind}s "
+                                     f"(use the model's {kind} type)")
+            prec = copy.copy(named.precision)  # the backend's class (it writes the C++ typedef)
+            t = parse_precision(want)
+            prec.width, prec.integer, prec.signed = t.width, t.integer, t.signed
+            prec.rounding_mode, prec.saturation_mode = t.rounding[3:], t.saturation[3:]
+            prec.saturation_bits = t.saturation_bits
+            named.precision = prec
+            if kind == "result":
+                layer.get_output_variable().type.precision = prec
+            out.setdefault(layer.name, {})[kind] = (have, want)
+    return out

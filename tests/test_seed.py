@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from hlsnb.estimate import estimate_design
-from hlsnb.forum import PUBLIC_ZEROS, dense16_what_if, forum_design, zero_counts
+from hlsnb.forum import PUBLIC_ZEROS, dense16_what_if, forum_design, hgq_design, zero_counts
 from hlsnb.widgets.seed import (
     CASES,
     GROUPS,
+    HGQ_STEP,
     PUBLIC_LATENCY_REPORT,
     REPORTS,
     STRATEGIES,
@@ -110,7 +111,10 @@ def test_items_and_steps_are_the_estimators_breakdown(answer):
     assert st.rows[-1][3] == f"{answer.total('Resource', 'lut', 'forum'):,.0f}"
     assert "%" not in str(st.rows[0][2]) and "LUTs" in st.title and "HLS csynth" in st.title
     r = reports_table(answer)
-    assert any("47,883" in row for row in r.rows) and "output RF 32" in r.note
+    assert any("47,883" in row for row in r.rows) and "Resource: output RF 32" in r.note
+    assert "Latency: none" in r.note  # hls4ml keeps Latency's 64 on the 32x5 output layer
+    # printed text fits a notebook's output area (88 characters): the notebook prints this table
+    assert max(len(line) for line in str(r).splitlines()) <= 88
     assert "<table>" in t._repr_html_() and "forum Resource" in str(t)
 
 
@@ -120,6 +124,14 @@ def test_what_if_of_a_trained_model(forum_model):
     d = a.designs["forum"]["Latency"]
     assert zero_counts(d) == zero_counts(forum_design(forum_model))
     assert zero_counts(a.designs["dense16"]["Resource"]) == zero_counts(dense16_what_if(forum_design()))
+    # the forum's types on the trained weights; HGQ2's narrower types are an extra step after the forum's design
+    assert [l.accum_precision for l in d.layers] == [l.accum_precision for l in forum_design(forum_model).layers]
+    (label_f, est_f), (label_h, est_h) = a.steps[-2:]
+    assert "= the forum's design" in label_f and label_h == HGQ_STEP
+    for s in STRATEGIES:
+        assert est_f[s].total == a.estimates["forum"][s].total
+        assert est_h[s].total == estimate_design(hgq_design(forum_model, strategy=s)).total
+    assert steps(a).rows[-1][0] == HGQ_STEP
 
 
 def test_seed_charts_are_what_the_estimate_says(answer):
@@ -134,6 +146,11 @@ def test_seed_charts_are_what_the_estimate_says(answer):
     tot = totals_figure(answer)
     bars = {t.name.split(",")[0]: t for t in tot.data if t.type == "bar"}
     assert list(bars["Resource"].y) == pytest.approx([answer.total("Resource", "lut", c) for c in CASES])
+    import re
+
+    for f in (tot, fig):  # titles fit a notebook-wide figure: short lines, the detail in smaller ones below
+        head, *subs = [re.sub("<[^>]+>", "", x) for x in f.layout.title.text.split("<br>")]
+        assert len(head) <= 65 and all(len(x) <= 95 for x in subs), f.layout.title.text
     marks = [t for t in tot.data if t.type == "scatter"]
     assert sorted(m.y[0] for m in marks) == sorted(REPORTS[s][0]["lut"] for s in STRATEGIES)
 

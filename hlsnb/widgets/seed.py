@@ -26,11 +26,11 @@ from .. import vocab
 from ..calibration.seed import SEED_REPORT
 from ..design import Design
 from ..estimate import estimate_design
-from ..forum import FORUM_TOOL, dense16_what_if, forum_design, reuse_factor_substitutions, zero_counts
+from ..forum import FORUM_TOOL, dense16_what_if, forum_design, hgq_design, reuse_factor_substitutions, zero_counts
 
 __all__ = ["SeedAnswer", "seed_answer", "estimator_error", "breakdown_figure", "totals_figure", "rf_rule_figure",
            "rf_rule_curve", "term_group", "readme_markdown", "items", "steps", "GROUPS", "CASES", "STRATEGIES",
-           "PUBLIC_LATENCY_REPORT", "REPORTS", "Table"]
+           "PUBLIC_LATENCY_REPORT", "REPORTS", "Table", "reports_table", "design_table", "HGQ_STEP"]
 
 STRATEGIES = ("Latency", "Resource")
 _STAGE_LABEL = vocab.stage_label("csynth", estimated=True)  # what every number on these charts is
@@ -61,6 +61,7 @@ GROUPS = {
 }
 _COLORS = {"Latency": "#4c78a8", "Resource": "#e45756"}
 _ACTIVATION_TYPES = ("Activation", "Softmax", "LeakyReLU", "HardActivation")
+_WIDTH = 88  # characters of printed text: a notebook's output area breaks longer lines mid-word
 
 
 def term_group(what: str, layer_type: str | None = None) -> str:
@@ -265,8 +266,12 @@ def _step_designs(forum: Design) -> list:
            for l in w6]
     relu = sorted({target[l.name].result_precision for l in forum.layers if l.layer_type == "Activation"})
     out.append((f"+ quantized ReLU outputs ({', '.join(relu)})", _rebuild(d16, act, "relu")))
-    out.append(("+ the accumulator and input types hls4ml builds = the forum's design", forum))
+    out.append(("+ the forum's accumulator and input types (hls4ml's 'auto') = the forum's design", forum))
     return out
+
+
+#: The label of the extra step after the forum's design when a trained HGQ2 model is given.
+HGQ_STEP = "(extra, not the forum's) HGQ2's narrower accumulator types"
 
 
 def _sparsity(design: Design) -> float:
@@ -288,6 +293,10 @@ def seed_answer(model=None, reuse_factor: int = 64, board: str = "pynq-z2", *, t
     src = ERROR_SOURCE if error else "not computed"
     stp = []
     per = {s: _step_designs(forum[s]) for s in STRATEGIES}
+    if model is not None:  # the types hls4ml's conversion of the HGQ2 model gives, beside the forum's
+        for s in STRATEGIES:
+            per[s].append((HGQ_STEP, hgq_design(model, strategy=s, reuse_factor=reuse_factor, board=board,
+                                                tool=tool)))
     for i, (label, _) in enumerate(per["Latency"]):
         stp.append((label, {s: estimate_design(per[s][i][1]) for s in STRATEGIES}))
     return SeedAnswer(reuse_factor, designs, estimates, post, errs, src, stp, trained=model is not None)
@@ -307,9 +316,10 @@ class Table:
         cells = [self.header] + [[str(c) for c in r] for r in self.rows]
         w = [max(len(r[i]) for r in cells) for i in range(len(self.header))]
         fmt = lambda r: "  ".join(c.ljust(w[0]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r))  # noqa: E731
-        lines = [self.title, fmt(self.header)] + [fmt(r) for r in cells[1:]]
+        lines = textwrap.wrap(self.title, _WIDTH, break_long_words=False, break_on_hyphens=False)
+        lines += [fmt(self.header)] + [fmt(r) for r in cells[1:]]
         if self.note:
-            lines += textwrap.wrap(self.note, 110)
+            lines += textwrap.wrap(self.note, _WIDTH, break_long_words=False, break_on_hyphens=False)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -377,16 +387,32 @@ def reports_table(answer: SeedAnswer) -> Table:
     """The forum's design: hlsnb's estimates against the reports of real builds (Vivado HLS csynth)."""
     rows = []
     for s in STRATEGIES:
-        rep, what = REPORTS[s]
+        rep, _ = REPORTS[s]
         est = answer.estimates["forum"][s]
         for k, lab in _RES:
             dev = f"{100 * (float(est.total[k]) - rep[k]) / rep[k]:+.0f} %" if rep.get(k) else "-"
-            rows.append([f"{s} {lab}", _n(float(est.total[k])), _n(rep[k]), dev, what])
+            rows.append([f"{s} {lab}", _n(float(est.total[k])), _n(rep[k]), dev])
+    subs = "; ".join(f"{s}: " + (", ".join(f"{k} RF {v}" for k, v in sub.items()) or "none")
+                     for s, sub in answer.substitutions.items())
     return Table("The forum's design: estimate against the real reports", ["strategy, resource",
-                 "hlsnb (HLS csynth estimate)", "report (measured)", "estimate off by", "report"], rows,
-                 note=f"Substituted ReuseFactors (what hls4ml builds where {answer.reuse_factor} is not valid): "
-                      + "; ".join(f"{s}: " + (", ".join(f"{k} RF {v}" for k, v in sub.items()) or "none")
-                                  for s, sub in answer.substitutions.items()) + ".")
+                 "hlsnb estimate", "report", "estimate off by"], rows,
+                 note="hlsnb estimate: HLS csynth estimate by hlsnb. Reports (measured, Vivado HLS csynth): "
+                      + "; ".join(f"{s}: {what}" for s, (_, what) in REPORTS.items())
+                      + f". ReuseFactors hls4ml builds where {answer.reuse_factor} is not valid: {subs}.")
+
+
+def design_table(design: Design) -> Table:
+    """A design's layers for people: weights, zero weights, Strategy, ReuseFactor and types."""
+    rows = []
+    for l in design.layers:
+        mult = l.is_mult_layer
+        rows.append([l.name, l.layer_type, _n(l.n_weights) if l.n_weights else "", _n(l.n_zeros) if mult else "",
+                     l.strategy if mult else "", str(l.reuse_factor) if mult else "", l.weight_precision or "",
+                     l.accum_precision or "", l.result_precision or ""])
+    return Table(f"{design.model_name} on the {design.board or design.part_number} ({design.backend}, HLS "
+                 f"{design.tool_version}, {design.clock_ns:g} ns clock)",
+                 ["layer", "type", "weights", "zeros", "strategy", "RF", "weight type", "accumulator", "result type"],
+                 rows)
 
 
 # ---------------------------------------------------------------------------------------------------- figures
@@ -421,8 +447,8 @@ def breakdown_figure(answer: SeedAnswer, resource: str = "lut", case: str = "for
                     showlegend=False, hoverinfo="skip", textfont={"size": 10})
     fig.update_layout(
         barmode="stack", height=460, margin={"t": 70, "b": 60, "l": 60, "r": 10},
-        title={"text": f"What each strategy pays for: {lab} per layer at ReuseFactor {answer.reuse_factor}, "
-                       f"{CASES[case]}<br><span style='font-size:11px'>{_STAGE_LABEL}"
+        title={"text": f"What each strategy pays for: {lab} per layer, ReuseFactor {answer.reuse_factor}"
+                       f"<br><span style='font-size:11px'>{CASES[case]}; {_STAGE_LABEL}"
                        "</span>", "font": {"size": 13}},
         yaxis={"title": {"text": f"{lab} (count)"}, "tickformat": ",.0f",
                "range": [0, 1.15 * max(totals + [1.0])]},
@@ -460,16 +486,22 @@ def totals_figure(answer: SeedAnswer, resource: str = "lut"):
                         hovertemplate=f"{what}: %{{y:,.0f}} {lab}<extra></extra>")
     fig.add_hline(y=cap, line_dash="dash", line_color="#b42318")
     fig.update_layout(
-        barmode="group", height=420, margin={"t": 70, "b": 40, "l": 70, "r": 10},
-        title={"text": f"{lab}s of both strategies at ReuseFactor {answer.reuse_factor}: the forum's design and the "
-                       "16-bit what-if<br><span style='font-size:11px'>bars: HLS csynth estimates by hlsnb (error "
-                       f"bars, their regimes' measured error: {answer.error_text(resource)}), markers: real reports, "
-                       "dashed: the "
-                       f"{est0.part.device}'s {cap:,.0f} {lab}s</span>", "font": {"size": 13}},
+        barmode="group", height=440, margin={"t": 95, "b": 40, "l": 70, "r": 10},
+        title={"text": f"{lab}s at ReuseFactor {answer.reuse_factor}: both strategies, both designs"
+                       "<br><span style='font-size:11px'>bars: HLS csynth estimates by hlsnb; error bars: "
+                       f"{_short_errors(answer, resource)}<br>markers: real reports; dashed: the {est0.part.device}'s "
+                       f"{cap:,.0f} {lab}s</span>", "font": {"size": 13}},
         yaxis={"title": {"text": f"{lab} (count)"}, "tickformat": ",.0f", "range": [0, 1.1 * max(top, cap)]},
         legend={"orientation": "h", "y": -0.15, "x": 0, "font": {"size": 10}},
     )
     return fig
+
+
+def _short_errors(answer: SeedAnswer, resource: str) -> str:
+    """``Latency ±23 %, Resource ±51 %`` (the measured error of each estimate's regime), short enough for a title."""
+    parts = [f"{s} ±{100 * answer.error(s, resource):.0f} %" if answer.error(s, resource) else f"{s} unmeasured"
+             for s in STRATEGIES]
+    return ", ".join(parts) + " (measured error)"
 
 
 def rf_rule_curve(answer: SeedAnswer, layer: str, case: str = "forum") -> dict:
@@ -510,10 +542,10 @@ def rf_rule_figure(answer: SeedAnswer, layers=("fc1", "fc3"), case: str = "forum
                          tickfont={"size": 9}, row=1, col=i)
         fig.update_yaxes(title_text="LUT of the layer" if i == 1 else None, tickformat=",.0f", row=1, col=i)
     fig.update_layout(
-        height=360, margin={"t": 80, "b": 50, "l": 60, "r": 10},
+        height=380, margin={"t": 100, "b": 50, "l": 60, "r": 10},
         title={"text": "The rule of thumb: with Resource, keep ReuseFactor <= n_in"
-                       f"<br><span style='font-size:11px'>one layer's LUTs against its ReuseFactor, {CASES[case]}, "
-                       f"the others unchanged; {_STAGE_LABEL}</span>", "font": {"size": 13}},
+                       f"<br><span style='font-size:11px'>one layer's LUTs against its ReuseFactor, the others "
+                       f"unchanged; {_STAGE_LABEL}<br>{CASES[case]}</span>", "font": {"size": 13}},
         legend={"orientation": "h", "y": -0.2, "x": 0},
     )
     return fig

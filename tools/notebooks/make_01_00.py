@@ -33,7 +33,7 @@ from IPython.display import HTML
 
 from hlsnb.data import DEFAULT_DATASET, load_dataset
 from hlsnb.forum import PUBLIC_ZEROS, csim_check, forum_design, train_forum_mlp, zero_counts
-from hlsnb.project import Project, file_link
+from hlsnb.project import Project, file_link, show
 
 # figures also show in exported HTML (make html sets HLSNB_PLOTLY_RENDERER to embed plotly.js for offline reading)
 pio.renderers.default = os.environ.get("HLSNB_PLOTLY_RENDERER", "plotly_mimetype+notebook_connected")
@@ -56,34 +56,42 @@ print(f"trained in {info['seconds']:.0f} s (measured); Keras test accuracy {100 
 ("md", """
 ## Is it the forum's design?
 
-The design hls4ml will build from this model (the types read from hls4ml's own conversion) beside the public build of
-the tutorial's model (its weight files, `../shared/calibration/reports3.csv`): the same sizes and types, and close to
-the same number of zero weights in every layer.
+The forum's hls4ml configuration on this model's weights, beside the public build of the tutorial's model (its weight
+files, `../shared/calibration/reports3.csv`): the same sizes and types, and close to the same number of zero weights in
+every layer. The weight and ReLU types are this model's, as hls4ml converts them; the Dense accumulators and results
+are the forum's: its config says `auto`, which hls4ml infers wide enough for every product and the bias. (hls4ml's own
+conversion of this HGQ2 model would pick narrower ones, HGQ2's minimal widths: `hlsnb.forum.hgq_design(model)`; 02
+shows what they change.)
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
 design = forum_design(model)
 mine = zero_counts(design)
-print(f"{'layer':<8}{'weights':>9}{'zeros here':>12}{'':>8}{'public build':>14}{'':>8}  weight type     result type")
+print(f"{'layer':<7}{'weights':>8}{'zeros here':>16}{'public build':>16}  {'weight type':<14}accumulator, result")
 for name, (z, n) in mine.items():
     pz, pn = PUBLIC_ZEROS[name]
     spec = design.layer(name)
-    print(f"{name:<8}{n:>9,}{z:>12,}{100 * z / n:>7.1f} %{pz:>14,}{100 * pz / pn:>7.1f} %  {spec.weight_precision:<15} "
-          f"{spec.result_precision}")
+    print(f"{name:<7}{n:>8,}{z:>7,}{100 * z / n:>7.1f} %{pz:>7,}{100 * pz / pn:>7.1f} %  {spec.weight_precision:<14}"
+          f"{spec.accum_precision}")
 relus = sorted({l.result_precision for l in design.layers if l.layer_type == "Activation"})
-print(f"ReLU outputs: {', '.join(relus)}; Strategy {design.layer('fc1').strategy}, ReuseFactor "
-      f"{design.layer('fc1').reuse_factor} ({design.backend}, {design.board}, Vivado HLS {design.tool_version})")
+show(f"ReLU outputs: {', '.join(relus)}; input {design.layers[0].result_precision}; Strategy "
+     f"{design.layer('fc1').strategy}, ReuseFactor {design.layer('fc1').reuse_factor} ({design.backend}, "
+     f"{design.board}, Vivado HLS {design.tool_version})")
 """),
 ("md", """
 ## Does hls4ml compute what Keras computes? The C simulation
 
-About a minute: hls4ml writes the project and g++ compiles it. hls4ml's C simulation is the bit-accurate C++ model of the FPGA design. With HGQ2 the values before the softmax are
-bit-exact with Keras; the softmax itself is hls4ml's lookup-table approximation, so the two can disagree on a class
-only where two classes are nearly tied.
+About a minute: hls4ml writes the project and g++ compiles it. hls4ml's C simulation is the bit-accurate C++ model of
+the FPGA design, here with the forum's types (hls4ml's conversion of an HGQ2 model picks its own types, so `csim_check`
+puts the design's on the converted model before it compiles; it says which). The forum's accumulators are wide enough
+for every sum, so the values before the softmax are bit-exact with Keras; the softmax itself is hls4ml's lookup-table
+approximation, so the two can disagree on a class only where two classes are nearly tied.
 """),
 ("code", """
 check = csim_check(model, data, design, output_dir=str(project.root.parent / "01_csim"))
-print(check)
+show(check)
+show("types put on hls4ml's conversion: " + "; ".join(f"{name} {kind} {was} -> {now}" for name, kinds in
+                                                        check.retyped.items() for kind, (was, now) in kinds.items()))
 """, IGNORE),
 ("md", "## Where it errs: the confusion matrix (Keras, test rows)"),
 ("code", """

@@ -26,8 +26,9 @@ import plotly.io as pio
 from IPython.display import HTML
 
 from hlsnb.forum import forum_design
-from hlsnb.project import Project, file_link
-from hlsnb.widgets.seed import breakdown_figure, items, reports_table, rf_rule_figure, seed_answer, steps, totals_figure
+from hlsnb.project import Project, file_link, show
+from hlsnb.widgets.seed import (breakdown_figure, design_table, items, reports_table, rf_rule_figure, seed_answer, steps,
+                                totals_figure)
 
 import hgq  # noqa: E402,F401  (after hlsnb, which quiets TensorFlow's start-up lines: registers HGQ2's layers, so
 #             the model 01 saved loads)
@@ -42,8 +43,11 @@ project.banner()
 ("md", """
 ## Part 1 · The seed question
 
-Both strategies at ReuseFactor 64 on every Dense layer (where 64 is not valid, the value hls4ml builds, said below),
-for the forum's design and for the same network at 16 bits without zero weights. A strategy is called larger only
+Both strategies at ReuseFactor 64 on every Dense layer (where 64 is not valid for Resource, the value hls4ml builds,
+said below), for the forum's design and for the same network at 16 bits without zero weights. The forum's design is
+01's model (its 6-bit weights and its zero weights) with the forum's hls4ml configuration: the forum converted a QKeras
+model with `config_from_keras_model(granularity='name')`, so every Dense accumulator and result is `auto`, which hls4ml
+infers wide enough for every product and the bias (27, 19, 18 and 18 bits, as in the public build's config). A strategy is called larger only
 where the two error bars do not overlap. Each estimate's error bar is the measured error of its regime
 (`DesignEstimate.regime`: whole designs of that HLS tool and strategy, each report's repository held out of the fit),
 so Latency and Resource can carry different bars.
@@ -51,18 +55,20 @@ so Latency and Resource can carry different bars.
 ("code", """
 # NBVAL_CHECK_OUTPUT
 answer = seed_answer(model)  # the carried model: 01's, or the default trained above
-print(answer.verdict)
+show(answer.verdict)
 """),
 ("md", """
 ### The totals: the flip at a glance
 
-Bars: hlsnb's HLS csynth estimates with their error bars; markers: the real reports of the forum's design (the public
-Latency build and the forum's own Resource report), which the estimate is checked against, never fitted to.
+Bars: hlsnb's HLS csynth estimates; each error bar is the measured error of that estimate's regime (whole designs of
+that HLS tool and strategy, each report's repository held out of the fit). Markers: the real reports of the forum's
+design (the public Latency build and the forum's own Resource report), which the estimate is checked against, never
+fitted to. The dashed line is the chip's capacity.
 """),
 ("code", "totals_figure(answer)"),
 ("code", """
 # NBVAL_CHECK_OUTPUT
-print(reports_table(answer))
+reports_table(answer)
 """),
 ("md", """
 ### Why, item by item
@@ -81,15 +87,19 @@ What each strategy pays for, summed from the estimator's itemized breakdown (eve
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
-print(items(answer))
+items(answer)
 """),
 ("md", """
 And the same path as steps: from the 16-bit dense network to the forum's design, one change at a time, under both
-strategies. The change column says what each step does to each strategy: this is where the ordering turns.
+strategies. The change column says what each step does to each strategy: this is where the ordering turns. The last
+row is an extra, not the forum's design: the types hls4ml's conversion of the HGQ2 model gives (HGQ2 tells hls4ml the
+narrowest accumulator and result widths that hold every value this model's weights can produce, e.g. fc1's result 14
+bits instead of 27). Narrower accumulators make every adder and register narrower, under both strategies
+(`hlsnb.forum.hgq_design(model)` builds that design).
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
-print(steps(answer))
+steps(answer)
 """),
 ("code", "breakdown_figure(answer)"),
 ("md", """
@@ -102,35 +112,29 @@ large layers that Latency cannot unroll (over ~4,096 multiplications).
 ("code", "rf_rule_figure(answer)"),
 ("md", """
 hlsnb also refuses what hls4ml would silently change: 64 is not a valid Resource ReuseFactor for the 32x5 output layer
-(160 multiplications), and hls4ml would build it with 32. Asked for 64 there, hlsnb names the layer and the valid
-values:
+(160 multiplications), and hls4ml would build it with 32 (so the forum's Resource build has 32 there; its Latency build
+keeps 64, which hls4ml 1.3 builds as given for Latency). Asked for 64 with Resource, hlsnb names the layer and the
+valid values:
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
 trial = answer.designs["forum"]["Resource"].copy()
-print("valid Resource ReuseFactors of output:", ", ".join(map(str, trial.valid_reuse_factors("output", "Resource"))))
+show("valid Resource ReuseFactors of output: " + ", ".join(map(str, trial.valid_reuse_factors("output", "Resource"))))
 try:
     trial.set("output", strategy="Resource", reuse_factor=64)
 except ValueError as err:
-    print(f"hlsnb refuses: {err}")
+    show(f"hlsnb refuses: {err}")
 """),
 ("md", """
 ## Part 2 · Your design on the PYNQ-Z2
 
-The forum's settings on the model 01 handed over (Latency, ReuseFactor 64; the types hls4ml builds for this model).
+The forum's settings on the model 01 handed over (Latency, ReuseFactor 64, the forum's types).
 This is what the explorer starts from and what it compares with, whatever an earlier run of this notebook saved.
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
 design = forum_design(model)
-print(f"{design.model_name} on the {design.board} ({design.backend}, Vivado HLS {design.tool_version}, "
-      f"{design.clock_ns:g} ns clock)")
-print(f"{'layer':<10}{'type':<12}{'weights':>8}{'zeros':>8}  {'strategy':<9}{'ReuseFactor':>11}  {'weight type':<15} "
-      "result type")
-for l in design.layers:
-    mult = l.is_mult_layer
-    print(f"{l.name:<10}{l.layer_type:<12}{l.n_weights:>8,}{l.n_zeros:>8,}  {l.strategy if mult else '':<9}"
-          f"{l.reuse_factor if mult else '':>11}  {l.weight_precision or '':<15} {l.result_precision}")
+design_table(design)
 """),
 ("md", """
 ### Explore it
