@@ -427,9 +427,10 @@ def _assert_payoff(name: str, text: str) -> None:
         # the forum's observation, measured: Resource above Latency on the forum's design. Whether hlsnb's estimate
         # agrees is the estimator's work (issue 23, in progress): until it does, 02 must say which way it goes,
         # never claim agreement it has not got. When it does, require "The ordering flips" here.
-        assert "Resource is larger by 13,060 LUTs" in text, "02 does not state the forum's measured answer"
+        flat = " ".join(text.split())  # the verdict is printed wrapped at word boundaries (88 characters)
+        assert "Resource is larger by 13,060 LUTs" in flat, "02 does not state the forum's measured answer"
         said = [s for s in ("The ordering flips", "not beyond both error bars",
-                            "does not reproduce what the forum measured") if s in text]
+                            "does not reproduce what the forum measured") if s in flat]
         assert len(said) == 1, f"02's verdict must say exactly one of agree / within error / disagree: {said}"
 
 
