@@ -10,9 +10,11 @@ backend on the PYNQ-Z2, Vivado HLS 2019.2 (``../shared/FACTS.md``, "Why Resource
   types: QKeras does not run on Keras 3, HGQ2 converts bit-exactly with hls4ml) and pruned as the tutorial prunes
   (every Dense layer to 75 % zeros by weight magnitude along a polynomial schedule), with hlsnb.prune's masks and
   schedule.
-- :func:`forum_design` gives its hls4ml settings as a :class:`hlsnb.design.Design` (the types hls4ml really builds,
-  read from hls4ml's conversion); with no model, the public build's design from the calibration data (sizes,
-  precisions and zero counts, no Keras).
+- :func:`forum_design` gives the forum's hls4ml configuration as a :class:`hlsnb.design.Design`: on a trained model,
+  its weights (zero counts, 6-bit types) with the forum's input type and the Dense accumulators hls4ml infers for
+  the forum's ``auto`` (27/19/18/18 bits); with no model, the public build's design from the calibration data
+  (sizes, precisions and zero counts, no Keras). :func:`hgq_design` is the same model with the narrower types
+  hls4ml's conversion of the HGQ2 model picks (not what the forum built).
 - :func:`dense16_what_if` is the same network at 16 bits without pruning: "what if you had not quantized and pruned",
   the design hlsnb used to answer the seed question with (and got the opposite answer).
 
@@ -34,9 +36,9 @@ from .errors import InvalidSetting
 from .precision import FixedType, parse_precision
 from .rules import canonical_strategy, check_tool_version
 
-__all__ = ["train_forum_mlp", "forum_design", "hgq_design", "dense16_what_if", "reuse_factor_substitutions", "FORUM_SIZES",
-           "DENSE_LAYERS", "PUBLIC_ZEROS", "PUBLIC_SOURCE", "FORUM_DATASET", "FORUM_TOOL", "FORUM_CLOCK_NS",
-           "BACKENDS_BY_TOOL", "zero_counts", "csim_check", "CsimCheck"]
+__all__ = ["train_forum_mlp", "forum_design", "hgq_design", "dense16_what_if", "reuse_factor_substitutions",
+           "FORUM_SIZES", "DENSE_LAYERS", "PUBLIC_ZEROS", "PUBLIC_SOURCE", "FORUM_DATASET", "FORUM_TOOL",
+           "FORUM_CLOCK_NS", "BACKENDS_BY_TOOL", "zero_counts", "csim_check", "CsimCheck"]
 
 #: The tutorial network's layer sizes: 16 inputs, ReLU layers of 64, 32 and 32, 5 outputs.
 FORUM_SIZES = (16, 64, 32, 32, 5)

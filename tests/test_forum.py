@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from hlsnb.errors import InvalidSetting
-from hlsnb.precision import parse_precision
 from hlsnb.forum import (
     DENSE_LAYERS,
     PUBLIC_ZEROS,
@@ -22,6 +21,7 @@ from hlsnb.forum import (
     train_forum_mlp,
     zero_counts,
 )
+from hlsnb.precision import parse_precision
 
 
 def test_public_zero_counts_are_the_calibration_datas(calibration_dir):
