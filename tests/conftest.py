@@ -89,12 +89,35 @@ def cardio():
     return d, replay_build(REPLAY_DIR, echo=False).report()
 
 
+def _on_notebook_path(nodeid: str) -> bool:
+    file = nodeid.split("::", 1)[0]
+    return file.endswith(".ipynb") or file.endswith("test_browser.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (`make test` runs two workers, ``--dist loadgroup``), the notebook path stays on one worker in
-    order: the browser walk first (it fills the content caches of 04's open synthesis and RTL check), then every
-    notebook under nbval (00 -> 06: each picks up what the notebook before it handed over). The unit tests share the
-    other worker."""
-    for item in items:
-        path = str(item.fspath)
-        if path.endswith(".ipynb") or path.endswith("test_browser.py"):
-            item.add_marker(pytest.mark.xdist_group("notebook_path"))
+    """The notebook path runs first and in order: the browser walk (it fills the content caches of 04's open synthesis
+    and RTL check), then every notebook under nbval, 00 -> 06 (each picks up what the notebook before it handed
+    over). Stable: the unit tests keep their order behind it."""
+    items[:] = sorted(items, key=lambda item: not _on_notebook_path(item.nodeid))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own DSession, which answers for every --dist mode
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs two pytest-xdist workers. The notebook path is one work unit, so one worker runs it whole and
+    in order (nbval keeps one kernel per notebook, and 02 reads what 01 saved); every other test file is a unit of
+    its own (its module fixtures are built once), spread over both workers.
+
+    Not ``--dist loadgroup``: with pytest 9 its ``xdist_group`` mark no longer reaches the node id (pytest 9 keeps the
+    id in ``_id``; xdist 3.8 writes ``_nodeid``), so notebook cells were spread over both workers and every cell after
+    the first failed with a NameError (the CI run of 2026-12-06)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    # Units in collection order, so the notebook path (sorted first above) starts at once on the first worker instead
+    # of waiting behind larger test files (xdist sorts units by size unless told not to).
+    config.option.loadscopereorder = False
+
+    class NotebookPathScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "notebook path" if _on_notebook_path(nodeid) else nodeid.split("::", 1)[0]
+
+    return NotebookPathScheduling(config, log)
