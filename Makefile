@@ -23,8 +23,9 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	echo '{"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}' \
 	  > $(VENV)/share/jupyter/lab/settings/overrides.json
-	# running and saving a notebook does not dirty the tree: git sees outputs and widget state stripped
-	-git config filter.hlsnb-strip.clean "$(BIN)/python tools/nbtools.py clean" && git config filter.hlsnb-strip.smudge cat
+	# running and saving a notebook does not dirty the tree: git sees outputs and widget state stripped (an absolute
+	# path to the venv, so the filter also works in a git worktree that has no .venv of its own)
+	-git config filter.hlsnb-strip.clean "$(abspath $(BIN))/python tools/nbtools.py clean" && git config filter.hlsnb-strip.smudge cat
 	touch $(STAMP)
 
 install: $(STAMP)

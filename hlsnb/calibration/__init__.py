@@ -16,7 +16,7 @@
   (``make calibrate``).
 """
 
-from ..estimate._calibration import SHIPPED_PATH, Calibration
+from ..estimate.model import SHIPPED_PATH, Calibration
 from .saved import (
                     default_calibration,
                     delete_saved_calibration,

@@ -27,8 +27,7 @@ import json
 import time
 from pathlib import Path
 
-from ..estimate._calibration import SHIPPED_PATH, Calibration
-from ..estimate._regime import ERRORS_PATH
+from ..estimate.model import ERRORS_PATH, SHIPPED_PATH, Calibration
 from ..fileio import atomic_write
 from .evaluation import evaluate, format_table
 from .fitting import SHIPPED_ROWS, _used, load_models, load_rows

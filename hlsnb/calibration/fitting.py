@@ -20,9 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..estimate import LayerEstimate, estimate_layer
-from ..estimate._calibration import SHIPPED_PATH, Calibration
-from ..estimate._core import adder_levels
-from ..estimate._kernel import mul_op_share
+from ..estimate.model import SHIPPED_PATH, Calibration, adder_levels, mul_op_share
 from .rows import load_records
 
 __all__ = ["load_rows", "load_models", "fit_coefficients",

@@ -15,8 +15,7 @@ import statistics
 from collections import defaultdict
 
 from ..estimate import estimate_design, estimate_layer, layer_input
-from ..estimate._calibration import Calibration
-from ..estimate._regime import AXES, layer_regime, regime_key
+from ..estimate.model import AXES, Calibration, layer_regime, regime_key
 from .evaluation import hls4ml_formulas
 from .per_tool import fit_per_tool
 from .rows import design_of, group_models
@@ -151,7 +150,7 @@ def _medians(sel: list[dict]) -> dict:
 
 def regime_errors_of(rows: list[dict]) -> dict:
     """The held-out errors per regime, as ``errors_by_regime.json`` holds them: ``"layer"``: every prefix of the
-    regime axes (:data:`hlsnb.estimate._regime.AXES`, from tool and layer group to the full regime) -> ``{"n",
+    regime axes (:data:`hlsnb.estimate.model.AXES`, from tool and layer group to the full regime) -> ``{"n",
     "lut", "ff", "dsp", "latency"}`` medians (latency: csynth rows); ``"design"``: ``tool | design | stage |
     strategies`` (and ``... | all``)."""
     rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own

@@ -19,8 +19,7 @@ import statistics
 
 import numpy as np
 
-from ..estimate._calibration import TOOL_DEFAULTS, Calibration
-from ..estimate._core import adder_levels
+from ..estimate.model import TOOL_DEFAULTS, Calibration, adder_levels
 from .fitting import _run, feature_values, nnls_relative
 from .pool_pad import fit_pool_pad
 from .rows import CHECK_REPOS

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..errors import HlsnbError
-from ..estimate._calibration import (
+from ..estimate.model import (
     USER_SOURCE,
     Calibration,
     default_calibration,

@@ -17,7 +17,7 @@ the coefficients:
   0.16).
 - ``vsynth_pairs``: how many pairs the ratios rest on (the reason texts say so).
 - ``vsynth_hls_lut_<kind>`` and ``vsynth_hls_rows_<kind>`` for the layer kinds without multipliers (the layer family,
-  :func:`hlsnb.estimate._stage.vsynth_kind`: pooling, padding, activation, softmax, ...): the median of HLS-report /
+  :func:`hlsnb.estimate.model.vsynth_kind`: pooling, padding, activation, softmax, ...): the median of HLS-report /
   this model's csynth LUTs over the training layer rows of that kind and tool (at least ``MIN_ROWS``), and how
   many. The ratios above say what Vivado keeps of what HLS reports; where the csynth model is biased on a kind
   (io_stream pooling and padding: HLS reports about 3 x the model's LUTs in every fold), the post-synthesis
@@ -36,7 +36,7 @@ import statistics
 
 from .. import vocab
 from ..estimate import estimate_layer
-from ..estimate._stage import vsynth_kind
+from ..estimate.model import vsynth_kind
 from .rows import group_models
 
 __all__ = ["fit_vsynth", "kind_factors", "ROM_LUT_DEPTH", "MIN_ROWS", "MULT_KINDS"]

@@ -142,14 +142,49 @@ def _mult_size(la):
                      f"({'unknown to hlsnb' if kind is None else 'layer type ' + kind.name}); supported: Dense, Conv")
 
 
+def _is_auto(p) -> bool:
+    from hls4ml.model.types import UnspecifiedPrecisionType
+
+    return isinstance(p, UnspecifiedPrecisionType) or (isinstance(p, str) and p.strip().lower() == "auto")
+
+
+def _inferred_types(model, config, io_type) -> dict:
+    """``{layer: (weight type, result type)}`` as hls4ml's own conversion infers them (``infer_precision``: an
+    ``auto`` weight becomes its quantizer's type or the model's default precision, an ``auto`` result the width
+    that holds every product and the bias). Converts once, writes nothing (about 20 ms for an MLP)."""
+    import contextlib
+    import io
+    import tempfile
+
+    import hls4ml
+
+    with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
+        hls_model = hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=folder,
+                                                               io_type=io_type)
+    types = {}
+    for layer in hls_model.get_layers():
+        weight = layer.get_attr("weight_t")
+        types[layer.name] = (getattr(weight, "precision", None), layer.get_output_variable().type.precision)
+    return types
+
+
 def get_attributes_from_keras_model_and_hls4ml_config(model, config):
     """Like :func:`get_attributes_from_keras_model`, plus ``args['hls4ml_attributes']`` for Dense / Conv2D layers
-    from an hls4ml config (``config_from_keras_model(..., granularity='name')`` with ``IOType`` set)."""
+    from an hls4ml config (``config_from_keras_model(..., granularity='name')`` with ``IOType`` set).
+
+    hls4ml's own function refuses the configs hls4ml itself writes: ``config_from_keras_model`` gives every weight
+    and result the precision ``auto`` (and the model precision as ``{'default': ...}``), which hls4ml's
+    ``hls4mlAttributes`` rejects. Here an ``auto`` precision is the type hls4ml's conversion infers for it (one
+    conversion of the model, nothing written), so the objectives cost what hls4ml would build."""
     from .keras.config import SUPPORTED_LAYERS
 
     attrs = get_attributes_from_keras_model(model)
     io_type = config["IOType"]
     model_cfg = config["Model"]
+    default = model_cfg["Precision"]
+    if isinstance(default, dict):
+        default = default.get("default", "fixed<16,6>")
+    inferred = None
     for name, la in attrs.items():
         if not issubclass(la.layer_type, SUPPORTED_LAYERS):
             continue
@@ -158,9 +193,13 @@ def get_attributes_from_keras_model_and_hls4ml_config(model, config):
         prec = lc.get("Precision", {})
         if not isinstance(prec, dict):
             prec = {"weight": prec, "result": prec}
+        weight, result = prec.get("weight", default), prec.get("result", default)
+        if _is_auto(weight) or _is_auto(result):
+            inferred = inferred if inferred is not None else _inferred_types(model, config, io_type)
+            weight = inferred[name][0] if _is_auto(weight) else weight
+            result = inferred[name][1] if _is_auto(result) else result
         strategy = lc.get("Strategy", model_cfg["Strategy"])
-        h = hls4mlAttributes(n_in, n_out, io_type, strategy, prec.get("weight", model_cfg["Precision"]),
-                             prec.get("result", model_cfg["Precision"]),
+        h = hls4mlAttributes(n_in, n_out, io_type, strategy, weight, result,
                              lc.get("ReuseFactor", model_cfg["ReuseFactor"]), lc.get("ParallelizationFactor", 1))
         if strategy.lower() == "resource":
             rows = int(np.prod(la.weight_shape[:-1]))  # what hls4ml multiplies: kernel x channels for a conv
