@@ -91,3 +91,29 @@ def _no_default_client() -> bool:
     except ValueError:
         return True
     return False
+
+
+def test_inputs_for_the_workers_are_written_whole_or_not_at_all(tmp_path):
+    """A model whose save fails half way leaves the previous model.keras and data.npz as they were, and no partial
+    file a worker could load."""
+    import numpy as np
+
+    from hlsnb.sweep.cluster import save_inputs
+
+    class Model:
+        def __init__(self, fail):
+            self.fail = fail
+
+        def save(self, path):
+            Path(path).write_bytes(b"half a model")
+            if self.fail:
+                raise OSError("disk full")
+
+    X, y = np.ones((3, 4)), np.arange(3)
+    model_path, data_path = save_inputs(tmp_path, Model(fail=False), (X, y))
+    assert model_path.read_bytes() == b"half a model" and np.load(data_path)["X"].shape == (3, 4)
+    model_path.write_bytes(b"the good model")
+    with pytest.raises(OSError, match="disk full"):
+        save_inputs(tmp_path, Model(fail=True), (X, y))
+    assert model_path.read_bytes() == b"the good model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.npz", "model.keras"]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..fileio import atomic_path
 from .space import config_id, design_id
 from .store import ResultsStore
 from .task import run_task, write_task
@@ -138,7 +139,8 @@ def save_inputs(work_dir, model, data) -> tuple[Path, Path | None]:
     """Write the Keras model and the check data where the workers read them (``model.keras``, ``data.npz``).
 
     ``data``: an :class:`hlsnb.data.Dataset` (its test split is used), a tuple ``(X, y)``, or None (no accuracy).
-    A model given as a path is used as it is.
+    A model given as a path is used as it is. Both files are written atomically (:func:`hlsnb.fileio.atomic_path`):
+    a worker that starts while they are written, or a write killed half way, never sees half a file.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -146,12 +148,14 @@ def save_inputs(work_dir, model, data) -> tuple[Path, Path | None]:
         model_path = Path(model)
     else:
         model_path = work_dir / "model.keras"
-        model.save(model_path)
+        with atomic_path(model_path) as tmp:
+            model.save(tmp)
     data_path = None
     if data is not None:
         X, y = (data.X_test, data.y_test) if hasattr(data, "X_test") else data
         data_path = work_dir / "data.npz"
-        np.savez(data_path, X=np.asarray(X, dtype=np.float32), y=np.asarray(y))
+        with atomic_path(data_path) as tmp:
+            np.savez(tmp, X=np.asarray(X, dtype=np.float32), y=np.asarray(y))
     return model_path, data_path
 
 
