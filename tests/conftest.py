@@ -101,7 +101,7 @@ def pytest_collection_modifyitems(config, items):
     items[:] = sorted(items, key=lambda item: not _on_notebook_path(item.nodeid))
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own DSession, which answers for every --dist mode
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's DSession; optional: the board env has no xdist
 def pytest_xdist_make_scheduler(config, log):
     """`make test` runs two pytest-xdist workers. The notebook path is one work unit, so one worker runs it whole and
     in order (nbval keeps one kernel per notebook, and 02 reads what 01 saved); every other test file is a unit of
