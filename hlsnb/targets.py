@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from .errors import InvalidSetting
 
-__all__ = ["Part", "Board", "PARTS", "BOARDS", "FAMILIES", "get_part", "get_board", "resolve_target",
+__all__ = ["Part", "Board", "PARTS", "BOARDS", "FAMILIES", "get_part", "get_board", "resolve_target", "normalise_part",
            "register_part"]
 
 #: DSP slice of each family: it decides how wide a product one slice takes.
@@ -194,8 +194,9 @@ BOARDS: dict[str, Board] = {
 }
 
 
-def _normalise(part_number: str) -> str:
-    """Lower case, no separators, with the ``xc`` prefix Vivado's ``report_utilization`` leaves out (``7z020...``)."""
+def normalise_part(part_number: str) -> str:
+    """A part number as two tools must agree on it: lower case, no separators, with the ``xc`` prefix Vivado's
+    ``report_utilization`` leaves out (``7z020...``)."""
     p = re.sub(r"[-_\s]", "", part_number.strip().lower())
     return p if p.startswith("xc") or not p[:1].isdigit() else "xc" + p
 
@@ -215,7 +216,7 @@ def _device_of(part_number: str) -> str | None:
     """Map a full part number (any dash style) to a catalogue device key, longest match first."""
     dev = _RESOLVED.get(part_number)
     if dev is None:
-        p = _normalise(part_number)
+        p = normalise_part(part_number)
         dev = p if p in PARTS else next((d for d in sorted(PARTS, key=len, reverse=True) if _is_part_of(p, d)), None)
         if dev is not None:
             _RESOLVED[part_number] = dev
@@ -294,7 +295,7 @@ def register_part(device: str, *, family: str, lut: int, ff: int, dsp: int, bram
         # the part is written into hls4ml's project.tcl: letters, digits and dashes only
         raise InvalidSetting(f"register_part({device!r}): default_part must be a part number (letters and digits in "
                              f"dash-separated groups, at most 64 characters), not {default_part!r}")
-    if not _is_part_of(_normalise(full), device):
+    if not _is_part_of(normalise_part(full), device):
         raise InvalidSetting(f"register_part({device!r}): default_part {default_part!r} is not a part number of "
                              f"{device!r} (it must start with the device name, then the package)")
     part = Part(device, full, family, lut, ff, dsp, bram18k, uram)
@@ -338,7 +339,7 @@ def resolve_target(board: str | None = None, part: str | None = None) -> tuple[B
         full = part.strip()
         if full[:1].isdigit():
             full = "xc" + full
-        if len(_normalise(full)) <= len(p.device):
+        if len(normalise_part(full)) <= len(p.device):
             full = p.default_part
         return None, p, full
     raise InvalidSetting("give a board (e.g. 'pynq-z2') or a part (e.g. 'xc7z020clg400-1')")

@@ -44,9 +44,11 @@ def _private_owner(module: str) -> str | None:
 
 
 def _package_of(module: str) -> str:
-    """The package a module's private names belong to: the module itself for a package, else its parent."""
+    """The package a module's private names belong to: the module itself for a package or a top-level module of
+    hlsnb (``hlsnb.targets`` is a floor of its own, not part of ``hlsnb``), else its parent."""
     is_package = (PACKAGE.parent / Path(*module.split(".")) / "__init__.py").exists()
-    return module if is_package else module.rsplit(".", 1)[0]
+    top_level = module.count(".") == 1
+    return module if is_package or top_level else module.rsplit(".", 1)[0]
 
 
 def _inside(module: str, package: str) -> bool:

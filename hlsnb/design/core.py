@@ -22,7 +22,7 @@ from .. import rules, vocab
 from ..errors import InvalidSetting, UnrollLimitWarning
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import parse_precision
-from ..targets import Part, _normalise, get_board, get_part, resolve_target
+from ..targets import Part, get_board, get_part, normalise_part, resolve_target
 from ..tcl import check_part_number
 from . import hls4ml_config as _hls4ml
 from . import html as _html
@@ -126,8 +126,8 @@ def _resolve(board, part) -> tuple:
     if part is not None:
         check_part_number(part, "part")
     b, p, part_number = resolve_target(board, part)
-    if b is not None and part is not None and _normalise(part_number) not in (_normalise(b.part_number),
-                                                                              _normalise(p.device)):
+    if b is not None and part is not None and normalise_part(part_number) not in (normalise_part(b.part_number),
+                                                                              normalise_part(p.device)):
         raise InvalidSetting(f"board {b.name!r} carries part {b.part_number}, not {part!r} (same device, another "
                              "package or speed grade); give the board alone, or the part alone with board=None")
     if b is not None and part is not None:
@@ -231,7 +231,8 @@ class Design:
         if board is not None and part is not None:
             check_part_number(part, "part")
             b, p = get_board(board), get_part(part)
-            if p.device != b.part.device or _normalise(resolve_target(None, part)[2]) != _normalise(b.part_number):
+            named = normalise_part(resolve_target(None, part)[2])
+            if p.device != b.part.device or named != normalise_part(b.part_number):
                 board = None  # part= names another chip than the (default) board's: the part wins
         design = cls(
             layers_from_keras(model, precision),

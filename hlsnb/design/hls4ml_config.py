@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import InvalidSetting
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import FixedType, parse_precision
-from ..targets import _normalise, get_board
+from ..targets import get_board, normalise_part
 from ..vocab import BACKENDS
 from .spec import DEFAULT_PRECISION, SETTINGS, normalise_precision
 
@@ -409,7 +409,7 @@ def _check_base_target(design, target: dict) -> None:
             raise InvalidSetting(f"hls4ml config: its {kw} is {given!r}, the design's {mine!r}: change the design's "
                                  "target first (set_target), or load the config without it")
     part = target.get("part")
-    if part is not None and _normalise(str(part)) != _normalise(design.part_number):
+    if part is not None and normalise_part(str(part)) != normalise_part(design.part_number):
         raise InvalidSetting(f"hls4ml config: its Part is {part!r}, the design's {design.part_number!r}: change the "
                              "design's target first (set_target), or load the config without it")
 
