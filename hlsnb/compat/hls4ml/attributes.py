@@ -16,14 +16,13 @@ Same classes and builders as hls4ml 1.3: :class:`hls4mlAttributes`, :class:`Opti
 
 from __future__ import annotations
 
-import bisect
 import warnings
 
 import numpy as np
 
 from hlsnb.objectives import LayerAttributes as _LayerAttributes
 from hlsnb.objectives import OptimizationAttributes, layer_kind
-from hlsnb.rules import valid_reuse_factors
+from hlsnb.rules import closest_reuse_factor, valid_reuse_factors
 
 from .config import SUPPORTED_STRUCTURES
 
@@ -118,17 +117,6 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _closest(valid, rf):
-    # hls4ml's FPGABackend.get_closest_reuse_factor: the nearer neighbour, the lower one on a tie
-    pos = bisect.bisect_left(valid, rf)
-    if pos == 0:
-        return valid[0]
-    if pos == len(valid):
-        return valid[-1]
-    before, after = valid[pos - 1], valid[pos]
-    return after if after - rf < rf - before else before
-
-
 def _mult_size(la):
     # the layer kind from hlsnb's registry, not from the class name: a depthwise or separable conv is no plain conv
     kind = layer_kind(la)
@@ -205,7 +193,7 @@ def get_attributes_from_keras_model_and_hls4ml_config(model, config):
             rows = int(np.prod(la.weight_shape[:-1]))  # what hls4ml multiplies: kernel x channels for a conv
             valid = list(valid_reuse_factors(rows, n_out, "Resource"))
             if h.reuse_factor not in valid:
-                h.built_reuse_factor = _closest(valid, h.reuse_factor)
+                h.built_reuse_factor = closest_reuse_factor(valid, h.reuse_factor)
                 warnings.warn(f"layer {name!r}: ReuseFactor {h.reuse_factor} is not valid for a {rows}x{n_out} "
                               f"Resource layer; hls4ml would build it with {h.built_reuse_factor} (valid: {valid}). "
                               "The pruning objectives use the configured value, as hls4ml's do.", stacklevel=2)
