@@ -32,6 +32,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 from .design import Design, LayerSpec
+from .design.hls4ml_config import apply_design_types
 from .errors import InvalidSetting
 from .precision import FixedType, parse_precision
 from .rules import canonical_strategy, check_tool_version
@@ -219,15 +220,18 @@ def _public_layers(bits: int = 6) -> list[LayerSpec]:
 
 
 def _hls4ml_types(design: Design, model) -> dict:
-    """Layer -> {kind: precision} as hls4ml converts ``model`` with ``design`` (no files written, no compile)."""
+    """Layer -> {kind: precision} as hls4ml's own conversion gives them for ``model`` with ``design`` (no files
+    written, no compile): hls4ml's converter itself, not :meth:`Design.convert`, which puts the design's types back."""
     import contextlib
     import io
     import warnings
 
+    import hls4ml
+
     with tempfile.TemporaryDirectory(prefix="hlsnb_forum_") as tmp, contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore")  # hls4ml's note that a Keras softmax is not bit-exact: said in the docs
-        hm = design.convert(model, output_dir=f"{tmp}/prj")
+        hm = hls4ml.converters.convert_from_keras_model(model, **design.hls4ml_kwargs(output_dir=f"{tmp}/prj"))
     out = {}
     for layer in hm.get_layers():
         t = {}
@@ -383,7 +387,8 @@ class CsimCheck:
     lookup-table approximation, not bit-exact); ``max_logit_diff``: their largest difference; ``seconds``:
     conversion + g++ compile + run; ``types``: layer -> {kind: type} as hls4ml built them; ``zeros``: Dense layer
     -> zero weights in the weight arrays hls4ml writes; ``retyped``: layer -> {kind: (hls4ml's type, the design's
-    type)} where the design's type replaced the one hls4ml's conversion chose (:func:`_apply_design_types`).
+    type)} where the design's type replaced the one hls4ml's conversion chose
+    (:func:`hlsnb.design.hls4ml_config.apply_design_types`).
     """
 
     keras_accuracy: float
@@ -427,7 +432,7 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hm = hls4ml.converters.convert_from_keras_model(model, **kw)
-        retyped = _apply_design_types(hm, design)
+        retyped = apply_design_types(hm, design)
         y_hls, trace = hm.trace(X)  # compiles the C simulation with the trace of output_layer
     y_hls = np.asarray(y_hls).reshape(len(X), -1)
     y_keras = np.asarray(model.predict(X, verbose=0))
@@ -447,43 +452,3 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
         agree=float(np.mean(y_keras.argmax(1) == y_hls.argmax(1))),
         logits_bit_exact=bool(np.array_equal(z_keras, z_hls)), max_logit_diff=float(np.max(np.abs(z_keras - z_hls))),
         n_rows=len(X), seconds=time.perf_counter() - t0, types=types, zeros=zeros, retyped=retyped)
-
-
-def _apply_design_types(hm, design: Design) -> dict:
-    """Give hls4ml's converted model the design's result and accumulator types where the conversion chose others;
-    returns layer -> {kind: (hls4ml's type, the design's type)} for each change.
-
-    hls4ml's bit-exact flow for an HGQ2 model sets every result and accumulator type from the model's quantizers
-    and ignores the config's (a warning says so), so :func:`forum_design`'s wider types (the forum's) are put on
-    the converted graph here, before it is written and compiled. Weight and bias types must already agree (they
-    set the weight values hls4ml writes): a difference raises."""
-    import copy
-
-    out = {}
-    for layer in hm.get_layers():
-        if layer.name not in {l.name for l in design.layers}:
-            continue
-        spec = design.layer(layer.name)
-        for kind in ("weight", "bias", "accum", "result"):
-            want = spec.precision(kind)
-            named = layer.types.get(f"{kind}_t")
-            if want is None or named is None:
-                continue
-            have = str(parse_precision(str(named.precision)))
-            want = str(parse_precision(want))
-            if have == want:
-                continue
-            if kind in ("weight", "bias"):
-                raise InvalidSetting(f"layer {layer.name!r}: hls4ml converts the model's {kind}s as {have}, the "
-                                     f"design says {want}: the C simulation would not hold the design's {kind}s "
-                                     f"(use the model's {kind} type)")
-            prec = copy.copy(named.precision)  # the backend's class (it writes the C++ typedef)
-            t = parse_precision(want)
-            prec.width, prec.integer, prec.signed = t.width, t.integer, t.signed
-            prec.rounding_mode, prec.saturation_mode = t.rounding[3:], t.saturation[3:]
-            prec.saturation_bits = t.saturation_bits
-            named.precision = prec
-            if kind == "result":
-                layer.get_output_variable().type.precision = prec
-            out.setdefault(layer.name, {})[kind] = (have, want)
-    return out

@@ -157,3 +157,18 @@ def test_csim_is_bit_exact_with_keras_and_builds_the_forums_types(forum_model, d
     assert {c.types[n]["result"] for n in c.types if n.endswith("_relu")} == {"ap_ufixed<6,0,AP_RND,AP_SAT>"}
     assert c.zeros == {n: z for n, (z, _) in zero_counts(forum_design(forum_model)).items()}
     assert "C simulation" in str(c) and "%" in str(c)
+
+
+def test_a_project_of_an_hgq2_model_holds_the_designs_types(forum_model, tmp_path):
+    """Design.convert (and so make_project, the sweeps and notebook 04) writes the design's accumulators and results,
+    not the narrower ones hls4ml's bit-exact HGQ2 flow picks from the quantizers; the change is said, not silent."""
+    design = forum_design(forum_model)
+    with pytest.warns(UserWarning, match="the design's are kept: fc1 accum"):
+        hm = design.convert(forum_model, output_dir=str(tmp_path / "prj"))
+    assert set(hm.hlsnb_retyped) >= set(DENSE_LAYERS)
+    hm.write()
+    defines = (tmp_path / "prj" / "firmware" / "defines.h").read_text()
+    assert "typedef ap_fixed<27,12> fc1_accum_t;" in defines and "typedef ap_fixed<27,12> fc1_t;" in defines
+    for name in DENSE_LAYERS:
+        assert str(hm.graph[name].get_attr("accum_t").precision).startswith("fixed<")
+        assert hm.hlsnb_retyped[name]["accum"][1] == design.layer(name).accum_precision

@@ -19,8 +19,8 @@ from ..targets import get_board, normalise_part
 from ..vocab import BACKENDS
 from .spec import DEFAULT_PRECISION, SETTINGS, normalise_precision
 
-__all__ = ["to_hls4ml_config", "hls4ml_kwargs", "convert", "check_model", "from_hls4ml_config", "unlisted_layers",
-           "CONFIG_SECTIONS", "hls4ml_keys", "split_project", "DefaultBoard", "to_hls4ml_precision",
+__all__ = ["to_hls4ml_config", "hls4ml_kwargs", "convert", "apply_design_types", "check_model", "from_hls4ml_config",
+           "unlisted_layers", "CONFIG_SECTIONS", "hls4ml_keys", "split_project", "DefaultBoard", "to_hls4ml_precision",
            "from_hls4ml_precision"]
 
 
@@ -175,11 +175,69 @@ def check_model(design, model) -> None:
 
 
 def convert(design, model, output_dir: str = "hlsnb_prj", project_name: str = "myproject"):
-    """Convert ``model`` with hls4ml using exactly ``design``'s settings; returns the hls4ml ModelGraph."""
+    """Convert ``model`` with hls4ml using exactly ``design``'s settings; returns the hls4ml ModelGraph.
+
+    An HGQ2 model goes through hls4ml's bit-exact flow, which takes every result and accumulator type from the
+    model's quantizers and ignores the config's: the design's types are put back on the graph
+    (:func:`apply_design_types`), so the project, its C simulation and its bitstream hold the types the design (and
+    its estimate) has. What changed is in ``hls_model.hlsnb_retyped`` and a warning names it."""
     import hls4ml  # heavy, imported only here
 
     check_model(design, model)
-    return hls4ml.converters.convert_from_keras_model(model, **hls4ml_kwargs(design, output_dir, project_name))
+    hm = hls4ml.converters.convert_from_keras_model(model, **hls4ml_kwargs(design, output_dir, project_name))
+    hm.hlsnb_retyped = apply_design_types(hm, design) if _is_hgq(model) else {}
+    if hm.hlsnb_retyped:
+        changes = "; ".join(f"{layer} {kind} {have} -> {want}" for layer, kinds in hm.hlsnb_retyped.items()
+                            for kind, (have, want) in kinds.items())
+        warnings.warn(f"hls4ml's conversion of this HGQ2 model chose its own types; the design's are kept: {changes}",
+                      stacklevel=2)
+    return hm
+
+
+def _is_hgq(model) -> bool:
+    """True for a model with HGQ2 layers (hls4ml converts those bit-exactly from their quantizers)."""
+    return any(type(layer).__module__.startswith("hgq.") for layer in getattr(model, "layers", ()))
+
+
+def apply_design_types(hm, design) -> dict:
+    """Give hls4ml's converted model the design's result and accumulator types where the conversion chose others;
+    returns layer -> {kind: (hls4ml's type, the design's type)} for each change.
+
+    hls4ml's bit-exact flow for an HGQ2 model sets every result and accumulator type from the model's quantizers
+    and ignores the config's (a warning says so), so a design's own types (e.g. :func:`hlsnb.forum.forum_design`'s,
+    the forum's wider accumulators) are put on the converted graph here, before it is written and compiled. Weight
+    and bias types must already agree (they set the weight values hls4ml writes): a difference raises."""
+    import copy
+
+    out = {}
+    for layer in hm.get_layers():
+        if layer.name not in {l.name for l in design.layers}:
+            continue
+        spec = design.layer(layer.name)
+        for kind in ("weight", "bias", "accum", "result"):
+            want = spec.precision(kind)
+            named = layer.types.get(f"{kind}_t")
+            if want is None or named is None or str(want).strip().lower() == "auto":
+                continue
+            have = str(parse_precision(str(named.precision)))
+            want = str(parse_precision(want))
+            if have == want:
+                continue
+            if kind in ("weight", "bias"):
+                raise InvalidSetting(f"layer {layer.name!r}: hls4ml converts the model's {kind}s as {have}, the "
+                                     f"design says {want}: the C simulation would not hold the design's {kind}s "
+                                     f"(use the model's {kind} type)")
+            prec = copy.copy(named.precision)  # the backend's class (it writes the C++ typedef)
+            t = parse_precision(want)
+            prec.width, prec.integer, prec.signed = t.width, t.integer, t.signed
+            prec.rounding_mode, prec.saturation_mode = t.rounding[3:], t.saturation[3:]
+            prec.saturation_bits = t.saturation_bits
+            named.precision = prec
+            if kind == "result":
+                layer.get_output_variable().type.precision = prec
+            out.setdefault(layer.name, {})[kind] = (have, want)
+    return out
+
 
 
 #: The sections of an hls4ml ``HLSConfig`` hlsnb reads: the three it models, and hls4ml's pass lists, carried.
