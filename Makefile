@@ -60,9 +60,10 @@ lint: install
 	$(BIN)/ruff check hlsnb tests benchmarks tools
 	$(BIN)/lint-imports --no-cache
 
+# The 15 slowest items are listed at the end (the notebook path is the critical one: see tests/conftest.py).
 test: install browser-deps open-synth-deps lint
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider \
-	  -n $(TEST_WORKERS)
+	  -n $(TEST_WORKERS) --durations=15
 
 # hlsnb's pruning against hls4ml's own optimize_model (Keras 2, in its own venv .venv-hls4ml-keras2); not in make test.
 # Three runs side by side (one per data set, plus hls4ml's other rankings and hlsnb's other variants on 3 digits
