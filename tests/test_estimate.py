@@ -136,13 +136,13 @@ def test_seed_case_resource_pays_accumulator_selects_where_rf_exceeds_n_in():
     assert res.total["bram18k"] > lat.total["bram18k"] and res.total["dsp"] <= lat.total["dsp"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "On Vivado HLS reports (issue 12) a 16-bit Latency layer costs 24-36 LUT per product, so Latency at RF 64 is "
-    "estimated far above Resource; the forum user said their Resource build used more than their Latency build, "
-    "whose configuration is unknown. See docs/estimator.md, 'The seed reports'."))
-def test_seed_case_resource_uses_more_luts_than_latency():
+def test_a_16_bit_dense_mlp_uses_more_luts_under_latency():
+    """The 16-bit, unpruned 16-64-32-32-5 at RF 64: Latency builds a full-width constant multiplier per weight and
+    comes out far above Resource, the opposite of the forum's report. The forum's Resource > Latency needs what the
+    forum's network has, 6-bit weights, 75 % zeros and quantized ReLUs (tests/test_estimate_seed.py, tests/test_seed.py:
+    the ordering flips between the two designs)."""
     lat, res = _seed()
-    assert res.total["lut"] > lat.total["lut"]
+    assert lat.total["lut"] > 2 * res.total["lut"]
 
 
 def test_estimate_design_is_fast():
