@@ -69,12 +69,12 @@ else:
 import warnings
 
 with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")  # hls4ml's conversion log is noise here; its warnings become notes below
+    warnings.simplefilter("always")  # hls4ml's conversion log is noise here; warnings become notes below
     hls_model = make_project(design, model, prj_dir, backend=backend)
     check = check_csim(hls_model, model, data.X_test, data.y_test)
 show(check)
 for note in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
-    display(HTML(f"<p style='color:#555'>Note (from hls4ml): {note}</p>"))
+    display(HTML(f"<p style='color:#555'>Note (conversion): {note}</p>"))
 """, IGNORE),
 ("md", r"""
 What the check says: hls4ml's **C simulation** is the bit-accurate C++ model of the design (its fixed-point types, as the FPGA computes). Run on the test rows, it must pick the same class as Keras on at least 98 % of them: that is the PASS. *max |diff|* is the largest difference between one Keras output and the C simulation's, over all rows and classes; the outputs are softmax probabilities (0 to 1), and fixed-point rounding moves them most on rows where two classes are close, so a large max |diff| with a high agreement means a few close calls moved, not a broken design. When the check fails, it traces every layer and names the first one that departs, with its precision.

@@ -45,13 +45,15 @@ def csim_of(design, model, data):
     import io
     import warnings
 
+    from hlsnb.project import show
+
     prj = Path("hlsnb_work/05_run_on_pynq_prj")
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # hls4ml's conversion log is noise here; its warnings become notes
         hls_model = design.convert(model, output_dir=str(prj))
         hls_model.compile()
     for note in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
-        print(f"note (from hls4ml): {note}")
+        show(f"note (conversion): {note}")  # wrapped at word boundaries
     interface = hb.StreamInterface.from_hls4ml(hls_model)
     return hb.SoftwareOverlay(hb.find_csim_library(prj, interface.project_name), interface)
 
