@@ -2,8 +2,8 @@
 ``_``-prefixed name, belongs to the package it sits in. Import-linter cannot say "private" in general, so this test
 walks every import of hlsnb (lazy ones inside functions too) and fails on a new one.
 
-``ALLOWED`` listed the imports that did this when the check came (2026-12-06); it is empty now (the last ones,
-calibration -> ``estimate._*``, go through :mod:`hlsnb.estimate.model`). Nobody adds one: give the name a public home.
+There are no exceptions (the last ones, calibration -> ``estimate._*``, now go through :mod:`hlsnb.estimate.model`):
+give a name another package needs a public home.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "hlsnb"
-
-#: (importing module, imported module[:name]) pairs allowed to do it: none. Never grow it.
-ALLOWED: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:
@@ -83,16 +80,10 @@ def private_imports() -> frozenset[tuple[str, str]]:
     return frozenset(found)
 
 
-def test_no_new_import_of_another_packages_private_module():
-    new = sorted(private_imports() - ALLOWED)
-    assert not new, ("imports of another package's private module or name (give it a public name in its package, "
-                     "or move the code):\n  " + "\n  ".join(f"{a} -> {b}" for a, b in new))
-
-
-def test_the_allow_list_only_shrinks():
-    """Every allowed pair still exists: a fixed one must leave the list, so it cannot come back unnoticed."""
-    stale = sorted(ALLOWED - private_imports())
-    assert not stale, f"fixed, remove from ALLOWED: {stale}"
+def test_no_import_of_another_packages_private_module():
+    found = sorted(private_imports())
+    assert not found, ("imports of another package's private module or name (give it a public name in its package, "
+                       "or move the code):\n  " + "\n  ".join(f"{a} -> {b}" for a, b in found))
 
 
 def test_every_package_is_on_a_floor():

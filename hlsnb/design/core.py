@@ -127,7 +127,7 @@ def _resolve(board, part) -> tuple:
         check_part_number(part, "part")
     b, p, part_number = resolve_target(board, part)
     if b is not None and part is not None and normalise_part(part_number) not in (normalise_part(b.part_number),
-                                                                              normalise_part(p.device)):
+                                                                                  normalise_part(p.device)):
         raise InvalidSetting(f"board {b.name!r} carries part {b.part_number}, not {part!r} (same device, another "
                              "package or speed grade); give the board alone, or the part alone with board=None")
     if b is not None and part is not None:

@@ -239,7 +239,6 @@ def apply_design_types(hm, design) -> dict:
     return out
 
 
-
 #: The sections of an hls4ml ``HLSConfig`` hlsnb reads: the three it models, and hls4ml's pass lists, carried.
 CONFIG_SECTIONS = ("Model", "LayerType", "LayerName", "Flows", "Optimizers", "SkipOptimizers")
 _PLAIN = tuple(x.hls4ml_key for x in SETTINGS if x.hls4ml_subkey is None)  # Strategy, ReuseFactor
