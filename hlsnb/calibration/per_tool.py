@@ -47,13 +47,13 @@ RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", "res_in_mux_rf", *RES_LU
 STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_pipe_shared": 0.0, "res_in_mux_rf": 1.0,
               "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0, "vsynth_dsp_cap": 1.0,
               "stream_overlap": 1.0, "ff_const_held": 1.0, "add_growth": 1.0,
-              "act_sel_result": 1.0}
+              "act_sel_result": 1.0, "acc_quant": 1.0}
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
 #: Structural terms of quantized models that hold for Vitis HLS too (its block sets them apart from the Vivado fit).
 #: Not ``add_growth``: with it the Vitis HLS held-out LUT errors grow (weights <= 8 bits 18 % -> 20 %, RF 1 23 % ->
 #: 25 %): the shared Vitis fit (ArgyKokk, 8-bit weights) prices its adders at accum_t width. Nor ``act_sel_result``:
 #: with it the Vitis HLS activation rows get worse (LUT 0.57 -> 0.87 held out; Vivado HLS 0.46 -> 0.45).
-_QUANT_STRUCTURAL = ("ff_const_held",)
+_QUANT_STRUCTURAL = ("ff_const_held", "acc_quant")
 #: Input widths tried for the constant-weight rule (0: hls4ml's "both operands >= 9 bits", the rule before issue 28).
 CONST_DSP_GRID = (0.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0)
 
@@ -182,6 +182,19 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     if ii_rows:
         coef["ii_share_pruned"] = min((_median(_rel(_run(r["kw"], dict(coef, ii_share_pruned=v)).ii, r["meas"]["ii"])
                                                for r in ii_rows), v) for v in (1.0, 0.0))[1]
+    # 2b. compare-and-select activations with io_parallel, and the price of a rounding/saturating value (before the
+    # kernel fits: a rounding/saturating accum_t is priced with it, _kernel._accum_quant)
+    acts = [r for r in train if r["tool"] == "vivado_hls" and r["type"] == "Act" and r["kw"]
+            and r["kw"].get("activation") in ("relu", "linear") and r["kw"]["io_type"] == "io_parallel"
+            and not (r["kw"]["result_bits"] < r["kw"]["input_bits"]
+                     and (r["kw"].get("result_rounding", "AP_TRN") != "AP_TRN"
+                          or r["kw"].get("result_saturation", "AP_WRAP") != "AP_WRAP"))]
+    if acts:
+        coef["act_lut_per_bit"] = _median(r["meas"]["lut"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in acts)
+        coef["act_latency"] = _median(r["meas"]["latency"] for r in acts)
+    q = fit_act_quant(train, coef, "vivado_hls")
+    if q is not None:
+        coef["act_lut_quant"] = q
     # 3. LUT (with the DSP post-adder share on a grid) and FF of the Latency kernel
     best = None
     for share in (0.0, 0.5, 1.0):
@@ -218,18 +231,6 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     t = fit_constant_rule(train, coef, "vivado_hls")
     if t is not None:
         coef["const_dsp_in_bits"] = t
-    # 6. compare-and-select activations with io_parallel
-    acts = [r for r in train if r["tool"] == "vivado_hls" and r["type"] == "Act" and r["kw"]
-            and r["kw"].get("activation") in ("relu", "linear") and r["kw"]["io_type"] == "io_parallel"
-            and not (r["kw"]["result_bits"] < r["kw"]["input_bits"]
-                     and (r["kw"].get("result_rounding", "AP_TRN") != "AP_TRN"
-                          or r["kw"].get("result_saturation", "AP_WRAP") != "AP_WRAP"))]
-    if acts:
-        coef["act_lut_per_bit"] = _median(r["meas"]["lut"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in acts)
-        coef["act_latency"] = _median(r["meas"]["latency"] for r in acts)
-    q = fit_act_quant(train, coef, "vivado_hls")
-    if q is not None:
-        coef["act_lut_quant"] = q
     # 7. softmax registers: median of FF / (the estimate's FF at softmax_ff_per_bit = 1)
     ratios = []
     for r in train:

@@ -279,6 +279,8 @@ def _layer(rec: dict, r: dict, prev_bits: dict, csv_path: Path) -> None:
     if res is not None:
         base.update(result_rounding=res.rounding, result_saturation=res.saturation)
         rec["res_known"] = True
+    if acc is not None:
+        base.update(accum_rounding=acc.rounding, accum_saturation=acc.saturation)
     n_in, n_out = _int(r["n_in"]), _int(r["n_out"])
     if lt in _CONV:
         if wt is None:
@@ -428,7 +430,8 @@ def design_of(layers: list[dict]):
             reuse_factor=kw.get("reuse_factor", 1),
             weight_precision=_prec(kw["weight_bits"], kw["weight_int_bits"]) if mult else None,
             result_precision=_prec(kw["result_bits"], None, kw.get("result_rounding"), kw.get("result_saturation")),
-            accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"]),
+            accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"], None, kw.get("accum_rounding"),
+                                  kw.get("accum_saturation")),
             n_zeros=kw.get("n_zeros"), weights=kw.get("weights"), is_mult_layer=mult, inputs=None,
             mult_impl=kw.get("mult_impl")))
     return SimpleNamespace(part=get_part(first["part"]), clock_ns=first["clock_ns"], io_type=first["io_type"],

@@ -62,6 +62,8 @@ TOOL_DEFAULTS = MappingProxyType({
     "add_growth": 0.0,
     # the compare-and-select of an activation with a rounding/saturating narrower result is as wide as the result
     "act_sel_result": 0.0,
+    # a rounding/saturating accum_t: one quantized cast per product, one more per saturating add (issue 23)
+    "acc_quant": 0.0,
     # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)
     "da_lut_per_digit_bit": 0.5867,
 })

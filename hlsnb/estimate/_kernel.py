@@ -247,6 +247,7 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     acc.add("lut", (n_adds - absorbed) * add_bits * C["lut_add_per_bit"],
             f"{n_adds - absorbed} {width} adders of the unrolled adder trees"
             + (f" ({absorbed} more adds absorbed in DSP post-adders)" if absorbed else "") + sfx)
+    _accum_quant(acc, inp, C, nonzero, "product", sfx)
     # operand multiplexers when multipliers are shared
     if units and mul_ops > units:
         ppu = math.ceil(mul_ops / units)
@@ -393,6 +394,7 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
              f"with a run-time index: a {n_out}-to-1 read multiplexer x {accum_bits} bits plus write enables "
              f"for {n_out} accumulators{sfx}")
     acc.add("lut", block * accum_bits * C["lut_add_per_bit"], f"{block} {accum_bits}-bit accumulate adders{sfx}")
+    _accum_quant(acc, inp, C, block, "multiplier", sfx)
     if not unrolled:
         acc.add("lut", C["res_layer_lut"], f"reuse-loop control: the ReuseLoop counter, ROM address and index "
                 f"registers of the not-pipelined Resource function (per layer){sfx}")
@@ -428,6 +430,22 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     acc.add("latency", lat, f"RF={rf} reuse-loop iterations + {depth} cycles (ROM read, multiply, add, result)",
             "modelled")
     return lat, ii
+
+
+def _accum_quant(acc: Terms, inp, C, n: int, per: str, sfx: str) -> None:
+    """A rounding or saturating ``accum_t`` (``ap_fixed<24,16,AP_RND,AP_SAT>``): every product is rounded and
+    saturated into it and, when it saturates, so is every partial sum. Each such cast is priced as a quantized
+    activation prices one value (``act_lut_quant``, fitted per tool on activation rows, never on these layers), one
+    cast per product plus one per saturating add (``acc_quant`` switch, structural). Berk-Bilgin's Resource layers
+    with that accumulator spend ~225 LUT per multiplier beyond a wrapping one; this prices them at 2 x ~96."""
+    rnd, sat = inp.accum_rounding != "AP_TRN", inp.accum_saturation != "AP_WRAP"
+    if not (rnd or sat) or not n or C["acc_quant"] < 0.5 or not C["act_lut_quant"]:
+        return
+    casts = n * (1 + sat)
+    acc.add("lut", casts * C["act_lut_quant"],
+            f"accum_t {inp.accum_bits} bits, {inp.accum_rounding}, {inp.accum_saturation}: each {per}'s product is "
+            f"rounded and saturated into it" + (" and each add saturates" if sat else "") + f" ({casts} casts x "
+            f"{C['act_lut_quant']:.0f} LUT, the price of one quantized activation value){sfx}", "modelled")
 
 
 def _mux(acc: Terms, luts: float, scale: float, what: str) -> None:

@@ -58,6 +58,8 @@ _E = [
      "1: adder trees sized by the operands' range (product bits + 1 a level, capped by accum_t), as HLS builds them"),
     ("act_sel_result", "structural", "switch", "layers/activation",
      "1: the select of a rounding/saturating activation is as wide as its result type, not its input"),
+    ("acc_quant", "structural", "switch", "_kernel._accum_quant",
+     "1: a rounding/saturating accum_t costs one act_lut_quant per product cast and per saturating add (issue 23)"),
     ("ff_const_held", "structural", "FF per shift/shift-add product bit held at II > 1", "_kernel._dense_latency",
      "1: the constant products wait in mult[] too (issue 23)"),
     ("act_lut_per_bit", "fitted", "LUT per value bit", "layers/activation", _SHARED + " / " + _VIV

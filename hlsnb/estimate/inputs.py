@@ -156,6 +156,11 @@ class LayerInput:
                                 check=_mode("result_saturation", SATURATION_MODES, "AP_WRAP"))
     accum_bits: int = _f(16, "accumulator width (keyword default: the result width)", kw=None,
                          check=_bits("accum_bits"))
+    accum_rounding: str = _f("AP_TRN", "rounding mode of the accumulator type: a rounding accum_t rounds every "
+                             "product it takes", check=_mode("accum_rounding", ROUNDING_MODES, "AP_TRN"))
+    accum_saturation: str = _f("AP_WRAP", "saturation mode of the accumulator type: a saturating accum_t saturates "
+                               "every product and every partial sum", check=_mode("accum_saturation",
+                                                                                   SATURATION_MODES, "AP_WRAP"))
     input_bits: int = _f(16, "width of the type the layer reads: the previous layer's result type (keyword "
                          "default: the result width)", kw=None, check=_bits("input_bits"))
     io_type: str = _f("io_parallel", "io_parallel or io_stream", check=_choice("io_type", IO_TYPES, "io_parallel"))
@@ -271,8 +276,8 @@ def design_inputs(design) -> list[tuple]:
 
     The one place that turns a Design's layers into estimator inputs: a layer's input width is the result precision
     of the layer it reads (``inputs[0]``, else the one before; the design's input precision for the first);
-    ``"auto"`` or missing precisions count as 16 bits; the result type's rounding and saturation modes are read
-    from its precision string. Layers without multipliers get Latency, ReuseFactor 1 and no weights. A layer may
+    ``"auto"`` or missing precisions count as 16 bits; the result and accumulator types' rounding and saturation
+    modes are read from their precision strings. Layers without multipliers get Latency, ReuseFactor 1 and no weights. A layer may
     carry ``mult_impl`` (``config_op mul -impl``; the calibration's report rows do), else "auto". Reads only the
     public Design API (layers, part, clock_ns, io_type, tool, tool_version, input_precision).
     """
@@ -297,6 +302,7 @@ def design_inputs(design) -> list[tuple]:
             w_bits, w_int = bits(l.weight_precision, 16) if l.weight_precision else (16, 6)
             acc_bits, _ = bits(l.accum_precision, res_bits)
             modes = _modes(l.result_precision) if l.result_precision not in (None, "auto") else (None, None)
+            acc_modes = _modes(l.accum_precision) if l.accum_precision not in (None, "auto") else (None, None)
         except (TypeError, ValueError) as e:  # a precision the Design should have refused: name the layer
             raise InvalidSetting(f"layer {l.name!r}: a precision is not valid: {e}") from None
         mult = l.is_mult_layer
@@ -306,7 +312,8 @@ def design_inputs(design) -> list[tuple]:
             activation=l.activation, strategy=l.strategy if mult else "Latency",
             reuse_factor=l.reuse_factor if mult else 1, weight_bits=w_bits, weight_int_bits=w_int,
             result_bits=res_bits, result_rounding=modes[0],
-            result_saturation=modes[1], accum_bits=acc_bits, input_bits=in_bits,
+            result_saturation=modes[1], accum_bits=acc_bits, accum_rounding=acc_modes[0],
+            accum_saturation=acc_modes[1], input_bits=in_bits,
             io_type=io, part=part, clock_ns=clock, n_zeros=l.n_zeros if mult else None,
             weights=l.weights if mult else None, tool=tool, tool_version=tool_version,
             mult_impl=getattr(l, "mult_impl", None) or "auto"), "design_inputs")
