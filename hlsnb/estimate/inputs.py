@@ -277,9 +277,10 @@ def design_inputs(design) -> list[tuple]:
     The one place that turns a Design's layers into estimator inputs: a layer's input width is the result precision
     of the layer it reads (``inputs[0]``, else the one before; the design's input precision for the first);
     ``"auto"`` or missing precisions count as 16 bits; the result and accumulator types' rounding and saturation
-    modes are read from their precision strings. Layers without multipliers get Latency, ReuseFactor 1 and no weights. A layer may
-    carry ``mult_impl`` (``config_op mul -impl``; the calibration's report rows do), else "auto". Reads only the
-    public Design API (layers, part, clock_ns, io_type, tool, tool_version, input_precision).
+    modes are read from their precision strings. Layers without multipliers get Latency, ReuseFactor 1 and no
+    weights. A layer may carry ``mult_impl`` (``config_op mul -impl``; the calibration's report rows do), else
+    "auto". Reads only the public Design API (layers, part, clock_ns, io_type, tool, tool_version,
+    input_precision).
     """
     part: Part = design.part
     if not isinstance(part, Part):
