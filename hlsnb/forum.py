@@ -32,7 +32,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 from .design import Design, LayerSpec
-from .design.hls4ml_config import apply_design_types
+from .design.hls4ml_config import apply_design_types, convert_from_keras, vivado_kwargs
 from .errors import InvalidSetting
 from .precision import FixedType, parse_precision
 from .rules import canonical_strategy, check_tool_version
@@ -231,7 +231,10 @@ def _hls4ml_types(design: Design, model) -> dict:
     with tempfile.TemporaryDirectory(prefix="hlsnb_forum_") as tmp, contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore")  # hls4ml's note that a Keras softmax is not bit-exact: said in the docs
-        hm = hls4ml.converters.convert_from_keras_model(model, **design.hls4ml_kwargs(output_dir=f"{tmp}/prj"))
+        # the plain Vivado backend: the same types as VivadoAccelerator's (which only adds the PYNQ wrapper), and
+        # hls4ml converts with it the HGQ2 models whose standalone quantizers VivadoAccelerator refuses
+        hm = hls4ml.converters.convert_from_keras_model(
+            model, **vivado_kwargs(design, design.hls4ml_kwargs(output_dir=f"{tmp}/prj")))
     out = {}
     for layer in hm.get_layers():
         t = {}
@@ -419,7 +422,6 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
     import io
     import warnings
 
-    import hls4ml
     import keras
 
     t0 = time.perf_counter()
@@ -431,7 +433,7 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
     X = np.ascontiguousarray(data.X_test, dtype=np.float32)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        hm = hls4ml.converters.convert_from_keras_model(model, **kw)
+        hm = convert_from_keras(model, kw, design)
         retyped = apply_design_types(hm, design)
         y_hls, trace = hm.trace(X)  # compiles the C simulation with the trace of output_layer
     y_hls = np.asarray(y_hls).reshape(len(X), -1)

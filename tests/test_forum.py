@@ -127,7 +127,7 @@ def test_trained_design_is_quantized_and_pruned_like_the_public_build(forum_mode
         assert np.array_equal(k, np.round(k * 32) / 32) and np.abs(k).max() <= 1
 
 
-def test_training_shows_progress_and_is_seeded(digits16):
+def test_training_shows_progress_and_is_seeded(digits16, tmp_path):
     seen = []
     a = train_forum_mlp(digits16, epochs=4, prune_steps=2, progress=lambda done, total, text: seen.append(
         (done, total, text)))
@@ -135,6 +135,13 @@ def test_training_shows_progress_and_is_seeded(digits16):
     assert any("pruning to 75 % zeros" in s[2] for s in seen)
     assert {n: z for n, (z, _) in a.forum_info["zeros"].items()} == {"fc1": 768, "fc2": 1536, "fc3": 768,
                                                                      "output": 120}
+    # a training this short leaves fc2's input quantizer apart from fc1's ReLU: hls4ml keeps it as a layer of its
+    # own and refuses VivadoAccelerator for it ("Backend VivadoAccelerator not tested"). The design still reads the
+    # types hls4ml builds (through its plain Vivado backend); converting for the board says why it cannot, and how
+    d = forum_design(a)
+    assert d.backend == "VivadoAccelerator" and d.layer("fc1_relu").result_precision == "ap_ufixed<13,6>"
+    with pytest.raises(InvalidSetting, match=r"VivadoAccelerator.*\(fc2_iq\).*backend='Vivado'"):
+        d.convert(a, output_dir=str(tmp_path / "accel"))
 
 
 def test_csim_is_bit_exact_with_keras_and_builds_the_forums_types(forum_model, digits16, tmp_path):

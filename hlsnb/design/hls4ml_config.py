@@ -181,10 +181,9 @@ def convert(design, model, output_dir: str = "hlsnb_prj", project_name: str = "m
     model's quantizers and ignores the config's: the design's types are put back on the graph
     (:func:`apply_design_types`), so the project, its C simulation and its bitstream hold the types the design (and
     its estimate) has. What changed is in ``hls_model.hlsnb_retyped`` and a warning names it."""
-    import hls4ml  # heavy, imported only here
 
     check_model(design, model)
-    hm = hls4ml.converters.convert_from_keras_model(model, **hls4ml_kwargs(design, output_dir, project_name))
+    hm = convert_from_keras(model, hls4ml_kwargs(design, output_dir, project_name), design)
     hm.hlsnb_retyped = apply_design_types(hm, design) if _is_hgq(model) else {}
     if hm.hlsnb_retyped:
         changes = "; ".join(f"{layer} {kind} {have} -> {want}" for layer, kinds in hm.hlsnb_retyped.items()
@@ -192,6 +191,56 @@ def convert(design, model, output_dir: str = "hlsnb_prj", project_name: str = "m
         warnings.warn(f"hls4ml's conversion of this HGQ2 model chose its own types; the design's are kept: {changes}",
                       stacklevel=2)
     return hm
+
+
+def convert_from_keras(model, kwargs: dict, design):
+    """``hls4ml.converters.convert_from_keras_model(model, **kwargs)``, with hls4ml's refusal of the VivadoAccelerator
+    backend for some HGQ2 models turned into an error that says why and what to do.
+
+    hls4ml's HGQ proxy pass keeps a standalone quantizer layer where it cannot merge a layer's input quantizer into
+    the layer before (e.g. after a short training, a ReLU whose range the next quantizer still cuts) and then asserts
+    that the backend is Vivado, Vitis, Quartus or oneAPI (``hgq_proxy_model.py``): VivadoAccelerator, the PYNQ
+    wrapper around the same Vivado HLS code, is refused with "Backend VivadoAccelerator not tested"."""
+    import hls4ml
+
+    try:
+        return hls4ml.converters.convert_from_keras_model(model, **kwargs)
+    except AssertionError as e:
+        if kwargs.get("backend") != "VivadoAccelerator" or "not tested" not in str(e):
+            raise
+    names = _standalone_quantizers(model, vivado_kwargs(design, kwargs))
+    where = f" ({', '.join(names)})" if names else ""
+    raise InvalidSetting(
+        f"backend 'VivadoAccelerator': hls4ml {hls4ml.__version__} cannot convert this HGQ2 model for it: its HGQ "
+        f"proxy pass keeps standalone quantizer layers{where} where it cannot merge an input quantizer into the layer "
+        "before, and accepts those only for the Vivado, Vitis, Quartus and oneAPI backends. Use backend='Vivado' "
+        "(the same HLS code and C simulation, without the PYNQ wrapper), or train until each quantized activation "
+        "feeds the next layer's quantizer exactly (hlsnb.forum.train_forum_mlp's default training does)") from None
+
+
+def vivado_kwargs(design, kwargs: dict) -> dict:
+    """``kwargs`` (of :func:`hls4ml_kwargs`) for hls4ml's plain Vivado backend: a VivadoAccelerator project without
+    its PYNQ wrapper (the same layers, types and HLS code), on the design's part."""
+    kw = dict(kwargs)
+    if kw.get("backend") == "VivadoAccelerator":
+        kw.pop("board", None)
+        kw.update(backend="Vivado", part=design.part_number)
+    return kw
+
+
+def _standalone_quantizers(model, kwargs: dict) -> list[str]:
+    """Names of the quantizer layers hls4ml keeps for ``model`` (``kwargs`` of a backend that converts it); [] when
+    that conversion fails too."""
+    import tempfile
+
+    import hls4ml
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="hlsnb_quantizers_") as tmp:
+            hm = hls4ml.converters.convert_from_keras_model(model, **dict(kwargs, output_dir=f"{tmp}/prj"))
+    except Exception:  # noqa: BLE001 - only the error message is at stake
+        return []
+    return [layer.name for layer in hm.get_layers() if layer.class_name == "FixedPointQuantizer"]
 
 
 def _is_hgq(model) -> bool:
