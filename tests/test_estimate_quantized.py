@@ -115,6 +115,42 @@ def test_saturating_accumulators_held_out():
         assert abs(without["pred"]["lut"] - m) / m > 0.45
 
 
+def test_ultrascale_plus_pipelines_are_shallower():
+    """The operation delays were fitted on 7-series parts; on UltraScale+ the fabric does more per cycle
+    (``t_scale_usp``, fitted per tool on UltraScale+ latencies): fewer pipeline stages, so fewer registers."""
+    from hlsnb.estimate._calibration import Calibration
+
+    assert Calibration.shipped().for_tool("vitis_hls")["t_scale_usp"] < 0.5
+    kw = dict(tool="vitis_hls", weight_bits=16, input_bits=16, accum_bits=16, clock_ns=5.0)
+    z7 = estimate_layer("Dense", 64, 32, part="xc7z020clg400-1", **kw)
+    usp = estimate_layer("Dense", 64, 32, part="xcu250-figd2104-2L-e", **kw)
+    assert usp.latency_cycles < z7.latency_cycles and usp.ff < z7.ff
+    assert usp.lut == z7.lut and usp.dsp == z7.dsp
+
+
+@needs_data
+def test_ultrascale_plus_latency_held_out():
+    """enlupi's Vitis HLS layers on an xcu250 (the forum's network at RF 1), predicted by a fit without enlupi: the
+    timing scale comes from the other UltraScale+ repositories; every layer's latency is the reported 1 cycle (2-3
+    before), FF within 2.5x (3-6x before)."""
+    from hlsnb.calibration.loro import predict_rows
+    from hlsnb.calibration.per_tool import fit_per_tool
+    from hlsnb.calibration.rows import load_records
+    from hlsnb.estimate._calibration import Calibration
+
+    fold = "enlupi/hls4ml-tutorial"
+    recs = load_records([CAL / "reports.csv", CAL / "reports2.csv", CAL / "reports3.csv"])
+    shared = {k: v for k, v in Calibration.shipped().coefficients.items()
+              if k != "per_tool" and not k.startswith("_")}
+    fit = fit_per_tool(recs, {r["repo"] for r in recs} - {fold}, shared)
+    assert fit["vitis_hls"]["t_scale_usp"] < 1.0
+    held = [r for r in recs if r["repo"] == fold and r["scope"] == "layer" and r["kw"] and r["type"] == "Dense"]
+    assert len(held) == 4
+    for row in predict_rows(held, {fold: Calibration(dict(shared, per_tool=fit), source="fit")}):
+        assert row["pred"]["latency"] == row["meas"]["latency"] == 1
+        assert row["pred"]["ff"] <= 2.5 * row["meas"]["ff"]
+
+
 def test_constant_weight_rule_per_tool():
     viv, vit = constant_rule("vivado_hls"), constant_rule("vitis_hls")
     assert viv["max_free_digits"] == vit["max_free_digits"] == 2

@@ -19,6 +19,7 @@ import statistics
 
 import numpy as np
 
+from ..estimate import layer_input
 from ..estimate.model import TOOL_DEFAULTS, Calibration, adder_levels
 from .fitting import _run, feature_values, nnls_relative
 from .pool_pad import fit_pool_pad
@@ -132,6 +133,24 @@ def fit_act_quant(train: list[dict], coef: dict, tool: str) -> float | None:
     return round(max(0.0, _median(xs)), 4) if xs else None
 
 
+#: Timing scales tried for UltraScale+ (delay there / delay on the 7-series parts the operation delays were fitted on).
+TIME_SCALE_GRID = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
+
+
+def fit_time_scale(train: list[dict], coef: dict, tool: str) -> float | None:
+    """``t_scale_usp`` for ``tool``: the grid value whose pipeline depths best match the latencies of ``train``'s
+    Latency RF 1 io_parallel Dense rows on UltraScale+ parts (ties: the slowest, 1 first); ``None`` without rows."""
+    rows = [r for r in train if r["tool"] == tool and r["scope"] == "layer" and r["kw"] and not r["flag"]
+            and r["type"] == "Dense" and r["strategy"] == "Latency" and r["rf"] == 1
+            and r["kw"]["io_type"] == "io_parallel" and r["meas"]["latency"] is not None
+            and layer_input(**r["kw"]).part.family == "ultrascale+"]
+    if not rows:
+        return None
+    scores = [(sum(abs(_run(r["kw"], dict(coef, t_scale_usp=s)).latency_cycles - r["meas"]["latency"]) for r in rows),
+               -s) for s in TIME_SCALE_GRID]
+    return -min(scores)[1]
+
+
 def fit_vitis(train: list[dict], shared: dict) -> dict:
     """The ``vitis_hls`` terms of quantized models fitted on the Vitis HLS records of ``train`` (the shared
     coefficients are the Vitis fit on the ArgyKokk MLPs): the constant-weight rule and rounding/saturating
@@ -144,6 +163,9 @@ def fit_vitis(train: list[dict], shared: dict) -> dict:
     q = fit_act_quant(train, coef, "vitis_hls")
     if q is not None:
         out["act_lut_quant"] = q
+    ts = fit_time_scale(train, coef, "vitis_hls")
+    if ts is not None:
+        out["t_scale_usp"] = ts
     return out
 
 
@@ -172,6 +194,9 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
         scores = [(sum(abs(_run(r["kw"], dict(coef, lat0_levels=float(l0))).latency_cycles - r["meas"]["latency"])
                        for r in t_rows), float(l0)) for l0 in range(9)]
         coef["lat0_levels"] = min(scores)[1]
+        ts = fit_time_scale(train, coef, "vivado_hls")
+        if ts is not None:
+            coef["t_scale_usp"] = ts
     # 2. II of shared multipliers: II = min(RF, ceil(products / multipliers) + ii_overhead)
     coef["ii_share"] = 1.0
     gaps = [r["meas"]["ii"] - _run(r["kw"], dict(coef, ii_overhead=0.0)).ii for r in lat

@@ -64,6 +64,8 @@ TOOL_DEFAULTS = MappingProxyType({
     "act_sel_result": 0.0,
     # a rounding/saturating accum_t: one quantized cast per product, one more per saturating add (issue 23)
     "acc_quant": 0.0,
+    # operation delays on UltraScale+ relative to the 7-series parts they were fitted on (1: no difference)
+    "t_scale_usp": 1.0,
     # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)
     "da_lut_per_digit_bit": 0.5867,
 })

@@ -298,9 +298,18 @@ def adder_levels(nonzero: int, n_out: int) -> int:
     return int(math.ceil(math.log2(max(2, nonzero / max(n_out, 1))))) + 1
 
 
-def latency_depth(levels: int, has_mult: bool, clock_ns: float, cal) -> int:
-    """Pipeline stages of an optional multiply plus ``levels`` adder levels at ``clock_ns`` (fitted ns per op)."""
+#: The timing-scale coefficient of each FPGA family whose fabric is faster than the 7-series parts the operation
+#: delays were fitted on (``t_scale_usp``: fitted per tool on UltraScale+ latencies; 1 where no report says otherwise).
+TIME_SCALE_KEYS = {"ultrascale+": "t_scale_usp"}
+
+
+def latency_depth(levels: int, has_mult: bool, clock_ns: float, cal, family: str = "7series") -> int:
+    """Pipeline stages of an optional multiply plus ``levels`` adder levels at ``clock_ns`` (fitted ns per op, fitted
+    on 7-series parts; scaled by the family's ``t_scale_*``: an UltraScale+ fabric does more per cycle)."""
     t = (cal["t_mul_ns"] if has_mult else 0.0) + levels * cal["t_add_ns"]
+    key = TIME_SCALE_KEYS.get(family)
+    if key is not None:
+        t *= cal[key]
     return max(0, int(math.ceil(t / clock_ns - 1e-9)))
 
 

@@ -60,7 +60,7 @@ def dense_da(acc: Terms, inp, C, n_in: int, n_out: int, zeros: int, sfx: str) ->
             f"csynth = that / the tool's post-synthesis LUT ratio {ratio:.2f}){sfx}", "modelled")
     adders = digits // 2  # common subexpressions roughly halve the adders (da4ml reports)
     levels = int(math.ceil(math.log2(max(2, digits / max(n_out, 1)))))
-    lat = latency_depth(levels, False, inp.clock_ns, C)
+    lat = latency_depth(levels, False, inp.clock_ns, C, inp.part.family)
     acc.add("ff", adders * (in_bits + 2) * min(1.0, lat / max(levels, 1)) * 0.5,
             f"pipeline registers of the adder graph{sfx}")
     acc.add("latency", lat, f"{levels}-level adder graph at {inp.clock_ns:g} ns{sfx}", "modelled")

@@ -258,7 +258,7 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
                 f"1 of {ppu} constant weights per cycle{sfx}")
     # FF: pipeline registers of the adder trees, scaled by how many stages the clock needs
     levels = adder_levels(nonzero, n_out)
-    depth = latency_depth(levels, mul_ops > 0, clock_ns, C)
+    depth = latency_depth(levels, mul_ops > 0, clock_ns, C, inp.part.family)
     # Vivado HLS 2019-2020 schedules a fully unrolled (II 1) layer whose per-output adder tree (products + bias) has
     # at most lat0_levels levels without a register: its report says 0 cycles and no pipeline FFs
     tree_levels = int(math.ceil(math.log2(max(1, nonzero / max(n_out, 1)) + 1)))
@@ -417,7 +417,8 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
                 f"product pipeline registers of the {block} multipliers on DSP48E1 slices (7-series: the ReuseLoop "
                 f"pipeline registers each {in_bits}+{w_bits}-bit product at the clock){sfx}")
     # cycles around the RF-long reuse loop: fitted per tool (res_lat_c), else from the pipeline timing
-    depth = 2 + latency_depth(1, True, inp.clock_ns, C) if C["res_lat_c"] < 0 else int(round(C["res_lat_c"]))
+    depth = (2 + latency_depth(1, True, inp.clock_ns, C, inp.part.family) if C["res_lat_c"] < 0
+             else int(round(C["res_lat_c"])))
     if unrolled:
         ii = rf
         acc.add("ii", ii, "Resource_Unrolled: pipelined with II = ReuseFactor", "exact")

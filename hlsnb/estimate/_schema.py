@@ -42,6 +42,8 @@ _E = [
     ("ii_overhead", "fitted", "cycles", "_kernel._dense_latency", _SHARED + " / " + _VIV_LAT + " (median II gap)"),
     ("t_mul_ns", "fitted", "ns", "_core.latency_depth", _SHARED + " / " + _VIV_LAT + " (grid on RF 1 latency)"),
     ("t_add_ns", "fitted", "ns per adder level", "_core.latency_depth", "as t_mul_ns"),
+    ("t_scale_usp", "fitted", "x (delay on UltraScale+ / on 7-series)", "_core.latency_depth",
+     "per tool (per_tool.fit_time_scale): grid on the latency of Latency RF 1 io_parallel rows on UltraScale+ parts"),
     ("lut_const_per_in_bit", "fitted", "LUT per input bit per shift-add constant", "_kernel._dense_latency",
      _SHARED + " / " + _VIV_LAT + " (NNLS)"),
     ("lut_gmul_per_bitprod", "fitted", "LUT per bit x bit of a generic multiplier", "_kernel", "as above (NNLS)"),

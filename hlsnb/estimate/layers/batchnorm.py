@@ -21,6 +21,6 @@ def batchnorm(inp, C):
                 f"{n} constant scale multiplications in LUTs ({why})", "modelled")
     acc.add("lut", n * inp.accum_bits * C["lut_add_per_bit"], f"{n} bias adders", "modelled")
     acc.add("ff", n * inp.result_bits * 0.5, "pipeline registers", "modelled")
-    lat = latency_depth(1, True, inp.clock_ns, C)
+    lat = latency_depth(1, True, inp.clock_ns, C, inp.part.family)
     acc.add("latency", lat, "multiply and add", "modelled")
     return acc.finish(inp, lat, 1)

@@ -25,7 +25,7 @@ def merge(inp, C):
     acc = Terms()
     if kind == "Multiply":
         _products(acc, inp, C, n, "element-wise products")
-        lat = latency_depth(0, True, inp.clock_ns, C)
+        lat = latency_depth(0, True, inp.clock_ns, C, inp.part.family)
         acc.add("latency", max(1, lat), "one multiply stage", "modelled")
         return acc.finish(inp, max(1, lat), 1)
     acc.add("lut", n * inp.result_bits * C["lut_add_per_bit"], f"{n} element-wise {inp.result_bits}-bit operations"
@@ -58,6 +58,6 @@ def _dot(inp, C):
     acc.add("lut", max(0, n - 1) * inp.accum_bits * C["lut_add_per_bit"],
             f"{max(0, n - 1)} {inp.accum_bits}-bit adders of the unrolled sum", "modelled")
     levels = int(math.ceil(math.log2(max(2, n))))
-    lat = latency_depth(levels, True, inp.clock_ns, C)
+    lat = latency_depth(levels, True, inp.clock_ns, C, inp.part.family)
     acc.add("latency", lat, f"multiply and a {levels}-level adder tree", "modelled")
     return acc.finish(inp, lat, 1)

@@ -59,7 +59,7 @@ def pooling(inp, C):
         acc.add("lut", C["pool_lut_ctrl"], "pixel loop control: pX/pY/sX/sY counters (32-bit static ints), the "
                 "window-ready test, stream handshakes", "modelled")
     levels = int(math.ceil(math.log2(max(2, ops // max(outs, 1) + 1))))  # the tree (or one op) per output
-    lat = latency_depth(levels, False, inp.clock_ns, C)
+    lat = latency_depth(levels, False, inp.clock_ns, C, inp.part.family)
     if stream:
         in_px = prod(in_shape[:-1]) if in_shape else outs
         width_px = int(in_shape[-2]) if len(in_shape) >= 3 else 1

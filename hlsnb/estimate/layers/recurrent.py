@@ -64,7 +64,7 @@ def recurrent(inp, cal):
                     f"({why})", "modelled")
     acc.add("ff", (state * directions) * inp.result_bits * (2 if gates == 4 else 1),
             "state registers (h, and c for LSTM)", "exact")
-    cell = 3 + latency_depth(1, True, inp.clock_ns, cal)
+    cell = 3 + latency_depth(1, True, inp.clock_ns, cal, inp.part.family)
     per_step = step_lat + cell + max(0, ii_step - 1)
     lat = steps * per_step
     acc.add("latency", lat, f"{steps} time steps one after another, each {per_step} cycles (products, table "
