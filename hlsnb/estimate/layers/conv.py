@@ -43,5 +43,7 @@ def conv(inp, cal):
                 f"io_parallel: {out_px} output pixels computed one after another (ParallelizationFactor 1)",
                 "modelled")
         acc.add("ff", (in_px * chans * in_bits) * 0.5, "input image held in registers for im2col", "modelled")
-        acc.warnings.append("io_parallel convolutions are not in the calibration data: treat as rough")
+        acc.warnings.append("io_parallel convolution: modelled as hls4ml >= 0.8 builds it (output pixels one after "
+                            "another); the only reports of such layers (Duchstf/L1BTag, an older hls4ml that unrolls "
+                            "every pixel) are up to 12x this LUT estimate: treat it as rough")
     return acc.finish(inp, lat, lat)
