@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..csim import compile_csim
 from ..errors import InvalidSetting
 from ..precision import parse_precision
 from ..tcl import TCL_SPECIAL, check_part_number, tcl_word
@@ -228,7 +229,7 @@ def check_csim(hls_model, model, X, y=None, *, min_agreement: float = 0.98, atol
     """
     X = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
     if compile:
-        hls_model.compile()
+        compile_csim(hls_model)  # hls_model.compile(), the library reused when the generated C++ is unchanged
     k_out = np.asarray(model.predict(X, verbose=0), dtype=np.float64)
     h_out = np.asarray(hls_model.predict(X), dtype=np.float64).reshape(k_out.shape)
     labels = _labels(y)
@@ -309,7 +310,7 @@ def trace_layers(hls_model, model, X, output_dir=None) -> list[LayerTrace]:
         clock_period=cfg.get_config_value("ClockPeriod"),
         io_type=cfg.get_config_value("IOType"),
     )
-    traced.compile()
+    # no compile() before: hls4ml's trace() compiles the traced C simulation itself (a compile first was a second g++)
     _, h_trace = traced.trace(np.ascontiguousarray(X))
     k = _keras_outputs(model, X)
     rows = []
