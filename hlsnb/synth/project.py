@@ -1,7 +1,8 @@
 """From a Design and its Keras model to an hls4ml project, and the bit-accurate check of its C simulation.
 
 ``make_project`` converts with exactly the Design's settings (every precision explicit, so no ``auto`` result
-before a softmax); ``check_csim`` compiles the C simulation (5-7 s for a small MLP) and compares it with Keras.
+before a softmax); ``check_csim`` compiles the C simulation (5-15 s for a small MLP; a library compiled before from the
+same C++ is reused, :func:`hlsnb.csim.compile_csim`) and compares it with Keras.
 When they disagree it converts a traced copy and names the first layer whose output departs from Keras, with
 that layer's precision and the value range it can hold.
 """
@@ -34,7 +35,8 @@ def make_project(design, model, output_dir="hlsnb_prj", project_name: str = "myp
     backend : {"Vivado", "Vitis", "VivadoAccelerator"}, optional
         Overrides ``design.backend`` (``Vivado``/``Vitis`` for an IP, ``VivadoAccelerator`` for a PYNQ bitstream).
 
-    Returns the hls4ml ``ModelGraph`` (not compiled: call ``hls_model.compile()`` or :func:`check_csim`).
+    Returns the hls4ml ``ModelGraph`` (not compiled: call :func:`hlsnb.synth.compile_csim`, ``hls_model.compile()`` or
+    :func:`check_csim`).
 
     Raises
     ------
