@@ -1,7 +1,8 @@
 """Content-hash caches of expensive tool outputs: the same inputs to the same tool give the same output.
 
 Used for Yosys runs (:mod:`hlsnb.opensynth.cache`), Verilator's emulator library
-(:func:`hlsnb.opensynth.verilator.compile_emulator`) and hls4ml's C-simulation library (:func:`hlsnb.synth.compile_csim`).
+(:func:`hlsnb.opensynth.verilator.compile_emulator`) and hls4ml's C-simulation library
+(:func:`hlsnb.synth.compile_csim`).
 A key hashes every file the tool reads, the command (paths and other run-to-run noise removed) and the tool's
 version; an entry is a folder ``<cache root>/<kind>/<key>/``. The cache root is ``root`` (a ``cache_dir=`` argument)
 > ``$HLSNB_CACHE`` > the platform's user cache folder (``~/.cache/hlsnb`` on Linux).
