@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.hlsnb-installed
 # the unit tests share the other (tests/conftest.py groups them); TEST_WORKERS=0 runs everything in one process
 TEST_WORKERS ?= 2
 
-.PHONY: lab test lint install browser-deps open-synth-deps board-env bench bench-pruning-vs-hls4ml calibrate html clean
+.PHONY: lab test lint install browser-deps open-synth-deps board-env bench bench-notebook-path bench-pruning-vs-hls4ml calibrate html clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,7 +85,12 @@ bench-pruning-vs-hls4ml: install open-synth-deps
 	nice $(BIN)/python benchmarks/bench_pruning_opensynth.py --dataset digits --seed 0
 
 bench: install
-	for f in $(filter-out benchmarks/bench_pruning_vs_hls4ml.py benchmarks/bench_pruning_opensynth.py,$(wildcard benchmarks/bench_*.py)); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	for f in $(filter-out benchmarks/bench_pruning_vs_hls4ml.py benchmarks/bench_pruning_opensynth.py benchmarks/bench_notebook_path.py,$(wildcard benchmarks/bench_*.py)); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Run All of the notebook path 00-06 in order, three times in one fresh folder (as a user reruns it): the first is a
+# new folder, the median of the other two is the warm figure the README quotes. About 10 minutes on 2 cores.
+bench-notebook-path: install open-synth-deps
+	nice $(BIN)/python benchmarks/bench_notebook_path.py --repeats 3 --json benchmarks/results/notebook_path.json
 
 calibrate: install
 	$(BIN)/python -m hlsnb.calibration --csv ../shared/calibration/reports.csv --csv ../shared/calibration/reports2.csv --csv ../shared/calibration/reports3.csv

@@ -3,7 +3,7 @@
 A run of a 16x64 layer takes about a minute, a whole MLP several: re-running a notebook must not pay that again.
 The key hashes every file Yosys reads, the script and the tool version; a hit returns the stored ``stat`` output.
 The cache lives in ``$HLSNB_CACHE`` or the platform's user cache folder (``~/.cache/hlsnb`` on Linux), under
-``opensynth/<key>/``.
+``opensynth/<key>/`` (the shared content-cache code is :mod:`hlsnb.cache`).
 
 A cache is only ever a shortcut: an entry that cannot be read (damaged, truncated, another program's file) or a
 cache folder that cannot be written (read-only, full) never fails a run. Each is a :class:`CacheWarning` that names
@@ -12,38 +12,26 @@ the file and says what to do, and the run goes on as a miss / without storing.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import warnings
 from pathlib import Path
 
+from .. import cache as _cache
+from ..cache import CacheWarning
 from ..fileio import atomic_write
 
 __all__ = ["cache_root", "run_key", "load", "store", "CacheWarning"]
 
 
-class CacheWarning(UserWarning):
-    """A cache entry could not be read or written; the run went on without it (the message names the file)."""
-
-
 def cache_root(root=None) -> Path:
     """Where cached runs live (``root`` > ``$HLSNB_CACHE`` > the platform's cache folder, ``~/.cache/hlsnb`` on
     Linux), plus ``/opensynth``."""
-    import platformdirs
-
-    base = root or os.environ.get("HLSNB_CACHE") or platformdirs.user_cache_dir("hlsnb", appauthor=False)
-    return Path(base) / "opensynth"
+    return _cache.cache_root("opensynth", root)
 
 
 def run_key(files, script: str, tool: str) -> str:
     """SHA-256 over the files' names and contents (in order), the script (paths removed) and the tool version."""
-    h = hashlib.sha256()
-    for f in files:
-        f = Path(f)
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-    h.update(script.encode() + b"\0" + tool.encode())
-    return h.hexdigest()[:32]
+    return _cache.content_key(files, script, tool)
 
 
 def load(key: str, root=None) -> dict | None:

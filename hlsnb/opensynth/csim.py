@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..csim import compile_csim
 from ..errors import InvalidSetting
 from ..precision import parse_precision
 from .rtl import quantise, quantised_model
@@ -52,7 +53,7 @@ def csim_model(trace, model, output_dir, *, project_name: str = "da_csim", compi
         raise InvalidSetting(f"hls4ml converted {not_da} with another strategy than distributed_arithmetic "
                              f"({strategies}); the C simulation would not be the RTL's logic")
     if compile:
-        hls_model.compile()
+        compile_csim(hls_model)  # hls_model.compile(), the library reused when the generated C++ is unchanged
     return hls_model
 
 

@@ -77,11 +77,10 @@ def compile_emulator(project, *, timeout_s: float | None = 900.0, sink=None, too
     ``ToolNotFound`` (no usable Verilator), ``ToolTimeout``, ``BuildError`` (a failed compile: the message has the last
     lines of make's output).
     """
-    import shutil
     import warnings
 
-    from ..fileio import atomic_path
-    from .cache import CacheWarning, cache_root
+    from ..cache import CacheWarning, fetch_file, keep_file
+    from .cache import cache_root
 
     sim = Path(project.path) / "sim"
     stamp = str(uuid.uuid4())
@@ -89,9 +88,8 @@ def compile_emulator(project, *, timeout_s: float | None = 900.0, sink=None, too
            "EXTRA_CXXFLAGS=", "VERILATOR_FLAGS=-Wall", f"N_JOBS={int(jobs)}"]
     lib = sim / f"lib{project.name}_wrapper_{stamp}.so"
     cached = cache_root(cache_dir) / _emulator_key(project, sim, tools) / "emulator.so" if use_cache else None
-    if cached is not None and cached.is_file():
+    if cached is not None and fetch_file(cached, lib, "Verilator library"):
         try:
-            shutil.copyfile(cached, lib)
             project.model._load_lib(stamp)
             return 0.0
         except OSError as e:  # a damaged entry is a miss: build again and replace it
@@ -105,12 +103,7 @@ def compile_emulator(project, *, timeout_s: float | None = 900.0, sink=None, too
     project.model._load_lib(stamp)  # da4ml's loader for the library it names <prefix>_<stamp>.so
     seconds = time.monotonic() - t0
     if cached is not None:
-        try:
-            with atomic_path(cached) as tmp:
-                shutil.copyfile(lib, tmp)
-        except OSError as e:
-            warnings.warn(f"could not store the Verilator library in the cache ({cached}: {e}); the next run "
-                          "builds it again", CacheWarning, stacklevel=2)
+        keep_file(lib, cached, "Verilator library")
     return seconds
 
 

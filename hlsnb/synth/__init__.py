@@ -5,6 +5,7 @@ Heavy imports (hls4ml, keras, plotly) happen inside the functions that need them
 
 from pathlib import Path
 
+from ..csim import compile_csim, csim_key
 from .build import BuildError, BuildResult, ToolNotFound, replay_build, run_build
 
 # Imported here, not lazily: the submodules share their function's name, and a lazy first import would rebind
@@ -24,7 +25,8 @@ __all__ = [
     "read_report", "find_reports", "Report", "ReportRow", "ReportError",
     "detect_tools", "detect_mode", "check_backend", "Mode",
     "run_build", "replay_build", "BuildResult", "BuildError", "ToolNotFound",
-    "make_project", "check_csim", "compare", "check_report", "ReportMismatch", "recalibrate", "reset_calibration",
+    "make_project", "check_csim", "compile_csim", "csim_key",
+    "compare", "check_report", "ReportMismatch", "recalibrate", "reset_calibration",
     "undo_recalibration", "REPLAY_DIR", "FORUM_REPLAY_DIR",
 ]
 

@@ -1,7 +1,8 @@
 """From a Design and its Keras model to an hls4ml project, and the bit-accurate check of its C simulation.
 
 ``make_project`` converts with exactly the Design's settings (every precision explicit, so no ``auto`` result
-before a softmax); ``check_csim`` compiles the C simulation (5-7 s for a small MLP) and compares it with Keras.
+before a softmax); ``check_csim`` compiles the C simulation (5-15 s for a small MLP; a library compiled before from the
+same C++ is reused, :func:`hlsnb.csim.compile_csim`) and compares it with Keras.
 When they disagree it converts a traced copy and names the first layer whose output departs from Keras, with
 that layer's precision and the value range it can hold.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..csim import compile_csim
 from ..errors import InvalidSetting
 from ..precision import parse_precision
 from ..tcl import TCL_SPECIAL, check_part_number, tcl_word
@@ -33,7 +35,8 @@ def make_project(design, model, output_dir="hlsnb_prj", project_name: str = "myp
     backend : {"Vivado", "Vitis", "VivadoAccelerator"}, optional
         Overrides ``design.backend`` (``Vivado``/``Vitis`` for an IP, ``VivadoAccelerator`` for a PYNQ bitstream).
 
-    Returns the hls4ml ``ModelGraph`` (not compiled: call ``hls_model.compile()`` or :func:`check_csim`).
+    Returns the hls4ml ``ModelGraph`` (not compiled: call :func:`hlsnb.synth.compile_csim`, ``hls_model.compile()`` or
+    :func:`check_csim`).
 
     Raises
     ------
@@ -228,7 +231,7 @@ def check_csim(hls_model, model, X, y=None, *, min_agreement: float = 0.98, atol
     """
     X = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
     if compile:
-        hls_model.compile()
+        compile_csim(hls_model)  # hls_model.compile(), the library reused when the generated C++ is unchanged
     k_out = np.asarray(model.predict(X, verbose=0), dtype=np.float64)
     h_out = np.asarray(hls_model.predict(X), dtype=np.float64).reshape(k_out.shape)
     labels = _labels(y)
@@ -309,7 +312,7 @@ def trace_layers(hls_model, model, X, output_dir=None) -> list[LayerTrace]:
         clock_period=cfg.get_config_value("ClockPeriod"),
         io_type=cfg.get_config_value("IOType"),
     )
-    traced.compile()
+    # no compile() before: hls4ml's trace() compiles the traced C simulation itself (a compile first was a second g++)
     _, h_trace = traced.trace(np.ascontiguousarray(X))
     k = _keras_outputs(model, X)
     rows = []

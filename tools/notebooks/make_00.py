@@ -24,7 +24,7 @@ The path follows **one design**: the hls4ml tutorial's network that a forum user
 
 **Modes.** `estimate`: neither Vivado/Vitis nor a stored build; every resource number is an *estimate by hlsnb*, and says its stage (HLS csynth or Vivado post-synthesis). `replay`: a stored build is shown as if just built, labelled *replay*. `synth`: the tools are on `PATH` and builds really run. `open synth` (04): da4ml, Yosys and Verilator give real post-synthesis counts of the design's distributed-arithmetic version without Vivado. On a PYNQ board (pynq installed, the device present) notebook 05 uses the real overlay. The cell below tells which mode this machine is in for the PYNQ-Z2 flow (the one 04 uses).
 
-**Time** (measured on a busy 2-core machine, warm caches): Run All of 00-06 took about 24 minutes, 11 of them in 04 (C simulation and Verilator compiles); the first open synthesis in 04 takes about 8 minutes more, once (it is cached by content). The README has each number and how it was measured.
+**Time** (measured on a busy 2-core machine, warm caches): Run All of 00-06 took about 3 minutes, one of them in 03 (fine-tuning for three pruning targets); a first Run All in a new folder about 4; the first open synthesis of a design in 04 adds 2-8 minutes, once (it is cached by content, and so are the C-simulation and Verilator libraries). The README has each number and how it was measured.
 """),
 ("code", """
 from html import escape

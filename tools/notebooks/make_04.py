@@ -50,7 +50,7 @@ if not board_check.fits:
 """, IGNORE),
 ("md", r"""
 ## hls4ml project and C simulation
-`make_project` writes the VivadoAccelerator project (the PYNQ-Z2 bitstream flow) only when the check above says the design fits; otherwise it is refused, with the reason and the fix, and the C simulation runs on a plain Vivado HLS project of the same design. `check_csim` compiles the C simulation (5-7 s) and compares it with Keras. When they disagree it traces every layer and names the first one that departs, with its precision.
+`make_project` writes the VivadoAccelerator project (the PYNQ-Z2 bitstream flow) only when the check above says the design fits; otherwise it is refused, with the reason and the fix, and the C simulation runs on a plain Vivado HLS project of the same design. `check_csim` compiles the C simulation (5-15 s; a rerun of the same design loads the library compiled before, cached by the content of the generated C++ and the compiler flags) and compares it with Keras. When they disagree it traces every layer and names the first one that departs, with its precision.
 """),
 ("code", r"""
 import contextlib
