@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .csim import compile_csim
 from .data import Dataset, load_dataset
 from .design import Design, LayerSpec
 from .design.hls4ml_config import apply_design_types, convert_from_keras, vivado_kwargs
@@ -388,7 +389,8 @@ class CsimCheck:
     ``agree``: fraction of test rows where both pick the same class; ``logits_bit_exact``: the values before the
     softmax (the ``output`` layer) are identical (HGQ2 quantizers convert bit-exactly; the softmax is hls4ml's
     lookup-table approximation, not bit-exact); ``max_logit_diff``: their largest difference; ``seconds``:
-    conversion + g++ compile + run; ``types``: layer -> {kind: type} as hls4ml built them; ``zeros``: Dense layer
+    conversion + g++ compile + run; ``compile_seconds``: the g++ part (0.0: the library came from the cache);
+    ``types``: layer -> {kind: type} as hls4ml built them; ``zeros``: Dense layer
     -> zero weights in the weight arrays hls4ml writes; ``retyped``: layer -> {kind: (hls4ml's type, the design's
     type)} where the design's type replaced the one hls4ml's conversion chose
     (:func:`hlsnb.design.hls4ml_config.apply_design_types`).
@@ -404,19 +406,23 @@ class CsimCheck:
     types: dict = field(default_factory=dict)
     zeros: dict = field(default_factory=dict)
     retyped: dict = field(default_factory=dict)
+    compile_seconds: float = 0.0
 
     def __str__(self) -> str:
         exact = ("bit-exact" if self.logits_bit_exact
                  else f"NOT bit-exact (largest difference {self.max_logit_diff:g})")
         return (f"Test accuracy on {self.n_rows:,} rows (measured): Keras {100 * self.keras_accuracy:.1f} %, "
                 f"hls4ml C simulation {100 * self.csim_accuracy:.1f} %; the two pick the same class on "
-                f"{100 * self.agree:.1f} % of the rows; the values before the softmax are {exact}.")
+                f"{100 * self.agree:.1f} % of the rows; the values before the softmax are {exact}. "
+                + (f"The C simulation was compiled in {self.compile_seconds:.0f} s." if self.compile_seconds else
+                   "The C-simulation library came from the cache (this project, unchanged, compiled before)."))
 
 
 def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir: str | None = None,
                output_layer: str = "output") -> CsimCheck:
     """Convert ``model`` with ``design`` (default :func:`forum_design` of it), compile hls4ml's C simulation (g++,
-    about 40 s on 2 busy cores) and compare it with Keras on ``data``'s test rows. ``output_layer``: the layer whose
+    about 10-40 s on 2 busy cores; an unchanged project's library comes from :func:`hlsnb.synth.compile_csim`'s
+    cache) and compare it with Keras on ``data``'s test rows. ``output_layer``: the layer whose
     values are compared bit for bit (the last one before the softmax)."""
     import contextlib
     import io
@@ -435,7 +441,13 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
         warnings.simplefilter("ignore")
         hm = convert_from_keras(model, kw, design)
         retyped = apply_design_types(hm, design)
-        y_hls, trace = hm.trace(X)  # compiles the C simulation with the trace of output_layer
+        # hls4ml's trace() writes and compiles the project with tracing on every call: build that library through
+        # the C-simulation cache instead (the same files and build script, compiled once per content), then let
+        # trace() run it without compiling again
+        hm.config.trace_output = True
+        compile_s = compile_csim(hm)
+        hm.compile = lambda: None  # this graph only: its library is built and loaded above
+        y_hls, trace = hm.trace(X)
     y_hls = np.asarray(y_hls).reshape(len(X), -1)
     y_keras = np.asarray(model.predict(X, verbose=0))
     sub = keras.Model(model.inputs, model.get_layer(output_layer).output)
@@ -453,4 +465,5 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
         keras_accuracy=float(np.mean(y_keras.argmax(1) == y)), csim_accuracy=float(np.mean(y_hls.argmax(1) == y)),
         agree=float(np.mean(y_keras.argmax(1) == y_hls.argmax(1))),
         logits_bit_exact=bool(np.array_equal(z_keras, z_hls)), max_logit_diff=float(np.max(np.abs(z_keras - z_hls))),
-        n_rows=len(X), seconds=time.perf_counter() - t0, types=types, zeros=zeros, retyped=retyped)
+        n_rows=len(X), seconds=time.perf_counter() - t0, types=types, zeros=zeros, retyped=retyped,
+        compile_seconds=compile_s)

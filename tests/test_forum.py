@@ -144,12 +144,13 @@ def test_training_shows_progress_and_is_seeded(digits16, tmp_path):
         d.convert(a, output_dir=str(tmp_path / "accel"))
 
 
-def test_csim_is_bit_exact_with_keras_and_builds_the_forums_types(forum_model, digits16, tmp_path):
+def test_csim_is_bit_exact_with_keras_and_builds_the_forums_types(forum_model, digits16, tmp_path, monkeypatch):
     """One real hls4ml conversion and g++ compile (about 40 s): the reason this test is slow.
 
     hls4ml's conversion of the HGQ2 model picks HGQ2's narrow types; csim_check puts the forum's wider accumulators
     and results on it (and says so in ``retyped``), and the C++ it compiles has them: exact sums, so the values
     before the softmax are still bit-exact with Keras."""
+    monkeypatch.setenv("HLSNB_CACHE", str(tmp_path / "cache"))  # a cache of its own: the first check compiles
     design = forum_design(forum_model)
     c = csim_check(forum_model, digits16, design, output_dir=str(tmp_path / "prj"))
     assert c.logits_bit_exact, c.max_logit_diff
@@ -164,6 +165,11 @@ def test_csim_is_bit_exact_with_keras_and_builds_the_forums_types(forum_model, d
     assert {c.types[n]["result"] for n in c.types if n.endswith("_relu")} == {"ap_ufixed<6,0,AP_RND,AP_SAT>"}
     assert c.zeros == {n: z for n, (z, _) in zero_counts(forum_design(forum_model)).items()}
     assert "C simulation" in str(c) and "%" in str(c)
+    # the same project again (notebook 01 rerun): the traced library comes from the C-simulation cache
+    assert c.compile_seconds > 0 and "compiled in" in str(c)
+    again = csim_check(forum_model, digits16, design, output_dir=str(tmp_path / "prj"))
+    assert again.compile_seconds == 0.0 and "came from the cache" in str(again)
+    assert again.logits_bit_exact and again.csim_accuracy == c.csim_accuracy and again.agree == c.agree
 
 
 def test_a_project_of_an_hgq2_model_holds_the_designs_types(forum_model, tmp_path):

@@ -81,7 +81,8 @@ show(f"ReLU outputs: {', '.join(relus)}; input {design.layers[0].result_precisio
 ("md", """
 ## Does hls4ml compute what Keras computes? The C simulation
 
-About a minute: hls4ml writes the project and g++ compiles it. hls4ml's C simulation is the bit-accurate C++ model of
+About a minute the first time: hls4ml writes the project and g++ compiles it (a rerun with the same trained model
+reuses the compiled library, and says so). hls4ml's C simulation is the bit-accurate C++ model of
 the FPGA design, here with the forum's types (hls4ml's conversion of an HGQ2 model picks its own types, so `csim_check`
 puts the design's on the converted model before it compiles; it says which). The forum's accumulators are wide enough
 for every sum, so the values before the softmax are bit-exact with Keras; the softmax itself is hls4ml's lookup-table
