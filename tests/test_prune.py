@@ -427,6 +427,44 @@ def test_binary_scheduler_max_steps_bounds_the_fine_tunes():
     assert tried[:3] == pytest.approx([0.495, 0.7425, 0.86625], abs=1e-3)
 
 
+def test_binary_scheduler_retries_a_sparsity_that_just_missed():
+    """retries=1: a probe that misses the tolerance is fine-tuned once more from where it stood (``retrying`` tells
+    the loop not to roll the weights back) before the search takes it as too high; retries count as fine-tunes."""
+    s = BinaryScheduler(threshold=0.001, try_final_first=False, max_steps=5, retries=1)
+    s.reset(0.99)
+    misses = {0.495: 1}  # 0.495 misses once (an unlucky check), then passes
+
+    def accept(x):
+        key = round(x, 4)
+        if misses.get(key):
+            misses[key] -= 1
+            return False
+        return x < 0.9
+
+    go, x = s.update_step()
+    tried, retrying = [], []
+    while go:
+        tried.append(round(x, 4))
+        ok = accept(x)
+        go, x = s.update_step() if ok else s.repair_step()
+        retrying.append(s.retrying)
+    assert tried[:3] == [0.495, 0.495, 0.7425] and retrying[0] is True and retrying[1] is False
+    assert len(tried) == 5
+    # without retries the unlucky check caps the search below 0.495 for good
+    plain = BinaryScheduler(threshold=0.001, try_final_first=False, max_steps=5)
+    plain.reset(0.99)
+    misses[0.495] = 1
+    seen, last = _run(plain, accept)
+    assert last < 0.495 and not plain.retrying
+    # a probe that misses twice is too high: one retry, then the search goes below it
+    twice = BinaryScheduler(threshold=0.001, try_final_first=False, max_steps=5, retries=1)
+    twice.reset(0.99)
+    seen, last = _run(twice, lambda x: x < 0.4)
+    assert seen[:3] == pytest.approx([0.495, 0.495, 0.2475], abs=1e-4) and last < 0.4
+    with pytest.raises(ValueError, match="retries"):
+        BinaryScheduler(retries=-1)
+
+
 def test_activation_importance_ignores_weights_on_dead_inputs():
     from hlsnb.prune.importance import group_importance, input_scales
 

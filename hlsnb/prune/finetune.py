@@ -130,9 +130,10 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
             go, s = sched.update_step()
         else:
             bad += 1
-            work.set_weights(best.weights)  # go on from the last state that met the tolerance
             if sched.name != "binary" and bad > cutoff_bad_trials:
                 break
             go, s = sched.repair_step()
+            if not (go and getattr(sched, "retrying", False)):
+                work.set_weights(best.weights)  # go on from the last state that met the tolerance
     work.set_weights(best.weights)
     return best

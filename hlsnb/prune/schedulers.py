@@ -120,25 +120,35 @@ class PolynomialScheduler(Scheduler):
 class BinaryScheduler(Scheduler):
     """Binary search for the highest sparsity within tolerance, up to ``final``; stops when the interval is
     narrower than ``threshold`` or after ``max_steps`` fine-tunes (equal budgets in comparisons). Tries ``final``
-    itself first when ``try_final_first`` (the default): if that passes, one fine-tune is enough."""
+    itself first when ``try_final_first`` (the default): if that passes, one fine-tune is enough.
+
+    ``retries``: fine-tunes more at a sparsity that just missed the tolerance, going on from the weights that
+    missed it (:attr:`retrying` tells the pruning loop not to roll them back), before the search takes it as too
+    high. With a small validation set one unlucky check otherwise caps the search for good. Each retry counts
+    against ``max_steps``."""
 
     name = "binary"
 
     def __init__(self, threshold: float = 0.02, initial: float = 0.0, final: float | None = None,
-                 try_final_first: bool = True, max_steps: int | None = None):
+                 try_final_first: bool = True, max_steps: int | None = None, retries: int = 0):
         if not (0 < threshold < 1):
             raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
         if max_steps is not None and (isinstance(max_steps, bool) or int(max_steps) < 1):
             raise ValueError(f"max_steps must be at least 1 (or None), got {max_steps!r}")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError(f"retries must be a whole number >= 0, got {retries!r}")
         self.threshold = float(threshold)
         self.try_final_first = bool(try_final_first)
         self.max_steps = None if max_steps is None else int(max_steps)
+        self.retries = retries
         super().__init__(initial, final)
 
     def reset(self, final: float) -> None:
         super().reset(final)
         self._started = False
         self._tries = 0
+        self._left = self.retries  # retries left at the sparsity being tried
+        self.retrying = False
 
     def _another(self) -> bool:
         """Count one more fine-tune; False once ``max_steps`` have been tried."""
@@ -152,6 +162,7 @@ class BinaryScheduler(Scheduler):
             self.sparsity = self.final if self.try_final_first else 0.5 * (self.lower + self.upper)
             return True, self.sparsity
         # the last try passed: it is the new lower bound
+        self.retrying, self._left = False, self.retries
         self.lower = self.sparsity
         if self.upper - self.sparsity < self.threshold or not self._another():
             return False, self.sparsity
@@ -159,6 +170,11 @@ class BinaryScheduler(Scheduler):
         return True, self.sparsity
 
     def repair_step(self):
+        if self._left > 0 and self.sparsity > self.lower and self._another():
+            self._left -= 1
+            self.retrying = True  # the same sparsity once more, from the weights that just missed
+            return True, self.sparsity
+        self.retrying, self._left = False, self.retries
         self.upper = self.sparsity
         if self.sparsity - self.lower < self.threshold or not self._another():
             self.sparsity = self.lower
