@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .cache import CacheWarning, cache_root, content_key, fetch_file, keep_file
 
-__all__ = ["compile_csim", "csim_key"]
+__all__ = ["compile_csim", "csim_key", "trace_csim"]
 
 _STAMP = re.compile(r"^LIB_STAMP=.*$", re.M)
 
@@ -100,3 +100,19 @@ def compile_csim(hls_model, *, use_cache: bool = True, cache_dir=None) -> float:
     if entry is not None and lib.is_file():
         keep_file(lib, entry, "C-simulation library")
     return seconds
+
+
+def trace_csim(hls_model, X, *, use_cache: bool = True, cache_dir=None) -> tuple:
+    """``hls_model.trace(X)`` with the traced library built by :func:`compile_csim`: ``(predictions, traces,
+    compile seconds)`` (0.0 when the library came from the cache).
+
+    hls4ml's ``trace()`` turns tracing on and calls ``compile()`` on every call; here the traced project is written
+    and compiled (or fetched) first, and that one graph's ``compile`` is a no-op while ``trace()`` runs it."""
+    hls_model.config.trace_output = True
+    seconds = compile_csim(hls_model, use_cache=use_cache, cache_dir=cache_dir)
+    hls_model.compile = lambda: None  # an instance attribute: this graph only; its library is loaded above
+    try:
+        y, traces = hls_model.trace(X)
+    finally:
+        del hls_model.compile  # the class's compile() again
+    return y, traces, seconds

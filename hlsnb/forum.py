@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .csim import compile_csim
+from .csim import trace_csim
 from .data import Dataset, load_dataset
 from .design import Design, LayerSpec
 from .design.hls4ml_config import apply_design_types, convert_from_keras, vivado_kwargs
@@ -441,13 +441,7 @@ def csim_check(model, data: Dataset, design: Design | None = None, *, output_dir
         warnings.simplefilter("ignore")
         hm = convert_from_keras(model, kw, design)
         retyped = apply_design_types(hm, design)
-        # hls4ml's trace() writes and compiles the project with tracing on every call: build that library through
-        # the C-simulation cache instead (the same files and build script, compiled once per content), then let
-        # trace() run it without compiling again
-        hm.config.trace_output = True
-        compile_s = compile_csim(hm)
-        hm.compile = lambda: None  # this graph only: its library is built and loaded above
-        y_hls, trace = hm.trace(X)
+        y_hls, trace, compile_s = trace_csim(hm, X)  # the traced library through the C-simulation cache
     y_hls = np.asarray(y_hls).reshape(len(X), -1)
     y_keras = np.asarray(model.predict(X, verbose=0))
     sub = keras.Model(model.inputs, model.get_layer(output_layer).output)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 __all__ = [
-    "TOOLS", "TOOL_LABELS", "BACKENDS", "TOOL_OF_BACKEND", "IO_TYPES", "STRATEGIES", "RESOURCES",
+    "TOOLS", "TOOL_LABELS", "BACKENDS", "TOOL_OF_BACKEND", "PLAIN_BACKEND", "IO_TYPES", "STRATEGIES", "RESOURCES",
     "REPORT_RESOURCES", "RESOURCE_LABELS", "STAGES", "ESTIMATE_STAGES", "STAGE_LABELS", "STAGE_NAMES",
     "stage_label", "valid_list",
 ]
@@ -26,6 +26,9 @@ BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
 #: The HLS tool each backend drives: Vivado and VivadoAccelerator run Vivado HLS, Vitis runs Vitis HLS.
 TOOL_OF_BACKEND = MappingProxyType({"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls",
                                     "Vitis": "vitis_hls"})
+#: The backend whose HLS code and C simulation an accelerator backend wraps (its PYNQ wrapper adds no layer and no
+#: type); ``PLAIN_BACKEND.get(b, b)``: any other backend is its own.
+PLAIN_BACKEND = MappingProxyType({"VivadoAccelerator": "Vivado"})
 
 #: hls4ml's io types.
 IO_TYPES = ("io_parallel", "io_stream")

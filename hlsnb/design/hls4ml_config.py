@@ -16,7 +16,7 @@ from ..errors import InvalidSetting
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import FixedType, parse_precision
 from ..targets import get_board, normalise_part
-from ..vocab import BACKENDS
+from ..vocab import BACKENDS, PLAIN_BACKEND
 from .spec import DEFAULT_PRECISION, SETTINGS, normalise_precision
 
 __all__ = ["to_hls4ml_config", "hls4ml_kwargs", "convert", "apply_design_types", "check_model", "from_hls4ml_config",
@@ -222,9 +222,9 @@ def vivado_kwargs(design, kwargs: dict) -> dict:
     """``kwargs`` (of :func:`hls4ml_kwargs`) for hls4ml's plain Vivado backend: a VivadoAccelerator project without
     its PYNQ wrapper (the same layers, types and HLS code), on the design's part."""
     kw = dict(kwargs)
-    if kw.get("backend") == "VivadoAccelerator":
+    if kw.get("backend") in PLAIN_BACKEND:
         kw.pop("board", None)
-        kw.update(backend="Vivado", part=design.part_number)
+        kw.update(backend=PLAIN_BACKEND[kw["backend"]], part=design.part_number)
     return kw
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..csim import compile_csim
+from ..csim import compile_csim, trace_csim
 from ..errors import InvalidSetting
 from ..precision import parse_precision
 from ..tcl import TCL_SPECIAL, check_part_number, tcl_word
+from ..vocab import PLAIN_BACKEND
 
 __all__ = ["make_project", "check_csim", "CsimCheck", "LayerTrace", "check_project_tcl"]
 
@@ -301,19 +302,17 @@ def trace_layers(hls_model, model, X, output_dir=None) -> list[LayerTrace]:
         entry["Trace"] = True
     out_dir = Path(output_dir or (str(cfg.get_output_dir()) + "_trace"))
     # the traced copy is for numbers only: the Vivado backend's C simulation equals VivadoAccelerator's
-    backend = cfg.get_config_value("Backend")
     traced = hls4ml.converters.convert_from_keras_model(
         model,
         hls_config=hls_config,
         output_dir=str(out_dir),
         project_name=cfg.get_project_name(),
-        backend="Vivado" if backend == "VivadoAccelerator" else backend,
+        backend=PLAIN_BACKEND.get(cfg.get_config_value("Backend"), cfg.get_config_value("Backend")),
         part=cfg.get_config_value("Part"),
         clock_period=cfg.get_config_value("ClockPeriod"),
         io_type=cfg.get_config_value("IOType"),
     )
-    # no compile() before: hls4ml's trace() compiles the traced C simulation itself (a compile first was a second g++)
-    _, h_trace = traced.trace(np.ascontiguousarray(X))
+    _, h_trace, _ = trace_csim(traced, np.ascontiguousarray(X))  # compiled once, through the C-simulation cache
     k = _keras_outputs(model, X)
     rows = []
     for layer in traced.get_layers():
