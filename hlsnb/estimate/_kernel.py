@@ -262,12 +262,20 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     # Vivado HLS 2019-2020 schedules a fully unrolled (II 1) layer whose per-output adder tree (products + bias) has
     # at most lat0_levels levels without a register: its report says 0 cycles and no pipeline FFs
     tree_levels = int(math.ceil(math.log2(max(1, nonzero / max(n_out, 1)) + 1)))
-    if ii == 1 and tree_levels <= C["lat0_levels"]:
+    quantized = _accum_quantizes(inp, C)
+    if quantized:
+        # a rounding/saturating accum_t puts a quantizing cast (an add, a compare and a select) after every product
+        # and partial sum: the tool registers every level of the trees (Berk-Bilgin's 28-bit AP_RND/AP_SAT Latency
+        # layers: ~30-37 register bits per product, 31 cycles for a 64-input tree at 10 ns)
+        depth = max(depth, levels + 1)
+    elif ii == 1 and tree_levels <= C["lat0_levels"]:
         depth = 0
     stage_frac = min(1.0, depth / (levels + 1))
     coef = C["ff_pipe_ii1"] if ii == 1 else C["ff_pipe_shared"]
     acc.add("ff", coef * nonzero * accum_bits * stage_frac,
-            f"pipeline registers of {nonzero} products x {accum_bits} bits over {depth} stages{sfx}")
+            f"pipeline registers of {nonzero} products x {accum_bits} bits over {depth} stages"
+            + (f" (the {inp.accum_rounding}/{inp.accum_saturation} accum_t casts every product and partial sum: "
+               "each tree level is registered)" if quantized else "") + sfx)
     if ii > 1 and C["ff_shared_prod"]:
         # hls4ml's dense_latency keeps every product in mult[n_in*n_out] (accum_t, partitioned): with the function
         # pipelined at II > 1 the shared multipliers fill it over II cycles, so each product is held in a register
@@ -408,14 +416,21 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     acc.add("ff", block * (in_bits + accum_bits) * (C["res_leq_ff"] if leq else rff),
             f"multiplier operand and product registers{sfx}"
             + (" (RF <= n_in: mostly inside the DSP slices)" if leq else ""))
-    if on_dsp and C["res_e1_ff"] and inp.part.dsp_mult_width[0] < 27:
+    e1, quantized = inp.part.dsp_mult_width[0] < 27, _accum_quantizes(inp, C)
+    if on_dsp and C["res_e1_ff"] and (e1 or quantized):
         # a 7-series DSP48E1 is slower than the DSP48E2 of UltraScale(+): at the clock the pipelined ReuseLoop
         # registers each run-time product (in + w bits) in the fabric as well (fitted; pominiq's xc7z020 rows carry
         # ~60 register bits per 16x16 multiplier, its UltraScale+ rows ~15-20). Vivado synthesis packs them into
-        # the DSP's M/P registers again (vsynth_ff_resource)
+        # the DSP's M/P registers again (vsynth_ff_resource). A rounding/saturating accum_t does the same on any
+        # family (structural): the cast after each product is fabric logic, so the product leaves the DSP and is
+        # registered in the fabric (Berk-Bilgin's 24-bit AP_RND/AP_SAT Resource layers: 80-120 register bits per
+        # multiplier on the xcku15p as on the xc7a200t)
+        why_e1 = (f"on DSP48E1 slices (7-series: the ReuseLoop pipeline registers each {in_bits}+{w_bits}-bit product "
+                  "at the clock)" if e1 else f"leaving the DSP48E2 slices for the {inp.accum_rounding}/"
+                  f"{inp.accum_saturation} accum_t cast in the fabric, where each {in_bits}+{w_bits}-bit product is "
+                  "registered")
         acc.add("ff", block * (in_bits + w_bits) * C["res_e1_ff"],
-                f"product pipeline registers of the {block} multipliers on DSP48E1 slices (7-series: the ReuseLoop "
-                f"pipeline registers each {in_bits}+{w_bits}-bit product at the clock){sfx}")
+                f"product pipeline registers of the {block} multipliers {why_e1}{sfx}")
     # cycles around the RF-long reuse loop: fitted per tool (res_lat_c), else from the pipeline timing
     depth = (2 + latency_depth(1, True, inp.clock_ns, C, inp.part.family) if C["res_lat_c"] < 0
              else int(round(C["res_lat_c"])))
@@ -433,14 +448,21 @@ def _dense_resource(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_eac
     return lat, ii
 
 
+def _accum_quantizes(inp, C) -> bool:
+    """Whether ``accum_t`` rounds or saturates (and the ``acc_quant`` switch prices it): then every product leaves
+    the multiplier through a quantizing cast built in the fabric."""
+    return ((inp.accum_rounding != "AP_TRN" or inp.accum_saturation != "AP_WRAP") and C["acc_quant"] >= 0.5
+            and bool(C["act_lut_quant"]))
+
+
 def _accum_quant(acc: Terms, inp, C, n: int, per: str, sfx: str) -> None:
     """A rounding or saturating ``accum_t`` (``ap_fixed<24,16,AP_RND,AP_SAT>``): every product is rounded and
     saturated into it and, when it saturates, so is every partial sum. Each such cast is priced as a quantized
     activation prices one value (``act_lut_quant``, fitted per tool on activation rows, never on these layers), one
     cast per product plus one per saturating add (``acc_quant`` switch, structural). Berk-Bilgin's Resource layers
     with that accumulator spend ~225 LUT per multiplier beyond a wrapping one; this prices them at 2 x ~96."""
-    rnd, sat = inp.accum_rounding != "AP_TRN", inp.accum_saturation != "AP_WRAP"
-    if not (rnd or sat) or not n or C["acc_quant"] < 0.5 or not C["act_lut_quant"]:
+    sat = inp.accum_saturation != "AP_WRAP"
+    if not n or not _accum_quantizes(inp, C):
         return
     casts = n * (1 + sat)
     acc.add("lut", casts * C["act_lut_quant"],
