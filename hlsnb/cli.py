@@ -1,4 +1,4 @@
-"""The ``hlsnb`` command line: ``hlsnb doctor``, ``hlsnb design``, ``hlsnb estimate``."""
+"""The ``hlsnb`` command line: ``hlsnb doctor``, ``hlsnb design``, ``hlsnb estimate``, ``hlsnb cache``."""
 
 from __future__ import annotations
 
@@ -254,6 +254,40 @@ def _cmd_estimate(args) -> int:
     return 0
 
 
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def _cmd_cache(args) -> int:
+    from . import cache
+
+    if args.clear is not None:
+        kind = args.clear or None
+        n = cache.clear(kind)
+        print(f"removed {n} cache entr{'y' if n == 1 else 'ies'}" + (f" of {kind}" if kind else "")
+              + f" from {cache.usage()['folder']}")
+        return 0
+    if args.trim_mb is not None:
+        if args.trim_mb < 0:
+            return _fail(f"--trim-mb {args.trim_mb}: give a size of at least 0 MB")
+        gone = cache.trim(limit=args.trim_mb * 2**20 or 1)
+        print(f"removed {len(gone)} least recently used entr{'y' if len(gone) == 1 else 'ies'}")
+    try:
+        u = cache.usage()
+    except ValueError as e:  # a bad $HLSNB_CACHE_MB
+        return _fail(str(e))
+    if args.json:
+        print(json.dumps(u, indent=1))
+        return 0
+    limit = u["limit_bytes"]
+    print(f"hlsnb caches in {u['folder']}: {_mb(u['bytes'])} of "
+          + (f"{_mb(limit)} ($HLSNB_CACHE_MB; the least recently used go first)" if limit else
+             "no limit ($HLSNB_CACHE_MB=0)"))
+    for kind, k in sorted(u["kinds"].items()):
+        print(f"  {kind:<10} {k['entries']:>5} entr{'y ' if k['entries'] == 1 else 'ies'}  {_mb(k['bytes']):>10}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="hlsnb", description="hls4ml from the notebook: design, estimate, synthesise")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -281,6 +315,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="csynth: what the HLS synthesis report would say (default); vsynth: what Vivado places after "
                         "synthesis (report_utilization), which says whether the design fits the board")
     e.set_defaults(func=_cmd_estimate)
+    c = sub.add_parser("cache", help="show, trim or clear the caches of C-simulation libraries, Verilator "
+                                     "emulators and Yosys runs")
+    c.add_argument("--clear", nargs="?", const="", default=None, metavar="KIND",
+                   help="remove every entry (of KIND only: csim, opensynth)")
+    c.add_argument("--trim-mb", type=int, default=None, metavar="MB",
+                   help="remove the least recently used entries until the caches take at most MB megabytes")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=_cmd_cache)
     args = p.parse_args(argv)
     from .errors import HlsnbError
 

@@ -53,6 +53,7 @@ def load(key: str, root=None) -> dict | None:
         warnings.warn(f"Yosys cache entry {p} is not a cached run (no 'stat' text): running Yosys again; the new "
                       "run replaces it", CacheWarning, stacklevel=2)
         return None
+    _cache.touch(p)
     return d
 
 
@@ -64,9 +65,11 @@ def store(key: str, run: dict, root=None) -> Path | None:
     d = cache_root(root) / key
     try:
         d.mkdir(parents=True, exist_ok=True)
-        return atomic_write(d / "run.json", json.dumps(run))
+        path = atomic_write(d / "run.json", json.dumps(run))
     except OSError as e:
         warnings.warn(f"cannot write the Yosys cache entry {d / 'run.json'} ({e.strerror or e}); the result is "
                       "not cached. Point $HLSNB_CACHE at a writable folder (or pass cache_dir=)", CacheWarning,
                       stacklevel=2)
         return None
+    _cache.trim_after_store(d)
+    return path
