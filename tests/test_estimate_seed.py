@@ -49,10 +49,12 @@ def test_seed_targets_met(seed, key, resources):
         assert abs(x["error"][r]) <= TOLERANCE[r], (key, r, x["csynth"][r], x["report"][r])
 
 
-@pytest.mark.xfail(strict=True, reason="measured: Latency LUT 42,189 vs 34,823 (+21 %; +48 % before the adder trees "
-                   "were sized by operand range and quantizing ReLUs' selects by their result). See docs/estimator.md, "
-                   "'The seed reports'.")
-def test_seed_latency_lut_missed(seed):
+def test_seed_latency_lut_within_tolerance(seed):
+    """The public Latency build's LUTs within 15 %: measured 39,968 vs 34,823 (+14.8 %, at the edge). It was +21 %
+    until the io_stream activations' stream read/write was priced on its own (the quantizing-cast price fitted on
+    io_stream ReLUs then falls from 96 to 78 LUT per value), +48 % before the adder trees were sized by operand range
+    and quantizing ReLUs' selects by their result; the seed reports are never fitted (docs/estimator.md, 'The seed
+    reports')."""
     x = seed["latency"]
     assert abs(x["error"]["lut"]) <= TOLERANCE["lut"]
 
@@ -74,7 +76,7 @@ def test_resource_costs_more_luts_than_latency(seed):
     assert seed["resource"]["csynth"]["lut"] > seed["latency"]["csynth"]["lut"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured: Resource 47,787 LUT (regime error bar ±49 %) vs Latency 42,189 "
+@pytest.mark.xfail(strict=True, reason="measured: Resource 45,492 LUT (regime error bar ±45 %) vs Latency 39,968 "
                    "(±23 %): the right order, inside the error bars (even the reports, 47,883 vs 34,823, would be "
                    "inside bars this wide)")
 def test_resource_costs_more_luts_than_latency_beyond_the_error_bars(seed):

@@ -20,13 +20,14 @@ import statistics
 import numpy as np
 
 from ..estimate import layer_input
-from ..estimate.model import TOOL_DEFAULTS, Calibration, adder_levels
+from ..estimate.model import TABLE_ACTIVATIONS, TOOL_DEFAULTS, Calibration, adder_levels
 from .fitting import _run, feature_values, nnls_relative
 from .pool_pad import fit_pool_pad
 from .rows import CHECK_REPOS
 from .vsynth import fit_vsynth
 
 __all__ = ["fit_vivado", "fit_vitis", "fit_vsynth", "fit_per_tool", "fit_constant_rule", "constant_rule_loro",
+           "fit_activations",
            "RESOURCE_KEYS", "STRUCTURAL"]
 
 LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
@@ -111,6 +112,57 @@ def fit_constant_rule(train: list[dict], coef: dict, tool: str) -> float | None:
     # hls4ml's rule (0) whenever it explains the rows as well as any width (the rule changes only where the reports
     # demand it); else the middle of the widths that tie (rows with only 16-bit and 6-bit inputs say "7 to 16")
     return 0.0 if 0.0 in tied else float(tied[(len(tied) - 1) // 2])
+
+
+def _narrows(kw: dict) -> bool:
+    """The activation's result type is narrower than its input and rounds or saturates (priced by act_lut_quant)."""
+    return kw["result_bits"] < kw["input_bits"] and (kw.get("result_rounding", "AP_TRN") != "AP_TRN"
+                                                     or kw.get("result_saturation", "AP_WRAP") != "AP_WRAP")
+
+
+def _unit_median(rows: list[dict], coef: dict, key: str, resource: str) -> float | None:
+    """The median of (report - estimate with ``key`` at 0) / (what ``key`` at 1 adds) over ``rows``."""
+    xs = []
+    for r in rows:
+        base, (f,) = _features(r["kw"], coef, (key,), resource)
+        if f > 0 and r["meas"][resource] is not None:
+            xs.append((r["meas"][resource] - base) / f)
+    return round(max(0.0, _median(xs)), 4) if xs else None
+
+
+def fit_activations(train: list[dict], coef: dict, tool: str) -> dict:
+    """The activation coefficients of ``tool`` on ``train``'s activation rows (issue 23), each on its own rows, in
+    order: compare and select (io_parallel ReLUs that do not narrow: ``act_lut_per_bit``, ``act_latency``), the
+    copy of a linear activation (io_parallel linear rows that do not narrow: ``act_lin_lut_per_bit``,
+    ``act_lin_ff_per_bit``), a lookup table's index (sigmoid/tanh rows: ``act_table_lut_per_bit``), and the stream
+    read/write and loop control of io_stream ReLU/linear rows that do not narrow (``act_stream_lut_per_bit``,
+    ``act_stream_lut``, NNLS). A coefficient without rows keeps its value."""
+    acts = [r for r in train if r["tool"] == tool and r["type"] == "Act" and r["kw"] and not r["flag"]
+            and r["scope"] == "layer"]
+    out = {}
+    relu = [r for r in acts if r["kw"].get("activation") == "relu" and r["kw"]["io_type"] == "io_parallel"
+            and not _narrows(r["kw"])]
+    if relu:
+        out["act_lut_per_bit"] = _median(r["meas"]["lut"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in relu)
+        out["act_latency"] = _median(r["meas"]["latency"] for r in relu)
+    c = dict(coef, **out)
+    lin = [r for r in acts if r["kw"].get("activation") == "linear" and r["kw"]["io_type"] == "io_parallel"
+           and not _narrows(r["kw"])]
+    for key, res in (("act_lin_lut_per_bit", "lut"), ("act_lin_ff_per_bit", "ff")):
+        v = _unit_median(lin, c, key, res)
+        if v is not None:
+            out[key] = c[key] = v
+    v = _unit_median([r for r in acts if r["kw"].get("activation") in TABLE_ACTIVATIONS], c, "act_table_lut_per_bit",
+                     "lut")
+    if v is not None:
+        out["act_table_lut_per_bit"] = c["act_table_lut_per_bit"] = v
+    stream = [r for r in acts if r["kw"].get("activation") in ("relu", "linear") and r["kw"]["io_type"] == "io_stream"
+              and not _narrows(r["kw"])]
+    if stream:
+        keys = ("act_stream_lut_per_bit", "act_stream_lut")
+        data = [(r["meas"]["lut"], *_features(r["kw"], c, keys, "lut")) for r in stream]
+        out.update(zip(keys, (round(x, 4) for x in _nnls_relative(data))))
+    return out
 
 
 def fit_act_quant(train: list[dict], coef: dict, tool: str) -> float | None:
@@ -209,14 +261,7 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
                                                for r in ii_rows), v) for v in (1.0, 0.0))[1]
     # 2b. compare-and-select activations with io_parallel, and the price of a rounding/saturating value (before the
     # kernel fits: a rounding/saturating accum_t is priced with it, _kernel._accum_quant)
-    acts = [r for r in train if r["tool"] == "vivado_hls" and r["type"] == "Act" and r["kw"]
-            and r["kw"].get("activation") in ("relu", "linear") and r["kw"]["io_type"] == "io_parallel"
-            and not (r["kw"]["result_bits"] < r["kw"]["input_bits"]
-                     and (r["kw"].get("result_rounding", "AP_TRN") != "AP_TRN"
-                          or r["kw"].get("result_saturation", "AP_WRAP") != "AP_WRAP"))]
-    if acts:
-        coef["act_lut_per_bit"] = _median(r["meas"]["lut"] / (r["kw"]["n_in"] * r["kw"]["input_bits"]) for r in acts)
-        coef["act_latency"] = _median(r["meas"]["latency"] for r in acts)
+    coef.update(fit_activations(train, coef, "vivado_hls"))
     q = fit_act_quant(train, coef, "vivado_hls")
     if q is not None:
         coef["act_lut_quant"] = q

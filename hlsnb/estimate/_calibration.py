@@ -64,6 +64,11 @@ TOOL_DEFAULTS = MappingProxyType({
     "act_sel_result": 0.0,
     # a rounding/saturating accum_t: one quantized cast per product, one more per saturating add (issue 23)
     "acc_quant": 0.0,
+    # activations as Vivado HLS builds them (issue 23): a linear activation is a copy (no compare and select), priced
+    # per value bit in LUT and FF; a lookup-table activation's index computation per value bit; an io_stream
+    # activation's stream read/write per value bit and its loop control per layer (0: the io_parallel model)
+    "act_lin_lut_per_bit": -1.0, "act_lin_ff_per_bit": 0.0, "act_table_lut_per_bit": 2.0,
+    "act_stream_lut_per_bit": 0.0, "act_stream_lut": 0.0,
     # operation delays on UltraScale+ relative to the 7-series parts they were fitted on (1: no difference)
     "t_scale_usp": 1.0,
     # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)

@@ -22,7 +22,7 @@ def activation(inp, cal):
     if act in SIMPLE or not act or lt != "Activation":
         return _simple(inp, cal)
     if act in TABLE:
-        return _table(inp)
+        return _table(inp, cal)
     if act == "softmax":
         return softmax(inp, cal)
     return unknown(inp)
@@ -43,12 +43,33 @@ def _simple(inp, C):
     acc = Terms()
     kind_word = act or inp.layer_type.lower()
     quant = inp.result_bits < in_bits and (inp.result_rounding != "AP_TRN" or inp.result_saturation != "AP_WRAP")
-    # the select feeds the rounding/saturating cast: Vivado/Vitis HLS build it as wide as the result type, not the
-    # input (act_sel_result, structural; Berk-Bilgin's 24/28-bit inputs into 16 bits cost 40-50 LUT per value less
-    # than an input-wide select)
-    sel = inp.result_bits if quant and C["act_sel_result"] >= 0.5 else in_bits
-    acc.add("lut", C["act_lut_per_bit"] * n * sel, f"{kind_word}: compare and select on {n} values x "
-            f"{sel} bits" + (" (the select is as wide as the result type)" if sel < in_bits else ""), "modelled")
+    stream = inp.io_type == "io_stream"
+    if act == "linear" and C["act_lin_lut_per_bit"] >= 0:
+        # hls4ml's linear activation is a copy into the result type: no compare and select, priced per result bit
+        # (Duchstf's io_parallel linear layers: ~0.6 LUT and 1 FF per result bit where a ReLU costs 1.75 LUT per
+        # input bit and 0 FF; mgrailoo's 8-bit inputs into 16-bit results ~0.6 LUT per result bit too)
+        out_bits = inp.result_bits
+        if not quant:
+            acc.add("lut", C["act_lin_lut_per_bit"] * n * out_bits, f"linear: copy of {n} values into the "
+                    f"{out_bits}-bit result type (no compare and select)", "modelled")
+        if not stream and C["act_lin_ff_per_bit"]:
+            acc.add("ff", C["act_lin_ff_per_bit"] * n * out_bits, f"linear: registers of the {n} copied values x "
+                    f"{out_bits} bits", "modelled")
+    else:
+        # the select feeds the rounding/saturating cast: Vivado/Vitis HLS build it as wide as the result type, not
+        # the input (act_sel_result, structural; Berk-Bilgin's 24/28-bit inputs into 16 bits cost 40-50 LUT per
+        # value less than an input-wide select)
+        sel = inp.result_bits if quant and C["act_sel_result"] >= 0.5 else in_bits
+        acc.add("lut", C["act_lut_per_bit"] * n * sel, f"{kind_word}: compare and select on {n} values x "
+                f"{sel} bits" + (" (the select is as wide as the result type)" if sel < in_bits else ""),
+                "modelled")
+    if stream and (C["act_stream_lut_per_bit"] or C["act_stream_lut"]):
+        # the stream kernel reads one data word of n values, computes and writes the next word: priced per bit read
+        # and written, plus the loop control per layer (fitted on io_stream ReLU/linear rows that do not narrow)
+        moved = n * (in_bits + inp.result_bits)
+        acc.add("lut", C["act_stream_lut_per_bit"] * moved + C["act_stream_lut"],
+                f"io_stream: read of a {n} x {in_bits}-bit data word, write of a {n} x {inp.result_bits}-bit one, "
+                "and the loop control", "modelled")
     if C["act_lut_quant"] and quant:
         # a narrower result type that rounds or saturates (quantized_relu: AP_RND_CONV, AP_SAT): every value is
         # rounded (an adder of the result width over the dropped fraction bits) and saturated (a range compare over
@@ -67,13 +88,16 @@ def _simple(inp, C):
     return acc.finish(inp, lat, 1)
 
 
-def _table(inp):
+def _table(inp, C):
     n, act = _size(inp), inp.activation
     acc = Terms()
     brams = math.ceil(n / 2) * bram18k_for(1024, 18)
     acc.add("bram18k", brams, f"{act}: 1024-entry lookup table, one copy per 2 parallel lookups ({n} values, "
             "dual-port BRAM)", "modelled")
-    acc.add("lut", n * inp.input_bits * 2, "table index computation and range clipping", "modelled")
+    # the index: the input scaled to the table (a constant product), offset, and clipped at both ends, per value
+    # (fitted per tool: Vivado HLS ~150 LUT per 16-bit value, Duchstf's, thaarres' and pominiq's sigmoid and tanh)
+    acc.add("lut", C["act_table_lut_per_bit"] * n * inp.input_bits,
+            f"table index computation and range clipping ({n} values x {inp.input_bits} bits)", "modelled")
     acc.add("ff", n * inp.result_bits, "output registers", "modelled")
     acc.add("latency", 3, "table read (2 cycles) and clip", "modelled")
     return acc.finish(inp, 3, 1)
