@@ -78,6 +78,15 @@ VARIANTS = {
     # the binary search retries a sparsity that just missed the tolerance once, from where it stood (one of the 5
     # fine-tunes), before taking it as too high
     "hlsnb retry": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99, retries=1),
+    # every fine-tune keeps its epoch with the best validation accuracy (the base model was picked that way by
+    # early stopping): one validation evaluation per epoch, the same epochs
+    "hlsnb best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
+                             best_epoch=True),
+    # the binary search bracketed by 19 one-shot probes (validation evaluations of masks without training): starts
+    # above the highest sparsity that already meets the tolerance untrained, below the accuracy cliff
+    "hlsnb probe": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99, probe=19),
+    "hlsnb probe best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
+                                   probe=19, best_epoch=True),
 }
 
 
@@ -309,8 +318,9 @@ def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
         final = v.pop("final") or args.hls4ml_final
         # the same number of fine-tunes as hls4ml's PolynomialScheduler(steps); hls4ml's top-level default
         # cutoff_bad_trials=3 never stops a 5-step schedule early
-        retries = v.pop("retries", 0)
-        sched = (BinaryScheduler(threshold=0.005, try_final_first=False, max_steps=args.steps, retries=retries)
+        retries, probe = v.pop("retries", 0), v.pop("probe", 0)
+        sched = (BinaryScheduler(threshold=0.005, try_final_first=False, max_steps=args.steps, retries=retries,
+                                 probe=probe)
                  if v.pop("schedule") == "binary" else PolynomialScheduler(steps=args.steps))
         t0 = time.time()
         pruned, rep = prune(base, _design(base, types), "dsp", (X_fit, y_fit, X_te, y_te),

@@ -12,6 +12,13 @@ so that ``prune`` without them behaves as before:
   ``(1 - distill) * one_hot(y) + distill * p_teacher``, with ``p_teacher`` the unpruned model's class
   probabilities on the training rows: the pruned model learns what the unpruned one knew about every row, not only
   its label.
+- ``best_epoch`` (checkpoint selection, as the base model's early stopping): the validation accuracy is measured
+  after every epoch at the step's sparsity and the step keeps its best epoch's weights (ties: the later epoch).
+  The unpruned model was itself picked as the best epoch on the validation rows, so the last epoch of a fine-tune
+  checked against it starts behind; the epochs trained do not change, only which one is kept.
+
+A scheduler with one-shot probes (``BinaryScheduler(probe=...)``) gets them before the first fine-tune
+(:func:`probe_one_shot`): validation evaluations of the unpruned weights masked at once, no training.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from .models import ends_in_softmax, model_accuracy, predict
 from .progress import Progress, epoch_callback
 from .report import PruneStep
 
-__all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets"]
+__all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets", "probe_one_shot"]
 
 
 @dataclass
@@ -39,6 +46,7 @@ class FineTuning:
     learning_rate: float = 1e-3
     ramp: int = 0
     distill: float = 0.0
+    best_epoch: bool = False
 
 
 @dataclass
@@ -50,6 +58,7 @@ class ScheduleResult:
     sparsity: float = 0.0
     accepted_any: bool = False
     steps: list = field(default_factory=list)
+    probes: list = field(default_factory=list)  # one-shot (sparsity, val accuracy, within tolerance), no training
 
 
 def distillation_targets(teacher, X, y, n_classes: int, weight: float) -> np.ndarray:
@@ -78,6 +87,47 @@ def _training_targets(model, teacher, X, y, loss_fn, tune: FineTuning, user_loss
     return targets, keras.losses.CategoricalCrossentropy(from_logits=not ends_in_softmax(model))
 
 
+def probe_one_shot(work, plan, sched, final_capacity, val_rows, *, val_base, tolerance, metric: str, grads_fn,
+                   shift_add: bool, best: ScheduleResult) -> None:
+    """Evaluate ``sched.probes()`` one-shot on ``work`` (restored afterwards), hand the results to
+    ``sched.bracket`` and, when a probe already meets the tolerance, accept the highest such one in ``best`` (its
+    masked weights; no fine-tune spent)."""
+    from .masks import apply_masks
+
+    Xv, yv = val_rows
+    start = work.get_weights()
+    grads = grads_fn(work) if grads_fn is not None else None
+    results, states = [], {}
+    for s in sched.probes():
+        masks = plan.masks(work, s, capacity=plan.capacity(s, final_capacity), metric=metric, gradients=grads,
+                           shift_add=shift_add)
+        apply_masks(work, masks)
+        val = model_accuracy(work, Xv, yv)
+        ok = val >= val_base - tolerance - 1e-12
+        results.append((float(s), ok, val / val_base if val_base else 0.0))
+        best.probes.append((float(s), float(val), bool(ok)))
+        states[float(s)] = (work.get_weights(), masks)
+        work.set_weights(start)
+    lower, _ = sched.bracket(results)
+    if lower in states:
+        best.weights, best.masks = states[lower]
+        best.sparsity, best.accepted_any = float(lower), True
+        work.set_weights(best.weights)
+
+
+def _fit_keep_best(work, Xf, targets, epochs: int, tune: FineTuning, bar: Progress, val_rows) -> None:
+    """``epochs`` epochs of fit, keeping the weights of the epoch with the best validation accuracy."""
+    Xv, yv = val_rows
+    best_val, best_w = -1.0, None
+    for _ in range(epochs):
+        work.fit(Xf, targets, epochs=1, batch_size=tune.batch_size, verbose=0, shuffle=True,
+                 callbacks=[epoch_callback(bar)])
+        val = model_accuracy(work, Xv, yv)
+        if val >= best_val:
+            best_val, best_w = val, work.get_weights()
+    work.set_weights(best_w)
+
+
 def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capacity, fit_rows, val_rows, *,
                  val_base, tune: FineTuning, metric: str, tolerance, cutoff_bad_trials: int, shift_add: bool,
                  loss_fn, user_loss: bool, bar: Progress) -> ScheduleResult:
@@ -98,6 +148,11 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
 
         grads_fn = lambda m: input_scales(m, plan.prunable_layers, Xf)  # noqa: E731
     best = ScheduleResult(work.get_weights())
+    probes = getattr(sched, "probes", None)
+    if callable(probes) and probes() and tolerance is not None and Xv is not None and final_sparsity > 0.0:
+        probe_one_shot(work, plan, sched, final_capacity, val_rows, val_base=val_base, tolerance=tolerance,
+                       metric=metric, grads_fn=grads_fn, shift_add=shift_add, best=best)
+    keep_best = tune.best_epoch and Xv is not None
     bad = 0
     go, s = sched.update_step()
     if final_sparsity == 0.0:
@@ -118,8 +173,11 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
             epochs = 1 if part < ramp - 1 else tune.epochs - (ramp - 1)
             with enforce_masks(work, masks):
                 work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
-                work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
-                         callbacks=[epoch_callback(bar)])
+                if keep_best and part == ramp - 1:  # only epochs at the step's own sparsity compete
+                    _fit_keep_best(work, Xf, targets, epochs, tune, bar, val_rows)
+                else:
+                    work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
+                             callbacks=[epoch_callback(bar)])
         val = model_accuracy(work, Xv, yv)
         ok = tolerance is None or val is None or val >= val_base - tolerance - 1e-12
         best.steps.append(PruneStep(float(s), plan.usage(masks).tolist(), val if val is not None else float("nan"),

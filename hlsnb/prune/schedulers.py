@@ -125,20 +125,38 @@ class BinaryScheduler(Scheduler):
     ``retries``: fine-tunes more at a sparsity that just missed the tolerance, going on from the weights that
     missed it (:attr:`retrying` tells the pruning loop not to roll them back), before the search takes it as too
     high. With a small validation set one unlucky check otherwise caps the search for good. Each retry counts
-    against ``max_steps``."""
+    against ``max_steps``.
+
+    ``probe``: before any fine-tune, ``prune`` evaluates one-shot masks (the unpruned weights pruned at once, no
+    training, validation accuracy only) at ``probe`` evenly spaced sparsities in (initial, final) and hands them to
+    :meth:`bracket`: the search then starts between the highest probe that already meets the tolerance without
+    training (accepted as it is, no fine-tune spent) and the lowest probe whose one-shot accuracy has fallen below
+    ``cliff`` times the unpruned model's (the accuracy cliff: fine-tuning rarely climbs back from there), instead of
+    between ``initial`` and ``final``. No fine-tune is spent on sparsities the probes already rule out (with
+    ``try_final_first`` the first try would be ``final``, which the probes usually show to be past the cliff: with
+    a probe the first try is the middle of the bracket). The probes are validation evaluations, not fine-tunes."""
 
     name = "binary"
 
     def __init__(self, threshold: float = 0.02, initial: float = 0.0, final: float | None = None,
-                 try_final_first: bool = True, max_steps: int | None = None, retries: int = 0):
+                 try_final_first: bool = True, max_steps: int | None = None, retries: int = 0, probe: int = 0,
+                 cliff: float = 0.5):
         if not (0 < threshold < 1):
             raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
         if max_steps is not None and (isinstance(max_steps, bool) or int(max_steps) < 1):
             raise ValueError(f"max_steps must be at least 1 (or None), got {max_steps!r}")
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"retries must be a whole number >= 0, got {retries!r}")
+        if isinstance(probe, bool) or not isinstance(probe, int) or not 0 <= probe <= 1000:
+            raise ValueError(f"probe must be a whole number of one-shot evaluations in [0, 1000] (0: no probe), "
+                             f"got {probe!r}")
+        if isinstance(cliff, bool) or not isinstance(cliff, (int, float)) or not 0 < cliff < 1:
+            raise ValueError(f"cliff must be a fraction of the unpruned model's validation accuracy in (0, 1), "
+                             f"got {cliff!r}")
         self.threshold = float(threshold)
         self.try_final_first = bool(try_final_first)
+        self.probe = probe
+        self.cliff = float(cliff)
         self.max_steps = None if max_steps is None else int(max_steps)
         self.retries = retries
         super().__init__(initial, final)
@@ -149,6 +167,31 @@ class BinaryScheduler(Scheduler):
         self._tries = 0
         self._left = self.retries  # retries left at the sparsity being tried
         self.retrying = False
+        self._bracketed = False
+
+    def probes(self) -> list[float]:
+        """The sparsities to evaluate one-shot before the search (empty without ``probe``)."""
+        span = self.final - self.initial
+        return [self.initial + span * k / (self.probe + 1) for k in range(1, self.probe + 1)]
+
+    def bracket(self, results) -> tuple[float, float]:
+        """Narrow the search with one-shot results ``[(sparsity, within_tolerance, accuracy / baseline), ...]``
+        (see the class docstring); returns the new ``(lower, upper)``. ``lower`` is a sparsity already accepted
+        without fine-tuning (``initial`` when no probe met the tolerance)."""
+        if self._started:
+            raise RuntimeError("bracket() must come before the first update_step()")
+        lower, upper = self.initial, self.final
+        for s, ok, _ in sorted(results):
+            if not ok:
+                break
+            lower = s
+        for s, _, ratio in sorted(results):
+            if s > lower and ratio < self.cliff:
+                upper = s
+                break
+        self.lower, self.upper, self.sparsity = float(lower), float(upper), float(lower)
+        self._bracketed = True
+        return self.lower, self.upper
 
     def _another(self) -> bool:
         """Count one more fine-tune; False once ``max_steps`` have been tried."""
@@ -159,7 +202,8 @@ class BinaryScheduler(Scheduler):
         if not self._started:
             self._started = True
             self._another()
-            self.sparsity = self.final if self.try_final_first else 0.5 * (self.lower + self.upper)
+            first_final = self.try_final_first and not self._bracketed
+            self.sparsity = self.final if first_final else 0.5 * (self.lower + self.upper)
             return True, self.sparsity
         # the last try passed: it is the new lower bound
         self.retrying, self._left = False, self.retries
