@@ -477,3 +477,77 @@ def test_activation_importance_ignores_weights_on_dead_inputs():
     groups = np.arange(k.size).reshape(k.shape)
     imp = group_importance(k, groups, k.size, "activation", scales["fc1"]).reshape(k.shape)
     assert np.all(imp[3] == 0) and np.all(imp[[0, 1, 2, 4]] > 0)
+
+
+def test_binary_scheduler_probe_brackets_the_search():
+    """probe=N: N one-shot sparsities evenly spaced in (initial, final); bracket() starts the search between the
+    highest probe still within tolerance (all below it too) and the first one past the accuracy cliff; the first
+    fine-tune is the middle of that bracket, never ``final`` (which the probes showed to be past the cliff)."""
+    s = BinaryScheduler(threshold=0.001, max_steps=5, probe=9)  # try_final_first=True by default
+    s.reset(0.99)
+    probes = s.probes()
+    assert probes == pytest.approx([0.099 * k for k in range(1, 10)])
+    # within tolerance up to 0.297 (0.396 misses, 0.495 passes again: not trusted), cliff (< 0.5 x base) at 0.792
+    ok = {0.099: True, 0.198: True, 0.297: True, 0.396: False, 0.495: True}
+    ratio = {0.594: 0.8, 0.693: 0.6, 0.792: 0.3, 0.891: 0.2}
+    results = [(p, ok.get(round(p, 3), False), ratio.get(round(p, 3), 0.99)) for p in probes]
+    assert s.bracket(results) == pytest.approx((0.297, 0.792))
+    seen, last = _run(s, lambda x: x < 0.6)
+    assert seen[0] == pytest.approx(0.5445, abs=1e-4) and len(seen) == 5
+    assert 0.297 < last < 0.6 and all(0.297 < x < 0.792 for x in seen)
+    with pytest.raises(RuntimeError, match="before the first"):
+        s.bracket(results)
+    # nothing within tolerance and no cliff: the bracket is the whole range
+    w = BinaryScheduler(threshold=0.001, try_final_first=False, probe=3, cliff=0.1)
+    w.reset(0.8)
+    assert w.bracket([(p, False, 0.5) for p in w.probes()]) == (0.0, 0.8)
+    assert BinaryScheduler().probes() == []
+    for bad in (dict(probe=-1), dict(probe=True), dict(probe=2.0), dict(cliff=0), dict(cliff=1.0), dict(cliff="x")):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            BinaryScheduler(**bad)
+
+
+def test_prune_probe_accepts_a_one_shot_state_and_best_epoch_keeps_the_best_epoch():
+    """With probes prune evaluates one-shot masks before fine-tuning (reported in the notes, no fine-tune spent);
+    best_epoch keeps, in every fine-tune, the epoch with the highest validation accuracy."""
+    from hlsnb.prune import finetune
+
+    model = tiny_mlp()
+    X, y, Xt, yt = tiny_data()
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=30, verbose=0)
+    design = Design.from_keras(model, board="pynq-z2")
+    vals, real = [], finetune.model_accuracy
+
+    def spy(m, Xv, yv):
+        vals.append(real(m, Xv, yv))
+        return vals[-1]
+
+    finetune.model_accuracy = spy
+    try:
+        pruned, rep = prune(model, design, "parameters", (X, y, Xt, yt), target=0.9, tolerance=0.02,
+                            validation=(Xt, yt), epochs=3, best_epoch=True, csim=False, progress=False,
+                            scheduler=BinaryScheduler(threshold=0.01, max_steps=2, probe=4))
+    finally:
+        finetune.model_accuracy = real
+    assert len(rep.steps) <= 2
+    note = next(n for n in rep.notes if n.startswith("one-shot probes"))
+    assert note.count("%") == 4
+    # 4 probes, then per fine-tune 3 epoch checks and the step's own check, which is the best of the three
+    per_step = vals[4:]
+    assert len(per_step) == 4 * len(rep.steps)
+    for i, step in enumerate(rep.steps):
+        epochs, check = per_step[4 * i:4 * i + 3], per_step[4 * i + 3]
+        assert check == pytest.approx(max(epochs)) and step.val_accuracy == pytest.approx(check)
+    assert mask_violations(pruned, rep.masks) == {}
+    # the highest probe within tolerance (and all below it) is accepted untrained: the search only goes above it
+    import re
+
+    lower = 0.0
+    for sp, out in re.findall(r"(\d\.\d+): [\d.]+ %( \(out of tolerance\))?", note):
+        if out:
+            break
+        lower = float(sp)
+    assert rep.final_sparsity >= lower - 1e-3 and all(st.sparsity > lower for st in rep.steps)
+    with pytest.raises(ValueError, match="best_epoch"):
+        prune(model, design, "parameters", (X, y), target=0.3, best_epoch="yes", csim=False, progress=False)
