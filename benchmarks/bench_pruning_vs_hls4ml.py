@@ -101,6 +101,17 @@ VARIANTS = {
                                     best_epoch=True),
     "hlsnb probe best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
                                    probe=19, best_epoch=True),
+    # slower pruning inside each fine-tune (masks move over its first 5 epochs, not 2; the same 10 epochs), the
+    # remaining epochs at the step's sparsity compete for the best one
+    "hlsnb ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary", final=0.99,
+                                   best_epoch=True),
+    "hlsnb probe ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary",
+                                         final=0.99, probe=19, best_epoch=True),
+    # the ranking scaled by every input's size (Wanda): weights on inputs that are (nearly) always zero go first
+    "hlsnb activation best epoch": dict(metric="activation", price="average", ramp=2, distill=0.5, schedule="binary",
+                                        final=0.99, best_epoch=True),
+    "hlsnb activation ramp5 best epoch": dict(metric="activation", price="average", ramp=5, distill=0.5,
+                                              schedule="binary", final=0.99, best_epoch=True),
 }
 
 
