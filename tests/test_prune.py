@@ -551,3 +551,9 @@ def test_prune_probe_accepts_a_one_shot_state_and_best_epoch_keeps_the_best_epoc
     assert rep.final_sparsity >= lower - 1e-3 and all(st.sparsity > lower for st in rep.steps)
     with pytest.raises(ValueError, match="best_epoch"):
         prune(model, design, "parameters", (X, y), target=0.3, best_epoch="yes", csim=False, progress=False)
+    with pytest.raises(ValueError, match="best_epoch .* validation"):
+        prune(model, design, "parameters", (X, y), target=0.3, best_epoch=True, validation_split=0.0, csim=False,
+              progress=False)
+    with pytest.raises(ValueError, match="tolerance"):
+        prune(model, design, "parameters", (X, y), target=0.3, scheduler=BinaryScheduler(probe=3), csim=False,
+              progress=False)

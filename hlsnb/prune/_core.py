@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import InvalidSetting
 from ._validate import check_prune_inputs
 from .data import split_data
 from .finetune import FineTuning, run_schedule
@@ -114,6 +115,12 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     Xf, yf, Xv, yv, Xte, yte = split_data(data, validation, validation_split, seed)
     if tolerance is not None and Xv is None:
         raise ValueError("a tolerance needs validation data: pass validation=(X, y) or validation_split > 0")
+    if best_epoch and Xv is None:
+        raise InvalidSetting("prune: best_epoch keeps the epoch with the best validation accuracy, so it needs "
+                             "validation data: pass validation=(X, y) or validation_split > 0")
+    if callable(getattr(sched, "probes", None)) and sched.probes() and tolerance is None:
+        raise InvalidSetting(f"prune: {sched!r} probes one-shot masks against the tolerance before fine-tuning, so "
+                             f"it needs one: pass tolerance=... (e.g. 0.01) or a scheduler without probe")
 
     import keras
 
