@@ -107,6 +107,9 @@ VARIANTS = {
                                    best_epoch=True),
     "hlsnb probe ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary",
                                          final=0.99, probe=19, best_epoch=True),
+    # an L1 penalty (1e-4, not tuned) on the prunable kernels while fine-tuning, as hls4ml's regularised fine-tunes
+    "hlsnb l1 best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
+                                best_epoch=True, l1=1e-4),
     # the ranking scaled by every input's size (Wanda): weights on inputs that are (nearly) always zero go first
     "hlsnb activation best epoch": dict(metric="activation", price="average", ramp=2, distill=0.5, schedule="binary",
                                         final=0.99, best_epoch=True),
@@ -353,6 +356,7 @@ def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
                             batch_size=args.batch, tolerance=TOLERANCE, cutoff_bad_trials=3, csim=False,
                             progress=False, seed=seed, **v)
         rows.append({**common, "tool": tool, "seconds": time.time() - t0, "status": rep.status,
+                     "steps": [[st.sparsity, st.val_accuracy, st.accepted] for st in rep.steps],
                      "final_sparsity": rep.final_sparsity, "fine_tunes": len(rep.steps), "notes": rep.notes,
                      "val_accuracy": model_accuracy(pruned, X_val, y_val),
                      **score(pruned, X_te, y_te, args.csim, f"{work}/{tool.replace(' ', '_')}", types)})

@@ -557,3 +557,23 @@ def test_prune_probe_accepts_a_one_shot_state_and_best_epoch_keeps_the_best_epoc
     with pytest.raises(ValueError, match="tolerance"):
         prune(model, design, "parameters", (X, y), target=0.3, scheduler=BinaryScheduler(probe=3), csim=False,
               progress=False)
+
+
+def test_l1_penalty_acts_during_fine_tuning_only():
+    """l1: the prunable kernels carry an L1 penalty inside the fine-tune (it is in the training loss and pulls the
+    weights the data does not need to zero) and nothing of it stays on the returned model."""
+    from hlsnb.prune.finetune import _l1_penalty
+
+    model = tiny_mlp()
+    X, y, _, _ = tiny_data()
+    k = model.get_layer("fc1").kernel
+    with _l1_penalty(model, ["fc1"], 0.1):
+        assert float(sum(model.losses)) == pytest.approx(0.1 * float(np.abs(k.numpy()).sum()), rel=1e-5)
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+        model.fit(X, y, epochs=20, verbose=0)
+    assert model.losses == [] and k.regularizer is None
+    assert np.mean(np.abs(k.numpy()) < 0.02) > 0.5  # most first-layer weights pushed to (nearly) zero
+    assert np.mean(np.abs(model.get_layer("out").kernel.numpy()) < 0.02) < 0.5  # the unpenalised layer is not
+    with pytest.raises(ValueError, match="l1"):
+        prune(model, Design.from_keras(model, board="pynq-z2"), "parameters", (X, y), target=0.3, l1=-1e-4,
+              csim=False, progress=False)

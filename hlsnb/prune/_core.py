@@ -46,7 +46,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
           cutoff_bad_trials: int = 1, validation=None, validation_split: float = 0.2, structure=None, layers=None,
           min_keep: int = 1, loss=None, csim: bool = True, csim_baseline: bool = False, output_dir: str | None = None,
           progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False, ramp: int = 0,
-          distill: float = 0.0, best_epoch: bool = False):
+          distill: float = 0.0, best_epoch: bool = False, l1: float = 0.0):
     """Prune ``model`` for ``design`` the way ``objective`` says saves most, fine-tuning with the masks enforced.
 
     Parameters
@@ -88,6 +88,8 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         distillation; 0: the labels only, as hls4ml). Needs the default loss.
     best_epoch : measure the validation accuracy after every epoch at a step's sparsity and keep the best epoch
         (as early stopping picked the unpruned model); the epochs trained do not change. Needs validation rows.
+    l1 : strength of an L1 penalty ``l1 * sum |w|`` on the prunable kernels while fine-tuning (0: none; hls4ml
+        tunes a regularizer's strength with extra training, this takes it as given, e.g. 1e-4).
 
     Returns
     -------
@@ -99,7 +101,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     check_prune_inputs(model, data, validation=validation, epochs=epochs, batch_size=batch_size, seed=seed,
                        metric=metric, learning_rate=learning_rate, validation_split=validation_split,
                        cutoff_bad_trials=cutoff_bad_trials, min_keep=min_keep, ramp=ramp, distill=distill,
-                       best_epoch=best_epoch)
+                       best_epoch=best_epoch, l1=l1)
     if data is None:
         raise ValueError("prune needs training data: an hlsnb Dataset or (X_train, y_train[, X_test, y_test])")
     if tolerance is not None and not (0 <= tolerance < 1):
@@ -146,7 +148,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     bar = Progress(progress, sched.planned_steps() * epochs)
     try:
         result = run_schedule(work, model, plan, sched, final_s, final_cap, (Xf, yf), (Xv, yv), val_base=val_base,
-                              tune=FineTuning(epochs, batch_size, learning_rate, ramp, distill, best_epoch),
+                              tune=FineTuning(epochs, batch_size, learning_rate, ramp, distill, best_epoch, l1),
                               metric=metric,
                               tolerance=tolerance, cutoff_bad_trials=cutoff_bad_trials, shift_add=shift_add,
                               loss_fn=loss if loss is not None else default_loss(model), user_loss=loss is not None,

@@ -90,7 +90,7 @@ def _pairs(data, validation):
 
 def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_rate, validation_split,
                        cutoff_bad_trials, min_keep, metric, seed, ramp=0, distill=0.0,
-                       best_epoch=False) -> None:
+                       best_epoch=False, l1=0.0) -> None:
     """Raise :class:`InvalidSetting` (a ``ValueError``) naming the first bad argument of ``prune``; nothing else.
 
     ``data=None`` and ``tolerance`` are left to ``prune``'s own checks. Class labels must lie in
@@ -106,6 +106,7 @@ def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_
         raise InvalidSetting(f"prune: ramp ({ramp}) spreads a step's pruning over its first epochs, so it must be at "
                              f"most epochs ({epochs})")
     _real("distill", distill, 0.0, 1.0, lo_open=False)
+    _real("l1", l1, 0.0, 1.0, lo_open=False)
     if not isinstance(best_epoch, bool):
         raise InvalidSetting(f"prune: best_epoch must be True or False; got {best_epoch!r}")
     _real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True, hi_open=False)

@@ -17,12 +17,17 @@ so that ``prune`` without them behaves as before:
   The unpruned model was itself picked as the best epoch on the validation rows, so the last epoch of a fine-tune
   checked against it starts behind; the epochs trained do not change, only which one is kept.
 
+- ``l1`` (hls4ml's regularised fine-tuning, with a given strength instead of a tuned one): an L1 penalty
+  ``l1 * sum |w|`` on the prunable kernels while fine-tuning, which pulls the weights the data does not need towards
+  zero, so that the next, sparser step removes less.
+
 A scheduler with one-shot probes (``BinaryScheduler(probe=...)``) gets them before the first fine-tune
 (:func:`probe_one_shot`): validation evaluations of the unpruned weights masked at once, no training.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -47,6 +52,7 @@ class FineTuning:
     ramp: int = 0
     distill: float = 0.0
     best_epoch: bool = False
+    l1: float = 0.0
 
 
 @dataclass
@@ -115,6 +121,26 @@ def probe_one_shot(work, plan, sched, final_capacity, val_rows, *, val_base, tol
         work.set_weights(best.weights)
 
 
+@contextlib.contextmanager
+def _l1_penalty(model, layer_names, strength: float):
+    """Inside the block, the named layers' kernels carry an L1 regularizer of ``strength`` (compile inside it)."""
+    if not strength:
+        yield
+        return
+    import keras
+
+    saved = []
+    try:
+        for n in layer_names:
+            var = model.get_layer(n).kernel
+            saved.append((var, var.regularizer))
+            var.regularizer = keras.regularizers.L1(strength)
+        yield
+    finally:
+        for var, old in saved:
+            var.regularizer = old
+
+
 def _fit_keep_best(work, Xf, targets, epochs: int, tune: FineTuning, bar: Progress, val_rows) -> None:
     """``epochs`` epochs of fit, keeping the weights of the epoch with the best validation accuracy."""
     Xv, yv = val_rows
@@ -171,7 +197,7 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
             masks = plan.masks(work, s_part, capacity=plan.capacity(s_part, final_capacity), metric=metric,
                                gradients=grads, previous=masks, shift_add=shift_add)
             epochs = 1 if part < ramp - 1 else tune.epochs - (ramp - 1)
-            with enforce_masks(work, masks):
+            with enforce_masks(work, masks), _l1_penalty(work, plan.prunable_layers, tune.l1):
                 work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
                 if keep_best and part == ramp - 1:  # only epochs at the step's own sparsity compete
                     _fit_keep_best(work, Xf, targets, epochs, tune, bar, val_rows)
