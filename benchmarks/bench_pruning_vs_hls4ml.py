@@ -111,6 +111,8 @@ VARIANTS = {
     # an L1 penalty (1e-4, not tuned) on the prunable kernels while fine-tuning, as hls4ml's regularised fine-tunes
     "hlsnb l1 best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
                                 best_epoch=True, l1=1e-4),
+    "hlsnb l1 probe ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary",
+                                            final=0.99, probe=19, best_epoch=True, l1=1e-4),
     # the ranking scaled by every input's size (Wanda): weights on inputs that are (nearly) always zero go first
     "hlsnb activation best epoch": dict(metric="activation", price="average", ramp=2, distill=0.5, schedule="binary",
                                         final=0.99, best_epoch=True),
