@@ -261,18 +261,19 @@ def _mb(n: int) -> str:
 def _cmd_cache(args) -> int:
     from . import cache
 
-    if args.clear is not None:
-        kind = args.clear or None
-        n = cache.clear(kind)
-        print(f"removed {n} cache entr{'y' if n == 1 else 'ies'}" + (f" of {kind}" if kind else "")
-              + f" from {cache.usage()['folder']}")
-        return 0
-    if args.trim_mb is not None:
-        if args.trim_mb < 0:
-            return _fail(f"--trim-mb {args.trim_mb}: give a size of at least 0 MB")
-        gone = cache.trim(limit=args.trim_mb * 2**20 or 1)
-        print(f"removed {len(gone)} least recently used entr{'y' if len(gone) == 1 else 'ies'}")
+    if args.trim_mb is not None and args.trim_mb < 0:
+        return _fail(f"--trim-mb {args.trim_mb}: give a size of at least 0 MB")
     try:
+        if args.clear is not None:
+            kind = args.clear or None
+            n = cache.clear(kind)
+            print(f"removed {n} cache entr{'y' if n == 1 else 'ies'}" + (f" of {kind}" if kind else "")
+                  + f" from {cache.usage()['folder']}")
+            return 0
+        if args.trim_mb is not None:
+            # trim() takes 0 as "no limit"; here 0 MB means keep nothing, so ask for at most one byte
+            gone = cache.trim(limit=max(1, args.trim_mb * 2**20))
+            print(f"removed {len(gone)} least recently used entr{'y' if len(gone) == 1 else 'ies'}")
         u = cache.usage()
     except ValueError as e:  # a bad $HLSNB_CACHE_MB
         return _fail(str(e))

@@ -20,7 +20,7 @@ import statistics
 import numpy as np
 
 from ..estimate import layer_input
-from ..estimate.model import TABLE_ACTIVATIONS, TOOL_DEFAULTS, Calibration, adder_levels
+from ..estimate.model import TABLE_ACTIVATIONS, TOOL_DEFAULTS, Calibration, activation_narrows, adder_levels
 from .fitting import _run, feature_values, nnls_relative
 from .pool_pad import fit_pool_pad
 from .rows import CHECK_REPOS
@@ -115,9 +115,9 @@ def fit_constant_rule(train: list[dict], coef: dict, tool: str) -> float | None:
 
 
 def _narrows(kw: dict) -> bool:
-    """The activation's result type is narrower than its input and rounds or saturates (priced by act_lut_quant)."""
-    return kw["result_bits"] < kw["input_bits"] and (kw.get("result_rounding", "AP_TRN") != "AP_TRN"
-                                                     or kw.get("result_saturation", "AP_WRAP") != "AP_WRAP")
+    """The activation row's result type is narrower than its input and rounds or saturates (the estimator's own
+    rule, :func:`hlsnb.estimate.model.activation_narrows`)."""
+    return activation_narrows(layer_input(**kw))
 
 
 def _unit_median(rows: list[dict], coef: dict, key: str, resource: str) -> float | None:
@@ -173,10 +173,7 @@ def fit_act_quant(train: list[dict], coef: dict, tool: str) -> float | None:
     for r in train:
         kw = r["kw"]
         if (r["tool"] != tool or r["scope"] != "layer" or not kw or r["flag"] or r["type"] != "Act"
-                or kw.get("activation") not in ("relu", "linear") or not r["meas"]["lut"]
-                or kw["result_bits"] >= kw["input_bits"]
-                or (kw.get("result_rounding", "AP_TRN") == "AP_TRN"
-                    and kw.get("result_saturation", "AP_WRAP") == "AP_WRAP")):
+                or kw.get("activation") not in ("relu", "linear") or not r["meas"]["lut"] or not _narrows(kw)):
             continue
         e = _run(kw, dict(coef, act_lut_quant=0.0))
         n = kw["input_shape"][-1] if kw["io_type"] == "io_stream" and len(kw.get("input_shape") or ()) > 1 \

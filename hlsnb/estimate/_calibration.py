@@ -65,8 +65,9 @@ TOOL_DEFAULTS = MappingProxyType({
     # a rounding/saturating accum_t: one quantized cast per product, one more per saturating add (issue 23)
     "acc_quant": 0.0,
     # activations as Vivado HLS builds them (issue 23): a linear activation is a copy (no compare and select), priced
-    # per value bit in LUT and FF; a lookup-table activation's index computation per value bit; an io_stream
-    # activation's stream read/write per value bit and its loop control per layer (0: the io_parallel model)
+    # per result bit in LUT and FF (-1: priced as a ReLU); a lookup-table activation's index computation per input
+    # bit (2: the first model); an io_stream activation's stream read/write per bit read or written and its loop
+    # control per layer (0: the io_parallel model)
     "act_lin_lut_per_bit": -1.0, "act_lin_ff_per_bit": 0.0, "act_table_lut_per_bit": 2.0,
     "act_stream_lut_per_bit": 0.0, "act_stream_lut": 0.0,
     # the softmax exp ROM copied per two parallel lookups (dual-port BRAM) plus the 1/sum ROM (Vivado HLS), not one

@@ -75,7 +75,7 @@ _E = [
     ("act_lin_lut_per_bit", "fitted", "LUT per result bit (-1: priced as compare and select)", "layers/activation",
      _VIV + " on io_parallel linear activations that do not narrow (median; issue 23)"),
     ("act_lin_ff_per_bit", "fitted", "FF per result bit", "layers/activation", "as act_lin_lut_per_bit"),
-    ("act_table_lut_per_bit", "fitted", "LUT per value bit", "layers/activation",
+    ("act_table_lut_per_bit", "fitted", "LUT per input bit", "layers/activation",
      _VIV + " on lookup-table activations (sigmoid, tanh; median); 2 elsewhere (first model)"),
     ("act_stream_lut_per_bit", "fitted", "LUT per bit read or written", "layers/activation",
      _VIV + " on io_stream ReLU/linear rows that do not narrow (NNLS with act_stream_lut)"),

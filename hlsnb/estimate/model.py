@@ -22,7 +22,9 @@ from ._kernel import mul_op_share
 from ._regime import AXES, ERRORS_PATH, layer_regime, regime_key
 from ._stage import vsynth_kind
 from .layers.activation import TABLE as TABLE_ACTIVATIONS
+from .layers.activation import narrows as activation_narrows
 
 __all__ = ["SHIPPED_PATH", "TOOL_DEFAULTS", "USER_SOURCE", "Calibration", "default_calibration", "overlay",
            "saved_calibration", "user_calibration_path", "adder_levels", "mul_op_share", "AXES", "ERRORS_PATH",
-           "layer_regime", "regime_key", "vsynth_kind", "TABLE_ACTIVATIONS"]
+           "layer_regime", "regime_key", "vsynth_kind", "TABLE_ACTIVATIONS",
+           "activation_narrows"]

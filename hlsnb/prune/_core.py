@@ -120,7 +120,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     if best_epoch and Xv is None:
         raise InvalidSetting("prune: best_epoch keeps the epoch with the best validation accuracy, so it needs "
                              "validation data: pass validation=(X, y) or validation_split > 0")
-    if callable(getattr(sched, "probes", None)) and sched.probes() and tolerance is None:
+    if sched.probes() and tolerance is None:
         raise InvalidSetting(f"prune: {sched!r} probes one-shot masks against the tolerance before fine-tuning, so "
                              f"it needs one: pass tolerance=... (e.g. 0.01) or a scheduler without probe")
 

@@ -174,8 +174,7 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
 
         grads_fn = lambda m: input_scales(m, plan.prunable_layers, Xf)  # noqa: E731
     best = ScheduleResult(work.get_weights())
-    probes = getattr(sched, "probes", None)
-    if callable(probes) and probes() and tolerance is not None and Xv is not None and final_sparsity > 0.0:
+    if sched.probes() and tolerance is not None and Xv is not None and final_sparsity > 0.0:
         probe_one_shot(work, plan, sched, final_capacity, val_rows, val_base=val_base, tolerance=tolerance,
                        metric=metric, grads_fn=grads_fn, shift_add=shift_add, best=best)
     keep_best = tune.best_epoch and Xv is not None
@@ -217,7 +216,7 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
             if sched.name != "binary" and bad > cutoff_bad_trials:
                 break
             go, s = sched.repair_step()
-            if not (go and getattr(sched, "retrying", False)):
+            if not (go and sched.retrying):
                 work.set_weights(best.weights)  # go on from the last state that met the tolerance
     work.set_weights(best.weights)
     return best

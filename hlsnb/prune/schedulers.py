@@ -20,6 +20,9 @@ class Scheduler(abc.ABC):
     """Base class. ``initial`` and ``final`` are fractions in [0, 1]; ``final=None`` means "the prune target"."""
 
     name = "scheduler"
+    #: True while the schedule asks for the same sparsity again from the weights that just missed the tolerance
+    #: (the pruning loop then does not roll them back; :class:`BinaryScheduler` ``retries``).
+    retrying = False
 
     def __init__(self, initial: float = 0.0, final: float | None = None):
         self._check(initial, "initial")
@@ -55,6 +58,10 @@ class Scheduler(abc.ABC):
     @abc.abstractmethod
     def planned_steps(self) -> int:
         """How many fine-tunes the schedule takes when every step is accepted (for progress bars)."""
+
+    def probes(self) -> list[float]:
+        """Sparsities to evaluate one-shot (no training) before the first fine-tune; none by default."""
+        return []
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(initial={self.initial:g}, final={self.final})"

@@ -15,6 +15,12 @@ SIMPLE = frozenset({"relu", "linear", "leaky_relu", "leakyrelu", "relu6", "thres
 TABLE = frozenset({"sigmoid", "tanh", "softplus", "exp", "gelu", "swish", "silu"})
 
 
+def narrows(inp) -> bool:
+    """The result type is narrower than the input and rounds or saturates: each value then pays a quantizing cast
+    (``act_lut_quant``) and its select is as wide as the result (``act_sel_result``)."""
+    return inp.result_bits < inp.input_bits and (inp.result_rounding != "AP_TRN" or inp.result_saturation != "AP_WRAP")
+
+
 @register("activation")
 def activation(inp, cal):
     act, lt = inp.activation, inp.layer_type
@@ -42,7 +48,7 @@ def _simple(inp, C):
         raise ValueError(f"layer {inp.name!r}: activation needs n_in or output_shape")
     acc = Terms()
     kind_word = act or inp.layer_type.lower()
-    quant = inp.result_bits < in_bits and (inp.result_rounding != "AP_TRN" or inp.result_saturation != "AP_WRAP")
+    quant = narrows(inp)
     stream = inp.io_type == "io_stream"
     if act == "linear" and C["act_lin_lut_per_bit"] >= 0:
         # hls4ml's linear activation is a copy into the result type: no compare and select, priced per result bit

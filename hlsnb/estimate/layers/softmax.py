@@ -18,23 +18,22 @@ def softmax(inp, C):
     # n lookups and multiplications a cycle. (hls4ml 1.3's stream kernel would take a ReuseFactor, ALLOCATION
     # ceil(n / RF) multipliers at II n / that: pominiq's serial stream softmaxes, 1-4 DSPs and 2-3 BRAM18K; hlsnb's
     # rules fix a softmax's ReuseFactor at 1, so every value has its lookup and multiplier)
-    m = n
     if C["softmax_rom_dual"] >= 0.5:
         # Vivado HLS copies the exp ROM for parallel reads, two per copy (a dual-port BRAM), and keeps the 1/sum
         # ROM apart (astitwlathe, nicologhielmetti: 5 values -> 4 BRAM18K; mgrailoo: 10 -> 6; pominiq: 3 -> 3 and,
         # one value a cycle, 2)
-        copies = math.ceil(m / 2)
+        copies = math.ceil(n / 2)
         acc.add("bram18k", (copies + 1) * bram18k_for(1024, 18), f"exp lookup table (1024 x 18 bits): {copies} "
-                f"dual-port cop{'y' if copies == 1 else 'ies'} for {m} lookups a cycle, and the 1/sum table", "exact")
+                f"dual-port cop{'y' if copies == 1 else 'ies'} for {n} lookups a cycle, and the 1/sum table", "exact")
     else:
-        acc.add("bram18k", m * bram18k_for(1024, 18), f"exp lookup table (1024 x 18 bits), one copy per each of the "
-                f"{m} parallel lookups", "exact")
+        acc.add("bram18k", n * bram18k_for(1024, 18), f"exp lookup table (1024 x 18 bits), one copy per each of the "
+                f"{n} parallel lookups", "exact")
     on_dsp, why = mult_mapping(inp.mult_impl, 18, res_bits)
     if on_dsp:
-        acc.add("dsp", m * dsp_per_product(18, res_bits, inp.part), f"{m} multiplications by 1/sum on DSPs ({why})",
+        acc.add("dsp", n * dsp_per_product(18, res_bits, inp.part), f"{n} multiplications by 1/sum on DSPs ({why})",
                 "exact")
     else:
-        acc.add("lut", m * 18 * res_bits * C["lut_gmul_per_bitprod"], f"{m} multiplications by 1/sum in LUTs "
+        acc.add("lut", n * 18 * res_bits * C["lut_gmul_per_bitprod"], f"{n} multiplications by 1/sum in LUTs "
                 f"({why})", "modelled")
     acc.add("lut", C["softmax_lut_per_bit"] * n * res_bits, f"max search, subtractions, sum tree and 1/sum "
             f"table over {n} values", "modelled")
