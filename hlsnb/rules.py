@@ -400,6 +400,33 @@ def closest_reuse_factors(valid: "tuple[int, ...] | list[int]", rf: int, k: int 
     return valid[max(0, pos - k): pos + k]
 
 
+@lru_cache(maxsize=256)
+def valid_parallelization_factors(n_pixels: int) -> tuple[int, ...]:
+    """The ParallelizationFactors hls4ml 1.3 builds for a convolution with ``n_pixels`` output pixels
+    (``FPGABackend.get_valid_conv_partition_splits``: the divisors up to half of them, and all of them)."""
+    n = int(n_pixels)
+    return tuple(i for i in range(1, n // 2 + 1) if n % i == 0) + ((n,) if n > 1 else (1,) if n == 1 else ())
+
+
+def conv_pixels(output_shape) -> int:
+    """The output pixels hls4ml partitions for a convolution's ParallelizationFactor: the width of a 1-D one,
+    height x width of a 2-D one (every axis of ``output_shape`` but the channels)."""
+    return int(math.prod(int(x) for x in tuple(output_shape)[:-1])) if len(output_shape) > 1 else 1
+
+
+def check_parallelization_factor(layer: str, value, n_pixels: int) -> int:
+    """A convolution's ParallelizationFactor (output pixels an io_parallel convolution computes at once) as hls4ml
+    1.3 builds it, or ``InvalidSetting``: hls4ml would print a warning and silently use the closest valid one."""
+    pf = as_reuse_factor(value, layer, "ParallelizationFactor")
+    valid = valid_parallelization_factors(n_pixels)
+    if pf not in valid:
+        raise InvalidSetting(
+            f"layer {layer!r}: ParallelizationFactor {pf} is not valid for its {n_pixels} output pixels (hls4ml "
+            f"would silently use {closest_reuse_factor(valid, pf)}); valid: a divisor of {n_pixels} up to "
+            f"{n_pixels // 2}, or {n_pixels}: nearby {valid_list(closest_reuse_factors(valid, pf))}")
+    return pf
+
+
 def hls4ml_weight_position(kernel_shape: tuple) -> np.ndarray:
     """For each Keras kernel weight, its index in the flat weight array of an hls4ml Resource layer.
 

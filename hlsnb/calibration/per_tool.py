@@ -30,7 +30,7 @@ __all__ = ["fit_vivado", "fit_vitis", "fit_vsynth", "fit_per_tool", "fit_constan
            "fit_activations",
            "RESOURCE_KEYS", "STRUCTURAL"]
 
-LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit", "lut_mux_scale")
+LUT_KEYS = ("lut_const_per_in_bit", "lut_gmul_per_bitprod", "lut_add_per_bit")
 FF_KEYS = ("ff_pipe_ii1", "ff_pipe_shared", "ff_io_per_bit")
 #: The Resource-strategy LUT coefficients fitted together by NNLS.
 RES_LUT_KEYS = ("res_mux_scale", "lut_wsel_per_bit", "res_stream_lut", "res_inmux_lut", "res_layer_lut")
@@ -265,11 +265,11 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     # 3. LUT (with the DSP post-adder share on a grid) and FF of the Latency kernel
     best = None
     for share in (0.0, 0.5, 1.0):
-        c = dict(coef, dsp_postadd=share)
+        c = dict(coef, dsp_postadd=share, lut_mux_scale=1.0)
         data = [(r["meas"]["lut"], *_features(r["kw"], c, LUT_KEYS, "lut")) for r in lat]
         fitted = _nnls_relative(data)
         err = _median(_rel(b + sum(x * f for x, f in zip(fitted, fs)), y) for y, b, fs in data)
-        if best is None or err < best[0]:
+        if best is None or err < best[0] - 1e-9:
             best = (err, dict(c, **dict(zip(LUT_KEYS, fitted))))
     coef = best[1]
     ff_keys = tuple(k for k in FF_KEYS if k not in STRUCTURAL)

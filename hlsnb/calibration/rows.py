@@ -8,7 +8,9 @@ rows), ``stage`` (``csynth`` or a Vivado stage), ``scope`` (``layer`` or ``model
 ``Act``, ``Softmax``, ``Pool``, ``Pad``, ``BN``), ``strategy``, ``rf``, ``kw`` (the keyword arguments of
 :func:`hlsnb.estimate.estimate_layer`, checked against the estimator's one field list, or ``None`` with ``skip``
 saying why), ``meas`` (dsp, lut, ff, bram18k, latency, ii), ``flag`` (the README's REPORT_FLAG: the report
-disagrees with the committed configuration; kept in tables, left out of fits) and ``check`` (a seed report, see
+disagrees with the committed configuration; or an io_parallel convolution of an hls4ml older than its
+ParallelizationFactor, whose template computes every output pixel at once without 1.3's multiplier limit: kept in
+tables, left out of fits) and ``check`` (a seed report, see
 :data:`CHECK_REPOS`: predicted, never fitted).
 
 How configurations are read: the first batch's ArgyKokk MLPs from their folder names and module names; reports2
@@ -26,6 +28,7 @@ co-simulation lines (``module=NA``/``Pass``), ArgyKokk batch-normalisation rows 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -37,6 +40,7 @@ import numpy as np
 from ..errors import InvalidSetting
 from ..estimate.inputs import check_fields
 from ..precision import FixedType, parse_precision
+from ..rules import conv_pixels
 
 __all__ = ["TYPES", "CHECK_REPOS", "read_csv", "parse_type", "load_records", "group_models", "design_of",
            "tool_family"]
@@ -73,6 +77,12 @@ def parse_type(text: str | None) -> FixedType | None:
         return parse_precision(m.group(0))
     except InvalidSetting:
         return None
+
+
+def tool_version(tool: str) -> str | None:
+    """``YEAR.N`` of the ``tool`` column (``Vivado HLS 2020.1.1`` -> ``2020.1``), or None when it names none."""
+    m = re.search(r"(20\d\d)\.(\d+)", tool)
+    return f"{m.group(1)}.{m.group(2)}" if m else None
 
 
 def tool_family(tool: str) -> str:
@@ -262,6 +272,24 @@ def _weights(notes: str, source: str, csv_path: Path, n: int | None):
     return None
 
 
+def _conv_partitions(notes: str, source: str, csv_path: Path) -> int | None:
+    """``n_partitions`` of an io_parallel convolution's committed config struct (``config source: <path> struct
+    configN`` in the notes, the file beside the report), 0 for a struct without one (hls4ml before the
+    ParallelizationFactor: its io_parallel template computes every output pixel at once), None when unknown."""
+    m = re.search(r"config source: (\S+parameters\.h) struct (config\d+)\b", notes)
+    c = re.search(r"commit=(\w+)", notes)
+    if not m or not c or ":" not in source:
+        return None
+    f = csv_path.with_suffix("") / source.split(":", 1)[0].replace("/", "+") / c.group(1) / m.group(1)
+    if not f.is_file():
+        return None
+    body = re.search(r"struct " + m.group(2) + r" : nnet::conv[12]d_config \{(.*?)\n\};", f.read_text(), re.S)
+    if not body:
+        return None
+    n = re.search(r"n_partitions = (\d+);", body.group(1))
+    return int(n.group(1)) if n else 0
+
+
 def _layer(rec: dict, r: dict, prev_bits: dict, csv_path: Path) -> None:
     lt, notes, src = r["layer_type"], r["notes"], r["source"]
     res = _note_type(notes, "result_t")
@@ -275,7 +303,7 @@ def _layer(rec: dict, r: dict, prev_bits: dict, csv_path: Path) -> None:
     prev_bits[src] = res_bits
     base = dict(part=r["part"].split(" ")[0], clock_ns=float(r["clock_ns"] or 5.0),
                 io_type=r["io_type"] or "io_parallel", tool=rec["tool"], result_bits=res_bits, input_bits=in_bits,
-                name=r["layer_name"] or lt)
+                name=r["layer_name"] or lt, tool_version=tool_version(r["tool"]))
     if res is not None:
         base.update(result_rounding=res.rounding, result_saturation=res.saturation)
         rec["res_known"] = True
@@ -310,6 +338,15 @@ def _layer(rec: dict, r: dict, prev_bits: dict, csv_path: Path) -> None:
             else:
                 kw.update(input_shape=(g["in_width"], ch), output_shape=(g["out_width"], g["n_filt"]),
                           kernel_size=(g["filt_width"],))
+            parts = _conv_partitions(notes, src, csv_path) if kw["io_type"] == "io_parallel" else None
+            px = conv_pixels(kw["output_shape"])
+            if parts and px % parts == 0:  # the pixels computed at once (ParallelizationFactor)
+                kw["parallelization_factor"] = px // parts
+            elif parts == 0:  # an hls4ml before partitions: its template computes every pixel at once, which is
+                # 1.3's ParallelizationFactor = all pixels, without 1.3's ALLOCATION limit on the multipliers; such
+                # rows are estimated as that and shown, but left out of the fits like a flagged report
+                kw["parallelization_factor"] = px
+                rec["flag"] = True
         elif kw["io_type"] == "io_stream":
             kw["input_shape"] = (n_in,)
         rec.update(kw=kw, type="Dense" if lt == "Dense" else "Conv", strategy=st, rf=rf)
@@ -433,7 +470,8 @@ def design_of(layers: list[dict]):
             accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"], None, kw.get("accum_rounding"),
                                   kw.get("accum_saturation")),
             n_zeros=kw.get("n_zeros"), weights=kw.get("weights"), is_mult_layer=mult, inputs=None,
-            mult_impl=kw.get("mult_impl")))
+            mult_impl=kw.get("mult_impl"), hls4ml_extra=json.dumps({"ParallelizationFactor": pf})
+            if (pf := kw.get("parallelization_factor")) else None))
     return SimpleNamespace(part=get_part(first["part"]), clock_ns=first["clock_ns"], io_type=first["io_type"],
-                           tool=first["tool"], tool_version=None, layers=specs,
+                           tool=first["tool"], tool_version=first.get("tool_version"), layers=specs,
                            input_precision=_prec(first.get("input_bits") or 16))

@@ -289,8 +289,11 @@ class Design:
         if keep:
             old = self.hls4ml_extra
             design = {k: {**old.get(k, {}), **design.get(k, {})} for k in ("Model", "HLSConfig", "Project")}
-        self._layers = [replace(l, hls4ml_extra=extra_json(layers[l.name])) if l.name in layers else l
-                        for l in self._layers]
+        # checked before anything is kept: a key hls4ml would silently replace (an invalid ParallelizationFactor)
+        # raises naming the layer (check_layer)
+        new = [check_layer(replace(l, hls4ml_extra=extra_json(layers[l.name])), self.io_type) if l.name in layers
+               else l for l in self._layers]
+        self._layers = new
         self._target = replace(self._target, hls4ml_extra=_design_extra(design))
 
     # ------------------------------------------------------------------ access

@@ -319,6 +319,7 @@ def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
             continue
         if not isinstance(v, tuple) or not all(_is_int(x) and x >= 1 for x in v):
             raise InvalidSetting(f"{where}: {k} must be a list of positive integers, got {_short(v)}")
+    lt = get_layer_type(spec.layer_type)
     if spec.hls4ml_extra is not None:
         try:
             ok = isinstance(json.loads(spec.hls4ml_extra), dict)
@@ -327,9 +328,12 @@ def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
         if not ok:
             raise InvalidSetting(f"{where}: hls4ml_extra must be JSON text of a dict of hls4ml config keys, got "
                                  f"{_short(spec.hls4ml_extra)}")
+        pf = spec.extra.get("ParallelizationFactor")
+        if pf is not None and spec.output_shape and lt is not None and lt.family in ("conv", "depthwise"):
+            # hls4ml splits the output pixels (the width of a 1-D one) into equal partitions, else substitutes
+            rules.check_parallelization_factor(spec.name, pf, rules.conv_pixels(spec.output_shape))
     if not isinstance(spec.inputs, tuple) or not all(isinstance(x, str) and x for x in spec.inputs):
         raise InvalidSetting(f"{where}: inputs must be a list of layer names, got {_short(spec.inputs)}")
-    lt = get_layer_type(spec.layer_type)
     # what hls4ml's layer has: a kernel has a weight type; a product accumulates into accum_t with a bias
     needs = (("weight_precision", "bias_precision", "accum_precision") if spec.is_mult_layer
              else ("weight_precision",) if lt is not None and lt.weighted else ())

@@ -15,6 +15,7 @@ of equality and hash), which is what the estimate cache is keyed on.
 
 from __future__ import annotations
 
+import json
 import inspect
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
@@ -174,6 +175,9 @@ class LayerInput:
                       compare=False, repr=False)
     mult_impl: str = _f("auto", "config_op mul -impl: auto, dsp or fabric",
                         check=_choice("mult_impl", MULT_IMPLS, "auto"))
+    parallelization_factor: int = _f(1, "output pixels an io_parallel convolution computes at once (hls4ml's "
+                                     "ParallelizationFactor; 1: one pixel after another)",
+                                     check=_count("parallelization_factor", 1))
     tool: str = _f("vivado_hls", "vivado_hls or vitis_hls", check=_choice("tool", TOOLS, "vivado_hls"))
     tool_version: str = _f("2020.1", "the tool's version (default: Vivado HLS 2020.1, Vitis HLS 2023.2)", kw=None)
 
@@ -317,7 +321,8 @@ def design_inputs(design) -> list[tuple]:
             accum_saturation=acc_modes[1], input_bits=in_bits,
             io_type=io, part=part, clock_ns=clock, n_zeros=l.n_zeros if mult else None,
             weights=l.weights if mult else None, tool=tool, tool_version=tool_version,
-            mult_impl=getattr(l, "mult_impl", None) or "auto"), "design_inputs")
+            mult_impl=getattr(l, "mult_impl", None) or "auto",
+            parallelization_factor=_parallelization_factor(l) if mult else None), "design_inputs")
         if kw["weights"] is None:  # the same layer in the same design: one check, then a lookup
             try:
                 out.append((l, _design_layer_input(l.layer_type, l.n_in, l.n_out, tuple(kw.items()))))
@@ -326,6 +331,17 @@ def design_inputs(design) -> list[tuple]:
                 pass
         out.append((l, layer_input(l.layer_type, l.n_in, l.n_out, **kw)))
     return out
+
+
+def _parallelization_factor(layer):
+    """The ParallelizationFactor a design's layer carries among its hls4ml keys (``hls4ml_extra``), or None."""
+    text = getattr(layer, "hls4ml_extra", None)
+    return _extra_pf(text) if text else None
+
+
+@lru_cache(maxsize=1024)
+def _extra_pf(text: str):
+    return json.loads(text).get("ParallelizationFactor")
 
 
 @lru_cache(maxsize=4096)

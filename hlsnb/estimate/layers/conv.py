@@ -3,7 +3,8 @@ io_stream, im2col registers with io_parallel."""
 
 from __future__ import annotations
 
-from .._core import SRL_BITS_PER_LUT, Terms, layer_kind, not_estimated, prod, register
+from ...rules import check_parallelization_factor
+from .._core import SRL_BITS_PER_LUT, Terms, layer_kind, mux_luts, not_estimated, prod, register
 from .._kernel import matvec, stream_wrapper
 
 
@@ -18,7 +19,13 @@ def conv(inp, cal):
     n_in, in_shape, in_bits = inp.n_in, inp.input_shape, inp.input_bits
     out_px = prod(inp.output_shape[:-1])
     in_px = prod(in_shape[:-1]) if in_shape else out_px
-    lat_k, ii_k = matvec(acc, inp, cal, n_in, inp.n_out, inp.n_zeros, what="one output pixel")
+    pf = 1
+    if inp.io_type == "io_parallel":
+        pf = check_parallelization_factor(inp.name, inp.parallelization_factor, out_px)
+    kernel = Terms()
+    lat_k, ii_k = matvec(kernel, inp, cal, n_in, inp.n_out, inp.n_zeros,
+                         what="one output pixel" if pf == 1 else f"each of {pf} output pixels computed at once")
+    _copies(acc, kernel, pf)
     chans = int(in_shape[-1]) if in_shape else max(1, n_in)
     kh = int(inp.kernel_size[0]) if inp.kernel_size else 1
     per_px = max(1, ii_k)
@@ -38,12 +45,35 @@ def conv(inp, cal):
         acc.add("latency", in_px * per_px, f"io_stream: {in_px} input pixels, one every {per_px} cycle(s)",
                 "modelled")
     else:
-        lat = out_px * per_px + lat_k
-        acc.add("latency", out_px * per_px,
-                f"io_parallel: {out_px} output pixels computed one after another (ParallelizationFactor 1)",
-                "modelled")
+        parts = out_px // pf
+        lat = parts * per_px + lat_k
+        acc.add("latency", parts * per_px,
+                f"io_parallel: {out_px} output pixels in {parts} partition{'s' * (parts > 1)} of {pf} (Parallelization"
+                f"Factor {pf}), one partition every {per_px} cycle(s)", "modelled")
         acc.add("ff", (in_px * chans * in_bits) * 0.5, "input image held in registers for im2col", "modelled")
-        acc.warnings.append("io_parallel convolution: modelled as hls4ml >= 0.8 builds it (output pixels one after "
-                            "another); the only reports of such layers (Duchstf/L1BTag, an older hls4ml that unrolls "
-                            "every pixel) are up to 12x this LUT estimate: treat it as rough")
+        if parts > 1:
+            # hls4ml's generated fill_buffer picks each window value of the partition out of the whole image, and
+            # each partition's results are written into the output image by its index
+            acc.add("lut", mux_luts(parts) * pf * n_in * in_bits * cal["lut_mux_scale"],
+                    f"im2col: each of {pf} x {n_in} window values ({in_bits} bits) selects 1 of {parts} image "
+                    "positions, one per partition", "modelled")
+            out_bits = out_px * inp.n_out * inp.result_bits
+            acc.add("ff", out_bits, f"output image registers: {out_px} pixels x {inp.n_out} x {inp.result_bits} "
+                    "bits, written one partition at a time", "modelled")
+            acc.add("lut", out_bits * mux_luts(2) * cal["lut_mux_scale"], "output image write selects (keep or "
+                    "take the partition's result), one per output bit", "modelled")
+        acc.warnings.append("io_parallel convolution: the im2col selects and output registers are modelled from "
+                            "hls4ml's templates and checked on one Vitis HLS report (seanlipps/ECE226_CoDesign, "
+                            "ParallelizationFactor 1); the pixel copies on older reports that compute every pixel "
+                            "at once (Duchstf/L1BTag): treat it as rough")
     return acc.finish(inp, lat, lat)
+
+
+def _copies(acc: Terms, kernel: Terms, pf: int) -> None:
+    """The per-pixel kernel's terms into ``acc``, its resources ``pf`` times (the pixels computed at once)."""
+    acc.warnings.extend(kernel.warnings)
+    for t in kernel.terms:
+        if pf > 1 and t.resource in ("dsp", "lut", "ff", "bram18k"):
+            acc.add(t.resource, t.value * pf, f"{pf} x [{t.what}]", t.kind)
+        else:
+            acc.terms.append(t)
