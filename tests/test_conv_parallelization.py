@@ -5,7 +5,6 @@ older template that computes every pixel at once."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

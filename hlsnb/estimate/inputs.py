@@ -15,8 +15,8 @@ of equality and hash), which is what the estimate cache is keyed on.
 
 from __future__ import annotations
 
-import json
 import inspect
+import json
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
