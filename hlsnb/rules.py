@@ -33,6 +33,8 @@ __all__ = [
     "strategies_for",
     "takes_reuse_factor",
     "kernel_reuse_factors",
+    "stream_word_values",
+    "SOFTMAX_REUSE_IMPLEMENTATIONS",
     "valid_reuse_factors",
     "template_reuse_factors",
     "recurrent_gates",
@@ -150,6 +152,21 @@ def takes_reuse_factor(layer_type: str, io_type: str = "io_parallel") -> bool:
     """
     lt = get_layer_type(layer_type)
     return lt is not None and (lt.has_multipliers or io_type in lt.kernel_reuse_io)
+
+
+def stream_word_values(output_shape: tuple, n: int | None = None) -> int:
+    """Values per io_stream word of a layer's output: its channels (the last axis of ``output_shape``), or ``n`` (the
+    element count) when the shape is not known. A 1-D output is one word of all its values."""
+    if output_shape:
+        return int(output_shape[-1])
+    if not n:
+        raise InvalidSetting("a stream word needs the output shape or the element count")
+    return int(n)
+
+
+#: hls4ml 1.3's io_stream softmax implementations that read the ReuseFactor (``softmax_latency``,
+#: ``softmax_stable``); ``legacy`` and ``argmax`` are plain ``PIPELINE`` loops that ignore it.
+SOFTMAX_REUSE_IMPLEMENTATIONS = ("latency", "stable")
 
 
 def kernel_reuse_factors(n: int) -> tuple[int, ...]:
