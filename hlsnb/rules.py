@@ -183,8 +183,8 @@ def kernel_reuse_factors(n: int) -> tuple[int, ...]:
 
 
 def kernel_reuse_note(layer: str, layer_type: str, n: int, rf: int) -> str | None:
-    """Why a ReuseFactor hls4ml builds for a kernel-level ReuseFactor (the io_stream softmax, :func:`takes_reuse_factor`)
-    may not be what you want, or ``None``: above ``n`` (the values per stream word) it builds the hardware of ``n``;
+    """Why a kernel-level ReuseFactor hls4ml builds (the io_stream softmax, :func:`takes_reuse_factor`) may not be
+    what you want, or ``None``: above ``n`` (the values per stream word) it builds the hardware of ``n``;
     when ``ceil(n/RF)`` does not divide ``n`` it asks for ``PIPELINE II = n // ceil(n/RF)``, fewer cycles than its
     ``ceil(n/RF)`` multipliers need for ``n`` products."""
     n, rf = int(n), int(rf)

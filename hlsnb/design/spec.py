@@ -35,8 +35,9 @@ def _setting(default, hls4ml: str, kind: str, applies: str, label: str):
 
     ``hls4ml``: its key in an hls4ml ``LayerName`` entry, ``"Precision/weight"`` for a member of a dict-valued key.
     ``kind``: how a value is checked ("strategy", "reuse_factor", "precision"). ``applies``: which layers have it
-    ("multipliers": Dense/Conv; "reuse": layers whose kernel reads a ReuseFactor, :func:`hlsnb.rules.takes_reuse_factor`;
-    "present": layers whose value is not None; "all"). ``label``: its summary column.
+    ("multipliers": Dense/Conv; "reuse": layers whose kernel reads a ReuseFactor,
+    :func:`hlsnb.rules.takes_reuse_factor`; "present": layers whose value is not None; "all"). ``label``: its summary
+    column.
     """
     if kind not in _KINDS or applies not in _APPLIES:
         raise ValueError(f"setting kind {kind!r} / applies {applies!r}: kinds are {_KINDS}, applies {_APPLIES}")
