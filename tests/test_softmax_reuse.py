@@ -15,7 +15,7 @@ import pytest
 from hlsnb import rules
 from hlsnb.design import Design
 from hlsnb.errors import InvalidSetting
-from hlsnb.estimate import estimate_layer
+from hlsnb.estimate import estimate_design, estimate_layer
 
 SM = "output_softmax"  # the tutorial MLP's softmax: 5 values, one stream word
 
@@ -122,6 +122,21 @@ def test_the_widget_offers_reuse_factors_for_an_io_stream_softmax(stream):
     assert row.reuse_factor.disabled and list(row.reuse_factor.options) == [1]
     assert cfg.rows["fc1_relu"].reuse_factor.disabled  # a ReLU has none
     cfg.close()
+
+
+def test_the_explorer_comparison_lists_a_softmax_reuse_factor_change(stream):
+    from hlsnb.widgets import Explorer
+
+    ex = Explorer(stream, live=False)
+    ex.control.pin("A")
+    stream.set(SM, reuse_factor=5)
+    _, a, _, diffs = ex.control.comparison("csynth", None)
+    assert (SM, "Latency RF 1", "Latency RF 5") in diffs
+    pinned = next(e for e in a.layers if e.name == SM)
+    now = next(e for e in estimate_design(stream).layers if e.name == SM)
+    assert pinned.dsp == 5  # the pinned design: one multiplier per value
+    assert (now.dsp, now.reuse_factor) == (1, 5)  # the design now: one multiplier for the 5 values, RF shown
+    ex.close()
 
 
 # ---------------------------------------------------------------------------------------------------- the estimator
