@@ -47,6 +47,10 @@ class LayerType:
     ``weighted``: it carries a kernel from the Keras model. ``strategies_parallel`` / ``strategies_stream``: what
     hls4ml really builds for it with io_parallel / io_stream (``("Latency",)`` for layers without a choice).
     ``report_kind``: the type name compare() matches report rows on (activations are matched as one kind).
+    ``kernel_reuse_io``: the io types whose hls4ml kernel reads the ReuseFactor of a layer that ``has_multipliers``
+    leaves out (no weights, no Strategy choice, no matrix rule): there any positive ReuseFactor is built and sets the
+    kernel's ``PIPELINE II`` / ``ALLOCATION`` limit (the io_stream softmax: ``ceil(n/RF)`` multipliers for the ``n``
+    values of a stream word); elsewhere its ReuseFactor is fixed at 1 (:func:`hlsnb.rules.check_setting`).
     """
 
     name: str
@@ -59,6 +63,7 @@ class LayerType:
     strategies_parallel: tuple[str, ...] = _NONE
     strategies_stream: tuple[str, ...] = _NONE
     report_kind: str | None = None
+    kernel_reuse_io: tuple[str, ...] = ()
 
     def strategies(self, io_type: str = "io_parallel") -> tuple[str, ...]:
         """Strategies hls4ml builds for this type with ``io_type``."""
@@ -138,7 +143,10 @@ for _lt in (
               r"^(relu|linear|sigmoid|tanh|elu|selu|softplus|softsign)", "activation"),
     LayerType("LeakyReLU", ("LeakyReLU", "ELU", "PReLU", "ThresholdedReLU"), "ParametrizedActivation",
               r"^(leaky_relu|prelu|thresholded_relu)", "activation", report_kind=_ACT),
-    LayerType("Softmax", ("Softmax",), "Softmax", r"^softmax", "softmax"),
+    # hls4ml 1.3's io_stream softmax_latency/softmax_stable (nnet_activation_stream.h, shared by the Vivado and Vitis
+    # backends) limit the 1/sum multiplications to ceil(n_chan/RF) at PIPELINE II n_chan/that; the io_parallel
+    # softmax is a plain PIPELINE that never reads the ReuseFactor
+    LayerType("Softmax", ("Softmax",), "Softmax", r"^softmax", "softmax", kernel_reuse_io=("io_stream",)),
     LayerType("BatchNormalization", ("BatchNormalization",), "BatchNormalization", r"^normalize", "batchnorm"),
     LayerType("Pooling1D", ("MaxPooling1D", "AveragePooling1D"), "Pooling1D", r"^pooling1d", "pooling"),
     LayerType("Pooling2D", ("MaxPooling2D", "AveragePooling2D"), "Pooling2D", r"^pooling2d", "pooling"),

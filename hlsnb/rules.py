@@ -2,7 +2,9 @@
 
 The one owner of setting validity: :func:`check_setting` answers "does hls4ml 1.3 build this Strategy and ReuseFactor
 as given?" per strategy, layer type, io type and backend, with one message format (:func:`reuse_factor_message`);
-the Design (``set``, ``set_all``, files, hls4ml configs) and the estimator's raw inputs both call it.
+the Design (``set``, ``set_all``, files, hls4ml configs) and the estimator's raw inputs both call it. Whether a
+layer's kernel reads a ReuseFactor at all is :func:`takes_reuse_factor` (layers with multipliers, and the io_stream
+softmax, whose ``ceil(n/RF)`` 1/sum multipliers hls4ml 1.3 limits with ``ALLOCATION``).
 
 These mirror hls4ml 1.3's Vivado/Vitis backends (``FPGABackend._validate_reuse_factor``, ``init_dense``,
 ``init_conv1d/2d``); ``tests/test_rules.py`` checks them against hls4ml's own functions. They live here, without an
@@ -29,6 +31,10 @@ __all__ = [
     "MULT_LAYER_TYPES",  # noqa: F822  (served live from the registry by the module __getattr__ below)
     "canonical_strategy",
     "strategies_for",
+    "takes_reuse_factor",
+    "kernel_reuse_factors",
+    "stream_word_values",
+    "SOFTMAX_REUSE_IMPLEMENTATIONS",
     "valid_reuse_factors",
     "template_reuse_factors",
     "recurrent_gates",
@@ -52,6 +58,7 @@ __all__ = [
     "reuse_factor_message",
     "check_setting",
     "latency_note",
+    "kernel_reuse_note",
     "MAX_ELEMENTS",
     "CLOCK_RANGE_NS",
 ]
@@ -133,6 +140,64 @@ def strategies_for(layer_type: str, io_type: str = "io_parallel") -> tuple[str, 
     """
     lt = get_layer_type(layer_type)
     return lt.strategies(io_type) if lt is not None else ("Latency",)
+
+
+def takes_reuse_factor(layer_type: str, io_type: str = "io_parallel") -> bool:
+    """True if hls4ml's kernel for ``layer_type`` with ``io_type`` reads a ReuseFactor other than 1.
+
+    Layers with multipliers (Dense, Conv, ...: Strategy and ReuseFactor decide their multipliers) always do; a layer
+    type whose registry entry lists ``io_type`` in ``kernel_reuse_io`` does there (the io_stream softmax:
+    ``ceil(n/RF)`` multipliers for the ``n`` values of a stream word, :func:`kernel_reuse_factors`). Every other
+    layer's ReuseFactor is fixed at 1 (:func:`check_setting`).
+    """
+    lt = get_layer_type(layer_type)
+    return lt is not None and (lt.has_multipliers or io_type in lt.kernel_reuse_io)
+
+
+def stream_word_values(output_shape: tuple, n: int | None = None) -> int:
+    """Values per io_stream word of a layer's output: its channels (the last axis of ``output_shape``), or ``n`` (the
+    element count) when the shape is not known. A 1-D output is one word of all its values."""
+    if output_shape:
+        return int(output_shape[-1])
+    if not n:
+        raise InvalidSetting("a stream word needs the output shape or the element count")
+    return int(n)
+
+
+#: hls4ml 1.3's io_stream softmax implementations that read the ReuseFactor (``softmax_latency``,
+#: ``softmax_stable``); ``legacy`` and ``argmax`` are plain ``PIPELINE`` loops that ignore it.
+SOFTMAX_REUSE_IMPLEMENTATIONS = ("latency", "stable")
+
+
+def kernel_reuse_factors(n: int) -> tuple[int, ...]:
+    """The ReuseFactors that give distinct hardware for a kernel sharing ``n`` operations of a stream word (the
+    io_stream softmax's 1/sum multiplications, ``n`` = values per word = channels): each builds
+    ``ceil(n / RF)`` multipliers at ``PIPELINE II = n // that``; these are the divisors of ``n``, whose multipliers
+    all work every cycle. hls4ml builds any positive ReuseFactor (:func:`check_setting`); one that does not divide
+    ``n`` leaves a multiplier partly idle and one above ``n`` builds the hardware of ReuseFactor ``n``
+    (:func:`kernel_reuse_note`)."""
+    n = int(n)
+    if n < 1:
+        raise InvalidSetting(f"a stream word has at least one value, got n={n}")
+    return tuple(rf for rf in range(1, n + 1) if n % rf == 0)
+
+
+def kernel_reuse_note(layer: str, layer_type: str, n: int, rf: int) -> str | None:
+    """Why a kernel-level ReuseFactor hls4ml builds (the io_stream softmax, :func:`takes_reuse_factor`) may not be
+    what you want, or ``None``: above ``n`` (the values per stream word) it builds the hardware of ``n``;
+    when ``ceil(n/RF)`` does not divide ``n`` it asks for ``PIPELINE II = n // ceil(n/RF)``, fewer cycles than its
+    ``ceil(n/RF)`` multipliers need for ``n`` products."""
+    n, rf = int(n), int(rf)
+    if rf > n:
+        return (f"layer {layer!r} ({layer_type}): ReuseFactor {rf} is above the {n} values of a stream word: hls4ml "
+                f"builds it as ReuseFactor {n} (one multiplier, interval {n} cycles per word)")
+    m = -(-n // rf)
+    if n % m:
+        return (f"layer {layer!r} ({layer_type}): ReuseFactor {rf} builds {m} multipliers for the {n} values of a "
+                f"stream word and asks for II {n // m}, below the {-(-n // m)} cycles {m} multipliers need for {n} "
+                f"products (one partly idle); values that divide evenly nearby: "
+                f"{valid_list(closest_reuse_factors(kernel_reuse_factors(n), rf))}")
+    return None
 
 
 def _validate(n_in: int, n_out: int, rf: int) -> bool:
@@ -287,11 +352,13 @@ def accepted_reuse_factors(layer_type: str, n_in: int, n_out: int, strategy: str
     hls4ml 1.3 checks (and silently substitutes) a ReuseFactor only for Resource, Resource_Unrolled and
     distributed_arithmetic layers (``init_dense``/``init_conv*``/``init_lstm``): Latency keeps any value
     (``PIPELINE II=RF`` with ``ceil(n_in*n_out/RF)`` multipliers), so it gets ``None``. The others get
-    :func:`template_reuse_factors`. Layers without multipliers: ``(1,)``.
+    :func:`template_reuse_factors`. A kernel-level ReuseFactor (the io_stream softmax, :func:`takes_reuse_factor`):
+    ``None`` (hls4ml builds any positive one; :func:`kernel_reuse_factors` are the distinct ones). Other layers
+    without multipliers: ``(1,)``.
     """
     lt = get_layer_type(layer_type)
     if lt is None or not lt.has_multipliers:
-        return (1,)
+        return None if takes_reuse_factor(layer_type, io_type) else (1,)
     s = canonical_strategy(strategy)
     if s == "Latency":
         return None
@@ -343,7 +410,8 @@ def check_setting(layer: str, layer_type: str, strategy, reuse_factor, n_in: int
     VivadoAccelerator backends share these rules in hls4ml 1.3):
 
     - the strategy is one hls4ml builds for the layer type and io type (:func:`check_strategy`);
-    - the ReuseFactor is a positive integer (:func:`as_reuse_factor`); 1 on a layer without multipliers;
+    - the ReuseFactor is a positive integer (:func:`as_reuse_factor`); 1 on a layer without multipliers, except where
+      its kernel reads it (:func:`takes_reuse_factor`: the io_stream softmax builds any positive one);
     - Latency: any ReuseFactor (hls4ml does not check it; :func:`latency_note` says when it wastes multipliers);
     - Resource / Resource_Unrolled / distributed_arithmetic: one of :func:`accepted_reuse_factors` (hls4ml would
       silently substitute the closest, or build Resource, or raise, or abort in the conv template).
@@ -358,9 +426,8 @@ def check_setting(layer: str, layer_type: str, strategy, reuse_factor, n_in: int
     rf = as_reuse_factor(reuse_factor, layer, field)
     lt = get_layer_type(layer_type)
     if lt is None or not lt.has_multipliers:  # an unknown type has no strategy choice either (strategies_for)
-        if rf != 1:
-            raise InvalidSetting(f"layer {layer!r} ({layer_type}): {field} {rf} is not valid: it has no multipliers "
-                                 "to share, so its ReuseFactor is fixed at 1 (set it on Dense/Conv layers); valid: 1")
+        if rf != 1 and not takes_reuse_factor(layer_type, io_type):
+            raise InvalidSetting(_fixed_at_one(layer, layer_type, lt, rf, io_type, field))
         return s, rf
     if n_in is None or n_out is None:
         return s, rf
@@ -370,6 +437,17 @@ def check_setting(layer: str, layer_type: str, strategy, reuse_factor, n_in: int
     if closest and valid and not (s == "Resource_Unrolled" and rf == 1) and s != "distributed_arithmetic":
         return s, closest_reuse_factor(valid, rf)
     raise InvalidSetting(reuse_factor_message(layer, layer_type, n_in, n_out, s, rf, valid, io_type, field))
+
+
+def _fixed_at_one(layer: str, layer_type: str, lt, rf: int, io_type: str, field: str) -> str:
+    """The message for a ReuseFactor other than 1 on a layer whose kernel does not read it here."""
+    if lt is not None and lt.kernel_reuse_io:
+        where = ", ".join(lt.kernel_reuse_io)
+        return (f"layer {layer!r} ({layer_type}, {io_type}): {field} {rf} is not valid: hls4ml's {io_type} "
+                f"{layer_type} kernel does not read a ReuseFactor (nothing to share), so it is fixed at 1 here; "
+                f"with {where} it sets the kernel's multipliers; valid: 1")
+    return (f"layer {layer!r} ({layer_type}): {field} {rf} is not valid: it has no multipliers to share, so its "
+            "ReuseFactor is fixed at 1 (set it on Dense/Conv layers); valid: 1")
 
 
 def latency_note(layer: str, n_in: int, n_out: int, rf: int) -> str | None:

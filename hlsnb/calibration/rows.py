@@ -373,6 +373,9 @@ def _other(rec, lt, notes, base, n, pixel_shape) -> None:
         rec.update(kw=kw, type="Act")
     elif lt == "Softmax":
         kw = dict(base, layer_type="Softmax", n_in=n, n_out=n)
+        if base["io_type"] == "io_stream":  # hls4ml's stream softmax reads the ReuseFactor (ceil(n_chan/RF) mults)
+            kw["reuse_factor"] = _int(rec["row"]["reuse_factor"], 1)
+            rec["rf"] = kw["reuse_factor"]
         if pixel_shape:
             kw["output_shape"] = pixel_shape
         rec.update(kw=kw, type="Softmax")

@@ -344,10 +344,16 @@ class Design:
 
         Resource-type strategies: exactly those hls4ml keeps as given (:func:`hlsnb.rules.template_reuse_factors`).
         Latency: hls4ml builds any positive ReuseFactor; offered are those that divide the work evenly, plus the
-        layer's own when it is another (see :meth:`warnings` for what such a value costs)."""
+        layer's own when it is another (see :meth:`warnings` for what such a value costs). A layer whose kernel
+        reads a ReuseFactor without a matrix rule (the io_stream softmax, :func:`hlsnb.rules.takes_reuse_factor`):
+        the distinct ones, the divisors of the values per stream word (:func:`hlsnb.rules.kernel_reuse_factors`),
+        plus its own; other layers without multipliers: ``(1,)``."""
         l = self.layer(layer)
         if not l.is_mult_layer:
-            return (1,)
+            if not rules.takes_reuse_factor(l.layer_type, self.io_type):
+                return (1,)
+            n = rules.stream_word_values(l.output_shape, l.n_out or l.n_in)
+            return tuple(sorted({*rules.kernel_reuse_factors(n), l.reuse_factor}))
         s = rules.canonical_strategy(strategy or l.strategy, layer)
         valid = rules.template_reuse_factors(l.layer_type, l.n_in, l.n_out, s, self.io_type)
         if s == "Latency" and s == l.strategy and l.reuse_factor not in valid:
@@ -476,8 +482,9 @@ class Design:
                     f"layer {l.name!r}: strategy {l.strategy} is not built for {l.layer_type} with {io}; "
                     f"change it first (valid: {', '.join(allowed)})"
                 )
-            if l.is_mult_layer and io != t.io_type:
-                check_reuse_factor(l, io, new_backend)  # io_parallel convolutions build fewer Resource ReuseFactors
+            if (l.is_mult_layer or l.reuse_factor != 1) and io != t.io_type:
+                # io_parallel convolutions build fewer Resource ReuseFactors; an io_parallel softmax only 1
+                check_reuse_factor(l, io, new_backend)
         if clock_ns is None:
             clock_ns = b.clock_ns if (board_changed and b is not None) else t.clock_ns
         self._target = replace(t, board=new_board, part=p, part_number=pn, io_type=io, clock_ns=float(clock_ns),
@@ -552,6 +559,13 @@ class Design:
         for i, l in enumerate(self._layers):
             note = rules.latency_note(l.name, l.n_in, l.n_out, l.reuse_factor) \
                 if l.is_mult_layer and l.strategy == "Latency" else None
+            if not l.is_mult_layer and l.reuse_factor != 1:  # a kernel-level ReuseFactor (the io_stream softmax)
+                note = rules.kernel_reuse_note(l.name, l.layer_type, rules.stream_word_values(
+                    l.output_shape, l.n_out or l.n_in), l.reuse_factor)
+                impl = str(l.extra.get("Implementation", "stable")).lower()
+                if l.layer_type == "Softmax" and impl not in rules.SOFTMAX_REUSE_IMPLEMENTATIONS:
+                    note = (f"layer {l.name!r}: ReuseFactor {l.reuse_factor} has no effect: hls4ml's {impl} softmax "
+                            f"ignores it (only {' and '.join(rules.SOFTMAX_REUSE_IMPLEMENTATIONS)} read it)")
             if note:
                 out.append(note)
             if l.is_mult_layer and l.strategy == "Latency":

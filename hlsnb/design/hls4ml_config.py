@@ -41,7 +41,7 @@ def to_hls4ml_config(design) -> dict:
     for l in design.layers:
         entry: dict[str, Any] = {"Trace": False}
         for s in SETTINGS:
-            if s.applies(l):
+            if s.applies(l, design.io_type):
                 s.to_hls4ml(entry, getattr(l, s.name))
         cfg["LayerName"][l.name] = _merge(entry, l.extra)  # extra holds no modelled key; its Trace wins
     cfg.update(extra.get("HLSConfig", {}))
@@ -584,7 +584,7 @@ def from_hls4ml_config(cls, model, config: dict, base=None, **target) -> Any:
         extras[l.name] = extra
         kw = {}
         for x in SETTINGS:
-            if not x.applies(l):
+            if not x.applies(l, design.io_type):
                 continue
             chain = [*entries, mcfg]
             if x.kind == "precision":
@@ -600,7 +600,7 @@ def from_hls4ml_config(cls, model, config: dict, base=None, **target) -> Any:
         # the neutral Latency / 1 pass), not dropped; Model's speak for every layer, as in hls4ml
         for x in SETTINGS:
             for e in entries:
-                if x.hls4ml_subkey is None and not x.applies(l) and e.get(x.hls4ml_key) is not None:
+                if x.hls4ml_subkey is None and not x.applies(l, design.io_type) and e.get(x.hls4ml_key) is not None:
                     x.check(_as_rf(e[x.hls4ml_key]) if x.kind == "reuse_factor" else e[x.hls4ml_key], l,
                             design.io_type)
     for name, kw in plan.items():  # design is a fresh object: a raise here leaves the caller's state untouched

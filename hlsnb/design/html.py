@@ -24,7 +24,7 @@ def summary_rows(design) -> list[dict]:
             "zeros": l.n_zeros,
         }
         for s in SETTINGS:
-            row[s.label] = getattr(l, s.name) if s.applies(l) else ""
+            row[s.label] = getattr(l, s.name) if s.applies(l, design.io_type) else ""
         rows.append(row)
     return rows
 

@@ -26,7 +26,7 @@ __all__ = ["LayerSpec", "Setting", "SETTINGS", "DEFAULT_PRECISION", "check_reuse
 DEFAULT_PRECISION = "ap_fixed<16,6>"
 _META = "hlsnb_setting"
 _KINDS = ("strategy", "reuse_factor", "precision")
-_APPLIES = ("multipliers", "present", "all")
+_APPLIES = ("multipliers", "reuse", "present", "all")
 _TUPLE_FIELDS = ("input_shape", "output_shape", "kernel_size", "strides", "inputs")
 
 
@@ -35,7 +35,9 @@ def _setting(default, hls4ml: str, kind: str, applies: str, label: str):
 
     ``hls4ml``: its key in an hls4ml ``LayerName`` entry, ``"Precision/weight"`` for a member of a dict-valued key.
     ``kind``: how a value is checked ("strategy", "reuse_factor", "precision"). ``applies``: which layers have it
-    ("multipliers": Dense/Conv; "present": layers whose value is not None; "all"). ``label``: its summary column.
+    ("multipliers": Dense/Conv; "reuse": layers whose kernel reads a ReuseFactor,
+    :func:`hlsnb.rules.takes_reuse_factor`; "present": layers whose value is not None; "all"). ``label``: its summary
+    column.
     """
     if kind not in _KINDS or applies not in _APPLIES:
         raise ValueError(f"setting kind {kind!r} / applies {applies!r}: kinds are {_KINDS}, applies {_APPLIES}")
@@ -72,7 +74,7 @@ class LayerSpec:
     n_zeros: int = 0
     n_bias: int = 0
     strategy: str = _setting("Latency", "Strategy", "strategy", "multipliers", "strategy")
-    reuse_factor: int = _setting(1, "ReuseFactor", "reuse_factor", "multipliers", "reuse_factor")
+    reuse_factor: int = _setting(1, "ReuseFactor", "reuse_factor", "reuse", "reuse_factor")
     weight_precision: str | None = _setting(None, "Precision/weight", "precision", "present", "weight")
     bias_precision: str | None = _setting(None, "Precision/bias", "precision", "present", "bias")
     accum_precision: str | None = _setting(None, "Precision/accum", "precision", "present", "accum")
@@ -174,10 +176,14 @@ class Setting:
     label: str
     default: Any
 
-    def applies(self, spec: LayerSpec) -> bool:
-        """True if layer ``spec`` has this setting (hls4ml reads it for that layer)."""
+    def applies(self, spec: LayerSpec, io_type: str | None = None) -> bool:
+        """True if layer ``spec`` has this setting (hls4ml reads it for that layer) with ``io_type`` (``None``: with
+        some io type; the io_stream softmax's ReuseFactor, say)."""
         if self.applies_to == "multipliers":
             return spec.is_mult_layer
+        if self.applies_to == "reuse":
+            return any(rules.takes_reuse_factor(spec.layer_type, io) for io in
+                       ((io_type,) if io_type is not None else rules.IO_TYPES))
         if self.applies_to == "present":
             return getattr(spec, self.name) is not None
         return True

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 from .. import vocab
+from ..rules import takes_reuse_factor
 from ..targets import Part
 from ._calibration import Calibration, default_calibration
 from ._core import RESOURCES, SRL_BITS_PER_LUT, LayerEstimate, Term, bits, bram18k_for, not_estimated
@@ -205,8 +206,10 @@ def estimate_design(design, stage: str = "csynth", calibration: Calibration | No
                 e = to_vsynth(e, inp, cal.for_tool(inp.tool), cap=False)
         except ValueError as err:  # a layer the model cannot take: a row that says so, never a crash
             e = not_estimated(l.name, l.layer_type, str(err))
-        if not l.is_mult_layer:
-            e.strategy, e.reuse_factor = None, None
+        if not l.is_mult_layer:  # no strategy; a ReuseFactor only where the kernel reads one (io_stream softmax)
+            e.strategy = None
+            if not takes_reuse_factor(l.layer_type, io):
+                e.reuse_factor = None
         ests.append(e)
 
     top, why = top_style(design)

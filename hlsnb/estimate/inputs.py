@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import InvalidSetting
 from ..precision import ROUNDING_MODES, SATURATION_MODES
-from ..rules import STRATEGIES, TOOLS, check_tool_version
+from ..rules import STRATEGIES, TOOLS, check_tool_version, takes_reuse_factor
 from ..targets import Part
 from ._core import bits, resolve_part
 from ._validate import (
@@ -315,8 +315,8 @@ def design_inputs(design) -> list[tuple]:
             name=l.name, input_shape=l.input_shape, output_shape=l.output_shape, filters=l.filters,
             kernel_size=l.kernel_size, strides=l.strides, padding=l.padding, pool_op=l.pool_op,
             activation=l.activation, strategy=l.strategy if mult else "Latency",
-            reuse_factor=l.reuse_factor if mult else 1, weight_bits=w_bits, weight_int_bits=w_int,
-            result_bits=res_bits, result_rounding=modes[0],
+            reuse_factor=l.reuse_factor if mult or takes_reuse_factor(l.layer_type, io) else 1,  # io_stream softmax
+            weight_bits=w_bits, weight_int_bits=w_int, result_bits=res_bits, result_rounding=modes[0],
             result_saturation=modes[1], accum_bits=acc_bits, accum_rounding=acc_modes[0],
             accum_saturation=acc_modes[1], input_bits=in_bits,
             io_type=io, part=part, clock_ns=clock, n_zeros=l.n_zeros if mult else None,

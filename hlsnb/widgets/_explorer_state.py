@@ -109,7 +109,8 @@ class ExplorerState:
         a = (self.estimator or default_estimator())(a_design, stage=stage)
         diffs = []
         for la, lb in zip(a_design.layers, self.design.layers):
-            if la.is_mult_layer and (la.strategy, la.reuse_factor) != (lb.strategy, lb.reuse_factor):
+            # a layer without multipliers differs only in its ReuseFactor (the io_stream softmax's)
+            if (la.strategy, la.reuse_factor) != (lb.strategy, lb.reuse_factor):
                 diffs.append((la.name, f"{la.strategy} RF {la.reuse_factor}", f"{lb.strategy} RF {lb.reuse_factor}"))
             for k in ("weight_precision", "result_precision", "accum_precision"):
                 if getattr(la, k, None) != getattr(lb, k, None):

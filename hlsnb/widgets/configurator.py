@@ -93,12 +93,18 @@ def _strategy_control(row: "LayerRow", setting, spec, design) -> widgets.Widget:
 
 
 def _reuse_factor_control(row: "LayerRow", setting, spec, design) -> widgets.Widget:
+    # a menu for every layer that has a ReuseFactor with some io type (the softmax: io_stream), enabled where its
+    # kernel reads one with the design's io type (LayerRow.refresh follows io_type changes)
     rfs = list(design.valid_reuse_factors(row.name))
     row.reuse_factor = widgets.Dropdown(options=rfs, value=spec.reuse_factor if spec.reuse_factor in rfs else None,
-                                        disabled=not row.is_mult, layout=_width("reuse_factor"))
+                                        disabled=not rules.takes_reuse_factor(spec.layer_type, design.io_type),
+                                        layout=_width("reuse_factor"))
+    if not row.is_mult:
+        row.reuse_factor.tooltip = ("io_stream: ceil(n/RF) multipliers for the n values of a stream word, at II "
+                                    "n/that; io_parallel: fixed at 1")
     row.reuse_factor.add_class(f"hlsnb-rf-{row.name}")
     row.reuse_factor.observe(row._on_rf, names="value")
-    return row.reuse_factor if row.is_mult else widgets.HTML("", layout=_width("reuse_factor"))
+    return row.reuse_factor if setting.applies(spec) else widgets.HTML("", layout=_width("reuse_factor"))
 
 
 def _precision_control(row: "LayerRow", setting, spec, design) -> widgets.Widget:
@@ -121,7 +127,8 @@ CONTROLS = {"strategy": _strategy_control, "reuse_factor": _reuse_factor_control
 class LayerRow(DesignView):
     """The controls of one layer (attributes are ipywidgets; set their ``value`` to act as a user would).
 
-    ``strategy`` and ``reuse_factor`` are Dropdowns (disabled for layers without multipliers); ``precision`` and
+    ``strategy`` and ``reuse_factor`` are Dropdowns (disabled for layers without multipliers; the ReuseFactor enabled
+    too where the kernel reads one, :func:`hlsnb.rules.takes_reuse_factor`: the io_stream softmax); ``precision`` and
     ``precision_error`` map "weight"/"accum"/"result" to the Text field and its error line; ``message`` explains a
     refused or pending choice; ``badge`` shows the layer's warnings; ``box`` is the row's widget.
     """
@@ -220,6 +227,7 @@ class LayerRow(DesignView):
             self.strategy.options = list(d.strategies(self.name))
             self.strategy.value = l.strategy
             rfs = list(d.valid_reuse_factors(self.name))
+            self.reuse_factor.disabled = not rules.takes_reuse_factor(l.layer_type, d.io_type)
             if list(self.reuse_factor.options) != rfs:
                 self.reuse_factor.options = rfs
             self.reuse_factor.value = l.reuse_factor if l.reuse_factor in rfs else None
