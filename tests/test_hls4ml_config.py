@@ -208,3 +208,43 @@ def test_round_trip_of_every_zoo_model(models, tmp_path):
         assert theirs == ours, (arch, g, backend, [k for k in theirs if theirs[k] != ours.get(k)])
         compared += 1
     assert compared >= len(ARCHS) - 2, cannot
+
+
+@pytest.mark.parametrize("granularity", ["type", "name"])
+def test_hls4mls_own_config_with_a_default_reuse_factor_loads_and_comes_back(models, granularity):
+    """``config_from_keras_model(default_reuse_factor=4)`` writes ReuseFactor 4 on every layer, activations and
+    softmax included. hls4ml builds it (the value is unused where a kernel has nothing to share): hlsnb loads it for
+    every zoo model, keeps 4 as the setting where it has one, carries it to hls4ml unchanged where it has none, and
+    says so in ``warnings()``."""
+    from hls4ml.utils import config_from_keras_model
+
+    for name, model in models.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cfg = config_from_keras_model(model, granularity=granularity, backend="Vivado", default_reuse_factor=4)
+            d = Design.from_hls4ml_config(model, cfg, io_type="io_parallel")
+        out = d.to_hls4ml_config()
+        section = "LayerName" if granularity == "name" else "LayerType"
+        for key, entry in cfg[section].items():
+            if entry.get("ReuseFactor") is not None and key in out.get(section, {}):
+                assert out[section][key].get("ReuseFactor", out["Model"].get("ReuseFactor")) == 4, (name, key)
+        if granularity == "name":
+            carried = [l for l in d.layers if l.extra.get("ReuseFactor") == 4]
+            assert all(l.reuse_factor == 1 for l in carried)
+            said = " ".join(d.warnings())
+            assert all(f"'{l.name}': ReuseFactor 4 from the hls4ml config" in said for l in carried), name
+
+
+def test_a_malformed_setting_on_a_layer_without_that_setting_is_still_refused(models):
+    model = models["mlp"] if "mlp" in models else next(iter(models.values()))
+    from hls4ml.utils import config_from_keras_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cfg = config_from_keras_model(model, granularity="name", backend="Vivado")
+    act = next(l.name for l in Design.from_keras(model).layers if not l.is_mult_layer and l.layer_type != "Input")
+    for key, bad in (("ReuseFactor", 0), ("ReuseFactor", "four"), ("Strategy", "Fastest")):
+        c = copy.deepcopy(cfg)
+        c["LayerName"][act][key] = bad
+        with pytest.raises(InvalidSetting, match=f"'{act}'"):
+            Design.from_hls4ml_config(model, c)

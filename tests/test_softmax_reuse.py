@@ -86,10 +86,14 @@ def test_hls4ml_config_both_ways(fresh_mlp, stream):
     cfg = {"Model": {"Precision": "ap_fixed<16,6>", "ReuseFactor": 16, "Strategy": "Latency"}}
     assert Design.from_hls4ml_config(fresh_mlp, cfg, io_type="io_stream").layer(SM).reuse_factor == 16
     assert Design.from_hls4ml_config(fresh_mlp, cfg, io_type="io_parallel").layer(SM).reuse_factor == 1
-    # a softmax's own ReuseFactor under io_parallel is refused, not dropped
+    # a softmax's own ReuseFactor under io_parallel (hls4ml's config_from_keras_model writes one on every layer) is
+    # carried to hls4ml unchanged and said, not dropped; hlsnb's own set() refuses it
     cfg = {"Model": {"Precision": "ap_fixed<16,6>"}, "LayerName": {SM: {"ReuseFactor": 4}}}
+    d = Design.from_hls4ml_config(fresh_mlp, cfg, io_type="io_parallel")
+    assert d.layer(SM).reuse_factor == 1 and d.to_hls4ml_config()["LayerName"][SM]["ReuseFactor"] == 4
+    assert any(f"'{SM}': ReuseFactor 4 from the hls4ml config" in w for w in d.warnings())
     with pytest.raises(InvalidSetting, match=f"'{SM}'.*ReuseFactor 4.*valid: 1"):
-        Design.from_hls4ml_config(fresh_mlp, cfg, io_type="io_parallel")
+        d.set(SM, reuse_factor=4)
     # legacy and argmax ignore it: said so
     cfg = {"Model": {"Precision": "ap_fixed<16,6>"},
            "LayerName": {SM: {"ReuseFactor": 5, "Implementation": "argmax"}}}

@@ -262,7 +262,9 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     q = fit_act_quant(train, coef, "vivado_hls")
     if q is not None:
         coef["act_lut_quant"] = q
-    # 3. LUT (with the DSP post-adder share on a grid) and FF of the Latency kernel
+    # 3. LUT (with the DSP post-adder share on a grid) and FF of the Latency kernel. The operand-multiplexer scale is
+    # not fitted here: 1 LUT6 per multiplexer bit (mux_luts counts them); fitted, it swung from 0 to 3 across the
+    # leave-one-repository-out folds (only pominiq has enough shared-multiplier Latency rows to inform it)
     best = None
     for share in (0.0, 0.5, 1.0):
         c = dict(coef, dsp_postadd=share, lut_mux_scale=1.0)

@@ -568,6 +568,13 @@ class Design:
                             f"ignores it (only {' and '.join(rules.SOFTMAX_REUSE_IMPLEMENTATIONS)} read it)")
             if note:
                 out.append(note)
+            carried = {k: v for k, v in l.extra.items() if k in ("Strategy", "ReuseFactor")} if l.hls4ml_extra else {}
+            if carried:  # an hls4ml config gave a setting this layer type has no choice of in hlsnb
+                what = ", ".join(f"{k} {v}" for k, v in carried.items())
+                out.append(f"layer {l.name!r}: {what} from the hls4ml config is passed to hls4ml unchanged; hlsnb "
+                           f"has no such setting for {l.layer_type} layers and estimates it without (hls4ml ignores it "
+                           "on activations; a few kernels, such as io_parallel pooling and io_stream merges, "
+                           "pipeline at II = ReuseFactor)")
             if l.is_mult_layer and l.strategy == "Latency":
                 unrolled = l.n_mult // l.reuse_factor
                 if unrolled > limit:

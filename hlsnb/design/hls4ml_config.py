@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import InvalidSetting
 from ..layer_types import get_layer_type, weighted_layer_types
 from ..precision import FixedType, parse_precision
+from ..rules import as_reuse_factor, canonical_strategy
 from ..targets import get_board, normalise_part
 from ..vocab import BACKENDS, PLAIN_BACKEND
 from .spec import DEFAULT_PRECISION, SETTINGS, normalise_precision
@@ -596,13 +597,22 @@ def from_hls4ml_config(cls, model, config: dict, base=None, **target) -> Any:
             if value is not None:
                 kw[x.name] = value
         plan[l.name] = kw
-        # a Strategy or ReuseFactor its own or its type's entry gives a layer without multipliers: checked (only
-        # the neutral Latency / 1 pass), not dropped; Model's speak for every layer, as in hls4ml
+        # a Strategy or ReuseFactor its own or its type's entry gives a layer the setting does not apply to (hls4ml's
+        # own config_from_keras_model writes the default ReuseFactor on every layer, activations included): a
+        # well-formed value is carried to hls4ml verbatim, neither refused nor dropped, and Design.warnings() says
+        # hlsnb estimates the layer without it; a malformed one raises. Model's speak for every layer, as in hls4ml
         for x in SETTINGS:
-            for e in entries:
-                if x.hls4ml_subkey is None and not x.applies(l, design.io_type) and e.get(x.hls4ml_key) is not None:
-                    x.check(_as_rf(e[x.hls4ml_key]) if x.kind == "reuse_factor" else e[x.hls4ml_key], l,
-                            design.io_type)
+            if x.hls4ml_subkey is not None or x.applies(l, design.io_type):
+                continue
+            given = next((e[x.hls4ml_key] for e in entries if e.get(x.hls4ml_key) is not None), None)
+            if given is None:
+                continue
+            try:
+                x.check(_as_rf(given) if x.kind == "reuse_factor" else given, l, design.io_type)
+            except InvalidSetting:
+                value = (as_reuse_factor(_as_rf(given), l.name) if x.kind == "reuse_factor"
+                         else canonical_strategy(given, l.name))
+                extras[l.name][x.hls4ml_key] = value
     for name, kw in plan.items():  # design is a fresh object: a raise here leaves the caller's state untouched
         if kw:
             design.set(name, notify=False, **kw)
