@@ -1,6 +1,7 @@
 """Issue 12: Dense layers on Vivado HLS 2019-2020, modelled from hls4ml's templates and checked
 leave-one-repository-out on the three calibration CSVs (the figures make calibrate measured and shipped)."""
 
+import statistics
 from pathlib import Path
 
 import pytest
@@ -93,15 +94,15 @@ def table():
 @needs_data
 def test_loro_vivado_dense_medians(table):
     """The issue's target (<= 0.30 for DSP, LUT, FF and latency of Vivado HLS Dense layers, leave-one-repository-out):
-    met for Latency but its LUT, for Resource on DSP and latency (LUT and FF: the strict xfails below)."""
+    met for Latency; for Resource on DSP and latency (LUT and FF: the strict xfails below)."""
     lat = table[("vivado_hls", "Dense", "Latency", "csynth")]
     res = table[("vivado_hls", "Dense", "Resource", "csynth")]
     assert lat["n"] >= 30 and res["n"] >= 20
-    for r in ("dsp", "ff", "latency"):
+    # LUT 0.23: 0.16 while Duchstf's convolutions, modelled one pixel at a time instead of the ten their older
+    # template computes at once, pulled the operand-multiplexer scale to 3.0 in pominiq's fold; 0.33 without that,
+    # until Latency io_stream Dense layers paid for their stream wrapper as Resource ones do
+    for r in ("dsp", "lut", "ff", "latency"):
         assert lat[r] <= 0.30, r
-    # LUT 0.33 (the strict xfail below): 0.16 while Duchstf's convolutions, modelled one pixel at a time instead of
-    # the ten their older template computes at once, pulled the operand-multiplexer scale to 3.0 in pominiq's fold
-    assert lat["lut"] <= 0.35
     for r in ("dsp", "latency"):
         assert res[r] <= 0.30, r
     # LUT 0.32 and FF 0.34 on the three CSVs, the seed checks left out (the strict xfail below); on reports.csv +
@@ -121,8 +122,29 @@ def test_loro_vivado_dense_resource_target(table, resource):
     assert table[("vivado_hls", "Dense", "Resource", "csynth")][resource] <= 0.30
 
 
+
 @needs_data
-@pytest.mark.xfail(strict=True, reason="measured: Vivado HLS Dense Latency LUT 0.33 leave-one-repository-out "
-                   "(pominiq's 16-bit layers 30-45 % low when pominiq is held out)")
-def test_loro_vivado_dense_latency_lut_target(table):
-    assert table[("vivado_hls", "Dense", "Latency", "csynth")]["lut"] <= 0.30
+def test_latency_io_stream_dense_pays_for_its_stream_wrapper_held_out():
+    """hls4ml's io_stream Dense reads its input words into an array and writes its result words whatever the
+    strategy (``nnet_dense_stream.h``): the wrapper the Resource layers pay for (``res_stream_lut``/``_ff``, fitted
+    on them) is paid by Latency ones too (``stream_dense_all``, structural on Vivado HLS). pominiq's 11 io_stream
+    Latency Dense layers, pominiq held out of the fit: median |LUT error| 0.39 without it, 0.29 with it."""
+    from hlsnb.calibration.loro import predict_rows
+    from hlsnb.calibration.per_tool import fit_per_tool
+    from hlsnb.calibration.rows import load_records
+
+    recs = load_records(CSVS)
+    fold = "pominiq/DNNonSilicon"
+    shared = {k: v for k, v in Calibration.shipped().coefficients.items() if k != "per_tool" and not k.startswith("_")}
+    fit = fit_per_tool(recs, {r["repo"] for r in recs} - {fold}, shared)
+    held = [r for r in recs if r["repo"] == fold and r["scope"] == "layer" and r["type"] == "Dense" and r["kw"]
+            and r["strategy"] == "Latency" and r["kw"]["io_type"] == "io_stream"]
+    assert len(held) >= 10
+    err = {}
+    for switch in (1.0, 0.0):
+        block = dict(fit["vivado_hls"], stream_dense_all=switch)
+        cal = Calibration(dict(shared, per_tool=dict(fit, vivado_hls=block)), source="fit")
+        err[switch] = statistics.median(abs(r["pred"]["lut"] - r["meas"]["lut"]) / r["meas"]["lut"]
+                                        for r in predict_rows(held, {fold: cal}))
+    assert fit["vivado_hls"]["stream_dense_all"] == 1.0
+    assert err[1.0] <= 0.30 < 0.35 < err[0.0], err

@@ -111,6 +111,8 @@ _E = [
     ("res_e1_ff", "fitted", "FF per product bit on DSP48E1", "_kernel._dense_resource", _VIV_RES + " (NNLS)"),
     ("stream_dense_lat", "fitted", "cycles", "layers/dense", _VIV + " on io_stream Dense rows (median)"),
     ("stream_conv_all", "structural", "switch", "_kernel.stream_wrapper", "1 on Vivado HLS"),
+    ("stream_dense_all", "structural", "switch", "_kernel.stream_wrapper",
+     "1 on Vivado HLS: hls4ml's io_stream Dense wrapper is the same code for every strategy"),
     ("stream_overlap", "structural", "switch", "_design.estimate_design", "1: io_stream layers overlap"),
     ("stream_pool_pad", "structural", "switch", "layers/pooling, layers/padding", "1 when pool/pad rows fit"),
     ("pool_lut_cmp", "fitted", "LUT per comparator", "layers/pooling",
