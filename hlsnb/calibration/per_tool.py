@@ -47,7 +47,8 @@ RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", "res_in_mux_rf", *RES_LU
 #: LUT6_2 holds two 2:1 muxes), the io_stream pooling line buffer in registers, the io_stream wrapper of Latency
 #: convolutions, and (both tools) the DSP cap of Vivado synthesis and the overlap of io_stream DATAFLOW layers.
 STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_pipe_shared": 0.0, "res_in_mux_rf": 1.0,
-              "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0, "stream_dense_all": 1.0, "vsynth_dsp_cap": 1.0,
+              "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0, "stream_dense_all": 1.0,
+              "vsynth_dsp_cap": 1.0,
               "stream_overlap": 1.0, "ff_const_held": 1.0, "add_growth": 1.0,
               "act_sel_result": 1.0, "acc_quant": 1.0, "softmax_rom_dual": 1.0}
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")

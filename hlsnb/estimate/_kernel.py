@@ -130,8 +130,10 @@ def stream_wrapper(acc: Terms, inp, cal, conv: bool = False) -> None:
     """LUTs and FFs of the io_stream wrapper of a layer (stream read/write loops, ROM address and reuse-loop
     control; for convolutions also the line-buffer/window control and pixel counters), fitted per layer on the
     Vivado HLS Resource reports (``res_stream_lut``, ``res_stream_ff``; 0 where not fitted). Resource layers get it;
-    with ``stream_conv_all`` Latency convolutions too (their wrapper does not depend on the strategy)."""
-    if (inp.strategy == "Resource" and inp.reuse_factor > 1) or cal["stream_conv_all" if conv else "stream_dense_all"] >= 0.5:
+    with ``stream_conv_all`` / ``stream_dense_all`` every convolution / Dense layer (their wrapper does not depend on
+    the strategy)."""
+    every = cal["stream_conv_all" if conv else "stream_dense_all"] >= 0.5
+    if (inp.strategy == "Resource" and inp.reuse_factor > 1) or every:
         what = ("line-buffer/window control, pixel counters, stream read/write" if conv else
                 "stream read/write loops, ROM address and reuse-loop control")
         acc.add("lut", cal["res_stream_lut"], f"io_stream wrapper: {what} (per layer)")
