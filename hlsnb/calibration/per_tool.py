@@ -50,7 +50,8 @@ STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_pipe_shared": 0.0, "r
               "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0, "stream_dense_all": 1.0,
               "vsynth_dsp_cap": 1.0,
               "stream_overlap": 1.0, "ff_const_held": 1.0, "add_growth": 1.0,
-              "act_sel_result": 1.0, "acc_quant": 1.0, "softmax_rom_dual": 1.0}
+              "act_sel_result": 1.0, "acc_quant": 1.0, "softmax_rom_dual": 1.0, "act_dataflow_regs": 1.0,
+              "act_stream_ctrl_ff": 1.0}
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
 #: Structural terms of quantized models that hold for Vitis HLS too (its block sets them apart from the Vivado fit).
 #: Not ``add_growth``: with it the Vitis HLS held-out LUT errors grow (weights <= 8 bits 18 % -> 20 %, RF 1 23 % ->

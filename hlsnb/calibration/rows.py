@@ -303,9 +303,11 @@ def _layer(rec: dict, r: dict, prev_bits: dict, csv_path: Path) -> None:
     prev_bits[src] = res_bits
     base = dict(part=r["part"].split(" ")[0], clock_ns=float(r["clock_ns"] or 5.0),
                 io_type=r["io_type"] or "io_parallel", tool=rec["tool"], result_bits=res_bits, input_bits=in_bits,
-                name=r["layer_name"] or lt, tool_version=tool_version(r["tool"]))
+                name=r["layer_name"] or lt, tool_version=tool_version(r["tool"]),
+                # a "_U0" instance is a process of a DATAFLOW top function (a PIPELINE top inlines its calls)
+                dataflow=bool(re.search(r"instance=\S*_U0\b", notes)))
     if res is not None:
-        base.update(result_rounding=res.rounding, result_saturation=res.saturation)
+        base.update(result_rounding=res.rounding, result_saturation=res.saturation, result_signed=res.signed)
         rec["res_known"] = True
     if acc is not None:
         base.update(accum_rounding=acc.rounding, accum_saturation=acc.saturation)
@@ -440,9 +442,10 @@ def group_models(recs: list[dict]) -> list[tuple]:
     return out
 
 
-def _prec(width: int, integer: int | None = None, rounding: str | None = None, saturation: str | None = None) -> str:
+def _prec(width: int, integer: int | None = None, rounding: str | None = None, saturation: str | None = None,
+          signed: bool = True) -> str:
     modes = f",{rounding or 'AP_TRN'},{saturation or 'AP_WRAP'}" if (rounding, saturation) != (None, None) else ""
-    return f"ap_fixed<{width},{integer if integer is not None else min(width, 6)}{modes}>"
+    return f"ap_{'' if signed else 'u'}fixed<{width},{integer if integer is not None else min(width, 6)}{modes}>"
 
 
 def design_of(layers: list[dict]):
@@ -469,7 +472,8 @@ def design_of(layers: list[dict]):
             activation=kw.get("activation"), strategy=kw.get("strategy", "Latency"),
             reuse_factor=kw.get("reuse_factor", 1),
             weight_precision=_prec(kw["weight_bits"], kw["weight_int_bits"]) if mult else None,
-            result_precision=_prec(kw["result_bits"], None, kw.get("result_rounding"), kw.get("result_saturation")),
+            result_precision=_prec(kw["result_bits"], None, kw.get("result_rounding"), kw.get("result_saturation"),
+                                   kw.get("result_signed", True)),
             accum_precision=_prec(kw.get("accum_bits") or kw["result_bits"], None, kw.get("accum_rounding"),
                                   kw.get("accum_saturation")),
             n_zeros=kw.get("n_zeros"), weights=kw.get("weights"), is_mult_layer=mult, inputs=None,

@@ -119,6 +119,14 @@ def _bits(name):
     return _opt(lambda v, layer: as_bits(v, name, layer))
 
 
+def _flag(name):
+    def check(v, layer):
+        if not isinstance(v, (bool, np.bool_)):
+            raise InvalidSetting(f"layer {layer!r}: {name} must be True or False, got {v!r}")
+        return bool(v)
+    return _opt(check)
+
+
 @dataclass(frozen=True)
 class LayerInput:
     """Every number the estimate of one layer depends on (normalised: no ``None`` where a default applies).
@@ -175,6 +183,11 @@ class LayerInput:
                       compare=False, repr=False)
     mult_impl: str = _f("auto", "config_op mul -impl: auto, dsp or fabric",
                         check=_choice("mult_impl", MULT_IMPLS, "auto"))
+    result_signed: bool = _f(True, "the result type is signed (ap_fixed; False: ap_ufixed): a ReLU's always-zero "
+                             "sign bit is not registered", check=_flag("result_signed"))
+    dataflow: bool = _f(False, "the layer is a process of a DATAFLOW top function (hls4ml's pipeline style: io_stream, "
+                        "an io_parallel convolution or a Resource layer): its io_parallel outputs are registered",
+                        check=_flag("dataflow"))
     parallelization_factor: int = _f(1, "output pixels an io_parallel convolution computes at once (hls4ml's "
                                      "ParallelizationFactor; 1: one pixel after another)",
                                      check=_count("parallelization_factor", 1))
@@ -295,6 +308,9 @@ def design_inputs(design) -> list[tuple]:
     tool_version = getattr(design, "tool_version", None)
     layers = design.layers
     by_name = {l.name: l for l in layers}
+    from ._design import top_style  # the design's pipeline style (hls4ml's VivadoPipelineStyle pass)
+
+    dataflow = top_style(design)[0] == "dataflow"
     in_prec = getattr(design, "input_precision", None)
     out = []
     for i, l in enumerate(layers):
@@ -321,7 +337,8 @@ def design_inputs(design) -> list[tuple]:
             accum_saturation=acc_modes[1], input_bits=in_bits,
             io_type=io, part=part, clock_ns=clock, n_zeros=l.n_zeros if mult else None,
             weights=l.weights if mult else None, tool=tool, tool_version=tool_version,
-            mult_impl=getattr(l, "mult_impl", None) or "auto",
+            mult_impl=getattr(l, "mult_impl", None) or "auto", dataflow=dataflow,
+            result_signed=_signed(l.result_precision) if l.result_precision not in (None, "auto") else None,
             parallelization_factor=_parallelization_factor(l) if mult else None), "design_inputs")
         if kw["weights"] is None:  # the same layer in the same design: one check, then a lookup
             try:
@@ -347,6 +364,13 @@ def _extra_pf(text: str):
 @lru_cache(maxsize=4096)
 def _design_layer_input(layer_type, n_in, n_out, items: tuple) -> LayerInput:
     return layer_input(layer_type, n_in, n_out, **dict(items))
+
+
+@lru_cache(maxsize=1024)
+def _signed(prec: str) -> bool:
+    from ..precision import parse_precision
+
+    return parse_precision(prec).signed
 
 
 @lru_cache(maxsize=1024)

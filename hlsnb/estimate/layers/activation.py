@@ -58,7 +58,7 @@ def _simple(inp, C):
         if not quant:
             acc.add("lut", C["act_lin_lut_per_bit"] * n * out_bits, f"linear: copy of {n} values into the "
                     f"{out_bits}-bit result type (no compare and select)", "modelled")
-        if not stream and C["act_lin_ff_per_bit"]:
+        if not stream and not inp.dataflow and C["act_lin_ff_per_bit"]:
             acc.add("ff", C["act_lin_ff_per_bit"] * n * out_bits, f"linear: registers of the {n} copied values x "
                     f"{out_bits} bits", "modelled")
     else:
@@ -85,9 +85,23 @@ def _simple(inp, C):
                 f"{inp.result_saturation}: round and saturate {n} values", "modelled")
     lat = int(round(C["act_latency"]))
     acc.add("ff", C["act_ff_per_bit"] * n * in_bits, f"output registers ({n} x {in_bits} bits)", "modelled")
-    if inp.io_type == "io_stream":
+    if not stream and inp.dataflow and C["act_dataflow_regs"] >= 0.5:
+        # a process of a DATAFLOW top registers its outputs, less a ReLU's always-zero sign bit, plus its two
+        # ap_done/ap_ready state bits: exact on 28 of the 31 io_parallel ReLU/linear rows of DATAFLOW designs
+        # (mgrailoo, Duchstf, nicologhielmetti: "_U0" instances); inlined into a PIPELINE top they report 0 FF
+        kept = inp.result_bits - (1 if act != "linear" and inp.result_signed else 0)
+        acc.add("ff", n * kept + 2, f"DATAFLOW process: its {n} outputs registered ({kept} bits each"
+                + (", the sign bit a ReLU zeroes dropped" if kept < inp.result_bits else "") + ") and 2 state bits",
+                "modelled")
+    if stream:
         out_shape = inp.output_shape
         px = prod(out_shape[:-1]) if len(out_shape) > 1 else 1
+        if C["act_stream_ctrl_ff"] >= 0.5:
+            # the word loop's counter and the pipeline's state (8 bits), 3 without a loop (one word); data words are
+            # registered too at some clocks, not modelled (pominiq's same layer reports 18 or 84 FF across builds)
+            ctrl = 8 + math.ceil(math.log2(px + 1)) if px > 1 else 3
+            acc.add("ff", ctrl, f"io_stream: the {px}-word loop counter and pipeline state" if px > 1 else
+                    "io_stream: one word, no loop: the function's state", "modelled")
         acc.add("latency", px + 1, f"io_stream: {px} pixels, one per cycle", "exact")
         return acc.finish(inp, px + 1 + lat, px + 1)
     acc.add("latency", lat, "activation pipeline stage", "modelled")
