@@ -79,8 +79,8 @@ def test_resource_costs_more_luts_than_latency(seed):
     assert seed["resource"]["csynth"]["lut"] > seed["latency"]["csynth"]["lut"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured: Resource 45,492 LUT (regime error bar ±45 %) vs Latency 39,968 "
-                   "(±23 %): the right order, inside the error bars (even the reports, 47,883 vs 34,823, would be "
+@pytest.mark.xfail(strict=True, reason="measured: Resource 45,486 LUT (regime error bar ±45 %) vs Latency 40,184 "
+                   "(±30 %): the right order, inside the error bars (even the reports, 47,883 vs 34,823, would be "
                    "inside bars this wide)")
 def test_resource_costs_more_luts_than_latency_beyond_the_error_bars(seed):
     res, lat = seed["resource"]["csynth"], seed["latency"]["csynth"]
