@@ -116,6 +116,36 @@ def fit_constant_rule(train: list[dict], coef: dict, tool: str) -> float | None:
     return 0.0 if 0.0 in tied else float(tied[(len(tied) - 1) // 2])
 
 
+#: The softmax latency line's grid (cycles, and cycles per adder level of the sum over the values).
+SOFTMAX_LAT_A = tuple(float(a) for a in range(0, 13))
+SOFTMAX_LAT_B = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+SOFTMAX_STREAM_LAT = tuple(float(c) for c in range(0, 21))
+
+
+def fit_softmax_latency(train: list[dict], coef: dict, tool: str) -> dict:
+    """``softmax_lat_a``, ``softmax_lat_b`` and ``softmax_stream_lat`` of ``tool`` (latency = a + b log2(values); an
+    io_stream softmax adds its stream words, and c cycles where a word shares its multipliers): the grid point with
+    the least median relative error over the tool's softmax layer rows of ``train``; the shared line (fitted on
+    ArgyKokk's Vitis HLS softmaxes) when there are fewer than 5 rows."""
+    rows = [r for r in train if r["tool"] == tool and r["scope"] == "layer" and r["type"] == "Softmax" and r["kw"]
+            and not r["flag"] and r["meas"]["latency"] is not None]
+    if len(rows) < 5:
+        return {}
+    # each row's latency without the line, and its log2(values) as the estimator reads it (b = 1000 scales it past
+    # the rounding): the grid is then arithmetic, two estimator runs per row
+    zero = [_run(r["kw"], dict(coef, softmax_lat_a=0.0, softmax_lat_b=0.0, softmax_stream_lat=0.0)).latency_cycles
+            for r in rows]
+    logs = [(_run(r["kw"], dict(coef, softmax_lat_a=0.0, softmax_lat_b=1000.0, softmax_stream_lat=0.0))
+             .latency_cycles - z) / 1000.0 for r, z in zip(rows, zero)]
+    # the shared-multiplier term applies where the estimate has it (an io_stream softmax at II > 1 per word)
+    stream = [_run(r["kw"], dict(coef, softmax_lat_a=0.0, softmax_lat_b=0.0, softmax_stream_lat=1000.0))
+              .latency_cycles > z for r, z in zip(rows, zero)]
+    best = min((statistics.median(_rel(z + int(round(a + b * lg)) + (c if s else 0), r["meas"]["latency"])
+                                  for r, z, lg, s in zip(rows, zero, logs, stream)), a, b, c)
+               for a in SOFTMAX_LAT_A for b in SOFTMAX_LAT_B for c in SOFTMAX_STREAM_LAT)
+    return {"softmax_lat_a": best[1], "softmax_lat_b": best[2], "softmax_stream_lat": best[3]}
+
+
 def _narrows(kw: dict) -> bool:
     """The activation row's result type is narrower than its input and rounds or saturates (the estimator's own
     rule, :func:`hlsnb.estimate.model.activation_narrows`)."""
@@ -261,6 +291,7 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     # 2b. compare-and-select activations with io_parallel, and the price of a rounding/saturating value (before the
     # kernel fits: a rounding/saturating accum_t is priced with it, _kernel._accum_quant)
     coef.update(fit_activations(train, coef, "vivado_hls"))
+    coef.update(fit_softmax_latency(train, coef, "vivado_hls"))
     q = fit_act_quant(train, coef, "vivado_hls")
     if q is not None:
         coef["act_lut_quant"] = q

@@ -77,6 +77,8 @@ TOOL_DEFAULTS = MappingProxyType({
     # registers of activations (Vivado HLS): an io_parallel one inside a DATAFLOW top registers its outputs; an
     # io_stream one its word counter and pipeline state (0: neither)
     "act_dataflow_regs": 0.0, "act_stream_ctrl_ff": 0.0,
+    # the cycles an io_stream softmax adds to the latency line where a word shares its multipliers (0: none)
+    "softmax_stream_lat": 0.0,
     # operation delays on UltraScale+ relative to the 7-series parts they were fitted on (1: no difference)
     "t_scale_usp": 1.0,
     # distributed_arithmetic, fitted on Yosys (hlsnb/estimate/_da.py; benchmarks/results/opensynth_da.json)

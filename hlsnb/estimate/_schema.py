@@ -85,8 +85,11 @@ _E = [
      "per tool (per_tool.fit_constant_rule): grid on Latency -impl auto DSP counts (issue 28)"),
     ("softmax_lut_per_bit", "fitted", "LUT per value bit", "layers/softmax", _SHARED + " (median)"),
     ("softmax_ff_per_bit", "fitted", "FF per value bit", "layers/softmax", _SHARED + " / " + _VIV + " (median)"),
-    ("softmax_lat_a", "fitted", "cycles per log2(n)", "layers/softmax", _SHARED + " (line fit)"),
-    ("softmax_lat_b", "fitted", "cycles", "layers/softmax", "as softmax_lat_a"),
+    ("softmax_lat_a", "fitted", "cycles", "layers/softmax", _SHARED + " (line fit); Vivado HLS: per_tool."
+     "fit_softmax_latency, a grid on its softmax layer rows"),
+    ("softmax_lat_b", "fitted", "cycles per log2(n)", "layers/softmax", "as softmax_lat_a"),
+    ("softmax_stream_lat", "fitted", "cycles (io_stream, a word at II > 1)", "layers/softmax",
+     "Vivado HLS: with softmax_lat_a/b, a grid on its softmax rows"),
     ("dsp_postadd", "fitted", "share of adds in DSP post-adders", "_kernel._dense_latency", _VIV_LAT + " (grid)"),
     ("ii_share", "marker", "switch (-1: by tool)", "_kernel._dense_latency", "1 on Vivado HLS (structural)"),
     ("ii_share_pruned", "fitted", "switch", "_kernel._dense_latency", _VIV_LAT + " (grid 0/1)"),

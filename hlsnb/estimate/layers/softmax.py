@@ -69,6 +69,11 @@ def softmax(inp, C):
     words = prod(out_shape[:-1]) if len(out_shape) > 1 else 1
     acc.add("latency", words * ii, f"{words} stream word{'s' if words > 1 else ''} at II {ii}", "exact")
     lat += words * ii
+    extra = int(round(C["softmax_stream_lat"])) if ii > 1 else 0
+    if extra:
+        acc.add("latency", extra, f"io_stream: the pipeline of a word shared by {mults} multiplier"
+                f"{'s' if mults > 1 else ''} (fitted per tool)", "modelled")
+        lat += extra
     # the kernel is a pipelined loop over the words, not a pipelined function: the next image enters after the
     # last word (the csynth reports give the softmax an interval equal to its latency)
     acc.add("ii", lat, f"a new image starts after the {words} word{'s' if words > 1 else ''} of this one", "modelled")
