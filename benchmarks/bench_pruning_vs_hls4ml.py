@@ -52,6 +52,7 @@ benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shlex
@@ -113,6 +114,11 @@ VARIANTS = {
                                 best_epoch=True, l1=1e-4),
     "hlsnb l1 probe ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary",
                                             final=0.99, probe=19, best_epoch=True, l1=1e-4),
+    # the L1 strength chosen per seed on the validation rows (prune(l1="auto"): candidates 0, 1e-5, 3e-5, 1e-4,
+    # 3e-4, one trial of epochs // 2 epochs each at the first step's sparsity, as hls4ml's tuner trials), then the
+    # same loop as "hlsnb l1 best epoch"
+    "hlsnb l1 auto best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
+                                     best_epoch=True, l1="auto"),
     # the ranking scaled by every input's size (Wanda): weights on inputs that are (nearly) always zero go first
     "hlsnb activation best epoch": dict(metric="activation", price="average", ramp=2, distill=0.5, schedule="binary",
                                         final=0.99, best_epoch=True),
@@ -361,7 +367,8 @@ def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
         rows.append({**common, "tool": tool, "seconds": time.time() - t0, "status": rep.status,
                      "steps": [[st.sparsity, st.val_accuracy, st.accepted] for st in rep.steps],
                      "final_sparsity": rep.final_sparsity, "fine_tunes": len(rep.steps), "notes": rep.notes,
-                     "val_accuracy": model_accuracy(pruned, X_val, y_val),
+                     "val_accuracy": model_accuracy(pruned, X_val, y_val), "l1": rep.l1,
+                     "l1_trials": [dataclasses.asdict(t) for t in rep.l1_trials],
                      **score(pruned, X_te, y_te, args.csim, f"{work}/{tool.replace(' ', '_')}", types)})
         save_model(args, dataset, seed, tool, pruned, types)
         log(f"{dataset} seed {seed}: {tool} {rows[-1]['dsp']:.0f} est. DSPs, {rows[-1]['hls4ml_dsp']:.0f} hls4ml "
@@ -505,6 +512,59 @@ def merge(paths: list[str], out: str) -> int:
     return 0
 
 
+STORED = os.path.join(ROOT, "benchmarks", "results", "pruning_vs_hls4ml.json")
+
+
+def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls4ml l1") -> str:
+    """Markdown rows, per data set and tool, of hlsnb-only results (``--hlsnb-only`` runs on the stored run's seeds)
+    against the stored full run's ``reference`` rows: per seed the reduction on hls4ml's counter and the Keras test
+    loss, their median / mean, and the issue-28 goal (>= 1.5x the reference's median reduction on both counters at
+    no more median and mean loss). Raises if a run's baseline (its base model) differs from the stored one's."""
+    from pathlib import Path
+
+    ref = json.loads(Path(stored).read_text())
+    runs = [ref] + [json.loads(Path(p).read_text()) for p in paths]
+    base = {(r["dataset"], r["seed"]): r for r in ref["rows"] if r["tool"] == "baseline"}
+    table: dict = {}
+    for path, run in zip([stored, *paths], runs):
+        for r in run["rows"]:
+            key = (r["dataset"], r["seed"])
+            if r["tool"] == "baseline":
+                b = base.get(key)
+                if b is None or (b["keras_accuracy"], b["dsp"]) != (r["keras_accuracy"], r["dsp"]):
+                    raise ValueError(f"{path}: the base model of {key} differs from {stored}'s (not comparable)")
+            elif "failed" not in r and (r["tool"] == reference or r["tool"].startswith("hlsnb")):
+                table.setdefault(r["dataset"], {}).setdefault(r["tool"], {})[r["seed"]] = r
+    seeds = f"seeds {min(k[1] for k in base)}-{max(k[1] for k in base)}"
+    lines = [f"| data set | tool | reduction (hls4ml's counter), {seeds} | median | reduction (est.), median | "
+             f"Keras loss, {seeds} | median | mean | goal |", "|---|---|---|---|---|---|---|---|---|"]
+    for ds, tools in table.items():
+        h = tools[reference]
+
+        def stats(rs):
+            rs = [rs[k] for k in sorted(rs)]
+            red = [r["hls4ml_dsp_reduction"] for r in rs]
+            loss = [r["keras_accuracy_loss_points"] for r in rs]
+            return red, float(np.median(red)), float(np.median([r["dsp_reduction"] for r in rs])), loss, \
+                float(np.median(loss)), float(np.mean(loss))
+
+        hs = stats(h)
+        for tool in [reference] + [t for t in tools if t != reference]:
+            if set(tools[tool]) != set(h):
+                raise ValueError(f"{ds} {tool}: seeds {sorted(tools[tool])}, the reference has {sorted(h)}")
+            red, med, est, loss, lmed, lmean = stats(tools[tool])
+            goal = ""
+            if tool != reference:
+                ra, rb = med / hs[1], est / hs[2]
+                le, me = lmed <= hs[4] + 1e-9, lmean <= hs[5] + 1e-9
+                met = ra >= 1.5 and rb >= 1.5 and le and me
+                goal = (f"{ra:.2f}x / {rb:.2f}x, loss {'<=' if le else '>'} / {'<=' if me else '>'}: "
+                        f"{'met' if met else 'not met'}")
+            lines.append(f"| {ds} | {tool} | {', '.join(f'{x:.2f}' for x in red)} | {med:.2f}x | {est:.2f}x | "
+                         f"{', '.join(f'{x:.2f}' for x in loss)} | {lmed:.2f} | {lmean:.2f} | {goal} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["digits", "jets16"], choices=("digits", "jets16"))
@@ -529,6 +589,9 @@ def main(argv=None) -> int:
     ap.add_argument("--merge", nargs="+", metavar="JSON",
                     help="no run: merge the rows of earlier results (e.g. one run per data set, run side by side) "
                          "into --out, with one summary")
+    ap.add_argument("--against-stored", nargs="+", metavar="JSON",
+                    help="no run: print the per-seed table of these hlsnb-only results against the stored run's "
+                         "hls4ml l1 rows (benchmarks/results/pruning_vs_hls4ml.json)")
     ap.add_argument("--hls4ml-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.hls4ml_worker:
@@ -536,6 +599,9 @@ def main(argv=None) -> int:
         return 0
     if args.merge:
         return merge(args.merge, args.out)
+    if args.against_stored:
+        print(against_stored(args.against_stored))
+        return 0
     if args.tiny:
         args.datasets, args.seeds, args.epochs, args.steps, args.base_epochs = ["digits"], args.seeds[:1], 3, 2, 5
         args.csim, args.hlsnb_only, args.variants, args.save_models = False, True, ["hlsnb"], ""

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from ..errors import InvalidSetting
-from ._validate import check_prune_inputs
+from ._validate import check_prune_inputs, l1_setting
 from .data import split_data
 from .finetune import FineTuning, run_schedule
 from .masks import apply_masks, mask_violations
@@ -46,7 +46,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
           cutoff_bad_trials: int = 1, validation=None, validation_split: float = 0.2, structure=None, layers=None,
           min_keep: int = 1, loss=None, csim: bool = True, csim_baseline: bool = False, output_dir: str | None = None,
           progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False, ramp: int = 0,
-          distill: float = 0.0, best_epoch: bool = False, l1: float = 0.0):
+          distill: float = 0.0, best_epoch: bool = False, l1=0.0):
     """Prune ``model`` for ``design`` the way ``objective`` says saves most, fine-tuning with the masks enforced.
 
     Parameters
@@ -88,8 +88,13 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         distillation; 0: the labels only, as hls4ml). Needs the default loss.
     best_epoch : measure the validation accuracy after every epoch at a step's sparsity and keep the best epoch
         (as early stopping picked the unpruned model); the epochs trained do not change. Needs validation rows.
-    l1 : strength of an L1 penalty ``l1 * sum |w|`` on the prunable kernels while fine-tuning (0: none; hls4ml
-        tunes a regularizer's strength with extra training, this takes it as given, e.g. 1e-4).
+    l1 : an L1 penalty ``l1 * sum |w|`` on the prunable kernels while fine-tuning: a strength (0: none, e.g.
+        1e-4), or ``"auto"`` / a list of candidate strengths chosen on the validation rows, as hls4ml's optimizer
+        tunes its regularizer with trials (needs a tolerance and validation rows): one trial fine-tune of
+        ``epochs // 2`` epochs per candidate at the first step's sparsity, then the strength whose trial holds the
+        tolerance and leaves the model the most one-shot headroom above it (:func:`hlsnb.prune.finetune.choose_l1`;
+        ``"auto"`` tries 0, 1e-5, 3e-5, 1e-4 and 3e-4). The trials are extra training; ``report.l1`` and
+        ``report.l1_trials`` say what was tried and chosen.
 
     Returns
     -------
@@ -117,6 +122,11 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     Xf, yf, Xv, yv, Xte, yte = split_data(data, validation, validation_split, seed)
     if tolerance is not None and Xv is None:
         raise ValueError("a tolerance needs validation data: pass validation=(X, y) or validation_split > 0")
+    l1, l1_candidates = l1_setting(l1)
+    if l1_candidates and (tolerance is None or Xv is None):
+        raise InvalidSetting(f"prune: l1={l1_candidates!r} chooses the L1 strength by trials checked against the "
+                             "tolerance on validation rows, so it needs both: pass tolerance=... (e.g. 0.01) and "
+                             "validation=(X, y) or validation_split > 0, or give one strength (l1=1e-4)")
     if best_epoch and Xv is None:
         raise InvalidSetting("prune: best_epoch keeps the epoch with the best validation accuracy, so it needs "
                              "validation data: pass validation=(X, y) or validation_split > 0")
@@ -152,13 +162,22 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                               metric=metric,
                               tolerance=tolerance, cutoff_bad_trials=cutoff_bad_trials, shift_add=shift_add,
                               loss_fn=loss if loss is not None else default_loss(model), user_loss=loss is not None,
-                              bar=bar)
+                              bar=bar, l1_candidates=l1_candidates, seed=seed)
     finally:
         bar.close()
     if result.probes:
         notes.append("one-shot probes (validation accuracy of the masks without training, sparsity: accuracy): "
                      + ", ".join(f"{s:.3f}: {100 * v:.1f} %{'' if ok else ' (out of tolerance)'}"
                                  for s, v, ok in result.probes))
+    if result.l1_trials:
+        t = result.l1_trials[0]
+        notes.append(f"L1 strength {result.l1:g} chosen on the {len(Xv)} validation rows: one trial of {t.epochs} "
+                     f"epoch(s) per candidate at sparsity {t.sparsity:.3f} (strength: validation accuracy, one-shot "
+                     "reach without training) "
+                     + ", ".join(f"{x.strength:g}: {100 * x.val_accuracy:.1f} %"
+                                 + (f", {x.reach:.3f}" if x.within_tolerance else " (out of tolerance)")
+                                 for x in result.l1_trials)
+                     + f"; {t.epochs * len(result.l1_trials)} trial epochs on top of the schedule's")
     if result.masks:
         apply_masks(work, result.masks)
         bad_left = mask_violations(work, result.masks)
@@ -193,7 +212,8 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         objective_before=objective_before, objective_after=plan.usage(result.masks).tolist(),
         estimate_before=estimate_before, estimate_after=estimate_after, keras_accuracy_before=acc_before,
         keras_accuracy_after=model_accuracy(work, Xte, yte), val_accuracy_baseline=val_base, steps=result.steps,
-        design=design_after, masks=result.masks, notes=notes, overflows=overflows,
+        design=design_after, masks=result.masks, notes=notes, overflows=overflows, l1=result.l1,
+        l1_trials=result.l1_trials,
     )
     if csim:
         _check_in_csim(report, model, work, design_before, (Xte, yte), output_dir, csim_baseline)

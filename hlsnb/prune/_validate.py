@@ -14,8 +14,9 @@ import numbers
 import numpy as np
 
 from ..errors import InvalidSetting
+from .finetune import L1_AUTO
 
-__all__ = ["check_prune_inputs"]
+__all__ = ["check_prune_inputs", "l1_setting"]
 
 METRICS = ("l1", "l2", "taylor", "activation")
 
@@ -88,6 +89,31 @@ def _pairs(data, validation):
     return parts
 
 
+def l1_setting(l1) -> tuple[float, tuple]:
+    """``(strength, candidates)`` of ``prune``'s ``l1``: a number is the strength itself (no candidates);
+    ``"auto"`` or a sequence of two or more different strengths are candidates, chosen on the validation rows
+    (strength 0 until then). Raises :class:`InvalidSetting` naming the value and what is valid."""
+    valid = ("a strength in [0, 1) (e.g. 1e-4), 'auto' (chosen on the validation rows among "
+             + ", ".join(f"{c:g}" for c in L1_AUTO) + ") or a list of two or more different strengths in [0, 1)")
+    if isinstance(l1, str):
+        if l1.strip().lower() != "auto":
+            raise InvalidSetting(f"prune: l1 must be {valid}; got {l1!r}")
+        return 0.0, L1_AUTO
+    if isinstance(l1, (tuple, list, np.ndarray)):
+        vals = list(l1)
+        for v in vals:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or not 0 <= v < 1:
+                raise InvalidSetting(f"prune: l1 candidate {v!r} (in {l1!r}) is not a strength in [0, 1); l1 must "
+                                     f"be {valid}")
+        if len(set(float(v) for v in vals)) != len(vals) or len(vals) < 2:
+            raise InvalidSetting(f"prune: l1 candidates {l1!r} must be two or more different strengths (a single "
+                                 f"strength is passed as the number); l1 must be {valid}")
+        return 0.0, tuple(float(v) for v in vals)
+    if isinstance(l1, bool) or not isinstance(l1, numbers.Real) or not math.isfinite(l1) or not 0 <= l1 < 1:
+        raise InvalidSetting(f"prune: l1 must be {valid}; got {l1!r}")
+    return float(l1), ()
+
+
 def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_rate, validation_split,
                        cutoff_bad_trials, min_keep, metric, seed, ramp=0, distill=0.0,
                        best_epoch=False, l1=0.0) -> None:
@@ -106,7 +132,7 @@ def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_
         raise InvalidSetting(f"prune: ramp ({ramp}) spreads a step's pruning over its first epochs, so it must be at "
                              f"most epochs ({epochs})")
     _real("distill", distill, 0.0, 1.0, lo_open=False)
-    _real("l1", l1, 0.0, 1.0, lo_open=False)
+    l1_setting(l1)
     if not isinstance(best_epoch, bool):
         raise InvalidSetting(f"prune: best_epoch must be True or False; got {best_epoch!r}")
     _real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True, hi_open=False)

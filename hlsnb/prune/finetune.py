@@ -17,9 +17,11 @@ so that ``prune`` without them behaves as before:
   The unpruned model was itself picked as the best epoch on the validation rows, so the last epoch of a fine-tune
   checked against it starts behind; the epochs trained do not change, only which one is kept.
 
-- ``l1`` (hls4ml's regularised fine-tuning, with a given strength instead of a tuned one): an L1 penalty
-  ``l1 * sum |w|`` on the prunable kernels while fine-tuning, which pulls the weights the data does not need towards
-  zero, so that the next, sparser step removes less.
+- ``l1`` (hls4ml's regularised fine-tuning): an L1 penalty ``l1 * sum |w|`` on the prunable kernels while
+  fine-tuning, which pulls the weights the data does not need towards zero, so that the next, sparser step removes
+  less. Its strength is given, or chosen on the validation rows among candidates (:func:`choose_l1`, as hls4ml's
+  optimizer tunes its regularizer's strength with trials): one short trial fine-tune per candidate at the first
+  step's sparsity, then the schedule runs with the chosen strength. The trials are extra training, reported.
 
 A scheduler with one-shot probes (``BinaryScheduler(probe=...)``) gets them before the first fine-tune
 (:func:`probe_one_shot`): validation evaluations of the unpruned weights masked at once, no training.
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -39,7 +41,14 @@ from .models import ends_in_softmax, model_accuracy, predict
 from .progress import Progress, epoch_callback
 from .report import PruneStep
 
-__all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets", "probe_one_shot"]
+__all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets", "probe_one_shot", "L1Trial",
+           "choose_l1", "L1_AUTO"]
+
+#: the candidates ``prune(l1="auto")`` tries: none and hls4ml's range (1e-6 to 1e-2) thinned to the strengths that
+#: move 16-bit weights of a small MLP within a few epochs
+L1_AUTO = (0.0, 1e-5, 3e-5, 1e-4, 3e-4)
+#: one-shot sparsities a trial's weights are checked at, evenly spaced above the trial's sparsity (see choose_l1)
+L1_REACH_POINTS = 8
 
 
 @dataclass
@@ -65,6 +74,21 @@ class ScheduleResult:
     accepted_any: bool = False
     steps: list = field(default_factory=list)
     probes: list = field(default_factory=list)  # one-shot (sparsity, val accuracy, within tolerance), no training
+    l1_trials: list = field(default_factory=list)  # L1Trial per candidate strength (choose_l1)
+    l1: float = 0.0  # the L1 strength the schedule ran with
+
+
+@dataclass(frozen=True)
+class L1Trial:
+    """One candidate L1 strength tried by :func:`choose_l1` (validation rows only)."""
+
+    strength: float
+    sparsity: float  # the trial's schedule sparsity (the first step's)
+    epochs: int
+    val_accuracy: float  # after the trial fine-tune
+    within_tolerance: bool
+    reach: float  # highest one-shot sparsity above it (trial weights, no training) still within tolerance
+    chosen: bool = False
 
 
 def distillation_targets(teacher, X, y, n_classes: int, weight: float) -> np.ndarray:
@@ -154,13 +178,90 @@ def _fit_keep_best(work, Xf, targets, epochs: int, tune: FineTuning, bar: Progre
     work.set_weights(best_w)
 
 
-def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capacity, fit_rows, val_rows, *,
-                 val_base, tune: FineTuning, metric: str, tolerance, cutoff_bad_trials: int, shift_add: bool,
-                 loss_fn, user_loss: bool, bar: Progress) -> ScheduleResult:
-    """Run ``sched`` on ``work`` (changed in place) until it stops; ``work`` ends holding the weights of the last
-    step that met the tolerance (the unpruned weights if none did)."""
+
+def _fit_step(work, plan, s, start, masks, tune: FineTuning, *, final_capacity, metric: str, grads_fn,
+              shift_add: bool, fit_loss, fit_rows, keep_best: bool, val_rows, bar: Progress) -> dict:
+    """One fine-tune of ``tune.epochs`` epochs at schedule sparsity ``s`` (masks ramped from ``start`` over the
+    first ``tune.ramp`` epochs, on top of ``masks``); returns the step's masks (``work`` changed in place)."""
     import keras
 
+    Xf, targets = fit_rows
+    ramp = max(1, min(int(tune.ramp), tune.epochs)) if tune.ramp else 1
+    for part in range(ramp):
+        s_part = start + (s - start) * (part + 1) / ramp
+        grads = grads_fn(work) if grads_fn is not None else None
+        masks = plan.masks(work, s_part, capacity=plan.capacity(s_part, final_capacity), metric=metric,
+                           gradients=grads, previous=masks, shift_add=shift_add)
+        epochs = 1 if part < ramp - 1 else tune.epochs - (ramp - 1)
+        with enforce_masks(work, masks), _l1_penalty(work, plan.prunable_layers, tune.l1):
+            work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
+            if keep_best and part == ramp - 1:  # only epochs at the step's own sparsity compete
+                _fit_keep_best(work, Xf, targets, epochs, tune, bar, val_rows)
+            else:
+                work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
+                         callbacks=[epoch_callback(bar)])
+    return masks
+
+
+def choose_l1(work, plan, s: float, start: float, masks, tune: FineTuning, candidates, step, *,
+              final_sparsity: float, final_capacity, val_rows, val_base: float, tolerance: float, metric: str,
+              grads_fn, shift_add: bool, seed: int, bar: Progress) -> list[L1Trial]:
+    """Try every candidate L1 strength on the validation rows and mark the one to prune with.
+
+    Each trial starts from ``work``'s weights (restored afterwards) with the same random seed, and fine-tunes
+    ``max(1, tune.epochs // 2)`` epochs at the first step's sparsity ``s`` with the candidate's penalty (the step's
+    ramp, the last epoch kept: hls4ml's tuner trials are ``epochs // 2`` epochs each). Then, on the trial's weights
+    and without training, masks at :data:`L1_REACH_POINTS` sparsities evenly spaced between ``s`` and
+    ``final_sparsity`` are checked against the tolerance: the trial's *reach* is the highest of them met with every
+    lower one met too (``s`` when none is). What the penalty is for is exactly this reach: weights the data does not
+    need already near zero, so that the next, sparser step costs little.
+
+    The choice, under the tolerance the schedule uses: among the trials whose accuracy at ``s`` meets it, the
+    largest reach, then the higher accuracy, then the weaker strength; when none meets it, the highest accuracy
+    (then the weaker strength). Only the validation rows are used."""
+    import keras
+
+    from .masks import apply_masks
+
+    Xv, yv = val_rows
+    w0 = work.get_weights()
+    epochs = max(1, tune.epochs // 2)
+    floor = val_base - tolerance - 1e-12
+    grid = [s + (final_sparsity - s) * k / (L1_REACH_POINTS + 1) for k in range(1, L1_REACH_POINTS + 1)]
+    bar.grow(epochs * len(candidates))
+    trials = []
+    for strength in candidates:
+        bar.describe(f"L1 trial {strength:g}")
+        keras.utils.set_random_seed(seed)  # every candidate sees the same batches
+        trial_tune = replace(tune, epochs=epochs, ramp=min(int(tune.ramp), epochs), best_epoch=False, l1=strength)
+        trial_masks = step(s, start, masks, trial_tune)
+        val = model_accuracy(work, Xv, yv)
+        reach, tuned = float(s), work.get_weights()
+        if val >= floor:
+            for g in grid:
+                grads = grads_fn(work) if grads_fn is not None else None
+                apply_masks(work, plan.masks(work, g, capacity=plan.capacity(g, final_capacity), metric=metric,
+                                             gradients=grads, previous=trial_masks, shift_add=shift_add))
+                ok = model_accuracy(work, Xv, yv) >= floor
+                work.set_weights(tuned)
+                if not ok:
+                    break
+                reach = float(g)
+        trials.append(L1Trial(float(strength), float(s), epochs, float(val), bool(val >= floor), reach))
+        work.set_weights(w0)
+    keras.utils.set_random_seed(seed)  # the schedule's batches do not depend on how many candidates were tried
+    held = [t for t in trials if t.within_tolerance]
+    pick = (max(held, key=lambda t: (t.reach, t.val_accuracy, -t.strength)) if held
+            else max(trials, key=lambda t: (t.val_accuracy, -t.strength)))
+    return [replace(t, chosen=t is pick) for t in trials]
+
+
+def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capacity, fit_rows, val_rows, *,
+                 val_base, tune: FineTuning, metric: str, tolerance, cutoff_bad_trials: int, shift_add: bool,
+                 loss_fn, user_loss: bool, bar: Progress, l1_candidates: tuple = (), seed: int = 0) -> ScheduleResult:
+    """Run ``sched`` on ``work`` (changed in place) until it stops; ``work`` ends holding the weights of the last
+    step that met the tolerance (the unpruned weights if none did). With two or more ``l1_candidates`` the L1
+    strength is chosen first (:func:`choose_l1`, at the first step's sparsity) and replaces ``tune.l1``."""
     Xf, yf = fit_rows
     Xv, yv = val_rows
     targets, fit_loss = _training_targets(work, teacher, Xf, yf, loss_fn, tune, user_loss)
@@ -178,31 +279,33 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
         probe_one_shot(work, plan, sched, final_capacity, val_rows, val_base=val_base, tolerance=tolerance,
                        metric=metric, grads_fn=grads_fn, shift_add=shift_add, best=best)
     keep_best = tune.best_epoch and Xv is not None
+
+    def step(s, start, masks, tune):
+        return _fit_step(work, plan, s, start, masks, tune, final_capacity=final_capacity, metric=metric,
+                         grads_fn=grads_fn, shift_add=shift_add, fit_loss=fit_loss, fit_rows=(Xf, targets),
+                         keep_best=keep_best and tune.best_epoch, val_rows=val_rows, bar=bar)
+
     bad = 0
     go, s = sched.update_step()
     if final_sparsity == 0.0:
         go = False
+    best.l1 = tune.l1
+    if go and len(l1_candidates) > 1:
+        trials = choose_l1(work, plan, s, best.sparsity if s > best.sparsity else s, best.masks or None, tune,
+                           l1_candidates, step, final_sparsity=final_sparsity, final_capacity=final_capacity,
+                           val_rows=val_rows, val_base=val_base, tolerance=tolerance, metric=metric,
+                           grads_fn=grads_fn, shift_add=shift_add, seed=seed, bar=bar)
+        best.l1_trials = trials
+        best.l1 = next(t.strength for t in trials if t.chosen)
+        tune = replace(tune, l1=best.l1)
     while go:
         ts = time.time()
-        ramp = max(1, min(int(tune.ramp), tune.epochs)) if tune.ramp else 1
         start = best.sparsity if s > best.sparsity else s
         masks = best.masks or None
         bar.describe(f"pruning {100 * s:.0f} %")
         if bar.done + tune.epochs > bar.total:
             bar.grow(bar.done + tune.epochs - bar.total)
-        for part in range(ramp):
-            s_part = start + (s - start) * (part + 1) / ramp
-            grads = grads_fn(work) if grads_fn is not None else None
-            masks = plan.masks(work, s_part, capacity=plan.capacity(s_part, final_capacity), metric=metric,
-                               gradients=grads, previous=masks, shift_add=shift_add)
-            epochs = 1 if part < ramp - 1 else tune.epochs - (ramp - 1)
-            with enforce_masks(work, masks), _l1_penalty(work, plan.prunable_layers, tune.l1):
-                work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
-                if keep_best and part == ramp - 1:  # only epochs at the step's own sparsity compete
-                    _fit_keep_best(work, Xf, targets, epochs, tune, bar, val_rows)
-                else:
-                    work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
-                             callbacks=[epoch_callback(bar)])
+        masks = step(s, start, masks, tune)
         val = model_accuracy(work, Xv, yv)
         ok = tolerance is None or val is None or val >= val_base - tolerance - 1e-12
         best.steps.append(PruneStep(float(s), plan.usage(masks).tolist(), val if val is not None else float("nan"),

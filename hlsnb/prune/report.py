@@ -34,6 +34,8 @@ class PruneReport:
     - ``keras_accuracy_before`` / ``keras_accuracy_after``: test accuracy of the Keras model.
     - ``csim_accuracy``: test accuracy of the pruned model in hls4ml C simulation (``csim_error`` if it could not
       run); ``csim_accuracy_before`` only when asked for (``csim_baseline=True``).
+    - ``l1`` / ``l1_trials``: the L1 penalty's strength and, when ``prune`` chose it (``l1="auto"`` or a list), every
+      candidate's trial on the validation rows (``chosen`` marks the one used).
     """
 
     objective: str
@@ -59,6 +61,8 @@ class PruneReport:
     masks: dict = field(default_factory=dict, repr=False)
     notes: list = field(default_factory=list)
     overflows: list = field(default_factory=list)  # hlsnb.prune.ranges.Overflow per layer that leaves its type
+    l1: float = 0.0  # the L1 strength the fine-tunes ran with (given, or chosen on the validation rows)
+    l1_trials: list = field(default_factory=list)  # hlsnb.prune.finetune.L1Trial per candidate when l1 was chosen
     seconds: float = 0.0
 
     @property
