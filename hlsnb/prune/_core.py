@@ -92,9 +92,9 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         1e-4), or ``"auto"`` / a list of candidate strengths chosen on the validation rows, as hls4ml's optimizer
         tunes its regularizer with trials (needs a tolerance and validation rows): one trial fine-tune of
         ``epochs // 2`` epochs per candidate at the first step's sparsity, then the strength whose trial holds the
-        tolerance and keeps the most validation accuracy when pruned further at once (:func:`hlsnb.prune.finetune.choose_l1`;
-        ``"auto"`` tries 0, 1e-5, 3e-5, 1e-4 and 3e-4). The trials are extra training; ``report.l1`` and
-        ``report.l1_trials`` say what was tried and chosen.
+        tolerance and keeps the most validation accuracy when pruned further at once
+        (:func:`hlsnb.prune.finetune.choose_l1`; ``"auto"`` tries 0, 1e-5, 3e-5, 1e-4 and 3e-4). The trials are
+        extra training; ``report.l1`` and ``report.l1_trials`` say what was tried and chosen.
 
     Returns
     -------
