@@ -35,7 +35,9 @@ rows, no training): hls4ml: the regularizer tuning (10 keras_tuner trials x epoc
 validation evaluation per fine-tune; hlsnb: one validation evaluation per fine-tune, plus, in the variants that ask
 for them, ``probe`` one-shot evaluations before the first fine-tune (19: the unpruned weights masked at 19
 sparsities, no training) and with ``best_epoch`` one evaluation after every epoch of a fine-tune at its sparsity
-(the fine-tune keeps its best epoch, as the base model's early stopping kept its). The hlsnb binary search here
+(the fine-tune keeps its best epoch, as the base model's early stopping kept its), and with ``l1="auto"`` the L1
+strength's trials: 5 candidates x epochs//2 epochs of training at the first step's sparsity, each followed by 8
+one-shot validation evaluations (25 trial epochs against hls4ml's tuner's 50). The hlsnb binary search here
 starts in the middle of its range (``try_final_first=False``), not at ``final`` (0.99, which these models never
 pass): no fine-tune is spent on it.
 
@@ -43,7 +45,9 @@ The ``hlsnb retry`` variant (``BinaryScheduler(retries=1)``) was measured hlsnb-
 (benchmarks/results/pruning_retry_hlsnb_only.md): more reduction, more loss; not the default. The variants added
 for issue 28 item 3 (best epoch, probe, labels only, ramp 5, activation ranking, L1 penalty) likewise, one file each
 (benchmarks/results/pruning_<name>_hlsnb_only.md, per seed against the stored hls4ml rows): none reaches 1.5x
-hls4ml's median reduction at no more loss on both data sets, none is the default.
+hls4ml's median reduction at no more loss on both data sets, none is the default. ``--against-stored`` prints
+the per-seed table of such runs against the stored hls4ml rows
+(benchmarks/results/pruning_issue28_variants_hlsnb_only.md).
 
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
@@ -519,14 +523,21 @@ def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls
     """Markdown rows, per data set and tool, of hlsnb-only results (``--hlsnb-only`` runs on the stored run's seeds)
     against the stored full run's ``reference`` rows: per seed the reduction on hls4ml's counter and the Keras test
     loss, their median / mean, and the issue-28 goal (>= 1.5x the reference's median reduction on both counters at
-    no more median and mean loss). Raises if a run's baseline (its base model) differs from the stored one's."""
+    no more median and mean loss). ``PATH=LABEL`` shows the one hlsnb variant of PATH under LABEL (a run of an earlier
+    version of a variant). Raises if a run's baseline (its base model) differs from the stored one's."""
     from pathlib import Path
 
     ref = json.loads(Path(stored).read_text())
-    runs = [ref] + [json.loads(Path(p).read_text()) for p in paths]
     base = {(r["dataset"], r["seed"]): r for r in ref["rows"] if r["tool"] == "baseline"}
     table: dict = {}
-    for path, run in zip([stored, *paths], runs):
+    for spec in [stored, *paths]:
+        path, _, label = spec.partition("=")
+        run = json.loads(Path(path).read_text())
+        if label:
+            tools = {r["tool"] for r in run["rows"] if r["tool"].startswith("hlsnb")}
+            if len(tools) != 1:
+                raise ValueError(f"{path}: a label renames the one hlsnb variant of a run; it has {sorted(tools)}")
+            run["rows"] = [dict(r, tool=label) if r["tool"] in tools else r for r in run["rows"]]
         for r in run["rows"]:
             key = (r["dataset"], r["seed"])
             if r["tool"] == "baseline":
@@ -562,7 +573,13 @@ def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls
                         f"{'met' if met else 'not met'}")
             lines.append(f"| {ds} | {tool} | {', '.join(f'{x:.2f}' for x in red)} | {med:.2f}x | {est:.2f}x | "
                          f"{', '.join(f'{x:.2f}' for x in loss)} | {lmed:.2f} | {lmean:.2f} | {goal} |")
-    return "\n".join(lines)
+    chosen = [f"- {ds}, {tool}: L1 strength chosen on the validation rows, {seeds}: "
+              + ", ".join(f"{rs[k]['l1']:g}" for k in sorted(rs))
+              + f" (trials: {len(rs[min(rs)]['l1_trials'])} x {rs[min(rs)]['l1_trials'][0]['epochs']} epochs at "
+              + "sparsity " + ", ".join(f"{rs[k]['l1_trials'][0]['sparsity']:.3f}" for k in sorted(rs)) + ")"
+              for ds, tools in table.items() for tool, rs in tools.items()
+              if all(r.get("l1_trials") for r in rs.values())]
+    return "\n".join(lines + ([""] + chosen if chosen else []))
 
 
 def main(argv=None) -> int:
@@ -589,9 +606,9 @@ def main(argv=None) -> int:
     ap.add_argument("--merge", nargs="+", metavar="JSON",
                     help="no run: merge the rows of earlier results (e.g. one run per data set, run side by side) "
                          "into --out, with one summary")
-    ap.add_argument("--against-stored", nargs="+", metavar="JSON",
+    ap.add_argument("--against-stored", nargs="+", metavar="JSON[=LABEL]",
                     help="no run: print the per-seed table of these hlsnb-only results against the stored run's "
-                         "hls4ml l1 rows (benchmarks/results/pruning_vs_hls4ml.json)")
+                         "hls4ml l1 rows (benchmarks/results/pruning_vs_hls4ml.json); =LABEL renames a run's variant")
     ap.add_argument("--hls4ml-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.hls4ml_worker:
