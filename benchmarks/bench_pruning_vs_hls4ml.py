@@ -36,8 +36,8 @@ validation evaluation per fine-tune; hlsnb: one validation evaluation per fine-t
 for them, ``probe`` one-shot evaluations before the first fine-tune (19: the unpruned weights masked at 19
 sparsities, no training) and with ``best_epoch`` one evaluation after every epoch of a fine-tune at its sparsity
 (the fine-tune keeps its best epoch, as the base model's early stopping kept its), and with ``l1="auto"`` the L1
-strength's trials: 5 candidates x epochs//2 epochs of training at the first step's sparsity, each followed by 8
-one-shot validation evaluations (25 trial epochs against hls4ml's tuner's 50). The hlsnb binary search here
+strength's trials: 5 candidates x epochs//2 epochs of training, halfway from the first step's sparsity to the
+final, and one validation evaluation each (25 trial epochs against hls4ml's tuner's 50). The hlsnb binary search here
 starts in the middle of its range (``try_final_first=False``), not at ``final`` (0.99, which these models never
 pass): no fine-tune is spent on it.
 
@@ -119,11 +119,11 @@ VARIANTS = {
     "hlsnb l1 probe ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary",
                                             final=0.99, probe=19, best_epoch=True, l1=1e-4),
     # the L1 strength chosen per seed on the validation rows (prune(l1="auto"): candidates 0, 1e-5, 3e-5, 1e-4,
-    # 3e-4, one trial of epochs // 2 epochs each at the first step's sparsity, as hls4ml's tuner trials), then the
-    # same loop as "hlsnb l1 best epoch"
+    # 3e-4, one trial of epochs // 2 epochs each, as hls4ml's tuner trials, see hlsnb.prune.finetune.choose_l1),
+    # then the same loop as "hlsnb l1 best epoch"
     "hlsnb l1 auto best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
                                      best_epoch=True, l1="auto"),
-    # the same with the candidates reaching hls4ml's upper range (auto chose its top, 3e-4, on 9 of 10 seeds)
+    # the same with candidates up to hls4ml's upper range (a choice at the top of "auto"'s would hide better ones)
     "hlsnb l1 wide best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
                                      best_epoch=True, l1=(0.0, 1e-4, 3e-4, 1e-3, 3e-3)),
     # the ranking scaled by every input's size (Wanda): weights on inputs that are (nearly) always zero go first

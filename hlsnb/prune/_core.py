@@ -91,10 +91,10 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     l1 : an L1 penalty ``l1 * sum |w|`` on the prunable kernels while fine-tuning: a strength (0: none, e.g.
         1e-4), or ``"auto"`` / a list of candidate strengths chosen on the validation rows, as hls4ml's optimizer
         tunes its regularizer with trials (needs a tolerance and validation rows): one trial fine-tune of
-        ``epochs // 2`` epochs per candidate at the first step's sparsity, then the strength whose trial holds the
-        tolerance and keeps the most validation accuracy when pruned further at once
-        (:func:`hlsnb.prune.finetune.choose_l1`; ``"auto"`` tries 0, 1e-5, 3e-5, 1e-4 and 3e-4). The trials are
-        extra training; ``report.l1`` and ``report.l1_trials`` say what was tried and chosen.
+        ``epochs // 2`` epochs per candidate, halfway from the first step's sparsity to the final one, then the
+        strength whose trial keeps the highest validation accuracy (:func:`hlsnb.prune.finetune.choose_l1`;
+        ``"auto"`` tries 0, 1e-5, 3e-5, 1e-4 and 3e-4). The trials are extra training; ``report.l1`` and
+        ``report.l1_trials`` say what was tried and chosen.
 
     Returns
     -------
@@ -172,11 +172,9 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     if result.l1_trials:
         t = result.l1_trials[0]
         notes.append(f"L1 strength {result.l1:g} chosen on the {len(Xv)} validation rows: one trial of {t.epochs} "
-                     f"epoch(s) per candidate at sparsity {t.sparsity:.3f} (strength: validation accuracy there, "
-                     "mean with the one-shot accuracies above it) "
+                     f"epoch(s) per candidate at sparsity {t.sparsity:.3f} (strength: validation accuracy after it) "
                      + ", ".join(f"{x.strength:g}: {100 * x.val_accuracy:.1f} %"
-                                 + ("" if x.within_tolerance else " (out of tolerance)")
-                                 + f", {100 * x.headroom:.1f} %" for x in result.l1_trials)
+                                 + ("" if x.within_tolerance else " (out of tolerance)") for x in result.l1_trials)
                      + f"; {t.epochs * len(result.l1_trials)} trial epochs on top of the schedule's")
     if result.masks:
         apply_masks(work, result.masks)
