@@ -34,7 +34,7 @@ def _prune_choosing(mlp, data, validation):
     # 0.5 is an absurd strength: at this learning rate one trial epoch pulls every kernel to ~0, the model then
     # predicts one class (about 20 % of 5 balanced classes)
     return prune(mlp, Design.from_keras(mlp, board="pynq-z2"), "parameters", data, validation=validation,
-                 target=0.5, tolerance=0.1, l1=(0.0, 0.5), epochs=2, learning_rate=0.05, csim=False, progress=False,
+                 target=0.5, tolerance=0.1, l1=(0.0, 0.5), epochs=1, learning_rate=0.05, csim=False, progress=False,
                  scheduler=BinaryScheduler(try_final_first=False, max_steps=1))
 
 
