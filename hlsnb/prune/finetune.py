@@ -44,10 +44,9 @@ from .report import PruneStep
 __all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets", "probe_one_shot", "L1Trial",
            "choose_l1", "L1_AUTO"]
 
-#: the candidates ``prune(l1="auto")`` tries: none and hls4ml's range (1e-6 to 1e-2) thinned to the strengths that
-#: move 16-bit weights of a small MLP within a few epochs
+#: the candidates ``prune(l1="auto")`` tries: none, and four strengths around the 1e-4 first measured with prune
+#: (hls4ml's tuner searches 1e-6 to 1e-2)
 L1_AUTO = (0.0, 1e-5, 3e-5, 1e-4, 3e-4)
-
 
 
 @dataclass
@@ -174,7 +173,6 @@ def _fit_keep_best(work, Xf, targets, epochs: int, tune: FineTuning, bar: Progre
         if val >= best_val:
             best_val, best_w = val, work.get_weights()
     work.set_weights(best_w)
-
 
 
 def _fit_step(work, plan, s, start, masks, tune: FineTuning, *, final_capacity, metric: str, grads_fn,
