@@ -547,7 +547,7 @@ def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls
                 b = base.get(key)
                 if b is None or (b["keras_accuracy"], b["dsp"]) != (r["keras_accuracy"], r["dsp"]):
                     raise ValueError(f"{path}: the base model of {key} differs from {stored}'s (not comparable)")
-            elif "failed" not in r and (r["tool"] == reference or r["tool"].startswith("hlsnb")):
+            elif "failed" not in r and (r["tool"] in (reference, label) or r["tool"].startswith("hlsnb")):
                 table.setdefault(r["dataset"], {}).setdefault(r["tool"], {})[r["seed"]] = r
     seeds = f"seeds {min(k[1] for k in base)}-{max(k[1] for k in base)}"
     lines = [f"| data set | tool | reduction (hls4ml's counter), {seeds} | median | reduction (est.), median | "

@@ -57,3 +57,29 @@ def test_the_strength_is_chosen_on_the_validation_rows_not_the_test_rows(mlp, di
 
     _, rep = _prune_choosing(mlp, (d.X_train, d.y_train, X, y), (X, shifted))
     assert [t.chosen for t in rep.l1_trials] == [False, True] and rep.l1 == 0.5
+
+
+def test_the_issue_28_table_is_generated_from_the_stored_runs_and_refuses_other_base_models(tmp_path):
+    """benchmarks/bench_pruning_vs_hls4ml.py --against-stored: the per-seed rows of an hlsnb-only run against the
+    stored hls4ml rows (the published table is its output), and an error when a run's base models are not the
+    stored run's (its numbers would not be comparable)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    spec = importlib.util.spec_from_file_location("bench_vs", results.parent / "bench_pruning_vs_hls4ml.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    run = results / "pruning_l1_auto_best_epoch_hlsnb_only.json"
+    table = bench.against_stored([f"{run}=tuned"])
+    assert "| digits | hls4ml l1 | 3.92, 3.92, 1.86, 3.92, 9.03 | 3.92x | 3.40x |" in table
+    assert "| jets16 | tuned | 6.09, 1.87, 1.45, 2.86, 3.47 | 2.86x | 2.49x |" in table
+    assert "1.53x / 1.51x, loss > / >: not met" in table
+    assert "- digits, tuned: L1 strength chosen on the validation rows, seeds 0-4: 0.0003, 3e-05, 0, 1e-05, 1e-05" \
+        in table
+    other = json.loads(run.read_text())
+    next(r for r in other["rows"] if r["tool"] == "baseline")["keras_accuracy"] += 0.01
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    with pytest.raises(ValueError, match="base model"):
+        bench.against_stored([str(tmp_path / "other.json")])
