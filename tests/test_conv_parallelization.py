@@ -81,6 +81,32 @@ def test_the_design_refuses_a_factor_hls4ml_would_replace_and_estimates_a_valid_
     assert "ParallelizationFactor 8" in " ".join(t.what for t in eight.breakdown)
 
 
+def test_the_design_sets_a_factor_and_says_what_hls4ml_builds():
+    import keras
+
+    from hlsnb.design import Design
+    from hlsnb.estimate import estimate_design
+
+    model = keras.Sequential([keras.Input((128, 9)), keras.layers.Conv1D(16, 3, padding="same", name="conv1d"),
+                              keras.layers.Flatten(name="flat"), keras.layers.Dense(4, name="fc")])
+    d = Design.from_keras(model, io_type="io_parallel")
+    assert d.valid_parallelization_factors("conv1d") == valid_parallelization_factors(128)
+    with pytest.raises(InvalidSetting, match="'fc'.*convolutions"):
+        d.valid_parallelization_factors("fc")
+    one = estimate_design(d).layer("conv1d")
+    seen = []
+    d.observe(seen.append)
+    with pytest.raises(InvalidSetting, match="'conv1d'.*ParallelizationFactor 48.*would silently use 32"):
+        d.set_parallelization("conv1d", 48)
+    assert "ParallelizationFactor" not in d.layer("conv1d").extra and not seen  # nothing changed
+    d.set_parallelization("conv1d", 16)
+    assert seen == ["conv1d"] and d.layer("conv1d").extra["ParallelizationFactor"] == 16
+    assert d.to_hls4ml_config()["LayerName"]["conv1d"]["ParallelizationFactor"] == 16
+    sixteen = estimate_design(d).layer("conv1d")
+    assert sixteen.dsp == 16 * one.dsp and sixteen.latency_cycles < one.latency_cycles
+    assert Design.from_json(d.to_json()).layer("conv1d").extra["ParallelizationFactor"] == 16
+
+
 @needs_data
 def test_the_reports_parallelization_read_from_their_committed_configs():
     from hlsnb.calibration.rows import load_records

@@ -411,6 +411,33 @@ class Design:
             check_reuse_factor(new, self.io_type, self.backend)
         return new
 
+    def valid_parallelization_factors(self, layer: str) -> tuple[int, ...]:
+        """The ParallelizationFactors hls4ml 1.3 builds for convolution ``layer``: the divisors of its output pixels
+        (the width of a 1-D one) up to half of them, and all of them. ``InvalidSetting`` for a layer that is not a
+        convolution; ``KeyError`` for an unknown layer."""
+        spec = self.layer(layer)
+        lt = get_layer_type(spec.layer_type)
+        if lt is None or lt.family not in ("conv", "depthwise") or not spec.output_shape:
+            raise InvalidSetting(f"layer {layer!r} ({spec.layer_type}): a ParallelizationFactor is set on "
+                                 "convolutions (Conv1D/Conv2D and their depthwise/separable kinds)")
+        return rules.valid_parallelization_factors(rules.conv_pixels(spec.output_shape))
+
+    def set_parallelization(self, layer: str, factor: int, notify: bool = True) -> LayerSpec:
+        """Set convolution ``layer``'s ParallelizationFactor: the output pixels hls4ml's io_parallel convolution
+        computes at once (io_stream ignores it). Kept among the layer's hls4ml keys (:attr:`LayerSpec.extra`),
+        written to hls4ml's config and estimated (pixel copies, fewer im2col selects, latency). A value hls4ml would
+        silently replace raises ``InvalidSetting`` naming what it would use and the valid ones nearby; nothing
+        changes then."""
+        self.valid_parallelization_factors(layer)  # a convolution, else InvalidSetting
+        spec = self.layer(layer)
+        pf = rules.check_parallelization_factor(layer, factor, rules.conv_pixels(spec.output_shape))
+        new = check_layer(replace(spec, hls4ml_extra=extra_json({**spec.extra, "ParallelizationFactor": pf})),
+                          self.io_type)
+        self._layers[self._index[layer]] = new
+        if notify:
+            self._notify(layer)
+        return new
+
     def set_all(
         self, *, strategy: str | None = None, reuse_factor: int | None = None, precision: str | None = None,
         closest: bool = False,
