@@ -59,6 +59,10 @@ __all__ = [
     "check_setting",
     "latency_note",
     "kernel_reuse_note",
+    "takes_parallelization_factor",
+    "valid_parallelization_factors",
+    "conv_pixels",
+    "check_parallelization_factor",
     "MAX_ELEMENTS",
     "CLOCK_RANGE_NS",
 ]
@@ -476,6 +480,13 @@ def closest_reuse_factors(valid: "tuple[int, ...] | list[int]", rf: int, k: int 
         return []
     pos = bisect.bisect_left(valid, rf)
     return valid[max(0, pos - k): pos + k]
+
+
+def takes_parallelization_factor(layer_type: str) -> bool:
+    """True for the convolutions hls4ml 1.3 gives a ParallelizationFactor (Conv1D/2D and their depthwise and
+    separable kinds: ``init_conv1d/2d``, ``init_sepconv*``, ``init_depconv*``)."""
+    lt = get_layer_type(layer_type)
+    return lt is not None and lt.family in ("conv", "depthwise")
 
 
 @lru_cache(maxsize=256)

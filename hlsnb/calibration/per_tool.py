@@ -51,7 +51,7 @@ STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_pipe_shared": 0.0, "r
               "vsynth_dsp_cap": 1.0,
               "stream_overlap": 1.0, "ff_const_held": 1.0, "add_growth": 1.0,
               "act_sel_result": 1.0, "acc_quant": 1.0, "softmax_rom_dual": 1.0, "act_dataflow_regs": 1.0,
-              "act_stream_ctrl_ff": 1.0}
+              "act_stream_ctrl_ff": 1.0, "lut_mux_scale": 1.0}
 _BOTH_TOOLS = ("vsynth_dsp_cap", "stream_overlap")
 #: Structural terms of quantized models that hold for Vitis HLS too (its block sets them apart from the Vivado fit).
 #: Not ``add_growth``: with it the Vitis HLS held-out LUT errors grow (weights <= 8 bits 18 % -> 20 %, RF 1 23 % ->
@@ -132,7 +132,7 @@ def fit_softmax_latency(train: list[dict], coef: dict, tool: str) -> dict:
     if len(rows) < 5:
         return {}
     # each row's latency without the line, and its log2(values) as the estimator reads it (b = 1000 scales it past
-    # the rounding): the grid is then arithmetic, two estimator runs per row
+    # the rounding), and whether the shared-multiplier term applies: the grid is then arithmetic, three runs per row
     zero = [_run(r["kw"], dict(coef, softmax_lat_a=0.0, softmax_lat_b=0.0, softmax_stream_lat=0.0)).latency_cycles
             for r in rows]
     logs = [(_run(r["kw"], dict(coef, softmax_lat_a=0.0, softmax_lat_b=1000.0, softmax_stream_lat=0.0))
@@ -296,11 +296,11 @@ def fit_vivado(train: list[dict], shared: dict) -> dict:
     if q is not None:
         coef["act_lut_quant"] = q
     # 3. LUT (with the DSP post-adder share on a grid) and FF of the Latency kernel. The operand-multiplexer scale is
-    # not fitted here: 1 LUT6 per multiplexer bit (mux_luts counts them); fitted, it swung from 0 to 3 across the
+    # STRUCTURAL: 1 LUT6 per multiplexer bit (mux_luts counts them); fitted, it swung from 0 to 3 across the
     # leave-one-repository-out folds (only pominiq has enough shared-multiplier Latency rows to inform it)
     best = None
     for share in (0.0, 0.5, 1.0):
-        c = dict(coef, dsp_postadd=share, lut_mux_scale=1.0)
+        c = dict(coef, dsp_postadd=share)
         data = [(r["meas"]["lut"], *_features(r["kw"], c, LUT_KEYS, "lut")) for r in lat]
         fitted = _nnls_relative(data)
         err = _median(_rel(b + sum(x * f for x, f in zip(fitted, fs)), y) for y, b, fs in data)

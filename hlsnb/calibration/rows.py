@@ -255,15 +255,21 @@ def _weights_file(path: str) -> np.ndarray:
     return w
 
 
+def _committed(notes: str, source: str, csv_path: Path) -> Path | None:
+    """The folder of a report's committed files beside the CSV (``<csv stem>/<owner+repo>/<commit>``), or None."""
+    c = re.search(r"commit=(\w+)", notes)
+    if not c or ":" not in source:
+        return None
+    return csv_path.with_suffix("") / source.split(":", 1)[0].replace("/", "+") / c.group(1)
+
+
 def _weights(notes: str, source: str, csv_path: Path, n: int | None):
     """The layer's committed weight file (``reports3/<owner+repo>/<commit>/.../firmware/weights/wN.txt``), or None."""
     m = re.search(r"weights file (w\d+\.txt)", notes)
-    c = re.search(r"commit=(\w+)", notes)
-    if not m or not c or ":" not in source:
+    root = _committed(notes, source, csv_path)
+    if not m or root is None:
         return None
-    repo, rel = source.split(":", 1)
-    root = csv_path.with_suffix("") / repo.replace("/", "+") / c.group(1)
-    parts = Path(rel).parts
+    parts = Path(source.split(":", 1)[1]).parts
     for k in range(len(parts) - 1, -1, -1):
         f = root.joinpath(*parts[:k], "firmware", "weights", m.group(1))
         if f.is_file():
@@ -277,10 +283,10 @@ def _conv_partitions(notes: str, source: str, csv_path: Path) -> int | None:
     configN`` in the notes, the file beside the report), 0 for a struct without one (hls4ml before the
     ParallelizationFactor: its io_parallel template computes every output pixel at once), None when unknown."""
     m = re.search(r"config source: (\S+parameters\.h) struct (config\d+)\b", notes)
-    c = re.search(r"commit=(\w+)", notes)
-    if not m or not c or ":" not in source:
+    root = _committed(notes, source, csv_path)
+    if not m or root is None:
         return None
-    f = csv_path.with_suffix("") / source.split(":", 1)[0].replace("/", "+") / c.group(1) / m.group(1)
+    f = root / m.group(1)
     if not f.is_file():
         return None
     body = re.search(r"struct " + m.group(2) + r" : nnet::conv[12]d_config \{(.*?)\n\};", f.read_text(), re.S)

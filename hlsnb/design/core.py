@@ -416,8 +416,7 @@ class Design:
         (the width of a 1-D one) up to half of them, and all of them. ``InvalidSetting`` for a layer that is not a
         convolution; ``KeyError`` for an unknown layer."""
         spec = self.layer(layer)
-        lt = get_layer_type(spec.layer_type)
-        if lt is None or lt.family not in ("conv", "depthwise") or not spec.output_shape:
+        if not rules.takes_parallelization_factor(spec.layer_type) or not spec.output_shape:
             raise InvalidSetting(f"layer {layer!r} ({spec.layer_type}): a ParallelizationFactor is set on "
                                  "convolutions (Conv1D/Conv2D and their depthwise/separable kinds)")
         return rules.valid_parallelization_factors(rules.conv_pixels(spec.output_shape))
@@ -430,7 +429,7 @@ class Design:
         changes then."""
         self.valid_parallelization_factors(layer)  # a convolution, else InvalidSetting
         spec = self.layer(layer)
-        pf = rules.check_parallelization_factor(layer, factor, rules.conv_pixels(spec.output_shape))
+        pf = rules.as_reuse_factor(factor, layer, "ParallelizationFactor")  # an integer; check_layer checks the rest
         new = check_layer(replace(spec, hls4ml_extra=extra_json({**spec.extra, "ParallelizationFactor": pf})),
                           self.io_type)
         self._layers[self._index[layer]] = new

@@ -335,7 +335,7 @@ def check_layer(spec: LayerSpec, io_type: str = "io_parallel") -> LayerSpec:
             raise InvalidSetting(f"{where}: hls4ml_extra must be JSON text of a dict of hls4ml config keys, got "
                                  f"{_short(spec.hls4ml_extra)}")
         pf = spec.extra.get("ParallelizationFactor")
-        if pf is not None and spec.output_shape and lt is not None and lt.family in ("conv", "depthwise"):
+        if pf is not None and spec.output_shape and rules.takes_parallelization_factor(spec.layer_type):
             # hls4ml splits the output pixels (the width of a 1-D one) into equal partitions, else substitutes
             rules.check_parallelization_factor(spec.name, pf, rules.conv_pixels(spec.output_shape))
     if not isinstance(spec.inputs, tuple) or not all(isinstance(x, str) and x for x in spec.inputs):

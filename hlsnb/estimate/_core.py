@@ -141,6 +141,16 @@ class Terms:
         if value:
             self.terms.append(Term(resource, float(value), what, kind))
 
+    def add_copies(self, kernel: "Terms", n: int, why: str) -> None:
+        """``kernel``'s terms and warnings, its resources ``n`` times (``n`` copies side by side, ``why``); its
+        latency and II once."""
+        self.warnings.extend(kernel.warnings)
+        for t in kernel.terms:
+            if t.resource in ("latency", "ii") or n == 1:
+                self.terms.append(t)
+            else:
+                self.terms.append(Term(t.resource, t.value * n, f"{t.what}, x {n} {why}", t.kind))
+
     def total(self, resource: str) -> float:
         return float(sum(t.value for t in self.terms if t.resource == resource))
 

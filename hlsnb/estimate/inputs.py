@@ -322,8 +322,8 @@ def design_inputs(design) -> list[tuple]:
             # a layer without a weight type is costed as ap_fixed<16,6>; "auto" counts 16 bits, all integer
             w_bits, w_int = bits(l.weight_precision, 16) if l.weight_precision else (16, 6)
             acc_bits, _ = bits(l.accum_precision, res_bits)
-            modes = _modes(l.result_precision) if l.result_precision not in (None, "auto") else (None, None)
-            acc_modes = _modes(l.accum_precision) if l.accum_precision not in (None, "auto") else (None, None)
+            modes = _modes(l.result_precision) if l.result_precision not in (None, "auto") else (None, None, None)
+            acc_modes = _modes(l.accum_precision) if l.accum_precision not in (None, "auto") else (None, None, None)
         except (TypeError, ValueError) as e:  # a precision the Design should have refused: name the layer
             raise InvalidSetting(f"layer {l.name!r}: a precision is not valid: {e}") from None
         mult = l.is_mult_layer
@@ -338,7 +338,7 @@ def design_inputs(design) -> list[tuple]:
             io_type=io, part=part, clock_ns=clock, n_zeros=l.n_zeros if mult else None,
             weights=l.weights if mult else None, tool=tool, tool_version=tool_version,
             mult_impl=getattr(l, "mult_impl", None) or "auto", dataflow=dataflow,
-            result_signed=_signed(l.result_precision) if l.result_precision not in (None, "auto") else None,
+            result_signed=modes[2],
             parallelization_factor=_parallelization_factor(l) if mult else None), "design_inputs")
         if kw["weights"] is None:  # the same layer in the same design: one check, then a lookup
             try:
@@ -367,16 +367,9 @@ def _design_layer_input(layer_type, n_in, n_out, items: tuple) -> LayerInput:
 
 
 @lru_cache(maxsize=1024)
-def _signed(prec: str) -> bool:
-    from ..precision import parse_precision
-
-    return parse_precision(prec).signed
-
-
-@lru_cache(maxsize=1024)
 def _modes(prec: str):
-    """(rounding, saturation) of a precision string (parsed once per string)."""
+    """(rounding, saturation, signed) of a precision string (parsed once per string)."""
     from ..precision import parse_precision
 
     t = parse_precision(prec)
-    return t.rounding, t.saturation
+    return t.rounding, t.saturation, t.signed

@@ -23,9 +23,8 @@ def conv(inp, cal):
     if inp.io_type == "io_parallel":
         pf = check_parallelization_factor(inp.name, inp.parallelization_factor, out_px)
     kernel = Terms()
-    lat_k, ii_k = matvec(kernel, inp, cal, n_in, inp.n_out, inp.n_zeros,
-                         what="one output pixel" if pf == 1 else f"each of {pf} output pixels computed at once")
-    _copies(acc, kernel, pf)
+    lat_k, ii_k = matvec(kernel, inp, cal, n_in, inp.n_out, inp.n_zeros, what="one output pixel")
+    acc.add_copies(kernel, pf, f"output pixels computed at once (ParallelizationFactor {pf})")
     chans = int(in_shape[-1]) if in_shape else max(1, n_in)
     kh = int(inp.kernel_size[0]) if inp.kernel_size else 1
     per_px = max(1, ii_k)
@@ -68,12 +67,3 @@ def conv(inp, cal):
                             "at once (Duchstf/L1BTag): treat it as rough")
     return acc.finish(inp, lat, lat)
 
-
-def _copies(acc: Terms, kernel: Terms, pf: int) -> None:
-    """The per-pixel kernel's terms into ``acc``, its resources ``pf`` times (the pixels computed at once)."""
-    acc.warnings.extend(kernel.warnings)
-    for t in kernel.terms:
-        if pf > 1 and t.resource in ("dsp", "lut", "ff", "bram18k"):
-            acc.add(t.resource, t.value * pf, f"{pf} x [{t.what}]", t.kind)
-        else:
-            acc.terms.append(t)

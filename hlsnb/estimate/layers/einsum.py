@@ -4,7 +4,7 @@ matrix-vector product of ``_kernel``, once per copy."""
 
 from __future__ import annotations
 
-from .._core import Term, Terms, prod, register
+from .._core import Terms, prod, register
 from .._kernel import matvec
 
 
@@ -16,10 +16,5 @@ def einsum(inp, cal):
     one = Terms()
     lat, ii = matvec(one, inp, cal, inp.n_in, inp.n_out, inp.n_zeros, what="one product")
     acc = Terms()
-    acc.warnings = one.warnings
-    for t in one.terms:
-        if t.resource in ("latency", "ii") or copies == 1:
-            acc.terms.append(t)
-        else:
-            acc.terms.append(Term(t.resource, t.value * copies, f"{t.what}, x {copies} products in parallel", t.kind))
+    acc.add_copies(one, copies, "products in parallel")
     return acc.finish(inp, lat, ii)
