@@ -69,14 +69,16 @@ def test_multiplexers_priced_at_zero_stay_in_the_breakdown():
 
 
 def test_a_calibration_without_per_tool_block_keeps_the_first_forms():
-    """The new terms are switched off by TOOL_DEFAULTS: a flat (shared-only) calibration estimates as before."""
+    """The Vivado HLS terms are switched off by TOOL_DEFAULTS: a flat (shared-only) calibration estimates Resource as
+    before, and a Latency layer at II > 1 as the shared (Vitis HLS) fit does: every nonzero product held."""
     flat = Calibration({k: v for k, v in Calibration.shipped().coefficients.items() if k != "per_tool"}, "fit")
     e = estimate_layer("Dense", 32, 10, strategy="Resource", reuse_factor=4, calibration=flat, **VIVADO)
     (term,) = _terms(e, "lut", "input multiplexers")
     assert "32-to-1" in term.what
     assert not _terms(e, "lut", "reuse-loop control")
     lat = estimate_layer("Dense", 32, 10, strategy="Latency", reuse_factor=16, calibration=flat, **VIVADO)
-    assert not _terms(lat, "ff", "product registers")
+    (held,) = _terms(lat, "ff", "product registers")
+    assert held.value == 320 * 16 and "every nonzero product" in held.what
 
 
 @pytest.fixture(scope="module")

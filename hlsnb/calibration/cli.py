@@ -32,7 +32,7 @@ from ..fileio import atomic_write
 from .evaluation import evaluate, format_table
 from .fitting import SHIPPED_ROWS, _used, load_models, load_rows
 from .loro import error_table, format_error_table, format_marginal_table, loro, marginal_table, regime_errors_of
-from .per_tool import constant_rule_loro, fit_per_tool
+from .per_tool import SHARED_STRUCTURAL, constant_rule_loro, fit_per_tool
 from .rows import load_records
 from .seed import seed_check
 
@@ -87,6 +87,7 @@ def main(argv=None) -> int:
     models = load_models(first)
     start = {k: v for k, v in Calibration.shipped().coefficients.items()
              if k not in ("share_a", "share_b", "per_tool", *_NOT_SHARED) and not k.startswith("_")}
+    start.update(SHARED_STRUCTURAL)
     result = evaluate(recs, models, start)
     shared = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in result["coef"].items()
               if not k.startswith("_") and k not in _NOT_SHARED}

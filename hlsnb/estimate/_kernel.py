@@ -288,11 +288,14 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         # the II cycles too and wait in mult[] for the adder trees (structural; the forum design's public Latency
         # build, 75 % zeros and 6-bit weights, spends ~21k FF at II 15: held out, its check and not its fit)
         folded = (shifts + shift_add) if C["ff_const_held"] else 0
-        held = min(nonzero, units * (ii - 1) + folded)
+        # Vitis HLS (ff_held_all, structural) registers every product of mult[] whatever the RF: ArgyKokk's Latency
+        # layers at RF 2 and RF 100 report the same FF, 0.8-1.3 register bits per nonzero product bit
+        held = nonzero if C["ff_held_all"] else min(nonzero, units * (ii - 1) + folded)
+        how = (f"every nonzero product held at II {ii}, as Vitis HLS builds it" if C["ff_held_all"] else
+               f"held while the {units} shared multipliers fill them over II {ii} cycles"
+               + (f", {folded} of them shift/shift-add constant products" if folded else ""))
         acc.add("ff", C["ff_shared_prod"] * held * accum_bits,
-                f"product registers: {held} products x {accum_bits} bits (mult[] of accum_t) held while the "
-                f"{units} shared multipliers fill them over II {ii} cycles"
-                + (f", {folded} of them shift/shift-add constant products" if folded else "") + sfx)
+                f"product registers: {held} products x {accum_bits} bits (mult[] of accum_t), {how}{sfx}")
     acc.add("ff", C["ff_io_per_bit"] * (n_in * in_bits + n_out * accum_bits),
             f"input and output registers ({n_in}x{in_bits} + {n_out}x{accum_bits} bits){sfx}")
     lat = depth if ii == 1 else max(depth, ii - 1)
