@@ -46,7 +46,7 @@ TOOL_DEFAULTS = MappingProxyType({
     "res_stream_lut": 0.0, "wsel_form": 0.0, "lut_wsel_per_bit": 0.0, "lut_wsel_chain_per_bit": 0.0,
     "stream_dense_lat": 0.0, "res_in_mux_rf": 0.0, "res_inmux_lut": 0.0, "res_layer_lut": 0.0,
     "res_wsel_ff": 0.0, "res_leq_ff": -1.0, "res_e1_ff": 0.0,
-    "res_stream_ff": 0.0, "ff_shared_prod": 0.0, "ff_held_all": 0.0, "stream_conv_all": 0.0,
+    "res_stream_ff": 0.0, "ff_shared_prod": 0.0, "ff_held_all": 0.0, "ff_growth": 0.0, "stream_conv_all": 0.0,
     "stream_dense_all": 0.0, "stream_overlap": 0.0, "pool_lb_ff": 0.0,
     "vsynth_lut": 1.0, "vsynth_ff": 1.0, "vsynth_dsp": 1.0, "vsynth_bram18k": 1.0,
     "vsynth_lut_resource": -1.0, "vsynth_ff_resource": -1.0, "vsynth_dsp_cap": 0.0,

@@ -274,8 +274,10 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
         depth = 0
     stage_frac = min(1.0, depth / (levels + 1))
     coef = C["ff_pipe_ii1"] if ii == 1 else C["ff_pipe_shared"]
-    acc.add("ff", coef * nonzero * accum_bits * stage_frac,
-            f"pipeline registers of {nonzero} products x {accum_bits} bits over {depth} stages"
+    # the registers of a stage hold adder outputs, as wide as their operands' range (ff_growth, structural) or accum_t
+    reg_bits = tree_adder_bits(nonzero, n_out, in_bits + w_bits, accum_bits) if C["ff_growth"] else accum_bits
+    acc.add("ff", coef * nonzero * reg_bits * stage_frac,
+            f"pipeline registers of {nonzero} products x {reg_bits:.3g} bits over {depth} stages"
             + (f" (the {inp.accum_rounding}/{inp.accum_saturation} accum_t casts every product and partial sum: "
                "each tree level is registered)" if quantized else "") + sfx)
     if ii > 1 and C["ff_shared_prod"]:

@@ -57,6 +57,8 @@ _E = [
     ("ff_io_per_bit", "fitted", "FF per input/output bit", "_kernel._dense_latency", "as ff_pipe_ii1"),
     ("ff_shared_prod", "structural", "FF per product bit held at II > 1", "_kernel._dense_latency",
      "1 on both tools: dense_latency's mult[] of accum_t (pominiq, ArgyKokk)"),
+    ("ff_growth", "structural", "switch", "_kernel._dense_latency",
+     "1: a pipeline stage's registers as wide as its adders (operand range growth, capped by accum_t), not accum_t"),
     ("ff_held_all", "structural", "switch", "_kernel._dense_latency",
      "1 on Vitis HLS: every nonzero product held at II > 1 (ArgyKokk: RF 2 and RF 100 report the same FF); 0 on "
      "Vivado HLS: the products the shared multipliers fill before the last cycle"),
