@@ -46,7 +46,8 @@ RESOURCE_KEYS = ("wsel_form", "lut_wsel_chain_per_bit", "res_in_mux_rf", *RES_LU
 #: multiplexer of Resource at RF < n_in (the range of ``ir + RF*k``), 0.5 LUT per chained conditional-update bit (a
 #: LUT6_2 holds two 2:1 muxes), the io_stream pooling line buffer in registers, the io_stream wrapper of Latency
 #: convolutions, and (both tools) the DSP cap of Vivado synthesis and the overlap of io_stream DATAFLOW layers.
-STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_held_all": 0.0, "ff_growth": 1.0, "ff_pipe_shared": 0.0, "res_in_mux_rf": 1.0,
+STRUCTURAL = {"wsel_form": 1.0, "ff_shared_prod": 1.0, "ff_held_all": 0.0, "ff_growth": 1.0, "ff_pipe_shared": 0.0,
+              "res_in_mux_rf": 1.0,
               "lut_wsel_chain_per_bit": 0.5, "pool_lb_ff": 1.0, "stream_conv_all": 1.0, "stream_dense_all": 1.0,
               "vsynth_dsp_cap": 1.0,
               "stream_overlap": 1.0, "ff_const_held": 1.0, "add_growth": 1.0,
