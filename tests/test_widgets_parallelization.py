@@ -9,8 +9,8 @@ import json
 
 import pytest
 import traitlets
-
 import zoo_models  # tests/zoo_models.py
+
 from hlsnb.design import Design
 from hlsnb.estimate import estimate_design
 from hlsnb.widgets import Explorer, LayerConfigurator

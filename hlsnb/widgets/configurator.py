@@ -30,7 +30,6 @@ import traitlets
 
 from .. import rules
 from ..design import IO_TYPES, SETTINGS
-from ..errors import InvalidSetting
 from ..targets import BOARDS
 from . import _html
 from ._base import DesignView, parallelization_factor, user_action
@@ -146,7 +145,7 @@ def _pf_options(design, name: str) -> tuple[int, ...] | None:
     """The ParallelizationFactors to offer for layer ``name``, or None when it takes none (no menu)."""
     try:
         return design.valid_parallelization_factors(name)
-    except InvalidSetting:  # not a convolution, or one without an output shape
+    except ValueError:  # InvalidSetting: not a convolution, or one without an output shape
         return None
 
 
