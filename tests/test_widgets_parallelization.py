@@ -21,14 +21,9 @@ def model():
     return zoo_models.rf_image()
 
 
-@pytest.fixture(scope="module")
-def base_design(model):
-    return Design.from_keras(model, board="pynq-z2")
-
-
 @pytest.fixture()
-def design(base_design):
-    return base_design.copy()
+def design(model):
+    return Design.from_keras(model, board="pynq-z2")  # a fresh one per test (milliseconds: no weights are trained)
 
 
 def _trace_pct(fig, layer):

@@ -158,7 +158,6 @@ def _pf_state(design) -> dict:
 def _parallelization_control(row: "LayerRow", spec, design) -> widgets.Widget:
     pfs = _pf_options(design, row.name)
     if pfs is None:
-        row.parallelization_factor = None
         return widgets.HTML("", layout=_width("parallelization_factor"))
     held = parallelization_factor(spec)
     row.parallelization_factor = widgets.Dropdown(options=list(pfs), value=held if held in pfs else None,
@@ -204,9 +203,9 @@ class LayerRow(DesignView):
         self.precision: dict[str, widgets.Text] = {}
         self.precision_error: dict[str, widgets.HTML] = {}
         columns = [CONTROLS[s.kind](self, s, l, d) for s in _SHOWN]
-        pf_column = _parallelization_control(self, l, d)
-        if configurator.has_parallelization:
-            columns.insert(_PF_COLUMN, pf_column)
+        self.parallelization_factor = None
+        if configurator.has_parallelization:  # the column, on every row, when the design has a convolution
+            columns.insert(_PF_COLUMN, _parallelization_control(self, l, d))
         self.message = widgets.HTML("")
         self.badge = widgets.HTML("", layout=_width("badge"))
         self.box = widgets.VBox([
