@@ -51,7 +51,7 @@ def test_the_menu_offers_the_factors_hls4ml_builds(design):
     assert design.to_hls4ml_config() == before
     # the column sits right after ReuseFactor, under hls4ml's name
     titles = [w.value for w in cfg.children[2].children]
-    assert titles[5:7] == ["<b>ReuseFactor</b>", "<b>Parallelization<wbr>Factor</b>"]
+    assert titles[5] == "<b>ReuseFactor</b>" and "Parallelization<wbr>Factor" in titles[6]
     cfg.close()
 
 

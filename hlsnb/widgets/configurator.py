@@ -55,8 +55,9 @@ def _width(kind: str) -> widgets.Layout:
 
 
 def _header_cell(title: str, kind: str) -> widgets.HTML:
-    if kind == "parallelization_factor":  # hls4ml's name, broken in two to fit the column
-        return widgets.HTML("<b>Parallelization<wbr>Factor</b>", layout=_width(kind), tooltip=_PF_TIP)
+    if kind == "parallelization_factor":  # hls4ml's name in two lines, a point smaller to fit its 100 px column
+        return widgets.HTML("<b style='font-size:12px'>Parallelization<wbr>Factor</b>", layout=_width(kind),
+                            tooltip=_PF_TIP)
     return widgets.HTML(_html.bold(title), layout=_width(kind))
 
 
