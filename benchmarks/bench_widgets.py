@@ -8,7 +8,9 @@ changed, the estimate recomputed and the FigureWidget's trace data replaced. Mea
 websocket round trip and plotly.js drawing are not included. Target: median < 50 ms.
 
 "cold" clears the estimator's per-layer cache before each change (the first time a setting is seen); "warm" does
-not (a setting seen before). Also prints the parts: estimate_design, figure_dict, and fit_to_board.
+not (a setting seen before). Also prints the parts: estimate_design, figure_dict, and fit_to_board, and the
+ParallelizationFactor menu (``row.parallelization_factor.value = pf``, cold cache) on a small untrained CNN (8x8x1
+input, Conv2D 8 filters 'same' -> 64 output pixels, Conv2D 8 -> 36, Dense 5): geometry is what it times.
 """
 
 from __future__ import annotations
@@ -29,6 +31,41 @@ def _stats(ts: list[float]) -> str:
     ms = sorted(t * 1000 for t in ts)
     p90 = ms[min(len(ms) - 1, int(0.9 * len(ms)))]
     return f"median {statistics.median(ms):7.2f} ms   p90 {p90:7.2f} ms   max {ms[-1]:7.2f} ms   (n={len(ms)})"
+
+
+def _cnn():
+    """An untrained CNN whose two convolutions offer 7 and 9 ParallelizationFactors (64 and 36 output pixels)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((8, 8, 1)),
+                             keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="c1"),
+                             keras.layers.Conv2D(8, 3, name="c2"), keras.layers.Flatten(name="fl"),
+                             keras.layers.Dense(5, name="out")], name="cnn_8x8")
+
+
+def _pf_menu_times(repeat: int, clear_cache) -> list[float]:
+    """Seconds from a ParallelizationFactor menu choice to updated figure data, every valid factor of every
+    convolution of :func:`_cnn`'s design, ``repeat`` passes, cold estimator cache."""
+    from hlsnb.design import Design
+    from hlsnb.widgets import Explorer
+
+    design = Design.from_keras(_cnn(), board="pynq-z2")
+    ex = Explorer(design)
+    ts = []
+    for _ in range(repeat):
+        for name in ("c1", "c2"):
+            menu = ex.configurator.rows[name].parallelization_factor
+            for pf in design.valid_parallelization_factors(name):
+                if pf == menu.value:
+                    continue
+                clear_cache()
+                t0 = time.perf_counter()
+                menu.value = pf  # the control change
+                ts.append(time.perf_counter() - t0)
+                assert design.layer(name).extra["ParallelizationFactor"] == pf
+    ex.close()
+    return ts
 
 
 def main(argv=None) -> int:
@@ -104,6 +141,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         figure_dict(est, design)
         fig_ts.append(time.perf_counter() - t0)
+    pf_ts = _pf_menu_times(args.repeat, clear_cache)
     fit_ts = []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -117,6 +155,7 @@ def main(argv=None) -> int:
     print(f"  ReuseFactor menu, warm estimator cache : {_stats(results['warm'])}")
     print(f"  Strategy menu                          : {_stats(strategy_ts)}")
     print(f"  design.set -> EstimatePlot alone       : {_stats(plot_ts)}")
+    print(f"  ParallelizationFactor menu, CNN, cold  : {_stats(pf_ts)}")
     print("parts")
     print(f"  estimate_design (cold cache)           : {_stats(est_ts)}")
     print(f"  figure_dict                            : {_stats(fig_ts)}")

@@ -1,6 +1,7 @@
 """Jupyter widgets over a :class:`hlsnb.design.Design`: thin views that read and change only the Design.
 
-- :class:`LayerConfigurator`: per-layer Strategy, ReuseFactor and precisions; board, io_type, clock, apply-to-all.
+- :class:`LayerConfigurator`: per-layer Strategy, ReuseFactor, ParallelizationFactor (convolutions) and precisions;
+  board, io_type, clock, apply-to-all.
 - :class:`EstimatePlot`: live plotly plots of the estimate against the board (resources, latency, II).
 - :class:`Explorer`: both, plus the "why" panel, warning badges, fit to board, save and load.
 - :class:`PruningSlider` (from :mod:`hlsnb.widgets.pruning`, loaded on first use): its preview point flags a target

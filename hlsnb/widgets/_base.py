@@ -23,7 +23,10 @@ from typing import Callable
 
 import traitlets
 
-__all__ = ["DesignView", "Subscribers", "user_action", "check_name", "check_target", "transaction"]
+from .. import rules
+
+__all__ = ["DesignView", "Subscribers", "user_action", "check_name", "check_target", "transaction",
+           "parallelization_factor"]
 
 #: What a pin's or a saved state's name may be: shown in the plot's legend and the compare table's heading.
 NAME_MAX = 40
@@ -52,6 +55,16 @@ def check_target(target) -> float | None:
     if not (0.0 < t <= 1.5):
         raise ValueError(f"target {target!r} is not valid: a fraction of the board in (0, 1.5], e.g. 0.8 for 80 %")
     return t
+
+
+def parallelization_factor(spec):
+    """The ParallelizationFactor a design's layer ``spec`` is built with: the one it carries among its hls4ml keys
+    (:attr:`hlsnb.design.LayerSpec.extra`), else 1 (hls4ml's default: one output pixel after another); None for a
+    layer that takes none (:func:`hlsnb.rules.takes_parallelization_factor`). Read as held, never corrected: a
+    value the menu does not offer is shown as such, not replaced."""
+    if not rules.takes_parallelization_factor(spec.layer_type):
+        return None
+    return spec.extra.get("ParallelizationFactor", 1)
 
 
 @contextmanager

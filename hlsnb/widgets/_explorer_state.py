@@ -18,7 +18,7 @@ from ..design import load as load_design
 from ..design.hls4ml_config import from_hls4ml_config, unlisted_layers
 from ..design.serialise import read_json
 from ..fileio import atomic_write
-from ._base import check_name
+from ._base import check_name, parallelization_factor
 from .plots import RESOURCES
 
 __all__ = ["ExplorerState"]
@@ -47,6 +47,16 @@ def _describe(source) -> str:
     return str(source)
 
 
+def _hls4ml_keys(spec) -> tuple:
+    """(key, value as text) of the hls4ml keys ``spec`` carries beyond the schema, with its ParallelizationFactor
+    (1 when unset) on a convolution: what :meth:`ExplorerState.settings` compares besides the schema's settings."""
+    keys = dict(spec.extra)
+    pf = parallelization_factor(spec)
+    if pf is not None:
+        keys["ParallelizationFactor"] = pf
+    return tuple((k, str(v)) for k, v in sorted(keys.items()))
+
+
 class ExplorerState:
     """What the Explorer remembers about ``design`` (a :class:`hlsnb.design.Design`, followed, changed only through
     its methods): ``history`` (one dict per estimate, newest last, at most 50), ``pinned`` ((name, design copy) or
@@ -62,9 +72,12 @@ class ExplorerState:
         self._previous = None  # the settings at the previous estimate (the history says what changed)
 
     def settings(self) -> tuple:
-        """What the user sets, as a comparable value: (layer, its settings) in order, then the target."""
-        rows = tuple((r["layer"], tuple((k, str(v)) for k, v in r.items() if k not in self._GEOMETRY))
-                     for r in self.design.summary())
+        """What the user sets, as a comparable value: (layer, its settings) in order, then the target. A layer's
+        settings include the hls4ml keys it carries beyond the schema (a convolution's ParallelizationFactor, 1 when
+        unset), so changing one is a new run and makes a fit report stale."""
+        rows = tuple((r["layer"], tuple((k, str(v)) for k, v in r.items() if k not in self._GEOMETRY)
+                      + _hls4ml_keys(spec))
+                     for r, spec in zip(self.design.summary(), self.design.layers))
         target = tuple((k, str(v)) for k, v in self.design.to_dict().items() if k != "layers")
         return rows + (("target", target),)
 
@@ -115,6 +128,9 @@ class ExplorerState:
             for k in ("weight_precision", "result_precision", "accum_precision"):
                 if getattr(la, k, None) != getattr(lb, k, None):
                     diffs.append((la.name, f"{k} {getattr(la, k)}", f"{getattr(lb, k)}"))
+            if parallelization_factor(la) != parallelization_factor(lb):
+                diffs.append((la.name, f"ParallelizationFactor {parallelization_factor(la)}",
+                              f"{parallelization_factor(lb)}"))
         return name, a, now, diffs
 
     # ------------------------------------------------------------------ save / load

@@ -13,6 +13,12 @@ strategy)`` and the Strategy menu only ``design.strategies(layer)``. A precision
 its error beside the field and changes nothing. Picking a Strategy under which the layer's current ReuseFactor is
 invalid changes nothing either: the ReuseFactor menu then lists the new strategy's values with none selected and a
 message asks for one; the design switches when the ReuseFactor is picked.
+
+Convolutions (:func:`hlsnb.rules.takes_parallelization_factor`) get a ParallelizationFactor menu too (a column shown
+when the design has one): exactly ``design.valid_parallelization_factors(layer)``, written through
+``design.set_parallelization``; disabled under io_stream, whose convolutions ignore it (the value is kept for
+io_parallel). It is not a schema setting (the Design keeps it among the layer's hls4ml keys), so its column is built
+here rather than from the schema.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from .. import rules
 from ..design import IO_TYPES, SETTINGS
 from ..targets import BOARDS
 from . import _html
-from ._base import DesignView, user_action
+from ._base import DesignView, parallelization_factor, user_action
 from ._traits import Precision
 
 __all__ = ["LayerConfigurator", "LayerRow", "PrecisionField", "PRECISION_KINDS"]
@@ -41,11 +47,18 @@ PRECISION_KINDS = tuple(s.hls4ml_subkey for s in _SHOWN if s.kind == "precision"
 _ALL_PRECISION = Precision("", allow_empty=True)
 # Column widths (px) chosen so the table fits a JupyterLab notebook beside the file browser (about 1,000 px).
 _W = {"name": "125px", "type": "120px", "shape": "50px", "weights": "110px", "strategy": "150px",
-      "reuse_factor": "90px", "precision": "120px", "badge": "auto"}
+      "reuse_factor": "90px", "parallelization_factor": "100px", "precision": "120px", "badge": "auto"}
 
 
 def _width(kind: str) -> widgets.Layout:
     return widgets.Layout(width=_W[kind])
+
+
+def _header_cell(title: str, kind: str) -> widgets.HTML:
+    if kind == "parallelization_factor":  # hls4ml's name in two lines, a point smaller to fit its 100 px column
+        return widgets.HTML("<b style='font-size:12px'>Parallelization<wbr>Factor</b>", layout=_width(kind),
+                            tooltip=_PF_TIP)
+    return widgets.HTML(_html.bold(title), layout=_width(kind))
 
 
 def _column_title(setting) -> str:
@@ -120,6 +133,41 @@ def _precision_control(row: "LayerRow", setting, spec, design) -> widgets.Widget
     return field
 
 
+#: The io type whose convolutions read a ParallelizationFactor (hls4ml's stream convolutions have no partitions).
+_PF_IO_TYPE = "io_parallel"
+_PF_TIP = ("output pixels computed at once: that many copies of the kernel's multipliers, latency about "
+           "(output pixels / PF) x the kernel's II (hls4ml's ParallelizationFactor; 1, its default: one pixel "
+           "after another)")
+_PF_STREAM_TIP = ("io_stream: hls4ml's stream convolutions have no ParallelizationFactor (ignored); the value is "
+                  "kept for io_parallel")
+
+
+def _pf_options(design, name: str) -> tuple[int, ...] | None:
+    """The ParallelizationFactors to offer for layer ``name``, or None when it takes none (no menu)."""
+    try:
+        return design.valid_parallelization_factors(name)
+    except ValueError:  # InvalidSetting: not a convolution, or one without an output shape
+        return None
+
+
+def _pf_state(design) -> dict:
+    """What the ParallelizationFactor menu of every convolution shows with the design's io type."""
+    on = design.io_type == _PF_IO_TYPE
+    return {"disabled": not on, "tooltip": _PF_TIP if on else _PF_STREAM_TIP}
+
+
+def _parallelization_control(row: "LayerRow", spec, design) -> widgets.Widget:
+    pfs = _pf_options(design, row.name)
+    if pfs is None:
+        return widgets.HTML("", layout=_width("parallelization_factor"))
+    held = parallelization_factor(spec)
+    row.parallelization_factor = widgets.Dropdown(options=list(pfs), value=held if held in pfs else None,
+                                                  layout=_width("parallelization_factor"), **_pf_state(design))
+    row.parallelization_factor.add_class(f"hlsnb-pf-{row.name}")
+    row.parallelization_factor.observe(row._on_pf, names="value")
+    return row.parallelization_factor
+
+
 #: One control factory per kind of setting: ``factory(row, setting, layer_spec, design) -> widget for the column``.
 CONTROLS = {"strategy": _strategy_control, "reuse_factor": _reuse_factor_control, "precision": _precision_control}
 
@@ -129,8 +177,10 @@ class LayerRow(DesignView):
 
     ``strategy`` and ``reuse_factor`` are Dropdowns (disabled for layers without multipliers; the ReuseFactor enabled
     too where the kernel reads one, :func:`hlsnb.rules.takes_reuse_factor`: the io_stream softmax); ``precision`` and
-    ``precision_error`` map "weight"/"accum"/"result" to the Text field and its error line; ``message`` explains a
-    refused or pending choice; ``badge`` shows the layer's warnings; ``box`` is the row's widget.
+    ``precision_error`` map "weight"/"accum"/"result" to the Text field and its error line;
+    ``parallelization_factor`` is the convolution's ParallelizationFactor Dropdown (None on other layers; disabled
+    under io_stream); ``message`` explains a refused or pending choice, or a held value the menus do not offer;
+    ``badge`` shows the layer's warnings; ``box`` is the row's widget.
     """
 
     pending_strategy = traitlets.Unicode(None, allow_none=True,
@@ -154,6 +204,9 @@ class LayerRow(DesignView):
         self.precision: dict[str, widgets.Text] = {}
         self.precision_error: dict[str, widgets.HTML] = {}
         columns = [CONTROLS[s.kind](self, s, l, d) for s in _SHOWN]
+        self.parallelization_factor = None
+        if configurator.has_parallelization:  # the column, on every row, when the design has a convolution
+            columns.insert(_PF_COLUMN, _parallelization_control(self, l, d))
         self.message = widgets.HTML("")
         self.badge = widgets.HTML("", layout=_width("badge"))
         self.box = widgets.VBox([
@@ -162,6 +215,7 @@ class LayerRow(DesignView):
         ])
         # The configurator follows the design and refreshes its rows; the row owns only its widgets.
         self._own(self.box)
+        self._show_held_pf()
 
     @traitlets.validate("pending_strategy")
     def _valid_pending(self, proposal):
@@ -205,6 +259,13 @@ class LayerRow(DesignView):
         self._cfg._apply(self, lambda: d.set(self.name, strategy=s, reuse_factor=rf))
 
     @user_action
+    def _on_pf(self, change) -> None:
+        if change["new"] is None:
+            return
+        d, pf = self.design, int(change["new"])
+        self._cfg._apply(self, lambda: d.set_parallelization(self.name, pf))
+
+    @user_action
     def _on_precision(self, setting: str, change) -> None:
         d, field = self.design, self.fields[setting]
         kind = setting.removesuffix("_precision")  # "weight", as the user reads it
@@ -233,8 +294,27 @@ class LayerRow(DesignView):
             self.reuse_factor.value = l.reuse_factor if l.reuse_factor in rfs else None
             for setting, field in self.fields.items():
                 field.show(getattr(l, setting))
+            if self.parallelization_factor is not None:
+                pfs = list(d.valid_parallelization_factors(self.name))
+                held = parallelization_factor(l)
+                if list(self.parallelization_factor.options) != pfs:
+                    self.parallelization_factor.options = pfs
+                self.parallelization_factor.value = held if held in pfs else None
+                for k, v in _pf_state(d).items():
+                    setattr(self.parallelization_factor, k, v)
         self.message.value = ""
+        self._show_held_pf()
         self.show_badges()
+
+    def _show_held_pf(self) -> None:
+        """Say so when the design holds a ParallelizationFactor its menu does not offer (shown unselected, kept)."""
+        if self.parallelization_factor is None or self.parallelization_factor.value is not None:
+            return
+        held = parallelization_factor(self.design.layer(self.name))
+        pfs = ", ".join(map(str, self.parallelization_factor.options))
+        self.message.value = _html.message(
+            f"{self.name}: the design holds ParallelizationFactor {held!r}, which is not one hls4ml builds for this "
+            f"layer (valid: {pfs}); it is kept until you pick one.")
 
     def show_badges(self) -> None:
         """Show the design's warnings about this layer and the configurator's extra badges."""
@@ -242,16 +322,23 @@ class LayerRow(DesignView):
                                         + self._cfg._extra_badges.get(self.name, []))
 
 
+#: Where the ParallelizationFactor column goes: right after the ReuseFactor's.
+_PF_COLUMN = next(i for i, s in enumerate(_SHOWN) if s.kind == "reuse_factor") + 1
+
+
 class LayerConfigurator(DesignView, widgets.VBox):
-    """Per-layer Strategy, ReuseFactor and precisions of ``design``, plus board, io_type, clock and apply-to-all.
+    """Per-layer Strategy, ReuseFactor, ParallelizationFactor (convolutions) and precisions of ``design``, plus board,
+    io_type, clock and apply-to-all.
 
     ``rows`` maps layer name -> :class:`LayerRow`; ``board``, ``io_type``, ``clock_ns`` are the target controls;
     ``all_strategy``, ``all_reuse_factor``, ``all_precision``, ``all_closest`` and ``apply_all`` (a Button; or call
     :meth:`apply_to_all`) set every Dense/Conv layer at once; ``status`` shows the outcome of the last action.
+    ``has_parallelization``: the design has a convolution, so the table has a ParallelizationFactor column.
     """
 
     def __init__(self, design):
         self.design = design
+        self.has_parallelization = any(_pf_options(design, l.name) is not None for l in design.layers)
         self._extra_badges: dict[str, list] = {}
         self._warnings_cache: list[str] | None = None
         opts = [(b, b) for b in sorted(BOARDS)]
@@ -289,7 +376,9 @@ class LayerConfigurator(DesignView, widgets.VBox):
         self.rows: dict[str, LayerRow] = {l.name: LayerRow(self, l.name) for l in design.layers}
         titles = [("layer", "name"), ("type", "type"), ("output", "shape"), ("weights", "weights"),
                   *((_column_title(s), s.kind) for s in _SHOWN), ("warnings", "badge")]
-        header = widgets.HBox([widgets.HTML(_html.bold(t), layout=_width(w)) for t, w in titles])
+        if self.has_parallelization:
+            titles.insert(4 + _PF_COLUMN, ("ParallelizationFactor", "parallelization_factor"))
+        header = widgets.HBox([_header_cell(t, w) for t, w in titles])
         super().__init__(children=[
             widgets.HBox([self.board, self.io_type, self.clock_ns, self.target_info]),
             widgets.HBox([self.all_strategy, self.all_reuse_factor, self.all_precision, self.all_closest,
