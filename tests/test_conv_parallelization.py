@@ -59,6 +59,25 @@ def test_pixels_at_once_copy_the_kernel_and_drop_the_selects():
     assert estimate_layer(name="c", parallelization_factor=3, **stream).dsp == estimate_layer(name="c", **stream).dsp
 
 
+def test_a_depthwise_convolution_takes_its_factor_as_hls4ml_builds_it():
+    """hls4ml 1.3's depthwise_conv_*d_latency_cl runs the same partition loop as the Conv one (n_partitions,
+    fill_buffer, the output written by index): the factor copies the per-pixel kernel, cuts the partitions, and an
+    invalid one is refused (the estimate ignored it before)."""
+    dw = dict(layer_type="DepthwiseConv2D", n_in=9, n_out=8, input_shape=(9, 9, 8), output_shape=(7, 7, 8),
+              kernel_size=(3, 3), strategy="Latency", reuse_factor=1, io_type="io_parallel", part="xc7z020clg400-1",
+              input_bits=16, weight_bits=16, result_bits=16)
+    one = estimate_layer(name="dw", **dw)
+    seven = estimate_layer(name="dw", parallelization_factor=7, **dw)
+    every = estimate_layer(name="dw", parallelization_factor=49, **dw)
+    assert one.dsp > 0 and seven.dsp == 7 * one.dsp and every.dsp == 49 * one.dsp
+    assert one.latency_cycles - seven.latency_cycles == 49 - 7
+    # each of the 3x3x8 window values selects 1 of 49 (PF 1) or 7 positions; the output image is written by index
+    assert _terms(one, "lut", "im2col") > _terms(seven, "lut", "im2col") > 0 == _terms(every, "lut", "im2col")
+    assert _terms(one, "ff", "output image registers") == 49 * 8 * 16
+    with pytest.raises(InvalidSetting, match="'dw'.*ParallelizationFactor 2"):
+        estimate_layer(name="dw", parallelization_factor=2, **dw)
+
+
 def test_the_design_refuses_a_factor_hls4ml_would_replace_and_estimates_a_valid_one():
     import hls4ml
     import keras
@@ -105,6 +124,12 @@ def test_the_design_sets_a_factor_and_says_what_hls4ml_builds():
     sixteen = estimate_design(d).layer("conv1d")
     assert sixteen.dsp == 16 * one.dsp and sixteen.latency_cycles < one.latency_cycles
     assert Design.from_json(d.to_json()).layer("conv1d").extra["ParallelizationFactor"] == 16
+    assert d.layer("conv1d").parallelization_factor == 16 and d.layer("fc").parallelization_factor is None
+    # 16 pixels x 27 x 16 products at once: past Vivado HLS's unroll limit, said with the factor that makes it so
+    (w,) = [w for w in d.warnings() if "unroll limit" in w and "'conv1d'" in w]
+    assert "6912 multiplications" in w and "ParallelizationFactor 16" in w
+    d.set_parallelization("conv1d", 8)
+    assert not [w for w in d.warnings() if "unroll limit" in w and "'conv1d'" in w]
 
 
 @needs_data

@@ -602,15 +602,20 @@ class Design:
                            "on activations; a few kernels, such as io_parallel pooling and io_stream merges, "
                            "pipeline at II = ReuseFactor)")
             if l.is_mult_layer and l.strategy == "Latency":
-                unrolled = l.n_mult // l.reuse_factor
+                # an io_parallel convolution computes ParallelizationFactor pixels' products at once
+                pf = (l.parallelization_factor or 1) if self.io_type == "io_parallel" else 1
+                unrolled = pf * l.n_mult // l.reuse_factor
                 if unrolled > limit:
                     valid = [rf for rf in rules.valid_reuse_factors(l.n_in, l.n_out, "Latency")
-                             if l.n_mult // rf <= limit]
+                             if pf * l.n_mult // rf <= limit]
                     fix = f"ReuseFactor >= {valid[0]}" if valid else "a smaller layer"
+                    if pf > 1:
+                        fix += " or a smaller ParallelizationFactor"
+                    per = f" x ParallelizationFactor {pf}" if pf > 1 else ""
                     out.append(
                         f"layer {l.name!r}: Latency strategy unrolls {unrolled} multiplications "
-                        f"(n_in*n_out/RF = {l.n_in}*{l.n_out}/{l.reuse_factor}), over Vivado HLS's unroll limit of "
-                        f"about {limit} (hls4ml #1013): use {fix}, or the Resource strategy"
+                        f"(n_in*n_out/RF = {l.n_in}*{l.n_out}/{l.reuse_factor}{per}), over Vivado HLS's unroll limit "
+                        f"of about {limit} (hls4ml #1013): use {fix}, or the Resource strategy"
                     )
             if l.layer_type == "Softmax" and i > 0:
                 prev = self._layers[i - 1]

@@ -91,6 +91,15 @@ class LayerSpec:
         return json.loads(self.hls4ml_extra) if self.hls4ml_extra else {}
 
     @property
+    def parallelization_factor(self) -> int | None:
+        """The ParallelizationFactor this layer is built with: the one it carries among its hls4ml keys
+        (:attr:`extra`), else 1 (hls4ml's default: one output pixel after another); None for a layer that takes none
+        (:func:`hlsnb.rules.takes_parallelization_factor`). Read as held, never corrected."""
+        if not rules.takes_parallelization_factor(self.layer_type):
+            return None
+        return self.extra.get("ParallelizationFactor", 1)
+
+    @property
     def keras_name(self) -> str:
         """The name of the Keras layer this node comes from (its weights, its checks, its conversion)."""
         return self.keras_layer or self.name

@@ -23,8 +23,6 @@ from typing import Callable
 
 import traitlets
 
-from .. import rules
-
 __all__ = ["DesignView", "Subscribers", "user_action", "check_name", "check_target", "transaction",
            "parallelization_factor"]
 
@@ -58,13 +56,10 @@ def check_target(target) -> float | None:
 
 
 def parallelization_factor(spec):
-    """The ParallelizationFactor a design's layer ``spec`` is built with: the one it carries among its hls4ml keys
-    (:attr:`hlsnb.design.LayerSpec.extra`), else 1 (hls4ml's default: one output pixel after another); None for a
-    layer that takes none (:func:`hlsnb.rules.takes_parallelization_factor`). Read as held, never corrected: a
-    value the menu does not offer is shown as such, not replaced."""
-    if not rules.takes_parallelization_factor(spec.layer_type):
-        return None
-    return spec.extra.get("ParallelizationFactor", 1)
+    """The ParallelizationFactor a design's layer ``spec`` is built with (:attr:`hlsnb.design.LayerSpec.
+    parallelization_factor`: the one it carries, else 1; None for a layer that takes none). Read as held, never
+    corrected: a value the menu does not offer is shown as such, not replaced."""
+    return spec.parallelization_factor
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """DepthwiseConv1D / DepthwiseConv2D: per output pixel, each channel's kernel on its own channel
 (``depthwise_conv_2d_latency_cl``: ``filt_height x filt_width x n_chan`` products, ``n_chan`` sums of a kernel's
-products), pipelined with II = ReuseFactor over the pixels; line buffers with io_stream.
+products), pipelined with II = ReuseFactor over the pixels; line buffers with io_stream; with io_parallel the
+output pixels in partitions of ParallelizationFactor pixels, as Conv (``conv.parallel_partitions``).
 
 hls4ml builds them with the Latency strategy only (Resource aborts the io_parallel C simulation and io_stream
 builds it as Latency), so the product is the Latency matrix-vector product of ``_kernel`` with ``n_in`` = kernel
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from .._core import SRL_BITS_PER_LUT, Terms, layer_kind, not_estimated, prod, register
 from .._kernel import matvec
+from .conv import parallel_partitions
 
 
 @register("depthwise")
@@ -24,9 +26,12 @@ def depthwise(inp, cal):
     chans = int(in_shape[-1]) if in_shape else int(inp.output_shape[-1])
     out_px = prod(inp.output_shape[:-1])
     in_px = prod(in_shape[:-1]) if in_shape else out_px
-    lat_k, ii_k = matvec(acc, inp, cal, k, chans, inp.n_zeros, what=f"one output pixel: {chans} channels x {k} taps")
+    kernel = Terms()
+    lat_k, ii_k = matvec(kernel, inp, cal, k, chans, inp.n_zeros,
+                         what=f"one output pixel: {chans} channels x {k} taps")
     per_px = max(1, ii_k)
     if inp.io_type == "io_stream":
+        acc.add_copies(kernel, 1, "")
         width_px = int(in_shape[-2]) if len(in_shape) >= 3 else 1
         kh = int(inp.kernel_size[0])
         if layer_kind(lt) == "DepthwiseConv2D" and kh > 1:
@@ -38,8 +43,6 @@ def depthwise(inp, cal):
                 "modelled")
         lat = in_px * per_px + lat_k
     else:
-        acc.add("ff", in_px * chans * in_bits * 0.5, "input image held in registers", "modelled")
-        acc.add("latency", out_px * per_px, f"io_parallel: {out_px} output pixels, one every {per_px} cycle(s)",
-                "modelled")
-        lat = out_px * per_px + lat_k
+        # the same partition loop as Conv (ParallelizationFactor, fill_buffer, output image written by index)
+        lat = parallel_partitions(acc, inp, cal, kernel, out_px, in_px * chans, k * chans, chans, per_px, lat_k)
     return acc.finish(inp, lat, lat)
