@@ -81,7 +81,8 @@ def test_resource_costs_more_luts_than_latency(seed):
 
 @pytest.mark.xfail(strict=True, reason="measured: Resource 45,486 LUT (regime error bar ±45 %) vs Latency 40,184 "
                    "(±30 %): the right order, inside the error bars (even the reports, 47,883 vs 34,823, would be "
-                   "inside bars this wide)")
+                   "inside bars this wide); the ordering's own error bar, measured on the 8 held-out layers built "
+                   "both ways, is wider still (±56 % on the Resource/Latency LUT ratio)")
 def test_resource_costs_more_luts_than_latency_beyond_the_error_bars(seed):
     res, lat = seed["resource"]["csynth"], seed["latency"]["csynth"]
     lo = res["lut"] * (1 - res["estimate"].regime["design"].lut)
@@ -122,3 +123,47 @@ def test_seed_rows_feed_no_fit():
     repos = {r["repo"] for r in recs}
     without = [r for r in recs if not r["check"]]
     assert fit_per_tool(recs, repos, shared) == fit_per_tool(without, repos - CHECK_REPOS, shared)
+
+
+def test_the_ordering_has_its_own_error_bar():
+    """The error of the estimated Resource / Latency ratio on held-out layers built both ways (shipped by make
+    calibrate): as computed from its pairs, and too wide for the seed's ratio (1.13 estimated, 1.37 reported) to be
+    called beyond it: which is why the seed answer does not claim the ordering."""
+    import math
+    import statistics
+
+    from hlsnb.estimate import regime_errors
+
+    paired = regime_errors()["paired"]
+    assert paired["n"] == len(paired["pairs"]) >= 5
+    errs = []
+    for x in paired["pairs"]:
+        assert x["tool"] in ("vivado_hls", "vitis_hls") and len(x["rf"]) == 2
+        if "lut" in x:
+            e = math.exp(abs(math.log(x["estimate_ratio_lut"]) - math.log(x["report_ratio_lut"]))) - 1
+            assert x["lut"] == pytest.approx(e, abs=2e-3)
+            errs.append(x["lut"])
+    assert paired["lut"] == pytest.approx(statistics.median(errs))
+    ratio = 47_883 / 34_823
+    assert ratio < 1 + paired["lut"]
+
+
+def test_pairs_are_the_same_layer_built_both_ways():
+    from hlsnb.calibration.loro import paired_strategy_errors
+
+    def row(strategy, meas, pred, repo="r", name="fc1", check=False, clock="5"):
+        rec = {"repo": repo, "check": check, "rf": 1 if strategy == "Latency" else 8,
+               "row": {"layer_name": name, "clock_ns": clock, "io_type": "io_parallel", "part": "p"},
+               "kw": {"n_in": 16, "n_out": 8, "weight_bits": 6, "n_zeros": 0}}
+        return {"key": ("vivado_hls", "Dense", strategy, "csynth"), "rec": rec,
+                "meas": {"lut": meas, "ff": meas}, "pred": {"lut": pred, "ff": pred}}
+
+    rows = [row("Latency", 1000, 1000), row("Resource", 2000, 1000),  # reported 2x, estimated 1x: 100 % off
+            row("Latency", 500, 500, name="fc2"), row("Resource", 500, 550, name="fc2"),  # 10 % off
+            row("Latency", 500, 500, name="fc3"),  # no Resource build: no pair
+            row("Latency", 500, 500, name="fc4", clock="10"), row("Resource", 500, 500, name="fc4", clock="5"),
+            row("Latency", 1, 1, name="seed", check=True), row("Resource", 9, 1, name="seed", check=True)]
+    p = paired_strategy_errors(rows)
+    assert p["n"] == 2 and [x["what"] for x in p["pairs"]] == ["Dense fc1", "Dense fc2"]
+    assert p["pairs"][0]["lut"] == pytest.approx(1.0) and p["pairs"][1]["lut"] == pytest.approx(0.1)
+    assert p["lut"] == pytest.approx(0.55) and p["pairs"][0]["rf"] == [1, 8]

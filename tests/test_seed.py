@@ -170,3 +170,23 @@ def test_readme_seed_block_is_generated_from_the_same_code(answer):
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     assert tool.main(["--check"]) == 0
+
+
+def test_the_ordering_is_said_with_its_own_measured_error(answer):
+    """The seed answer says the error bar of the ordering itself (the Resource/Latency ratio on held-out layers built
+    both ways), computed from the shipped measurement, and whether the estimated ratio is beyond it."""
+    import copy
+
+    from hlsnb.estimate import regime_errors
+
+    shipped = regime_errors()["paired"]
+    assert answer.paired["n"] == shipped["n"] and answer.paired["lut"] == shipped["lut"]
+    r = answer.ratio("lut")
+    assert r == pytest.approx(answer.total("Resource") / answer.total("Latency"))
+    assert answer.ratio_beyond_paired("lut") == (r > 1 + shipped["lut"] or r < 1 / (1 + shipped["lut"]))
+    assert f"±{100 * shipped['lut']:.0f} %" in answer.verdict and f"{r:.2f}" in answer.verdict
+    a = copy.copy(answer)
+    a.paired = dict(answer.paired, lut=0.05)  # a narrow ordering error: the ratio is beyond it
+    assert a.ratio_beyond_paired("lut") is (r > 1.05) and ("is beyond it" in a.verdict) == (r > 1.05)
+    a.paired = {}
+    assert a.ratio_beyond_paired("lut") is None and "ordering itself" not in a.verdict

@@ -31,7 +31,15 @@ from ..estimate.model import ERRORS_PATH, SHIPPED_PATH, Calibration
 from ..fileio import atomic_write
 from .evaluation import evaluate, format_table
 from .fitting import SHIPPED_ROWS, _used, load_models, load_rows
-from .loro import error_table, format_error_table, format_marginal_table, loro, marginal_table, regime_errors_of
+from .loro import (
+    error_table,
+    format_error_table,
+    format_marginal_table,
+    loro,
+    marginal_table,
+    paired_strategy_errors,
+    regime_errors_of,
+)
 from .per_tool import SHARED_STRUCTURAL, constant_rule_loro, fit_per_tool
 from .rows import load_records
 from .seed import seed_check
@@ -43,6 +51,10 @@ DATA_DIR = Path(__file__).with_name("data")
 #: Shared coefficients no longer fitted on the shared (Vitis) data: the accumulator write select was fitted on the
 #: forum's seed report alone, which is now a check; every tool takes it from the Resource fit of the ``per_tool`` block.
 _NOT_SHARED = ("lut_wsel_per_bit",)
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{100 * v:.0f} %"
 
 
 def _digest(paths) -> str:
@@ -106,7 +118,15 @@ def main(argv=None) -> int:
           "LUT, FF and DSP where n >= 10):")
     margins = marginal_table(rows)
     print(format_marginal_table(margins))
-    regimes = dict(regime_errors_of(rows), margins=margins)
+    paired = paired_strategy_errors(rows)
+    regimes = dict(regime_errors_of(rows), margins=margins, paired=paired)
+    print(f"\nLatency vs Resource on the same layer or design ({paired['n']} held-out pairs, csynth; the error of the "
+          "estimated Resource/Latency ratio against the reported one, the error bar of an ordering):"
+          f" LUT {_pct(paired['lut'])}, FF {_pct(paired['ff'])} (medians)")
+    for x in paired["pairs"]:
+        est, rep = x.get("estimate_ratio_lut", float("nan")), x.get("report_ratio_lut", float("nan"))
+        print(f"  {x['tool']} {x['repo']} {x['what']} (RF {x['rf'][0]} / {x['rf'][1]}): LUT ratio estimated "
+              f"{est:.2f}, reported {rep:.2f}")
     per_tool = fit_per_tool(records, set(repos), shared)
     coef = dict(shared, per_tool=per_tool)
     # the constant-weight rule on repositories left out

@@ -11,6 +11,7 @@ of ``make calibrate``).
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 
@@ -21,6 +22,7 @@ from .per_tool import fit_per_tool
 from .rows import design_of, group_models
 
 __all__ = ["RESOURCES", "loro", "predict_rows", "error_table", "format_error_table", "regime_errors_of",
+           "paired_strategy_errors",
            "marginal_table", "format_marginal_table", "MARGINS"]
 
 #: The columns of the LORO tables.
@@ -167,6 +169,46 @@ def regime_errors_of(rows: list[dict]) -> dict:
             design[f"{tool} | design | {stage} | all"].append(row)
     return {"layer": {k: _medians(v) for k, v in sorted(layer.items())},
             "design": {k: _medians(v) for k, v in sorted(design.items())}}
+
+
+def paired_strategy_errors(rows: list[dict]) -> dict:
+    """How well the estimator tells Latency from Resource on the same layer or design: the held-out rows of one
+    repository, layer (or design), shape, widths, zeros, clock, io type and part built once with each strategy
+    (csynth; the seed reports, checks, left out), and for each pair the error of the estimated Resource / Latency
+    ratio against the reported one, ``exp(|log(est R/L) - log(report R/L)|) - 1``. Returns ``{"n", "lut", "ff"`` (the
+    medians)``, "pairs": [...]}``: the error bar of an *ordering* (which strategy is larger), which two independent
+    regime error bars overstate when the errors of a pair move together, and understate when they do not."""
+    groups: dict = defaultdict(dict)
+    for r in rows:
+        tool, typ, strategy, stage = r["key"]
+        rec = r["rec"]
+        if rec["check"] or stage != "csynth" or strategy not in ("Latency", "Resource") \
+                or typ not in ("Dense", "Conv", "design"):
+            continue
+        row, kw = rec.get("row", {}), rec.get("kw") or {}
+        ident = (tool, rec["repo"], typ, row.get("model_arch") if typ == "design" else row.get("layer_name"),
+                 kw.get("n_in"), kw.get("n_out"), kw.get("weight_bits"), kw.get("n_zeros"), row.get("clock_ns"),
+                 row.get("io_type"), row.get("part"))
+        groups[ident].setdefault(strategy, r)  # one build of each strategy per pair
+    pairs = []
+    for ident, g in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        if len(g) != 2:
+            continue
+        lat, res = g["Latency"], g["Resource"]
+        pair = {"tool": ident[0], "repo": ident[1], "what": f"{ident[2]} {ident[3]}",
+                "rf": [lat["rec"].get("rf"), res["rec"].get("rf")]}
+        for k in ("lut", "ff"):
+            ml, mr, pl, pr = lat["meas"].get(k), res["meas"].get(k), lat["pred"].get(k), res["pred"].get(k)
+            if all(v is not None and v > 0 for v in (ml, mr, pl, pr)):
+                pair[f"report_ratio_{k}"] = round(mr / ml, 4)
+                pair[f"estimate_ratio_{k}"] = round(pr / pl, 4)
+                pair[k] = round(math.exp(abs(math.log(pr / pl) - math.log(mr / ml))) - 1, 4)
+        pairs.append(pair)
+    out = {"n": len(pairs), "pairs": pairs}
+    for k in ("lut", "ff"):
+        e = [p[k] for p in pairs if k in p]
+        out[k] = round(statistics.median(e), 4) if e else None
+    return out
 
 
 #: The regime splits of the README / docs table: (label, axis, value) over the per-layer rows of Dense/Conv layers

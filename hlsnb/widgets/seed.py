@@ -135,6 +135,9 @@ class SeedAnswer:
     steps: list = field(default_factory=list)
     trained: bool = False
     reports: dict = field(default_factory=lambda: {s: dict(r) for s, (r, _) in REPORTS.items()})
+    #: the error bar of an ordering (``errors_by_regime.json`` "paired": the estimated Resource/Latency ratio against
+    #: the reported one on held-out layers built both ways; ``n``, ``lut``, ``ff``); empty when not measured
+    paired: dict = field(default_factory=dict)
 
     # -------------------------------------------------------------- numbers
     def total(self, strategy: str, resource: str = "lut", case: str = "forum") -> float:
@@ -175,6 +178,32 @@ class SeedAnswer:
         """The strategy with the larger estimate (whatever the error bars say)."""
         return "Resource" if self.total("Resource", resource, case) > self.total("Latency", resource, case) \
             else "Latency"
+
+    def ratio(self, resource: str = "lut", case: str = "forum") -> float:
+        """The estimated Resource / Latency ratio of one case (HLS csynth estimates by hlsnb)."""
+        return self.total("Resource", resource, case) / max(1.0, self.total("Latency", resource, case))
+
+    def ratio_beyond_paired(self, resource: str = "lut", case: str = "forum") -> bool | None:
+        """True when the estimated Resource / Latency ratio is further from 1 than the ordering's own measured
+        error (:attr:`paired`), False when inside it, None when that error is not measured."""
+        e = self.paired.get(resource) if self.paired else None
+        if e is None:
+            return None
+        r = self.ratio(resource, case)
+        return r > 1 + e or r < 1 / (1 + e)
+
+    def paired_text(self, resource: str = "lut", case: str = "forum") -> str:
+        """The ordering's own error bar in a sentence (empty when not measured)."""
+        beyond = self.ratio_beyond_paired(resource, case)
+        if beyond is None:
+            return ""
+        n, e, lab = self.paired["n"], self.paired[resource], _LABEL[resource]
+        thin = ", thin data" if n < 10 else ""
+        rr = self.reports["Resource"][resource] / max(1.0, self.reports["Latency"][resource])
+        return (f"The error of an ordering itself (the estimated Resource/Latency {lab} ratio against the reported "
+                f"one, on {n} held-out layers or designs built with both strategies{thin}) is ±{100 * e:.0f} % at the median: "
+                f"the estimated ratio here, {self.ratio(resource, case):.2f}, is {'beyond' if beyond else 'inside'} "
+                f"it (the reports' ratio, {rr:.2f}, would be {'beyond' if rr > 1 + e else 'inside'} it too).")
 
     @property
     def flips(self) -> bool:
@@ -239,6 +268,8 @@ class SeedAnswer:
             else:
                 out.append(f"The point estimates do not flip ({a} higher for both designs): this estimate does not "
                            "reproduce what the forum measured.")
+        if self.paired_text():
+            out.append(self.paired_text())
         out.append(f"Measured on real builds of the forum's design (Vivado HLS csynth reports): Latency {rl:,.0f} "
                    f"LUTs (public build), Resource {rr:,.0f} LUTs (the forum's report): {self.report_ordering} "
                    f"is larger by {abs(rr - rl):,.0f} LUTs.")
@@ -299,7 +330,11 @@ def seed_answer(model=None, reuse_factor: int = 64, board: str = "pynq-z2", *, t
                                                 tool=tool)))
     for i, (label, _) in enumerate(per["Latency"]):
         stp.append((label, {s: estimate_design(per[s][i][1]) for s in STRATEGIES}))
-    return SeedAnswer(reuse_factor, designs, estimates, post, errs, src, stp, trained=model is not None)
+    from ..estimate import regime_errors
+
+    paired = {k: v for k, v in regime_errors().get("paired", {}).items() if k != "pairs"} if error else {}
+    return SeedAnswer(reuse_factor, designs, estimates, post, errs, src, stp, trained=model is not None,
+                      paired=paired)
 
 
 # ---------------------------------------------------------------------------------------------------- tables
