@@ -201,7 +201,8 @@ class SeedAnswer:
         thin = ", thin data" if n < 10 else ""
         rr = self.reports["Resource"][resource] / max(1.0, self.reports["Latency"][resource])
         return (f"The error of an ordering itself (the estimated Resource/Latency {lab} ratio against the reported "
-                f"one, on {n} held-out layers or designs built with both strategies{thin}) is ±{100 * e:.0f} % at the median: "
+                f"one, on {n} held-out layers or designs built with both strategies{thin}) is ±{100 * e:.0f} % at the "
+                "median: "
                 f"the estimated ratio here, {self.ratio(resource, case):.2f}, is {'beyond' if beyond else 'inside'} "
                 f"it (the reports' ratio, {rr:.2f}, would be {'beyond' if rr > 1 + e else 'inside'} it too).")
 
