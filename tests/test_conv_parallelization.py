@@ -44,7 +44,9 @@ def test_pixels_at_once_copy_the_kernel_and_drop_the_selects():
     one = estimate_layer(name="c", **CONV)
     four = estimate_layer(name="c", parallelization_factor=4, **CONV)
     every = estimate_layer(name="c", parallelization_factor=128, **CONV)
-    assert four.dsp == 4 * one.dsp and every.dsp == 128 * one.dsp
+    # 128 pixels x 432 products at once pass Vivado HLS's unroll limit: the loop stays 14x rolled (ceil(55,296 /
+    # 4,096)), each pixel's copy with ceil(432 / 14) multipliers
+    assert four.dsp == 4 * one.dsp and every.dsp == 128 * -(-432 // 14) < 128 * one.dsp
     # 128 partitions one after another vs 32 vs 1
     assert one.latency_cycles > four.latency_cycles > every.latency_cycles
     assert one.latency_cycles - four.latency_cycles == 128 - 32
@@ -54,6 +56,13 @@ def test_pixels_at_once_copy_the_kernel_and_drop_the_selects():
     assert _terms(every, "ff", "output image registers") == 0
     with pytest.raises(InvalidSetting, match="'c'.*ParallelizationFactor 3"):
         estimate_layer(name="c", parallelization_factor=3, **CONV)
+    # 16 pixels x 432 products = 6,912 at once: past Vivado HLS's unroll limit, which leaves the loop 2x rolled
+    # (16 x ceil(432 / 2) multipliers, said so); Vitis HLS unrolls past it
+    sixteen = estimate_layer(name="c", parallelization_factor=16, **CONV)
+    assert sixteen.dsp == 16 * 216 and any("ParallelizationFactor" in w and "rolled" in w
+                                                    for w in sixteen.warnings)
+    assert estimate_layer(name="c", parallelization_factor=16, **dict(CONV, tool="vitis_hls")).dsp \
+        == 16 * estimate_layer(name="c", **dict(CONV, tool="vitis_hls")).dsp
     # io_stream ignores it (hls4ml's stream template has no partitions)
     stream = dict(CONV, io_type="io_stream")
     assert estimate_layer(name="c", parallelization_factor=3, **stream).dsp == estimate_layer(name="c", **stream).dsp
@@ -122,7 +131,8 @@ def test_the_design_sets_a_factor_and_says_what_hls4ml_builds():
     assert seen == ["conv1d"] and d.layer("conv1d").extra["ParallelizationFactor"] == 16
     assert d.to_hls4ml_config()["LayerName"]["conv1d"]["ParallelizationFactor"] == 16
     sixteen = estimate_design(d).layer("conv1d")
-    assert sixteen.dsp == 16 * one.dsp and sixteen.latency_cycles < one.latency_cycles
+    # 16 pixels x 432 products: 2x rolled by the unroll limit, ceil(432 / 2) multipliers a pixel
+    assert sixteen.dsp == 16 * 216 and sixteen.latency_cycles < one.latency_cycles
     assert Design.from_json(d.to_json()).layer("conv1d").extra["ParallelizationFactor"] == 16
     assert d.layer("conv1d").parallelization_factor == 16 and d.layer("fc").parallelization_factor is None
     # 16 pixels x 27 x 16 products at once: past Vivado HLS's unroll limit, said with the factor that makes it so

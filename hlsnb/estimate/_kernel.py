@@ -34,8 +34,11 @@ __all__ = ["matvec", "mul_op_share", "stream_wrapper", "constant_rule", "constan
            "constant_products_on_dsp"]
 
 
-def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = "") -> tuple[int, int]:
-    """Add the terms of one ``n_in x n_out`` matrix-vector product of layer ``inp``; return (latency, II)."""
+def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = "",
+           copies: int = 1) -> tuple[int, int]:
+    """Add the terms of one ``n_in x n_out`` matrix-vector product of layer ``inp``; return (latency, II).
+    ``copies``: how many of these products the layer unrolls side by side (an io_parallel convolution's
+    ParallelizationFactor pixels), counted against the tool's unroll limit."""
     strategy, rf = inp.strategy, inp.reuse_factor
     w_bits, in_bits = inp.weight_bits, inp.input_bits
     on_dsp, why = mult_mapping(inp.mult_impl, w_bits, in_bits)
@@ -50,7 +53,7 @@ def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = 
     if strategy == "distributed_arithmetic":
         return dense_da(acc, inp, cal, n_in, n_out, zeros, sfx)
     if strategy == "Latency":
-        return _dense_latency(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx)
+        return _dense_latency(acc, inp, cal, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx, copies)
     if not on_dsp and inp.mult_impl == "auto" and max(w_bits, in_bits) >= cal["res_dsp_wide"]:
         # Resource weights are run-time data, not constants: a product with one wide operand goes to a DSP even
         # when the other is narrower than the threshold (8-bit weights x 24-bit inputs: DSPs in the reports)
@@ -171,7 +174,7 @@ def mul_op_share(n_in: int, w_bits: int, w_int: int, cal) -> float:
     return _share_for(round(sigma_lsb, 3), int(w_bits), int(cal["share_k_digits"]))
 
 
-def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx):
+def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each, sfx, copies=1):
     rf, w_bits, w_int, in_bits, accum_bits = (inp.reuse_factor, inp.weight_bits, inp.weight_int_bits,
                                               inp.input_bits, inp.accum_bits)
     weights, clock_ns = inp.weights, inp.clock_ns
@@ -188,13 +191,16 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     nonzero = N - zeros
     # Vivado HLS stops unrolling past ~UNROLL_LIMIT operations; Vitis HLS unrolls them (the ArgyKokk 561x20 Dense at
     # RF 1, 11,220 products, reports II 1 on Vitis HLS 2021.1: rolling it there was the II regression of issue 23)
-    rolled = math.ceil(math.ceil(N / rf) / UNROLL_LIMIT) if inp.tool == "vivado_hls" else 1
+    per_cycle = math.ceil(N / rf) * copies
+    rolled = math.ceil(per_cycle / UNROLL_LIMIT) if inp.tool == "vivado_hls" else 1
     if rolled > 1:
         # the tool unrolls at most UNROLL_LIMIT operations ("Stop unrolling loop"): the rest of the loop stays
         # rolled, so the layer behaves as if the ReuseFactor were `rolled` times larger
-        acc.warnings.append(f"{math.ceil(N / rf)} multiplications per cycle exceed the ~{UNROLL_LIMIT} the tool "
+        px = f" ({copies} pixels at once, the ParallelizationFactor)" if copies > 1 else ""
+        fix = "raise the ReuseFactor" + (" or lower the ParallelizationFactor" if copies > 1 else "")
+        acc.warnings.append(f"{per_cycle} multiplications per cycle{px} exceed the ~{UNROLL_LIMIT} the tool "
                             f"unrolls: it stops unrolling and leaves the loop {rolled}x rolled (estimated so: "
-                            f"{rolled}x fewer multipliers, {rolled}x the II and latency); raise the ReuseFactor")
+                            f"{rolled}x fewer multipliers, {rolled}x the II and latency); {fix}")
         rf = rf * rolled
     limit = max(1, math.ceil(N / rf) - zeros // rf)  # hls4ml's ALLOCATION multiplier_limit
     units = min(mul_ops, limit)

@@ -19,8 +19,9 @@ def conv(inp, cal):
     n_in, in_shape, in_bits = inp.n_in, inp.input_shape, inp.input_bits
     out_px = prod(inp.output_shape[:-1])
     in_px = prod(in_shape[:-1]) if in_shape else out_px
+    pf = partition_factor(inp, out_px)
     kernel = Terms()
-    lat_k, ii_k = matvec(kernel, inp, cal, n_in, inp.n_out, inp.n_zeros, what="one output pixel")
+    lat_k, ii_k = matvec(kernel, inp, cal, n_in, inp.n_out, inp.n_zeros, what="one output pixel", copies=pf)
     chans = int(in_shape[-1]) if in_shape else max(1, n_in)
     kh = int(inp.kernel_size[0]) if inp.kernel_size else 1
     per_px = max(1, ii_k)
@@ -41,18 +42,25 @@ def conv(inp, cal):
         acc.add("latency", in_px * per_px, f"io_stream: {in_px} input pixels, one every {per_px} cycle(s)",
                 "modelled")
     else:
-        lat = parallel_partitions(acc, inp, cal, kernel, out_px, in_px * chans, n_in, inp.n_out, per_px, lat_k)
+        lat = parallel_partitions(acc, inp, cal, kernel, pf, out_px, in_px * chans, n_in, inp.n_out, per_px, lat_k)
     return acc.finish(inp, lat, lat)
 
 
-def parallel_partitions(acc: Terms, inp, cal, kernel: Terms, out_px: int, in_values: int, window: int, n_out: int,
-                        per_px: int, lat_k: int) -> int:
+def partition_factor(inp, out_px: int) -> int:
+    """The ParallelizationFactor a convolution is built with: its own (checked as hls4ml 1.3 would take it, refused
+    otherwise) under io_parallel, 1 under io_stream (no partitions there)."""
+    if inp.io_type != "io_parallel":
+        return 1
+    return check_parallelization_factor(inp.name, inp.parallelization_factor, out_px)
+
+
+def parallel_partitions(acc: Terms, inp, cal, kernel: Terms, pf: int, out_px: int, in_values: int, window: int,
+                        n_out: int, per_px: int, lat_k: int) -> int:
     """hls4ml 1.3's io_parallel convolution loop (``conv_*d_latency_cl``, ``depthwise_conv_*d_latency_cl``): the
     ``out_px`` output pixels in ``out_px / PF`` partitions of ParallelizationFactor pixels each, the per-pixel
     ``kernel`` (``window`` inputs, ``n_out`` results) copied PF times, one partition every ``per_px`` cycles; the
     ``in_values`` input values held for im2col, and with more than one partition the im2col selects and the output
-    image registers. Returns the latency."""
-    pf = check_parallelization_factor(inp.name, inp.parallelization_factor, out_px)
+    image registers. ``pf``: :func:`partition_factor`. Returns the latency."""
     acc.add_copies(kernel, pf, f"output pixels computed at once (ParallelizationFactor {pf})")
     in_bits = inp.input_bits
     parts = out_px // pf

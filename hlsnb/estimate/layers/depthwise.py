@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .._core import SRL_BITS_PER_LUT, Terms, layer_kind, not_estimated, prod, register
 from .._kernel import matvec
-from .conv import parallel_partitions
+from .conv import parallel_partitions, partition_factor
 
 
 @register("depthwise")
@@ -26,9 +26,10 @@ def depthwise(inp, cal):
     chans = int(in_shape[-1]) if in_shape else int(inp.output_shape[-1])
     out_px = prod(inp.output_shape[:-1])
     in_px = prod(in_shape[:-1]) if in_shape else out_px
+    pf = partition_factor(inp, out_px)
     kernel = Terms()
     lat_k, ii_k = matvec(kernel, inp, cal, k, chans, inp.n_zeros,
-                         what=f"one output pixel: {chans} channels x {k} taps")
+                         what=f"one output pixel: {chans} channels x {k} taps", copies=pf)
     per_px = max(1, ii_k)
     if inp.io_type == "io_stream":
         acc.add_copies(kernel, 1, "")
@@ -44,5 +45,5 @@ def depthwise(inp, cal):
         lat = in_px * per_px + lat_k
     else:
         # the same partition loop as Conv (ParallelizationFactor, fill_buffer, output image written by index)
-        lat = parallel_partitions(acc, inp, cal, kernel, out_px, in_px * chans, k * chans, chans, per_px, lat_k)
+        lat = parallel_partitions(acc, inp, cal, kernel, pf, out_px, in_px * chans, k * chans, chans, per_px, lat_k)
     return acc.finish(inp, lat, lat)
