@@ -49,6 +49,12 @@ hls4ml's median reduction at no more loss on both data sets, none is the default
 the per-seed table of such runs against the stored hls4ml rows
 (benchmarks/results/pruning_issue28_variants_hlsnb_only.md).
 
+At matched loss (issue 28): ``--tolerances 0.25 0.5 2`` runs every tool once per tolerance (points of validation
+accuracy) on each seed's base model (a tool at another than 1 point is named ``<tool> (tol X pt)``), and
+``--matched-loss RUN.json ...`` compares, per seed, hlsnb's reduction at the test loss hls4ml's model reached,
+interpolated along hlsnb's runs at every tolerance, with the stored run's rows
+(benchmarks/results/pruning_matched_loss.{md,json,png}; :func:`matched_loss` says how).
+
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
 """
@@ -689,11 +695,19 @@ def matched_loss(rows: list[dict], variant: str = "hlsnb", reference: str = "hls
     Also the mean curve: per tolerance the mean loss over seeds and the geometric mean reduction, hlsnb's
     interpolated at hls4ml's mean loss (a tolerance chosen on the average, not per seed)."""
     by: dict = {}
+    reruns: dict = {}
     for r in rows:
         for tool in (variant, reference):
             if _tol_key(r["tool"], tool):
-                by.setdefault(r["dataset"], {}).setdefault(tool, {}).setdefault(r["tolerance_points"], {})[
-                    r["seed"]] = r
+                runs = by.setdefault(r["dataset"], {}).setdefault(tool, {}).setdefault(r["tolerance_points"], {})
+                if r["seed"] in runs:  # the same run made again (later files win): say whether it reproduced
+                    old = runs[r["seed"]]
+                    reruns.setdefault(r["dataset"], []).append(
+                        {"tool": tool, "tolerance_points": r["tolerance_points"], "seed": r["seed"],
+                         "identical": all(old[k] == r[k] for k in (MATCH_LOSS, *COUNTERS)),
+                         "before": {k: old[k] for k in (MATCH_LOSS, *COUNTERS)},
+                         "after": {k: r[k] for k in (MATCH_LOSS, *COUNTERS)}})
+                runs[r["seed"]] = r
     out: dict = {}
     for ds, tools in by.items():
         if variant not in tools or reference not in tools:
@@ -738,7 +752,8 @@ def matched_loss(rows: list[dict], variant: str = "hlsnb", reference: str = "hls
             med = [m["counters"][c]["stats"]["interpolate"]["median"] for c in COUNTERS]
             m["goal_met"] = all(x is not None and x >= GOAL for x in med)
             matches.append(m)
-        out[ds] = {"seeds": seeds, "variant": variant, "reference": reference, "runs": runs, "matches": matches}
+        out[ds] = {"seeds": seeds, "variant": variant, "reference": reference, "runs": runs, "matches": matches,
+                   "reruns": reruns.get(ds, [])}
     return out
 
 
@@ -799,6 +814,15 @@ def matched_loss_report(result: dict) -> str:
             lines.append(f"| {run['tool']} | {run['tolerance_points']:g} pt | " + " | ".join(
                 f"{ss[s][MATCH_LOSS]:.2f} / {ss[s]['hls4ml_dsp_reduction']:.2f}x / {ss[s]['dsp_reduction']:.2f}x"
                 for s in seeds) + f" | {np.median([ss[s]['val_accuracy_loss_points'] for s in seeds]):.2f} |")
+        if d.get("reruns"):
+            same = [x for x in d["reruns"] if x["identical"]]
+            lines += [f"Runs made twice (the later file's row is used): {len(same)} of {len(d['reruns'])} "
+                      "identical (test loss and both reductions)" + ("." if len(same) == len(d["reruns"]) else
+                      "; differing: " + "; ".join(
+                          f"{x['tool']} {x['tolerance_points']:g} pt seed {x['seed']}: "
+                          f"{x['before'][MATCH_LOSS]:.2f} / {x['before']['hls4ml_dsp_reduction']:.2f}x -> "
+                          f"{x['after'][MATCH_LOSS]:.2f} / {x['after']['hls4ml_dsp_reduction']:.2f}x"
+                          for x in d["reruns"] if not x["identical"]) + "."), ""]
         lines.append("")
     if result.get("picture"):
         lines += [f"![reduction against test loss, every seed, both tools]({result['picture']})", "",

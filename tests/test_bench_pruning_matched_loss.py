@@ -76,6 +76,12 @@ def test_matched_loss_pairs_seeds_and_gives_the_verdict(bench):
     assert st["unmatched"] == 2 and st["median"] is None and st["min"] is None and st["max"] == pytest.approx(2.0)
     assert not match["goal_met"]
 
+    # a run made twice: the later row is used, and whether it reproduced is said
+    twice = bench.matched_loss([*rows, _row("hlsnb", 0, 1.5, 8.0), _row("hlsnb", 1, 1.5, 4.0)])["digits"]
+    assert [(x["seed"], x["identical"]) for x in twice["reruns"]] == [(0, True), (1, False)]
+    assert twice["runs"]["hlsnb 1"]["seeds"][1]["hls4ml_dsp_reduction"] == 4.0
+    assert "1 of 2 identical" in bench.matched_loss_report({"matched": {"digits": twice}, "command": "x"})
+
     # a tolerance run missing a seed: that seed is left out, not matched on fewer runs
     rows = [r for r in rows if not (r["seed"] == 2 and r["tool"] == "hlsnb (tol 0.5 pt)")]
     assert bench.matched_loss(rows)["digits"]["seeds"] == [0, 1]
