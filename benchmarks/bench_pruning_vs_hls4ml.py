@@ -753,7 +753,8 @@ def matched_loss(rows: list[dict], variant: str = "hlsnb", reference: str = "hls
             m["goal_met"] = all(x is not None and x >= GOAL for x in med)
             matches.append(m)
         out[ds] = {"seeds": seeds, "variant": variant, "reference": reference, "runs": runs, "matches": matches,
-                   "reruns": reruns.get(ds, [])}
+                   "reruns": reruns.get(ds, []),
+                   "test_rows": sorted({r["test_rows"] for r in rows if r["dataset"] == ds and "test_rows" in r})}
     return out
 
 
@@ -767,7 +768,7 @@ def matched_loss_report(result: dict) -> str:
              "Every run: the stored full run's splits and base models (benchmarks/results/pruning_vs_hls4ml.json, "
              "checked per seed), the same budget (batch 32, 10 epochs per fine-tune, 5 fine-tunes); only the "
              "tolerance (validation accuracy each tool may lose, points) differs. Loss: Keras test accuracy lost "
-             "against the unpruned model, points (one test row: 0.22 on digits, 0.13 on jets16). Reduction: unpruned "
+             "against the unpruned model, points. Reduction: unpruned "
              "DSPs / pruned DSPs on hls4ml's own counter (one DSP per nonzero >= 9-bit weight at RF 1) and on "
              "hlsnb's estimate (whole design, HLS csynth estimate, not synthesis).", "",
              "Method, per seed (same split and base model): hlsnb's reduction at the test loss hls4ml's model "
@@ -783,7 +784,8 @@ def matched_loss_report(result: dict) -> str:
              "average of all seeds, not per seed) is the check on it.", ""]
     for ds, d in result["matched"].items():
         seeds = d["seeds"]
-        lines += [f"## {ds}, seeds {', '.join(map(str, seeds))}", "",
+        rows_note = "".join(f", {n} test rows per seed (one row: {100 / n:.2f} point)" for n in d.get("test_rows", []))
+        lines += [f"## {ds}, seeds {', '.join(map(str, seeds))}{rows_note}", "",
                   f"| hls4ml run | counter | ratio per seed, interp. | median | [min, max] | seeds >= {GOAL}x | "
                   "step: median [min, max] | mean curve: hls4ml | hlsnb at its loss | ratio |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
@@ -815,19 +817,23 @@ def matched_loss_report(result: dict) -> str:
                 f"{ss[s][MATCH_LOSS]:.2f} / {ss[s]['hls4ml_dsp_reduction']:.2f}x / {ss[s]['dsp_reduction']:.2f}x"
                 for s in seeds) + f" | {np.median([ss[s]['val_accuracy_loss_points'] for s in seeds]):.2f} |")
         if d.get("reruns"):
-            same = [x for x in d["reruns"] if x["identical"]]
-            lines += [f"Runs made twice (the later file's row is used): {len(same)} of {len(d['reruns'])} "
-                      "identical (test loss and both reductions)" + ("." if len(same) == len(d["reruns"]) else
-                      "; differing: " + "; ".join(
-                          f"{x['tool']} {x['tolerance_points']:g} pt seed {x['seed']}: "
-                          f"{x['before'][MATCH_LOSS]:.2f} / {x['before']['hls4ml_dsp_reduction']:.2f}x -> "
-                          f"{x['after'][MATCH_LOSS]:.2f} / {x['after']['hls4ml_dsp_reduction']:.2f}x"
-                          for x in d["reruns"] if not x["identical"]) + "."), ""]
+            differ = [f"{x['tool']} {x['tolerance_points']:g} pt seed {x['seed']}: {x['before'][MATCH_LOSS]:.2f} / "
+                      f"{x['before']['hls4ml_dsp_reduction']:.2f}x -> {x['after'][MATCH_LOSS]:.2f} / "
+                      f"{x['after']['hls4ml_dsp_reduction']:.2f}x" for x in d["reruns"] if not x["identical"]]
+            which = ", ".join(dict.fromkeys(f"{x['tool']} at {x['tolerance_points']:g} pt" for x in d["reruns"]))
+            lines += ["", f"Runs made twice ({which}; the later file's row is used): "
+                      f"{len(d['reruns']) - len(differ)} of {len(d['reruns'])} identical (test loss and both "
+                      "reductions; same code, seed and base model)"
+                      + ("; differing: " + "; ".join(differ) if differ else "") + "."]
         lines.append("")
     if result.get("picture"):
         lines += [f"![reduction against test loss, every seed, both tools]({result['picture']})", "",
                   f"Picture: `{result['picture']}` (reduction, log scale, against Keras test loss; one colour per "
                   "seed; hlsnb's runs joined in tolerance order from the unpruned model, hls4ml's as squares).", ""]
+    if result.get("inputs"):
+        lines += ["Inputs (each made by the command beside it, on 2 shared cores under `nice -n 19`):", ""]
+        lines += [f"- `{i['file']}` ({i['seconds'] / 60:.0f} min): `{i['command']}`" for i in result["inputs"]]
+        lines.append("")
     lines.append(f"Command: `{result['command']}`")
     return "\n".join(lines)
 
@@ -876,17 +882,17 @@ def matched_loss_picture(matched: dict, path: str) -> None:
                       fill="black", font=small, anchor="mt")
             for si, s in enumerate(d["seeds"]):
                 c = SEED_COLOURS[si % len(SEED_COLOURS)]
-                line = [xy(0.0, 1.0)]
-                for r in sorted(d["runs"].values(), key=lambda r: r["tolerance_points"]):
-                    v = r["seeds"][s]
-                    x, y = xy(v[MATCH_LOSS], v[counter])
+                runs = sorted(d["runs"].values(), key=lambda r: r["tolerance_points"])
+                draw.line([xy(0.0, 1.0)] + [xy(r["seeds"][s][MATCH_LOSS], r["seeds"][s][counter]) for r in runs
+                                            if r["tool"] == d["variant"]], fill=c, width=1)
+                for r in runs[::-1]:  # the largest marker first: a smaller one at the same point stays visible
+                    x, y = xy(r["seeds"][s][MATCH_LOSS], r["seeds"][s][counter])
                     size = 3 + 2 * tols.index(r["tolerance_points"])
                     if r["tool"] == d["variant"]:
-                        line.append((x, y))
                         draw.ellipse([x - size, y - size, x + size, y + size], outline=c, width=2)
-                    else:
-                        draw.rectangle([x - size - 1, y - size - 1, x + size + 1, y + size + 1], fill=c)
-                draw.line(line, fill=c, width=1)
+                    else:  # hls4ml's: a filled square, a white ring inside it where a smaller one lies on it
+                        draw.rectangle([x - size - 1, y - size - 1, x + size + 1, y + size + 1], fill=c,
+                                       outline="white")
     first = matched[dss[0]]
     y = img.height - 30
     for si in range(len(first["seeds"])):
@@ -901,6 +907,8 @@ def matched_loss_picture(matched: dict, path: str) -> None:
 
 def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", reference: str = "hls4ml l1") -> str:
     """:func:`matched_loss` of the stored run and ``paths`` into ``out`` (JSON), its markdown and PNG beside it."""
+    from pathlib import Path
+
     from hlsnb.fileio import atomic_write
 
     _, rows = checked_rows(paths)
@@ -914,6 +922,9 @@ def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", refer
               "picture": os.path.basename(stem) + ".png",
               "command": "python benchmarks/bench_pruning_vs_hls4ml.py " + shlex.join(
                   ["--matched-loss", *[os.path.relpath(p, ROOT) for p in paths], "--out", os.path.relpath(out, ROOT)]),
+              "inputs": [{"file": os.path.relpath(p, ROOT), "command": run["command"], "seconds": run["seconds"]}
+                         for p in [STORED, *(q.partition("=")[0] for q in paths)]
+                         for run in [json.loads(Path(p).read_text())]],
               "matched": matched}
     matched_loss_picture(matched, stem + ".png")
     text = matched_loss_report(result)
