@@ -123,3 +123,18 @@ def test_other_base_model_refused(bench, tmp_path):
     other.write_text(json.dumps({"rows": [dict(base, keras_accuracy=base["keras_accuracy"] - 0.01)]}))
     with pytest.raises(ValueError, match="differs from"):
         bench.checked_rows([str(other)], str(STORED))
+
+
+def test_tolerance_names_and_the_rows_tolerance(bench, tmp_path):
+    assert bench.tool_name("hlsnb", 1.0) == "hlsnb"  # the stored runs' tolerance keeps the stored names
+    assert bench.tool_name("hls4ml l1", 0.5) == "hls4ml l1 (tol 0.5 pt)"
+    assert bench._tol_key("hls4ml l1 (tol 0.5 pt)", "hls4ml l1") and not bench._tol_key("hls4ml l2", "hls4ml l1")
+    assert not bench._tol_key("hlsnb best epoch", "hlsnb")
+    stored = json.loads(STORED.read_text())
+    base = next(r for r in stored["rows"] if r["tool"] == "baseline")
+    without = {k: v for k, v in _row("hlsnb x", 0, 0.0, 2.0).items() if k != "tolerance_points"}
+    run = tmp_path / "run.json"  # a row without its own tolerance has its run's
+    run.write_text(json.dumps({"tolerance_points": 0.5, "rows": [base, without]}))
+    _, rows = bench.checked_rows([str(run)], str(STORED))
+    assert rows[-1]["tool"] == "hlsnb x" and rows[-1]["tolerance_points"] == 0.5
+    assert {r["tolerance_points"] for r in rows[:-1]} == {1.0}  # the stored run's rows: 1 point
