@@ -49,6 +49,12 @@ hls4ml's median reduction at no more loss on both data sets, none is the default
 the per-seed table of such runs against the stored hls4ml rows
 (benchmarks/results/pruning_issue28_variants_hlsnb_only.md).
 
+At matched loss (issue 28): ``--tolerances 0.25 0.5 2`` runs every tool once per tolerance (points of validation
+accuracy) on each seed's base model (a tool at another than 1 point is named ``<tool> (tol X pt)``), and
+``--matched-loss RUN.json ...`` compares, per seed, hlsnb's reduction at the test loss hls4ml's model reached,
+interpolated along hlsnb's runs at every tolerance, with the stored run's rows
+(benchmarks/results/pruning_matched_loss.{md,json,png}; :func:`matched_loss` says how).
+
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
 """
@@ -205,7 +211,8 @@ def hls4ml_worker(inp: str, out: str) -> None:
         metric = tf.keras.metrics.SparseCategoricalAccuracy()
         model.compile(loss="sparse_categorical_crossentropy", metrics=[metric])
         base_val = model.evaluate(d["X_val"], d["y_val"], verbose=0)[-1]
-        rtol = (base_val - TOLERANCE) / base_val  # the same absolute drop as hlsnb's tolerance
+        tolerance = float(d["tolerance"]) if "tolerance" in d else TOLERANCE
+        rtol = (base_val - tolerance) / base_val  # the same absolute drop as hlsnb's tolerance
         t0 = time.time()
         try:
             pruned = optimize_keras_model_for_hls4ml(
@@ -310,10 +317,16 @@ def score(model, X_te, y_te, csim: bool, workdir: str, types: dict) -> dict:
     return row
 
 
+def tool_name(tool: str, tolerance_points: float) -> str:
+    """A tool's name in the rows: ``tool`` at the default tolerance (1 point, as every stored run), else with the
+    tolerance, e.g. ``hlsnb (tol 0.5 pt)``."""
+    return tool if abs(tolerance_points - 100 * TOLERANCE) < 1e-9 else f"{tool} (tol {tolerance_points:g} pt)"
+
+
 def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
     import keras
 
-    from hlsnb.prune import BinaryScheduler, PolynomialScheduler, model_accuracy, prune
+    from hlsnb.prune import model_accuracy
 
     X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = split(dataset, seed)
     n_in = X_fit.shape[1]
@@ -331,10 +344,35 @@ def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
     save_model(args, dataset, seed, "baseline", base, types)
     log(f"{dataset} seed {seed}: baseline {ref['dsp']:.0f} est. DSPs, test {100 * ref['keras_accuracy']:.2f} %")
 
+    for tol in args.tolerances:
+        rows.extend(_run_tools(args, dataset, seed, tol, common, base, types, work, log,
+                               (X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes)))
+    for r in rows:
+        if r["tool"] != "baseline" and "failed" not in r:
+            r["dsp_reduction"] = ref["dsp"] / max(r["dsp"], 1.0)
+            r["hls4ml_dsp_reduction"] = ref["hls4ml_dsp"] / max(r["hls4ml_dsp"], 1.0)
+            r["keras_accuracy_loss_points"] = 100 * (ref["keras_accuracy"] - r["keras_accuracy"])
+            r["val_accuracy_loss_points"] = 100 * (val_base - r["val_accuracy"])
+            if args.csim:
+                r["csim_accuracy_loss_points"] = 100 * (ref["csim_accuracy"] - r["csim_accuracy"])
+    return rows
+
+
+def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, types: dict, work: str, log,
+               data) -> list[dict]:
+    """The rows of every hls4ml ranking and hlsnb variant of one seed at one tolerance (``tol`` points of
+    validation accuracy), each pruning ``base``."""
+    from hlsnb.prune import BinaryScheduler, PolynomialScheduler, model_accuracy, prune
+
+    X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = data
+    n_in = X_fit.shape[1]
+    common = {**common, "tolerance_points": tol}
+    rows: list[dict] = []
     if not args.hlsnb_only:
         inp, out = f"{work}/in.npz", f"{work}/out.npz"
         ws = base.get_weights()
         np.savez(inp, seed=seed, epochs=args.epochs, final_sparsity=args.hls4ml_final, batch=args.batch,
+                 tolerance=tol / 100,
                  steps=args.steps, rankings=np.array(args.hls4ml_rankings), n_weights=len(ws), n_classes=n_classes,
                  X_fit=X_fit, y_fit=y_fit, X_val=X_val, y_val=y_val, **{f"w{i}": w for i, w in enumerate(ws)})
         env = dict(os.environ, TF_USE_LEGACY_KERAS="1", PYTHONPATH="")
@@ -344,15 +382,15 @@ def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
             raise RuntimeError(f"hls4ml worker failed ({dataset}, seed {seed}):\n{proc.stderr[-4000:]}")
         d = np.load(out)
         for ranking, why in json.loads(str(d["failed"])).items():
-            rows.append({**common, "tool": f"hls4ml {ranking}", "failed": why})
+            rows.append({**common, "tool": tool_name(f"hls4ml {ranking}", tol), "failed": why})
             log(f"{dataset} seed {seed}: hls4ml {ranking} failed inside hls4ml: {why}")
         for ranking in [str(r) for r in d["rankings"]]:
             other = _model(n_in, n_classes, seed)
             other.set_weights([d[f"{ranking}_w{i}"] for i in range(int(d["n_weights"]))])
-            tool = f"hls4ml {ranking}"
+            tool = tool_name(f"hls4ml {ranking}", tol)
             rows.append({**common, "tool": tool, "seconds": float(d[f"{ranking}_seconds"]),
                          "val_accuracy": model_accuracy(other, X_val, y_val),
-                         **score(other, X_te, y_te, args.csim, f"{work}/hls4ml_{ranking}", types)})
+                         **score(other, X_te, y_te, args.csim, f"{work}/hls4ml_{ranking}_{tol:g}", types)})
             save_model(args, dataset, seed, tool, other, types)
             log(f"{dataset} seed {seed}: {tool} {rows[-1]['dsp']:.0f} est. DSPs, {rows[-1]['hls4ml_dsp']:.0f} "
                 f"hls4ml DSPs, test {100 * rows[-1]['keras_accuracy']:.2f} % ({rows[-1]['seconds']:.0f} s)")
@@ -369,25 +407,18 @@ def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
         t0 = time.time()
         pruned, rep = prune(base, _design(base, types), "dsp", (X_fit, y_fit, X_te, y_te),
                             validation=(X_val, y_val), target=final, scheduler=sched, epochs=args.epochs,
-                            batch_size=args.batch, tolerance=TOLERANCE, cutoff_bad_trials=3, csim=False,
+                            batch_size=args.batch, tolerance=tol / 100, cutoff_bad_trials=3, csim=False,
                             progress=False, seed=seed, **v)
-        rows.append({**common, "tool": tool, "seconds": time.time() - t0, "status": rep.status,
+        rows.append({**common, "tool": tool_name(tool, tol), "seconds": time.time() - t0, "status": rep.status,
                      "steps": [[st.sparsity, st.val_accuracy, st.accepted] for st in rep.steps],
                      "final_sparsity": rep.final_sparsity, "fine_tunes": len(rep.steps), "notes": rep.notes,
                      "val_accuracy": model_accuracy(pruned, X_val, y_val), "l1": rep.l1,
                      "l1_trials": [dataclasses.asdict(t) for t in rep.l1_trials],
-                     **score(pruned, X_te, y_te, args.csim, f"{work}/{tool.replace(' ', '_')}", types)})
-        save_model(args, dataset, seed, tool, pruned, types)
-        log(f"{dataset} seed {seed}: {tool} {rows[-1]['dsp']:.0f} est. DSPs, {rows[-1]['hls4ml_dsp']:.0f} hls4ml "
-            f"DSPs, test {100 * rows[-1]['keras_accuracy']:.2f} % ({rows[-1]['seconds']:.0f} s)")
-    for r in rows:
-        if r["tool"] != "baseline" and "failed" not in r:
-            r["dsp_reduction"] = ref["dsp"] / max(r["dsp"], 1.0)
-            r["hls4ml_dsp_reduction"] = ref["hls4ml_dsp"] / max(r["hls4ml_dsp"], 1.0)
-            r["keras_accuracy_loss_points"] = 100 * (ref["keras_accuracy"] - r["keras_accuracy"])
-            r["val_accuracy_loss_points"] = 100 * (val_base - r["val_accuracy"])
-            if args.csim:
-                r["csim_accuracy_loss_points"] = 100 * (ref["csim_accuracy"] - r["csim_accuracy"])
+                     **score(pruned, X_te, y_te, args.csim, f"{work}/{tool.replace(' ', '_')}_{tol:g}", types)})
+        save_model(args, dataset, seed, rows[-1]["tool"], pruned, types)
+        log(f"{dataset} seed {seed}: {rows[-1]['tool']} {rows[-1]['dsp']:.0f} est. DSPs, "
+            f"{rows[-1]['hls4ml_dsp']:.0f} hls4ml DSPs, test {100 * rows[-1]['keras_accuracy']:.2f} % "
+            f"({rows[-1]['seconds']:.0f} s)")
     return rows
 
 
@@ -522,17 +553,17 @@ def merge(paths: list[str], out: str) -> int:
 STORED = os.path.join(ROOT, "benchmarks", "results", "pruning_vs_hls4ml.json")
 
 
-def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls4ml l1") -> str:
-    """Markdown rows, per data set and tool, of hlsnb-only results (``--hlsnb-only`` runs on the stored run's seeds)
-    against the stored full run's ``reference`` rows: per seed the reduction on hls4ml's counter and the Keras test
-    loss, their median / mean, and the issue-28 goal (>= 1.5x the reference's median reduction on both counters at
-    no more median and mean loss). ``PATH=LABEL`` shows the one hlsnb variant of PATH under LABEL (a run of an earlier
-    version of a variant). Raises if a run's baseline (its base model) differs from the stored one's."""
+def checked_rows(paths: list[str], stored: str = STORED) -> tuple[dict, list[dict]]:
+    """``(baselines, rows)`` of the stored full run and of the runs in ``paths`` made on its seeds: the stored run's
+    baseline row per ``(dataset, seed)``, and every pruned row that did not fail, each with its
+    ``tolerance_points`` (a row without one has its run's). ``PATH=LABEL`` renames the one hlsnb variant of PATH
+    to LABEL. Raises if a run's baseline (its base model) differs from the stored one's: such rows are not
+    paired."""
     from pathlib import Path
 
     ref = json.loads(Path(stored).read_text())
     base = {(r["dataset"], r["seed"]): r for r in ref["rows"] if r["tool"] == "baseline"}
-    table: dict = {}
+    rows: list[dict] = []
     for spec in [stored, *paths]:
         path, _, label = spec.partition("=")
         run = json.loads(Path(path).read_text())
@@ -547,8 +578,24 @@ def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls
                 b = base.get(key)
                 if b is None or (b["keras_accuracy"], b["dsp"]) != (r["keras_accuracy"], r["dsp"]):
                     raise ValueError(f"{path}: the base model of {key} differs from {stored}'s (not comparable)")
-            elif "failed" not in r and (r["tool"] in (reference, label) or r["tool"].startswith("hlsnb")):
-                table.setdefault(r["dataset"], {}).setdefault(r["tool"], {})[r["seed"]] = r
+            elif "failed" not in r:
+                run_tol = run.get("tolerance_points", 100 * TOLERANCE)
+                rows.append(dict(r, tolerance_points=r.get("tolerance_points",
+                                                           run_tol if np.isscalar(run_tol) else None)))
+    return base, rows
+
+
+def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls4ml l1") -> str:
+    """Markdown rows, per data set and tool, of hlsnb-only results (``--hlsnb-only`` runs on the stored run's seeds)
+    against the stored full run's ``reference`` rows: per seed the reduction on hls4ml's counter and the Keras test
+    loss, their median / mean, and the issue-28 goal (>= 1.5x the reference's median reduction on both counters at
+    no more median and mean loss). ``PATH=LABEL`` shows the one hlsnb variant of PATH under LABEL (a run of an earlier
+    version of a variant). Raises if a run's baseline (its base model) differs from the stored one's."""
+    base, rows = checked_rows(paths, stored)
+    table: dict = {}
+    for r in rows:
+        if r["tool"] == reference or not r["tool"].startswith("hls4ml"):  # hlsnb's variants, labelled or not
+            table.setdefault(r["dataset"], {}).setdefault(r["tool"], {})[r["seed"]] = r
     seeds = f"seeds {min(k[1] for k in base)}-{max(k[1] for k in base)}"
     lines = [f"| data set | tool | reduction (hls4ml's counter), {seeds} | median | reduction (est.), median | "
              f"Keras loss, {seeds} | median | mean | goal |", "|---|---|---|---|---|---|---|---|---|"]
@@ -585,6 +632,307 @@ def against_stored(paths: list[str], stored: str = STORED, reference: str = "hls
     return "\n".join(lines + ([""] + chosen if chosen else []))
 
 
+# ---------------------------------------------------------------- at matched loss (issue 28)
+
+#: the loss both tools are matched on: Keras test accuracy lost against the unpruned model, in points (the hlsnb
+#: tolerance runs skip the C simulation; both tools' models are scored with the same types)
+MATCH_LOSS = "keras_accuracy_loss_points"
+#: the two DSP counters, each matched on its own: hls4ml's own objective first
+COUNTERS = {"hls4ml_dsp_reduction": "hls4ml's counter", "dsp_reduction": "hlsnb's estimate"}
+GOAL = 1.5  # issue 28: hlsnb's reduction >= 1.5x hls4ml's at no more loss
+
+
+def frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (loss, reduction) points a tool offers that no other point beats: sorted by loss, a point kept only if
+    its reduction exceeds that of every point with no more loss."""
+    out: list[tuple[float, float]] = []
+    for loss, red in sorted(points, key=lambda p: (p[0], -p[1])):
+        if not out or red > out[-1][1]:
+            out.append((loss, red))
+    return out
+
+
+def reduction_at(points: list[tuple[float, float]], loss: float, how: str = "interpolate") -> float | None:
+    """A tool's reduction at test ``loss`` from its measured ``(loss, reduction)`` points (:func:`frontier`).
+
+    ``"interpolate"``: piecewise linear in log reduction between the two frontier points around ``loss``, the
+    largest frontier reduction beyond its largest loss (no extrapolation); ``"step"``: the largest reduction of a
+    measured point with no more loss (a model that exists). ``None`` where no point has so little loss."""
+    if how not in ("interpolate", "step"):
+        raise ValueError(f"how={how!r}; valid: 'interpolate', 'step'")
+    front = frontier(points)
+    below = [p for p in front if p[0] <= loss + 1e-9]
+    if not below:
+        return None
+    if how == "step" or below[-1] is front[-1]:
+        return below[-1][1]
+    (l0, r0), (l1, r1) = below[-1], front[len(below)]
+    t = (loss - l0) / (l1 - l0)
+    return float(np.exp(np.log(r0) + t * (np.log(r1) - np.log(r0))))
+
+
+def median_or_none(values: list[float | None]) -> float | None:
+    """The median with ``None`` (no matched point) ranked below every number: ``None`` if the middle is one."""
+    if not values:
+        return None
+    xs = sorted(values, key=lambda v: -np.inf if v is None else v)
+    mid = xs[(len(xs) - 1) // 2: len(xs) // 2 + 1]
+    return None if any(v is None for v in mid) else float(np.mean(mid))
+
+
+def _tol_key(tool: str, prefix: str) -> bool:
+    return tool == prefix or (tool.startswith(prefix + " (tol ") and tool.endswith(" pt)"))
+
+
+def matched_loss(rows: list[dict], variant: str = "hlsnb", reference: str = "hls4ml l1") -> dict:
+    """hlsnb's ``variant`` against hls4ml's ``reference`` at matched test loss, from rows of both tools at one or
+    more tolerances on the same seeds (:func:`checked_rows`).
+
+    Per data set and hls4ml run (one per tolerance) and counter: per seed, hlsnb's reduction at the test loss that
+    hls4ml's model reached on that seed (:func:`reduction_at` over hlsnb's runs of that seed, the unpruned model at
+    (0, 1x) among them), both ways, divided by hls4ml's reduction; the median (an unmatched seed counts below every
+    ratio), min, max, the seeds at >= 1.5x, and the goal (median ratio >= 1.5 on both counters, interpolated).
+    Also the mean curve: per tolerance the mean loss over seeds and the geometric mean reduction, hlsnb's
+    interpolated at hls4ml's mean loss (a tolerance chosen on the average, not per seed)."""
+    by: dict = {}
+    reruns: dict = {}
+    for r in rows:
+        for tool in (variant, reference):
+            if _tol_key(r["tool"], tool):
+                runs = by.setdefault(r["dataset"], {}).setdefault(tool, {}).setdefault(r["tolerance_points"], {})
+                if r["seed"] in runs:  # the same run made again (later files win): say whether it reproduced
+                    old = runs[r["seed"]]
+                    reruns.setdefault(r["dataset"], []).append(
+                        {"tool": tool, "tolerance_points": r["tolerance_points"], "seed": r["seed"],
+                         "identical": all(old[k] == r[k] for k in (MATCH_LOSS, *COUNTERS)),
+                         "before": {k: old[k] for k in (MATCH_LOSS, *COUNTERS)},
+                         "after": {k: r[k] for k in (MATCH_LOSS, *COUNTERS)}})
+                runs[r["seed"]] = r
+    out: dict = {}
+    for ds, tools in by.items():
+        if variant not in tools or reference not in tools:
+            continue
+        mine, theirs = tools[variant], tools[reference]
+        seeds = sorted(set.intersection(*(set(v) for v in [*mine.values(), *theirs.values()])))
+        if not seeds:
+            raise ValueError(f"{ds}: no seed has every tolerance run of both {variant!r} and {reference!r}")
+        runs = {f"{t} {tol:g}": {"tool": t, "tolerance_points": tol,
+                                 "seeds": {s: {k: v[s][k] for k in (MATCH_LOSS, "val_accuracy_loss_points",
+                                                                    *COUNTERS)} for s in seeds}}
+                for t, rs in ((variant, mine), (reference, theirs)) for tol, v in sorted(rs.items())}
+        matches = []
+        for tol, hv in sorted(theirs.items()):
+            m = {"hls4ml_tolerance_points": tol, "counters": {}}
+            for counter, name in COUNTERS.items():
+                per = {}
+                for s in seeds:
+                    pts = [(0.0, 1.0)] + [(v[s][MATCH_LOSS], v[s][counter]) for v in mine.values()]
+                    h = hv[s]
+                    per[s] = {"hls4ml_loss": h[MATCH_LOSS], "hls4ml_reduction": h[counter]}
+                    for how in ("interpolate", "step"):
+                        red = reduction_at(pts, h[MATCH_LOSS], how)
+                        per[s][f"hlsnb_reduction_{how}"] = red
+                        per[s][f"ratio_{how}"] = None if red is None else red / h[counter]
+                stats = {}
+                for how in ("interpolate", "step"):
+                    ratios = [per[s][f"ratio_{how}"] for s in seeds]
+                    got = [x for x in ratios if x is not None]
+                    stats[how] = {"median": median_or_none(ratios), "min": min(got) if len(got) == len(ratios)
+                                  else None, "max": max(got) if got else None,
+                                  "seeds_at_goal": sum(x >= GOAL for x in got), "unmatched": len(ratios) - len(got)}
+                means = {"hls4ml_mean_loss": float(np.mean([hv[s][MATCH_LOSS] for s in seeds])),
+                         "hls4ml_geomean_reduction": float(np.exp(np.mean([np.log(hv[s][counter]) for s in seeds])))}
+                curve = [(0.0, 1.0)] + [(float(np.mean([v[s][MATCH_LOSS] for s in seeds])),
+                                         float(np.exp(np.mean([np.log(v[s][counter]) for s in seeds]))))
+                                        for v in mine.values()]
+                red = reduction_at(curve, means["hls4ml_mean_loss"])
+                means["hlsnb_geomean_reduction"] = red
+                means["ratio"] = None if red is None else red / means["hls4ml_geomean_reduction"]
+                m["counters"][counter] = {"name": name, "seeds": per, "stats": stats, "mean_curve": means}
+            med = [m["counters"][c]["stats"]["interpolate"]["median"] for c in COUNTERS]
+            m["goal_met"] = all(x is not None and x >= GOAL for x in med)
+            matches.append(m)
+        out[ds] = {"seeds": seeds, "variant": variant, "reference": reference, "runs": runs, "matches": matches,
+                   "reruns": reruns.get(ds, []),
+                   "test_rows": sorted({r["test_rows"] for r in rows if r["dataset"] == ds and "test_rows" in r})}
+    return out
+
+
+def _x(v: float | None, fmt: str = ".2f", suffix: str = "x") -> str:
+    return "unmatched" if v is None else f"{v:{fmt}}{suffix}"
+
+
+def matched_loss_report(result: dict) -> str:
+    """Markdown of :func:`matched_loss`'s result (``result["matched"]``), the picture's file and the command."""
+    lines = ["# Issue 28: hlsnb's pruning against hls4ml's at matched test loss", "",
+             "Every run: the stored full run's splits and base models (benchmarks/results/pruning_vs_hls4ml.json, "
+             "checked per seed), the same budget (batch 32, 10 epochs per fine-tune, 5 fine-tunes); only the "
+             "tolerance (validation accuracy each tool may lose, points) differs. Loss: Keras test accuracy lost "
+             "against the unpruned model, points. Reduction: unpruned "
+             "DSPs / pruned DSPs on hls4ml's own counter (one DSP per nonzero >= 9-bit weight at RF 1) and on "
+             "hlsnb's estimate (whole design, HLS csynth estimate, not synthesis).", "",
+             "Method, per seed (same split and base model): hlsnb's reduction at the test loss hls4ml's model "
+             "reached, from hlsnb's runs at every tolerance plus the unpruned model (0 loss, 1x); points beaten "
+             "by one with more reduction at no more loss dropped. **interp.**: piecewise linear in log reduction "
+             "between the two hlsnb points around hls4ml's loss, hlsnb's largest beyond its largest loss (no "
+             "extrapolation); **step**: the best hlsnb model with no more test loss than hls4ml's (a model that "
+             "exists; a lower bound of interp.). Unmatched: every hlsnb point lost more than hls4ml's model "
+             "(hls4ml's ended better than the unpruned one); it counts below every ratio. The verdict uses interp.: "
+             "the step rule compares hlsnb at less loss than hls4ml whenever the tolerance grid misses hls4ml's "
+             "loss. Both ways keep, per seed, the best of hlsnb's runs by their test loss while hls4ml has one "
+             "run: a selection on the test rows in hlsnb's favour; the mean curve (tolerance matched on the "
+             "average of all seeds, not per seed) is the check on it.", ""]
+    for ds, d in result["matched"].items():
+        seeds = d["seeds"]
+        rows_note = "".join(f", {n} test rows per seed (one row: {100 / n:.2f} point)" for n in d.get("test_rows", []))
+        lines += [f"## {ds}, seeds {', '.join(map(str, seeds))}{rows_note}", "",
+                  f"| hls4ml run | counter | ratio per seed, interp. | median | [min, max] | seeds >= {GOAL}x | "
+                  "step: median [min, max] | mean curve: hls4ml | hlsnb at its loss | ratio |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for m in d["matches"]:
+            for c in m["counters"].values():
+                i, st, mc = c["stats"]["interpolate"], c["stats"]["step"], c["mean_curve"]
+                lines.append(
+                    f"| {d['reference']}, tol {m['hls4ml_tolerance_points']:g} pt | {c['name']} | "
+                    + ", ".join(_x(c["seeds"][s]["ratio_interpolate"]) for s in seeds)
+                    + f" | **{_x(i['median'])}** | [{_x(i['min'])}, {_x(i['max'])}] | {i['seeds_at_goal']} of "
+                    f"{len(seeds)} | {_x(st['median'])} [{_x(st['min'])}, {_x(st['max'])}] | "
+                    f"{mc['hls4ml_geomean_reduction']:.2f}x at {mc['hls4ml_mean_loss']:.2f} pt | "
+                    f"{_x(mc['hlsnb_geomean_reduction'])} | {_x(mc['ratio'])} |")
+        lines.append("")
+        for m in d["matches"]:
+            i = {c["name"]: c["stats"]["interpolate"] for c in m["counters"].values()}
+            verdict = "met" if m["goal_met"] else "NOT met"
+            lines.append(f"- **{ds}, against {d['reference']} at {m['hls4ml_tolerance_points']:g} pt: the goal "
+                         f"(median ratio >= {GOAL}x on both counters at matched loss) is {verdict}** ("
+                         + "; ".join(f"{n}: median {_x(v['median'])}, {v['seeds_at_goal']} of {len(seeds)} seeds "
+                                     f">= {GOAL}x" for n, v in i.items()) + ").")
+        lines += ["", f"Every run of {ds}, per seed (test loss, points / reduction on hls4ml's counter / on the "
+                  "estimate), and the validation loss it spent (median over seeds):", "",
+                  "| tool | tolerance | " + " | ".join(f"seed {s}" for s in seeds) + " | val. loss, median |",
+                  "|---|---|" + "---|" * len(seeds) + "---|"]
+        for run in d["runs"].values():
+            ss = run["seeds"]
+            lines.append(f"| {run['tool']} | {run['tolerance_points']:g} pt | " + " | ".join(
+                f"{ss[s][MATCH_LOSS]:.2f} / {ss[s]['hls4ml_dsp_reduction']:.2f}x / {ss[s]['dsp_reduction']:.2f}x"
+                for s in seeds) + f" | {np.median([ss[s]['val_accuracy_loss_points'] for s in seeds]):.2f} |")
+        if d.get("reruns"):
+            differ = [f"{x['tool']} {x['tolerance_points']:g} pt seed {x['seed']}: {x['before'][MATCH_LOSS]:.2f} / "
+                      f"{x['before']['hls4ml_dsp_reduction']:.2f}x -> {x['after'][MATCH_LOSS]:.2f} / "
+                      f"{x['after']['hls4ml_dsp_reduction']:.2f}x" for x in d["reruns"] if not x["identical"]]
+            which = ", ".join(dict.fromkeys(f"{x['tool']} at {x['tolerance_points']:g} pt" for x in d["reruns"]))
+            lines += ["", f"Runs made twice ({which}; the later file's row is used): "
+                      f"{len(d['reruns']) - len(differ)} of {len(d['reruns'])} identical (test loss and both "
+                      "reductions; same code, seed and base model)"
+                      + ("; differing: " + "; ".join(differ) if differ else "") + "."]
+        lines.append("")
+    if result.get("picture"):
+        lines += [f"![reduction against test loss, every seed, both tools]({result['picture']})", "",
+                  f"Picture: `{result['picture']}` (reduction, log scale, against Keras test loss; one colour per "
+                  "seed; hlsnb's runs joined in tolerance order from the unpruned model, hls4ml's as squares).", ""]
+    if result.get("inputs"):
+        lines += ["Inputs (each made by the command beside it, on 2 shared cores under `nice -n 19`):", ""]
+        lines += [f"- `{i['file']}` ({i['seconds'] / 60:.0f} min): `{i['command']}`" for i in result["inputs"]]
+        lines.append("")
+    lines.append(f"Command: `{result['command']}`")
+    return "\n".join(lines)
+
+
+SEED_COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+                (227, 119, 194), (127, 127, 127))
+
+
+def matched_loss_picture(matched: dict, path: str) -> None:
+    """A PNG: per data set (rows) and counter (columns) every seed's runs of both tools, reduction (log scale)
+    against test loss; hlsnb's runs circles joined in tolerance order from the unpruned model (0, 1x), hls4ml's
+    squares; the marker grows with the tolerance."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from hlsnb.fileio import atomic_path
+
+    font = ImageFont.load_default(size=15)
+    small = ImageFont.load_default(size=13)
+    pw, ph, ml, mt, mb = 560, 380, 70, 40, 50
+    dss = list(matched)
+    img = Image.new("RGB", (2 * (pw + ml) + 60, len(dss) * (ph + mt + mb) + 70), "white")
+    draw = ImageDraw.Draw(img)
+    for row, ds in enumerate(dss):
+        d = matched[ds]
+        tols = sorted({r["tolerance_points"] for r in d["runs"].values()})
+        for col, (counter, name) in enumerate(COUNTERS.items()):
+            x0, y0 = ml + col * (pw + ml + 30), mt + row * (ph + mt + mb)
+            pts = [(s[MATCH_LOSS], s[counter]) for r in d["runs"].values() for s in r["seeds"].values()]
+            lo, hi = min(0.0, *(p[0] for p in pts)) - 0.3, max(0.0, *(p[0] for p in pts)) + 0.3
+            top = np.log2(max(p[1] for p in pts)) + 0.3
+
+            def xy(loss, red, x0=x0, y0=y0, lo=lo, hi=hi, top=top):
+                return x0 + (loss - lo) / (hi - lo) * pw, y0 + ph - (np.log2(red) + 0.3) / (top + 0.3) * ph
+
+            draw.rectangle([x0, y0, x0 + pw, y0 + ph], outline="black")
+            for k in range(int(np.ceil(lo)), int(np.floor(hi)) + 1):
+                x, _ = xy(k, 1)
+                draw.line([x, y0, x, y0 + ph], fill=(225, 225, 225))
+                draw.text((x, y0 + ph + 4), f"{k:g}", fill="black", font=small, anchor="mt")
+            for k in range(int(np.floor(top)) + 1):
+                _, y = xy(0, 2 ** k)
+                draw.line([x0, y, x0 + pw, y], fill=(225, 225, 225))
+                draw.text((x0 - 6, y), f"{2 ** k}x", fill="black", font=small, anchor="rm")
+            draw.text((x0 + pw / 2, y0 - 8), f"{ds}: DSP reduction on {name}", fill="black", font=font, anchor="mb")
+            draw.text((x0 + pw / 2, y0 + ph + 24), "Keras test accuracy lost against the unpruned model (points)",
+                      fill="black", font=small, anchor="mt")
+            for si, s in enumerate(d["seeds"]):
+                c = SEED_COLOURS[si % len(SEED_COLOURS)]
+                runs = sorted(d["runs"].values(), key=lambda r: r["tolerance_points"])
+                draw.line([xy(0.0, 1.0)] + [xy(r["seeds"][s][MATCH_LOSS], r["seeds"][s][counter]) for r in runs
+                                            if r["tool"] == d["variant"]], fill=c, width=1)
+                for r in runs[::-1]:  # the largest marker first: a smaller one at the same point stays visible
+                    x, y = xy(r["seeds"][s][MATCH_LOSS], r["seeds"][s][counter])
+                    size = 3 + 2 * tols.index(r["tolerance_points"])
+                    if r["tool"] == d["variant"]:
+                        draw.ellipse([x - size, y - size, x + size, y + size], outline=c, width=2)
+                    else:  # hls4ml's: a filled square, a white ring inside it where a smaller one lies on it
+                        draw.rectangle([x - size - 1, y - size - 1, x + size + 1, y + size + 1], fill=c,
+                                       outline="white")
+    first = matched[dss[0]]
+    y = img.height - 30
+    for si in range(len(first["seeds"])):
+        draw.rectangle([ml + 14 * si, y, ml + 14 * si + 10, y + 10], fill=SEED_COLOURS[si % len(SEED_COLOURS)])
+    draw.text((ml + 14 * len(first["seeds"]) + 6, y - 2),
+              f"seeds {', '.join(str(s) for s in first['seeds'])} in these colours; circles: {first['variant']} "
+              f"(joined in tolerance order from the unpruned model, 0 loss, 1x); squares: {first['reference']}; "
+              "the larger the marker, the larger the tolerance", fill="black", font=small)
+    with atomic_path(path) as tmp:
+        img.save(tmp, format="PNG")
+
+
+def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", reference: str = "hls4ml l1") -> str:
+    """:func:`matched_loss` of the stored run and ``paths`` into ``out`` (JSON), its markdown and PNG beside it."""
+    from pathlib import Path
+
+    from hlsnb.fileio import atomic_write
+
+    _, rows = checked_rows(paths)
+    matched = matched_loss(rows, variant, reference)
+    if not matched:
+        raise ValueError(f"no data set has rows of both {variant!r} and {reference!r} in {paths}")
+    stem = os.path.splitext(out)[0]
+    result = {"benchmark": "bench_pruning_vs_hls4ml --matched-loss", "stored": os.path.relpath(STORED, ROOT),
+              "runs": [os.path.relpath(p.partition("=")[0], ROOT) for p in paths], "loss": MATCH_LOSS,
+              "goal": f"median per-seed ratio >= {GOAL} on both counters, interpolated",
+              "picture": os.path.basename(stem) + ".png",
+              "command": "python benchmarks/bench_pruning_vs_hls4ml.py " + shlex.join(
+                  ["--matched-loss", *[os.path.relpath(p, ROOT) for p in paths], "--out", os.path.relpath(out, ROOT)]),
+              "inputs": [{"file": os.path.relpath(p, ROOT), "command": run["command"], "seconds": run["seconds"]}
+                         for p in [STORED, *(q.partition("=")[0] for q in paths)]
+                         for run in [json.loads(Path(p).read_text())]],
+              "matched": matched}
+    matched_loss_picture(matched, stem + ".png")
+    text = matched_loss_report(result)
+    atomic_write(out, json.dumps(result, indent=1))
+    atomic_write(stem + ".md", text + "\n")
+    return text
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["digits", "jets16"], choices=("digits", "jets16"))
@@ -593,8 +941,12 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=5, help="fine-tunes (schedule steps) per run (every tool)")
     ap.add_argument("--batch", type=int, default=32, help="batch size (every tool, and the base training)")
     ap.add_argument("--base-epochs", type=int, default=200, help="base training epochs (early stopping)")
-    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--hls4ml-rankings", nargs="+", default=list(HLS4ML_RANKINGS), choices=HLS4ML_RANKINGS)
+    ap.add_argument("--tolerances", type=float, nargs="+", default=[100 * TOLERANCE], metavar="POINTS",
+                    help="validation-accuracy drops (points) every pruner may spend, one run of every tool per "
+                         "tolerance and seed on the same base model; a tool at another tolerance than "
+                         f"{100 * TOLERANCE:g} point is named '<tool> (tol X pt)'")
     ap.add_argument("--hls4ml-final", type=float, default=0.95, help="hls4ml's PolynomialScheduler final_sparsity")
     ap.add_argument("--no-range-types", dest="range_types", action="store_false",
                     help=f"score with {PRECISION} everywhere (the unpruned model may wrap in C simulation)")
@@ -612,6 +964,10 @@ def main(argv=None) -> int:
     ap.add_argument("--against-stored", nargs="+", metavar="JSON[=LABEL]",
                     help="no run: print the per-seed table of these hlsnb-only results against the stored run's "
                          "hls4ml l1 rows (benchmarks/results/pruning_vs_hls4ml.json); =LABEL renames a run's variant")
+    ap.add_argument("--matched-loss", nargs="+", metavar="JSON[=LABEL]",
+                    help="no run: hlsnb against hls4ml at matched test loss, from the stored run and these runs on "
+                         "its seeds at other tolerances (--tolerances); writes --out (default "
+                         "benchmarks/results/pruning_matched_loss.json) and the .md and .png beside it")
     ap.add_argument("--hls4ml-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.hls4ml_worker:
@@ -619,6 +975,11 @@ def main(argv=None) -> int:
         return 0
     if args.merge:
         return merge(args.merge, args.out)
+    if args.matched_loss:
+        out = args.out if args.out != DEFAULT_OUT else os.path.join(ROOT, "benchmarks", "results",
+                                                                    "pruning_matched_loss.json")
+        print(write_matched_loss(args.matched_loss, out))
+        return 0
     if args.against_stored:
         print(against_stored(args.against_stored))
         return 0
@@ -641,7 +1002,7 @@ def main(argv=None) -> int:
               "machine": f"{os.cpu_count()} cores, shared", "seconds": 0.0,
               "models": {"digits": "64-64-32-32-10 MLP", "jets16": "16-64-32-32-5 MLP"},
               "design": f"pynq-z2, Latency, RF 1, {PRECISION} weights, widened result/accumulator types",
-              "tolerance_points": 100 * TOLERANCE,
+              "tolerance_points": args.tolerances[0] if len(args.tolerances) == 1 else args.tolerances,
               "budget": {"batch": args.batch, "epochs_per_step": args.epochs, "fine_tunes": args.steps,
                          "hls4ml_extra": "regularizer tuning: Bayesian, 10 trials x epochs//2 epochs; 1 rewinding "
                                          "epoch per step (inside the epochs)"},

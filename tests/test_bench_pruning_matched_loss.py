@@ -1,0 +1,140 @@
+"""benchmarks/bench_pruning_vs_hls4ml.py --matched-loss: hlsnb's reduction at the test loss hls4ml reached, per seed
+(interpolation, the step rule, unmatched seeds, the goal verdict), on small made-up rows and on the stored run (no
+training)."""
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_pruning_vs_hls4ml.py"
+STORED = BENCH.parent / "results" / "pruning_vs_hls4ml.json"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_pruning_matched", BENCH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_frontier_drops_points_beaten_at_no_more_loss(bench):
+    pts = [(0.0, 1.0), (0.5, 2.0), (0.4, 3.0), (1.0, 2.5), (1.2, 6.0), (0.4, 1.5)]
+    assert bench.frontier(pts) == [(0.0, 1.0), (0.4, 3.0), (1.2, 6.0)]
+
+
+def test_reduction_at_interpolates_log_reduction_and_never_extrapolates(bench):
+    pts = [(0.0, 1.0), (1.0, 4.0), (2.0, 3.0)]  # (2.0, 3.0) is beaten by (1.0, 4.0)
+    assert bench.reduction_at(pts, 0.5) == pytest.approx(2.0)  # halfway in log: sqrt(1 * 4), not 2.5
+    assert bench.reduction_at(pts, 0.5, "step") == 1.0  # the best model that exists at no more loss
+    assert bench.reduction_at(pts, 1.0) == pytest.approx(4.0) == bench.reduction_at(pts, 1.0, "step")
+    assert bench.reduction_at(pts, 3.0) == 4.0  # beyond the largest loss: flat, not extended
+    assert bench.reduction_at(pts, -0.1) is None and bench.reduction_at(pts, -0.1, "step") is None
+    with pytest.raises(ValueError, match="valid: 'interpolate', 'step'"):
+        bench.reduction_at(pts, 0.5, "nearest")
+
+
+def test_median_counts_unmatched_below_every_ratio(bench):
+    assert bench.median_or_none([2.0, None, 1.0]) == 1.0
+    assert bench.median_or_none([None, None, 3.0]) is None
+    assert bench.median_or_none([4.0, 2.0, None, 3.0]) == pytest.approx(2.5)
+    assert bench.median_or_none([4.0, None, None, 3.0]) is None
+    assert bench.median_or_none([]) is None
+
+
+def _row(tool, seed, loss, red, tol=1.0, ds="digits"):
+    return {"dataset": ds, "seed": seed, "tool": tool, "tolerance_points": tol, "keras_accuracy_loss_points": loss,
+            "val_accuracy_loss_points": tol, "hls4ml_dsp_reduction": red, "dsp_reduction": red * 0.9}
+
+
+def test_matched_loss_pairs_seeds_and_gives_the_verdict(bench):
+    rows = []
+    for s in range(3):  # hlsnb: 2x at 0.5 points, 8x at 1.5 points on every seed; hls4ml: 2x at 1 point
+        rows += [_row("hlsnb (tol 0.5 pt)", s, 0.5, 2.0, 0.5), _row("hlsnb", s, 1.5, 8.0),
+                 _row("hls4ml l1", s, 1.0, 2.0)]
+    rows.append(_row("hlsnb", 7, 0.0, 100.0))  # a seed hls4ml did not run: not paired
+    rows.append(_row("hlsnb other", 0, 0.0, 100.0))  # another variant: not hlsnb's curve
+    m = bench.matched_loss(rows)["digits"]
+    assert m["seeds"] == [0, 1, 2]
+    (match,) = m["matches"]
+    c = match["counters"]["hls4ml_dsp_reduction"]
+    assert c["seeds"][0]["hlsnb_reduction_interpolate"] == pytest.approx(4.0)  # sqrt(2 * 8) at 1 point
+    assert c["stats"]["interpolate"]["median"] == pytest.approx(2.0) and c["stats"]["interpolate"]["seeds_at_goal"] == 3
+    assert c["stats"]["step"]["median"] == pytest.approx(1.0)  # the 0.5-point run: hlsnb at less loss
+    assert c["mean_curve"]["ratio"] == pytest.approx(2.0)
+    assert match["counters"]["dsp_reduction"]["stats"]["interpolate"]["median"] == pytest.approx(2.0)
+    assert match["goal_met"]
+
+    # hls4ml's model better than the unpruned one on a seed where every hlsnb run lost accuracy: unmatched there
+    rows[2] = _row("hls4ml l1", 0, -0.5, 2.0)
+    rows[5] = _row("hls4ml l1", 1, -0.5, 2.0)
+    (match,) = bench.matched_loss(rows)["digits"]["matches"]
+    st = match["counters"]["hls4ml_dsp_reduction"]["stats"]["interpolate"]
+    assert st["unmatched"] == 2 and st["median"] is None and st["min"] is None and st["max"] == pytest.approx(2.0)
+    assert not match["goal_met"]
+
+    # a run made twice: the later row is used, and whether it reproduced is said
+    twice = bench.matched_loss([*rows, _row("hlsnb", 0, 1.5, 8.0), _row("hlsnb", 1, 1.5, 4.0)])["digits"]
+    assert [(x["seed"], x["identical"]) for x in twice["reruns"]] == [(0, True), (1, False)]
+    assert twice["runs"]["hlsnb 1"]["seeds"][1]["hls4ml_dsp_reduction"] == 4.0
+    assert "1 of 2 identical" in bench.matched_loss_report({"matched": {"digits": twice}, "command": "x"})
+
+    # a tolerance run missing a seed: that seed is left out, not matched on fewer runs
+    rows = [r for r in rows if not (r["seed"] == 2 and r["tool"] == "hlsnb (tol 0.5 pt)")]
+    assert bench.matched_loss(rows)["digits"]["seeds"] == [0, 1]
+
+
+def test_goal_needs_both_counters(bench):
+    rows = []
+    for s in range(3):
+        rows += [_row("hlsnb", s, 1.0, 3.2), _row("hls4ml l1", s, 1.0, 2.0)]  # 1.6x on hls4ml's, 1.44x on est.
+    rows = [dict(r, dsp_reduction=r["hls4ml_dsp_reduction"] * (0.9 if r["tool"] == "hlsnb" else 1.0)) for r in rows]
+    (match,) = bench.matched_loss(rows)["digits"]["matches"]
+    assert match["counters"]["hls4ml_dsp_reduction"]["stats"]["interpolate"]["median"] == pytest.approx(1.6)
+    assert match["counters"]["dsp_reduction"]["stats"]["interpolate"]["median"] == pytest.approx(1.44)
+    assert not match["goal_met"]
+
+
+def test_stored_run_matched_and_written(bench, tmp_path):
+    """The stored full run alone (hlsnb and hls4ml at 1 point): digits seed 0's ratio from its rows, the files."""
+    stored = json.loads(STORED.read_text())
+    row = {(r["dataset"], r["seed"], r["tool"]): r for r in stored["rows"]}
+    h, n = row[("digits", 0, "hls4ml l1")], row[("digits", 0, "hlsnb")]
+    out = tmp_path / "m.json"
+    text = bench.write_matched_loss([str(STORED)], str(out))
+    result = json.loads(out.read_text())
+    c = result["matched"]["digits"]["matches"][0]["counters"]["hls4ml_dsp_reduction"]["seeds"]["0"]
+    # seed 0: hlsnb lost less than hls4ml, its one run is the frontier's end: flat there
+    assert n["keras_accuracy_loss_points"] < h["keras_accuracy_loss_points"]
+    assert c["ratio_interpolate"] == pytest.approx(n["hls4ml_dsp_reduction"] / h["hls4ml_dsp_reduction"])
+    assert (tmp_path / "m.md").read_text() == text + "\n" and "Command: `python benchmarks/" in text
+    assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not math.isnan(result["matched"]["jets16"]["matches"][0]["counters"]["dsp_reduction"]["mean_curve"][
+        "hls4ml_mean_loss"])
+
+
+def test_other_base_model_refused(bench, tmp_path):
+    stored = json.loads(STORED.read_text())
+    base = next(r for r in stored["rows"] if r["tool"] == "baseline")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"rows": [dict(base, keras_accuracy=base["keras_accuracy"] - 0.01)]}))
+    with pytest.raises(ValueError, match="differs from"):
+        bench.checked_rows([str(other)], str(STORED))
+
+
+def test_tolerance_names_and_the_rows_tolerance(bench, tmp_path):
+    assert bench.tool_name("hlsnb", 1.0) == "hlsnb"  # the stored runs' tolerance keeps the stored names
+    assert bench.tool_name("hls4ml l1", 0.5) == "hls4ml l1 (tol 0.5 pt)"
+    assert bench._tol_key("hls4ml l1 (tol 0.5 pt)", "hls4ml l1") and not bench._tol_key("hls4ml l2", "hls4ml l1")
+    assert not bench._tol_key("hlsnb best epoch", "hlsnb")
+    stored = json.loads(STORED.read_text())
+    base = next(r for r in stored["rows"] if r["tool"] == "baseline")
+    without = {k: v for k, v in _row("hlsnb x", 0, 0.0, 2.0).items() if k != "tolerance_points"}
+    run = tmp_path / "run.json"  # a row without its own tolerance has its run's
+    run.write_text(json.dumps({"tolerance_points": 0.5, "rows": [base, without]}))
+    _, rows = bench.checked_rows([str(run)], str(STORED))
+    assert rows[-1]["tool"] == "hlsnb x" and rows[-1]["tolerance_points"] == 0.5
+    assert {r["tolerance_points"] for r in rows[:-1]} == {1.0}  # the stored run's rows: 1 point
