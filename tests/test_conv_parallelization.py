@@ -135,6 +135,9 @@ def test_the_design_sets_a_factor_and_says_what_hls4ml_builds():
     assert sixteen.dsp == 16 * 216 and sixteen.latency_cycles < one.latency_cycles
     assert Design.from_json(d.to_json()).layer("conv1d").extra["ParallelizationFactor"] == 16
     assert d.layer("conv1d").parallelization_factor == 16 and d.layer("fc").parallelization_factor is None
+    rows = {r["layer"]: r for r in d.summary()}  # the design's table shows it
+    assert rows["conv1d"]["ParallelizationFactor"] == 16 and rows["fc"]["ParallelizationFactor"] == ""
+    assert "ParallelizationFactor" in d._repr_html_()
     # 16 pixels x 27 x 16 products at once: past Vivado HLS's unroll limit, said with the factor that makes it so
     (w,) = [w for w in d.warnings() if "unroll limit" in w and "'conv1d'" in w]
     assert "6912 multiplications" in w and "ParallelizationFactor 16" in w

@@ -12,9 +12,12 @@ __all__ = ["summary_rows", "design_html"]
 def summary_rows(design) -> list[dict]:
     """One row per layer: name, type, output shape, weights, zeros, then one column per setting of the schema.
 
-    A setting the layer does not have (a ReuseFactor on an activation, say) shows as an empty cell.
+    A setting the layer does not have (a ReuseFactor on an activation, say) shows as an empty cell. A design with a
+    convolution has a ``ParallelizationFactor`` column too (an hls4ml key, not a schema setting: 1 when unset,
+    ignored by io_stream).
     """
     rows = []
+    with_pf = any(l.parallelization_factor is not None for l in design.layers)
     for l in design.layers:
         row = {
             "layer": l.name,
@@ -25,6 +28,8 @@ def summary_rows(design) -> list[dict]:
         }
         for s in SETTINGS:
             row[s.label] = getattr(l, s.name) if s.applies(l, design.io_type) else ""
+        if with_pf:
+            row["ParallelizationFactor"] = "" if l.parallelization_factor is None else l.parallelization_factor
         rows.append(row)
     return rows
 

@@ -75,7 +75,8 @@ class ExplorerState:
         """What the user sets, as a comparable value: (layer, its settings) in order, then the target. A layer's
         settings include the hls4ml keys it carries beyond the schema (a convolution's ParallelizationFactor, 1 when
         unset), so changing one is a new run and makes a fit report stale."""
-        rows = tuple((r["layer"], tuple((k, str(v)) for k, v in r.items() if k not in self._GEOMETRY)
+        rows = tuple((r["layer"], tuple((k, str(v)) for k, v in r.items()
+                                        if k not in self._GEOMETRY and k != "ParallelizationFactor")
                       + _hls4ml_keys(spec))
                      for r, spec in zip(self.design.summary(), self.design.layers))
         target = tuple((k, str(v)) for k, v in self.design.to_dict().items() if k != "layers")
