@@ -46,7 +46,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
           cutoff_bad_trials: int = 1, validation=None, validation_split: float = 0.2, structure=None, layers=None,
           min_keep: int = 1, loss=None, csim: bool = True, csim_baseline: bool = False, output_dir: str | None = None,
           progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False, ramp: int = 0,
-          distill: float = 0.0, best_epoch: bool = False, l1=0.0):
+          distill: float = 0.0, best_epoch: bool = False, l1=0.0, reference: str = "model"):
     """Prune ``model`` for ``design`` the way ``objective`` says saves most, fine-tuning with the masks enforced.
 
     Parameters
@@ -63,8 +63,17 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     scheduler : ``"polynomial"`` (default, 5 steps), ``"constant"``, ``"binary"`` or a ``Scheduler`` instance.
     epochs : fine-tuning epochs per schedule step. batch_size, learning_rate : Adam fine-tuning.
     metric : group importance, ``"l1"``, ``"l2"`` or ``"taylor"`` (see :mod:`hlsnb.prune.importance`).
-    tolerance : early stop: a step is kept only if the validation accuracy is at most ``tolerance`` (absolute,
-        e.g. 0.01 = 1 point) below the unpruned model's; ``None`` keeps every step.
+    tolerance : early stop: a step is kept only if its validation accuracy (after its fine-tune) is at most
+        ``tolerance`` (absolute, e.g. 0.01 = 1 point) below the ``reference``; ``None`` keeps every step.
+    reference : what the tolerance is measured against, both on the validation rows: ``"model"`` (default) the
+        unpruned model's accuracy as given; ``"control"`` the unpruned model's accuracy after the same fine-tune
+        without pruning (same epochs, recipe and batches; one fine-tune more, before the first step), so that the
+        tolerance measures what pruning costs. Use it when the model was picked on the validation rows (early
+        stopping with ``restore_best_weights``): its score there is a selected high that any further fine-tune,
+        pruned or not, tends to fall below, and a small tolerance then refuses every sparsity (measured: jets16,
+        1 point, nothing pruned; see docs/pruning_migration.md). ``report.val_accuracy_reference`` is the value
+        used, ``report.val_accuracy_baseline`` the unpruned model's as given. One-shot probes (no fine-tune) are
+        checked against the unpruned model as given either way.
     cutoff_bad_trials : with constant/polynomial schedules, stop after this many failed steps in a row.
     validation / validation_split : the data the tolerance is checked on (default: 20 % of the training rows,
         held out from fine-tuning).
@@ -106,7 +115,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     check_prune_inputs(model, data, validation=validation, epochs=epochs, batch_size=batch_size, seed=seed,
                        metric=metric, learning_rate=learning_rate, validation_split=validation_split,
                        cutoff_bad_trials=cutoff_bad_trials, min_keep=min_keep, ramp=ramp, distill=distill,
-                       best_epoch=best_epoch, l1=l1)
+                       best_epoch=best_epoch, l1=l1, reference=reference)
     if data is None:
         raise ValueError("prune needs training data: an hlsnb Dataset or (X_train, y_train[, X_test, y_test])")
     if tolerance is not None and not (0 <= tolerance < 1):
@@ -162,9 +171,13 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                               metric=metric,
                               tolerance=tolerance, cutoff_bad_trials=cutoff_bad_trials, shift_add=shift_add,
                               loss_fn=loss if loss is not None else default_loss(model), user_loss=loss is not None,
-                              bar=bar, l1_candidates=l1_candidates, seed=seed)
+                              bar=bar, l1_candidates=l1_candidates, seed=seed, control=reference == "control")
     finally:
         bar.close()
+    if result.control_accuracy is not None:
+        notes.append(f"tolerance measured against the control, the unpruned model fine-tuned the same way without "
+                     f"pruning: {100 * result.control_accuracy:.1f} % on the {len(Xv):,} validation rows (the "
+                     f"unpruned model as given: {100 * val_base:.1f} %); one fine-tune of {epochs} epoch(s) more")
     if result.probes:
         notes.append("one-shot probes (validation accuracy of the masks without training, sparsity: accuracy): "
                      + ", ".join(f"{s:.3f}: {100 * v:.1f} %{'' if ok else ' (out of tolerance)'}"
@@ -184,8 +197,10 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     reached = final_s == 0.0 or (result.accepted_any and np.isclose(result.sparsity, final_s))
     status = "done" if reached else ("stopped" if result.accepted_any else "unpruned")
     if not reached:
-        why = (f"the validation accuracy fell more than {tolerance:g} below the unpruned model's "
-               f"({val_base:.3f}) at higher sparsity" if tolerance is not None else "the schedule ended early")
+        what = ("the control's (the unpruned model fine-tuned without pruning)" if result.control_accuracy is not None
+                else "the unpruned model's")
+        why = (f"the validation accuracy fell more than {tolerance:g} below {what} ({result.reference:.3f}) at "
+               "higher sparsity" if tolerance is not None else "the schedule ended early")
         msg = (f"pruning target {_target_text(target, plan)} not reached: kept schedule sparsity "
                f"{result.sparsity:.3f} of {final_s:.3f} because {why}")
         notes.append(msg)
@@ -209,7 +224,9 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                                                            estimate_after),
         objective_before=objective_before, objective_after=plan.usage(result.masks).tolist(),
         estimate_before=estimate_before, estimate_after=estimate_after, keras_accuracy_before=acc_before,
-        keras_accuracy_after=model_accuracy(work, Xte, yte), val_accuracy_baseline=val_base, steps=result.steps,
+        keras_accuracy_after=model_accuracy(work, Xte, yte), val_accuracy_baseline=val_base,
+        val_accuracy_reference=result.reference if tolerance is not None else None, reference=reference,
+        steps=result.steps,
         design=design_after, masks=result.masks, notes=notes, overflows=overflows, l1=result.l1,
         l1_trials=result.l1_trials,
     )
