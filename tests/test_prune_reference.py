@@ -75,8 +75,20 @@ def test_control_is_the_same_fine_tune_without_pruning(trained, monkeypatch):
     assert all(np.array_equal(a, b) for a, b in zip(w_control, w_step))  # the same batches: the same weights
     assert not np.array_equal(w_control[0], trained[0].get_weights()[0])  # and the fine-tune did move them
     assert any("control" in t for _, _, t in texts) and texts[-1][0] == 4  # 2 epochs of control + 2 of the step
-    note = next(n for n in rep.notes if n.startswith("tolerance measured against the control"))
+    note = next(n for n in rep.notes if n.startswith("tolerance measured against the control (reference='control')"))
     assert f"{100 * control:.1f} %" in note and f"{100 * rep.val_accuracy_baseline:.1f} %" in note
+
+
+def test_lower_takes_the_lower_of_the_two(trained, monkeypatch):
+    """reference="lower": the control where the fine-tune alone loses validation accuracy (here: the unpruned model
+    scores 100 % on these rows, the control less), else the unpruned model as given; never stricter than "model"."""
+    vals: list = []
+    rep, _ = _run(trained, "lower", vals, monkeypatch)
+    (control, _), (step, _) = vals
+    assert control < rep.val_accuracy_baseline
+    assert rep.val_accuracy_reference == min(control, rep.val_accuracy_baseline) and rep.steps[0].accepted
+    assert any(n.startswith("tolerance measured against the control, the lower (reference='lower')")
+               for n in rep.notes)
 
 
 def test_model_reference_is_unchanged(trained, monkeypatch):
@@ -86,11 +98,15 @@ def test_model_reference_is_unchanged(trained, monkeypatch):
     assert len(vals) == 1 and texts[-1][0] == 2 and not any("control" in t for _, _, t in texts)
     assert rep.val_accuracy_reference == rep.val_accuracy_baseline and rep.reference == "model"
     assert rep.steps[0].accepted == (rep.steps[0].val_accuracy >= rep.val_accuracy_baseline - 1e-12)
-    assert not any("control" in n for n in rep.notes)
+    assert not any(n.startswith("tolerance measured against") for n in rep.notes)
+    # the same fine-tune as the control's above scores below the unpruned model's selected high: nothing kept, and
+    # the warning says what to try
+    assert rep.status == "unpruned" and not rep.steps[0].accepted
+    assert any("reference='control' measures the tolerance" in n for n in rep.notes)
 
 
 def test_bad_reference_is_refused_before_training(trained):
     model, design, data, _ = trained
-    with pytest.raises(HlsnbError, match=r"reference .* 'model', 'control'; got 'finetuned'"):
+    with pytest.raises(HlsnbError, match=r"reference .* 'model', 'control', 'lower'; got 'finetuned'"):
         prune(model, design, "parameters", data, target=0.5, tolerance=0.01, reference="finetuned", csim=False,
               progress=False)

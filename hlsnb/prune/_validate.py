@@ -21,9 +21,9 @@ __all__ = ["check_prune_inputs", "l1_setting"]
 METRICS = ("l1", "l2", "taylor", "activation")
 
 
-#: what ``prune``'s tolerance is measured against: the unpruned model's validation accuracy as given, or after the
-#: same fine-tune without pruning (:func:`hlsnb.prune.finetune.run_schedule`)
-REFERENCES = ("model", "control")
+#: what ``prune``'s tolerance is measured against: the unpruned model's validation accuracy as given, after the
+#: same fine-tune without pruning, or the lower of the two (:func:`hlsnb.prune.finetune.run_schedule`)
+REFERENCES = ("model", "control", "lower")
 
 
 def _int(name: str, v, lo: int) -> None:
