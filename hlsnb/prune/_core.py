@@ -65,16 +65,16 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     metric : group importance, ``"l1"``, ``"l2"`` or ``"taylor"`` (see :mod:`hlsnb.prune.importance`).
     tolerance : early stop: a step is kept only if its validation accuracy (after its fine-tune) is at most
         ``tolerance`` (absolute, e.g. 0.01 = 1 point) below the ``reference``; ``None`` keeps every step.
-    reference : what the tolerance is measured against, both on the validation rows: ``"model"`` (default) the
-        unpruned model's accuracy as given; ``"control"`` the unpruned model's accuracy after the same fine-tune
-        without pruning (same epochs, recipe and batches; one fine-tune more, before the first step), so that the
+    reference : what the tolerance is measured against, on the validation rows: ``"model"`` (default) the unpruned
+        model's accuracy as given; ``"control"`` the unpruned model's accuracy after the same fine-tune without
+        pruning (same epochs, recipe and batches; one fine-tune more, before the first step), so that the
         tolerance measures what pruning costs; ``"lower"`` the lower of the two (never stricter than ``"model"``,
-        and pruning is not charged for what the fine-tune alone loses). Use it when the model was picked on the validation rows (early
-        stopping with ``restore_best_weights``): its score there is a selected high that any further fine-tune,
-        pruned or not, tends to fall below, and a small tolerance then refuses every sparsity (measured: jets16,
-        1 point, nothing pruned; see docs/pruning_migration.md). ``report.val_accuracy_reference`` is the value
-        used, ``report.val_accuracy_baseline`` the unpruned model's as given. One-shot probes (no fine-tune) are
-        checked against the unpruned model as given either way.
+        and pruning is not charged for what the fine-tune alone loses). Use one of the last two when the model
+        was picked on the validation rows (early stopping with ``restore_best_weights``): its score there is a
+        selected high that any further fine-tune, pruned or not, tends to fall below, and a small tolerance then
+        refuses every sparsity (measured: jets16 seed 1, 1 point, nothing pruned; docs/pruning_migration.md).
+        ``report.val_accuracy_reference`` is the value used, ``report.val_accuracy_baseline`` the unpruned
+        model's as given. One-shot probes (no fine-tune) are checked against the unpruned model as given.
     cutoff_bad_trials : with constant/polynomial schedules, stop after this many failed steps in a row.
     validation / validation_split : the data the tolerance is checked on (default: 20 % of the training rows,
         held out from fine-tuning).
