@@ -55,6 +55,12 @@ accuracy) on each seed's base model (a tool at another than 1 point is named ``<
 interpolated along hlsnb's runs at every tolerance, with the stored run's rows
 (benchmarks/results/pruning_matched_loss.{md,json,png}; :func:`matched_loss` says how).
 
+The tolerance's reference (issue 28, jets16 seed 1 pruned nothing at 1 point): ``hlsnb control`` and ``hlsnb lower``
+are the default ``hlsnb`` run measured against the unpruned model after the same fine-tune without pruning (and the
+lower of that and the unpruned model's own accuracy), ``prune(reference=...)``; one fine-tune more each. Compare
+one with ``--matched-loss RUN.json ... --variant "hlsnb control"``
+(benchmarks/results/pruning_matched_loss_{control,lower}.{md,json,png}).
+
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
 """
