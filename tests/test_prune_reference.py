@@ -105,6 +105,15 @@ def test_model_reference_is_unchanged(trained, monkeypatch):
     assert any("reference='control' measures the tolerance" in n for n in rep.notes)
 
 
+def test_a_tolerance_below_one_validation_row_is_named(trained):
+    """113 validation rows: 0.5 points is less than one row (0.88 points), so the tolerance acts as 0: said."""
+    model, design, data, val = trained
+    with pytest.warns(UserWarning, match=r"tolerance \(0.5 points\) is less than one of the 113 validation rows "
+                                         r"\(0.88 points\): it acts as 0"):
+        prune(model, design, "parameters", data, target=0.5, tolerance=0.005, validation=val, epochs=1,
+              csim=False, progress=False, scheduler=_AtZero())
+
+
 def test_bad_reference_is_refused_before_training(trained):
     model, design, data, _ = trained
     with pytest.raises(HlsnbError, match=r"reference .* 'model', 'control', 'lower'; got 'finetuned'"):

@@ -164,6 +164,12 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                      f"scores {100 * val_base:.1f} %: it has probably been trained on them, so the check says "
                      "little about new data. Pass validation=(X_val, y_val) with rows the model never saw.")
         warnings.warn(notes[-1], stacklevel=2)
+    if tolerance and Xv is not None and tolerance < 1.0 / len(Xv):
+        # accuracy on n rows moves in steps of 1/n: a smaller tolerance is no tolerance at all
+        notes.append(f"the tolerance ({100 * tolerance:g} points) is less than one of the {len(Xv):,} validation "
+                     f"rows ({100 / len(Xv):.2f} points): it acts as 0, a step is kept only if it scores at least "
+                     "the reference. Pass more validation rows or a tolerance of at least one row.")
+        warnings.warn(notes[-1], stacklevel=2)
 
     bar = Progress(progress, sched.planned_steps() * epochs)
     try:
