@@ -138,3 +138,21 @@ def test_tolerance_names_and_the_rows_tolerance(bench, tmp_path):
     _, rows = bench.checked_rows([str(run)], str(STORED))
     assert rows[-1]["tool"] == "hlsnb x" and rows[-1]["tolerance_points"] == 0.5
     assert {r["tolerance_points"] for r in rows[:-1]} == {1.0}  # the stored run's rows: 1 point
+
+
+def test_another_variant_is_matched_on_its_own_runs(bench, tmp_path):
+    """--variant: the matched-loss comparison of another hlsnb variant (e.g. ``hlsnb control``) uses that
+    variant's runs at every tolerance only, and the command written says which."""
+    rows = []
+    for s in range(3):  # hlsnb control: 4x at 1 point; the default hlsnb: 1x (nothing pruned); hls4ml 2x at 1 point
+        rows += [_row("hlsnb control", s, 1.0, 4.0), _row("hlsnb control (tol 0.5 pt)", s, 0.5, 2.0, 0.5),
+                 _row("hlsnb", s, 0.0, 1.0), _row("hls4ml l1", s, 1.0, 2.0)]
+    (match,) = bench.matched_loss(rows, variant="hlsnb control")["digits"]["matches"]
+    assert match["counters"]["hls4ml_dsp_reduction"]["stats"]["interpolate"]["median"] == pytest.approx(2.0)
+    (match,) = bench.matched_loss(rows)["digits"]["matches"]
+    assert match["counters"]["hls4ml_dsp_reduction"]["stats"]["interpolate"]["median"] == pytest.approx(0.5)
+    out = tmp_path / "m.json"
+    bench.main(["--matched-loss", str(STORED), "--variant", "hlsnb", "--out", str(out)])
+    assert "--variant" not in json.loads(out.read_text())["command"]  # the default is not spelled out
+    with pytest.raises(ValueError, match="'hlsnb control'"):  # the stored run has no such rows
+        bench.write_matched_loss([str(STORED)], str(out), variant="hlsnb control")

@@ -21,6 +21,11 @@ __all__ = ["check_prune_inputs", "l1_setting"]
 METRICS = ("l1", "l2", "taylor", "activation")
 
 
+#: what ``prune``'s tolerance is measured against: the unpruned model's validation accuracy as given, after the
+#: same fine-tune without pruning, or the lower of the two (:func:`hlsnb.prune.finetune.run_schedule`)
+REFERENCES = ("model", "control", "lower")
+
+
 def _int(name: str, v, lo: int) -> None:
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
         raise InvalidSetting(f"prune: {name} must be an integer >= {lo}; got {v!r}")
@@ -116,7 +121,7 @@ def l1_setting(l1) -> tuple[float, tuple]:
 
 def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_rate, validation_split,
                        cutoff_bad_trials, min_keep, metric, seed, ramp=0, distill=0.0,
-                       best_epoch=False, l1=0.0) -> None:
+                       best_epoch=False, l1=0.0, reference="model") -> None:
     """Raise :class:`InvalidSetting` (a ``ValueError``) naming the first bad argument of ``prune``; nothing else.
 
     ``data=None`` and ``tolerance`` are left to ``prune``'s own checks. Class labels must lie in
@@ -135,6 +140,9 @@ def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_
     l1_setting(l1)
     if not isinstance(best_epoch, bool):
         raise InvalidSetting(f"prune: best_epoch must be True or False; got {best_epoch!r}")
+    if not (isinstance(reference, str) and reference in REFERENCES):
+        raise InvalidSetting(f"prune: reference (what the tolerance is measured against) must be one of "
+                             f"{', '.join(repr(r) for r in REFERENCES)}; got {reference!r}")
     _real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True, hi_open=False)
     if validation_split is not None:
         _real("validation_split", validation_split, 0.0, 1.0, lo_open=False)
