@@ -24,6 +24,18 @@ def calibration_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def pruning_bench():
+    """benchmarks/bench_pruning_vs_hls4ml.py as a module (its analysis functions, no run)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_pruning_vs_hls4ml",
+                                                  ROOT / "benchmarks" / "bench_pruning_vs_hls4ml.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
 def digits16():
     from hlsnb.data import load_dataset
 

@@ -2,7 +2,6 @@
 (interpolation, the step rule, unmatched seeds, the goal verdict), on small made-up rows and on the stored run (no
 training)."""
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -14,11 +13,8 @@ STORED = BENCH.parent / "results" / "pruning_vs_hls4ml.json"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_pruning_matched", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def bench(pruning_bench):
+    return pruning_bench
 
 
 def test_frontier_drops_points_beaten_at_no_more_loss(bench):

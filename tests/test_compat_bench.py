@@ -2,7 +2,6 @@
 hlsnb's side only (the full benchmark, with hls4ml in its Keras-2 venv, takes an hour and is not part of
 `make test`)."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,11 +11,8 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_pruning_vs_h
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_pruning_vs_hls4ml", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def bench(pruning_bench):
+    return pruning_bench
 
 
 def _rows(tool, dsp, hls, loss, seeds=3):

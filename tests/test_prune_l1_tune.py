@@ -59,18 +59,15 @@ def test_the_strength_is_chosen_on_the_validation_rows_not_the_test_rows(mlp, di
     assert [t.chosen for t in rep.l1_trials] == [False, True] and rep.l1 == 0.5
 
 
-def test_the_issue_28_table_is_generated_from_the_stored_runs_and_refuses_other_base_models(tmp_path):
+def test_the_issue_28_table_is_generated_from_the_stored_runs_and_refuses_other_base_models(tmp_path, pruning_bench):
     """benchmarks/bench_pruning_vs_hls4ml.py --against-stored: the per-seed rows of an hlsnb-only run against the
     stored hls4ml rows (the published table is its output), and an error when a run's base models are not the
     stored run's (its numbers would not be comparable)."""
-    import importlib.util
     import json
     from pathlib import Path
 
     results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-    spec = importlib.util.spec_from_file_location("bench_vs", results.parent / "bench_pruning_vs_hls4ml.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = pruning_bench
     run = results / "pruning_l1_auto_best_epoch_hlsnb_only.json"
     table = bench.against_stored([f"{run}=tuned"])
     assert "| digits | hls4ml l1 | 3.92, 3.92, 1.86, 3.92, 9.03 | 3.92x | 3.40x |" in table
