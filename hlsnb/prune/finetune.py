@@ -230,7 +230,6 @@ def choose_l1(work, plan, s: float, start: float, masks, tune: FineTuning, candi
     the choice then fell to single validation rows), and by the mean one-shot accuracy above ``s`` (grew with the
     strength on every seed: it chose the largest candidate whatever the candidates, as at ``s`` no penalty cost
     accuracy)."""
-    import keras
 
     Xv, yv = val_rows
     w0 = work.get_weights()
@@ -240,13 +239,13 @@ def choose_l1(work, plan, s: float, start: float, masks, tune: FineTuning, candi
     trials = []
     for strength in candidates:
         bar.describe(f"L1 trial {strength:g}")
-        keras.utils.set_random_seed(seed)  # every candidate sees the same batches
+        _seed(seed)  # every candidate sees the same batches
         step(trial_s, start, masks, replace(tune, epochs=epochs, ramp=min(int(tune.ramp), epochs),
                                             best_epoch=False, l1=strength))
         val = float(model_accuracy(work, Xv, yv))
         trials.append(L1Trial(float(strength), float(trial_s), epochs, val, bool(val >= val_base - tolerance - 1e-12)))
         work.set_weights(w0)
-    keras.utils.set_random_seed(seed)  # the schedule's batches do not depend on how many candidates were tried
+    _seed(seed)  # the schedule's batches do not depend on how many candidates were tried
     pick = max(trials, key=lambda t: (t.val_accuracy, -t.strength))
     return [replace(t, chosen=t is pick) for t in trials]
 

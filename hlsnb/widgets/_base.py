@@ -23,8 +23,7 @@ from typing import Callable
 
 import traitlets
 
-__all__ = ["DesignView", "Subscribers", "user_action", "check_name", "check_target", "transaction",
-           "parallelization_factor"]
+__all__ = ["DesignView", "Subscribers", "user_action", "check_name", "check_target", "transaction"]
 
 #: What a pin's or a saved state's name may be: shown in the plot's legend and the compare table's heading.
 NAME_MAX = 40
@@ -53,13 +52,6 @@ def check_target(target) -> float | None:
     if not (0.0 < t <= 1.5):
         raise ValueError(f"target {target!r} is not valid: a fraction of the board in (0, 1.5], e.g. 0.8 for 80 %")
     return t
-
-
-def parallelization_factor(spec):
-    """The ParallelizationFactor a design's layer ``spec`` is built with (:attr:`hlsnb.design.LayerSpec.
-    parallelization_factor`: the one it carries, else 1; None for a layer that takes none). Read as held, never
-    corrected: a value the menu does not offer is shown as such, not replaced."""
-    return spec.parallelization_factor
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from ..design import load as load_design
 from ..design.hls4ml_config import from_hls4ml_config, unlisted_layers
 from ..design.serialise import read_json
 from ..fileio import atomic_write
-from ._base import check_name, parallelization_factor
+from ._base import check_name
 from .plots import RESOURCES
 
 __all__ = ["ExplorerState"]
@@ -51,7 +51,7 @@ def _hls4ml_keys(spec) -> tuple:
     """(key, value as text) of the hls4ml keys ``spec`` carries beyond the schema, with its ParallelizationFactor
     (1 when unset) on a convolution: what :meth:`ExplorerState.settings` compares besides the schema's settings."""
     keys = dict(spec.extra)
-    pf = parallelization_factor(spec)
+    pf = spec.parallelization_factor
     if pf is not None:
         keys["ParallelizationFactor"] = pf
     return tuple((k, str(v)) for k, v in sorted(keys.items()))
@@ -129,9 +129,9 @@ class ExplorerState:
             for k in ("weight_precision", "result_precision", "accum_precision"):
                 if getattr(la, k, None) != getattr(lb, k, None):
                     diffs.append((la.name, f"{k} {getattr(la, k)}", f"{getattr(lb, k)}"))
-            if parallelization_factor(la) != parallelization_factor(lb):
-                diffs.append((la.name, f"ParallelizationFactor {parallelization_factor(la)}",
-                              f"{parallelization_factor(lb)}"))
+            if la.parallelization_factor != lb.parallelization_factor:
+                diffs.append((la.name, f"ParallelizationFactor {la.parallelization_factor}",
+                              f"{lb.parallelization_factor}"))
         return name, a, now, diffs
 
     # ------------------------------------------------------------------ save / load

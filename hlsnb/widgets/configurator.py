@@ -32,7 +32,7 @@ from .. import rules
 from ..design import IO_TYPES, SETTINGS
 from ..targets import BOARDS
 from . import _html
-from ._base import DesignView, parallelization_factor, user_action
+from ._base import DesignView, user_action
 from ._traits import Precision
 
 __all__ = ["LayerConfigurator", "LayerRow", "PrecisionField", "PRECISION_KINDS"]
@@ -160,7 +160,7 @@ def _parallelization_control(row: "LayerRow", spec, design) -> widgets.Widget:
     pfs = _pf_options(design, row.name)
     if pfs is None:
         return widgets.HTML("", layout=_width("parallelization_factor"))
-    held = parallelization_factor(spec)
+    held = spec.parallelization_factor
     row.parallelization_factor = widgets.Dropdown(options=list(pfs), value=held if held in pfs else None,
                                                   layout=_width("parallelization_factor"), **_pf_state(design))
     row.parallelization_factor.add_class(f"hlsnb-pf-{row.name}")
@@ -296,7 +296,7 @@ class LayerRow(DesignView):
                 field.show(getattr(l, setting))
             if self.parallelization_factor is not None:
                 pfs = list(d.valid_parallelization_factors(self.name))
-                held = parallelization_factor(l)
+                held = l.parallelization_factor
                 if list(self.parallelization_factor.options) != pfs:
                     self.parallelization_factor.options = pfs
                 self.parallelization_factor.value = held if held in pfs else None
@@ -310,7 +310,7 @@ class LayerRow(DesignView):
         """Say so when the design holds a ParallelizationFactor its menu does not offer (shown unselected, kept)."""
         if self.parallelization_factor is None or self.parallelization_factor.value is not None:
             return
-        held = parallelization_factor(self.design.layer(self.name))
+        held = self.design.layer(self.name).parallelization_factor
         pfs = ", ".join(map(str, self.parallelization_factor.options))
         self.message.value = _html.message(
             f"{self.name}: the design holds ParallelizationFactor {held!r}, which is not one hls4ml builds for this "
