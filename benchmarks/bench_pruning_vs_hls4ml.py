@@ -416,6 +416,8 @@ def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, ty
         # the same number of fine-tunes as hls4ml's PolynomialScheduler(steps); hls4ml's top-level default
         # cutoff_bad_trials=3 never stops a 5-step schedule early
         retries, probe = v.pop("retries", 0), v.pop("probe", 0)
+        # the stored runs were made when prune's default reference was "model": a variant that names none keeps it
+        v.setdefault("reference", "model")
         sched = (BinaryScheduler(threshold=0.005, try_final_first=False, max_steps=args.steps, retries=retries,
                                  probe=probe)
                  if v.pop("schedule") == "binary" else PolynomialScheduler(steps=args.steps))

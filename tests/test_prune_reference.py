@@ -58,8 +58,10 @@ def _run(trained, reference, vals, monkeypatch):
 
     monkeypatch.setattr(finetune, "model_accuracy", spy)
     texts = []
+    given = {} if reference is None else {"reference": reference}  # None: prune's default
     _, rep = prune(model, design, "parameters", data, target=0.5, tolerance=0.0, validation=val, epochs=2,
-                   learning_rate=0.05, csim=False, scheduler=_AtZero(), reference=reference, seed=3, progress=lambda done, total, text: texts.append((done, total, text)))
+                   learning_rate=0.05, csim=False, scheduler=_AtZero(), seed=3,
+                   progress=lambda done, total, text: texts.append((done, total, text)), **given)
     return rep, texts
 
 
@@ -79,11 +81,13 @@ def test_control_is_the_same_fine_tune_without_pruning(trained, monkeypatch):
     assert f"{100 * control:.1f} %" in note and f"{100 * rep.val_accuracy_baseline:.1f} %" in note
 
 
-def test_lower_takes_the_lower_of_the_two(trained, monkeypatch):
-    """reference="lower": the control where the fine-tune alone loses validation accuracy (here: the unpruned model
-    scores 100 % on these rows, the control less), else the unpruned model as given; never stricter than "model"."""
+def test_lower_takes_the_lower_of_the_two_and_is_the_default(trained, monkeypatch):
+    """reference="lower" (the default): the control where the fine-tune alone loses validation accuracy (here: the
+    unpruned model scores 100 % on these rows, the control less), else the unpruned model as given; never stricter
+    than "model"."""
     vals: list = []
-    rep, _ = _run(trained, "lower", vals, monkeypatch)
+    rep, _ = _run(trained, None, vals, monkeypatch)
+    assert rep.reference == "lower"
     (control, _), (step, _) = vals
     assert control < rep.val_accuracy_baseline
     assert rep.val_accuracy_reference == min(control, rep.val_accuracy_baseline) and rep.steps[0].accepted
@@ -92,7 +96,7 @@ def test_lower_takes_the_lower_of_the_two(trained, monkeypatch):
 
 
 def test_model_reference_is_unchanged(trained, monkeypatch):
-    """reference="model" (the default): no control fine-tune, the tolerance against the unpruned model as given."""
+    """reference="model" (hls4ml's meaning): no control fine-tune, the tolerance against the unpruned model as given."""
     vals: list = []
     rep, texts = _run(trained, "model", vals, monkeypatch)
     assert len(vals) == 1 and texts[-1][0] == 2 and not any("control" in t for _, _, t in texts)
@@ -102,7 +106,7 @@ def test_model_reference_is_unchanged(trained, monkeypatch):
     # the same fine-tune as the control's above scores below the unpruned model's selected high: nothing kept, and
     # the warning says what to try
     assert rep.status == "unpruned" and not rep.steps[0].accepted
-    assert any("reference='control' measures the tolerance" in n for n in rep.notes)
+    assert any("reference='lower' (the default) measures the tolerance" in n for n in rep.notes)
 
 
 def test_a_tolerance_below_one_validation_row_is_named(trained):

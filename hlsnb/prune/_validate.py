@@ -121,7 +121,7 @@ def l1_setting(l1) -> tuple[float, tuple]:
 
 def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_rate, validation_split,
                        cutoff_bad_trials, min_keep, metric, seed, ramp=0, distill=0.0,
-                       best_epoch=False, l1=0.0, reference="model") -> None:
+                       best_epoch=False, l1=0.0, reference="lower") -> None:
     """Raise :class:`InvalidSetting` (a ``ValueError``) naming the first bad argument of ``prune``; nothing else.
 
     ``data=None`` and ``tolerance`` are left to ``prune``'s own checks. Class labels must lie in

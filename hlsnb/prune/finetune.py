@@ -87,6 +87,12 @@ class ScheduleResult:
     reference: float | None = None  # the validation accuracy the tolerance was measured against
     control_accuracy: float | None = None  # the unpruned weights' validation accuracy after the control fine-tune
 
+    @property
+    def reference_is_control(self) -> bool:
+        """Whether the tolerance was measured against the control (``reference`` "control", or "lower" where the
+        control scored below the unpruned model as given)."""
+        return self.control_accuracy is not None and self.reference == self.control_accuracy
+
 
 @dataclass(frozen=True)
 class L1Trial:
@@ -274,7 +280,7 @@ def control_fine_tune(work, teacher, resume, step, tune: FineTuning, val_rows, *
 def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capacity, fit_rows, val_rows, *,
                  val_base, tune: FineTuning, metric: str, tolerance, cutoff_bad_trials: int, shift_add: bool,
                  loss_fn, user_loss: bool, bar: Progress, l1_candidates: tuple = (), seed: int = 0,
-                 reference: str = "model") -> ScheduleResult:
+                 reference: str = "lower") -> ScheduleResult:
     """Run ``sched`` on ``work`` (changed in place) until it stops; ``work`` ends holding the weights of the last
     step that met the tolerance (the unpruned weights if none did). With two or more ``l1_candidates`` the L1
     strength is chosen first (:func:`choose_l1`) and replaces ``tune.l1``. With a tolerance, ``reference``

@@ -53,9 +53,10 @@ class PruneReport:
     keras_accuracy_after: float | None
     val_accuracy_baseline: float | None
     #: the validation accuracy the tolerance was measured against (``None`` without a tolerance): the baseline, or
-    #: with ``reference="control"`` the unpruned model after the same fine-tune without pruning
+    #: (``reference`` "control", or "lower" where it is lower) the unpruned model after the same fine-tune without
+    #: pruning
     val_accuracy_reference: float | None = None
-    reference: str = "model"  # prune's ``reference``: "model" or "control"
+    reference: str = "lower"  # prune's ``reference``: "lower", "control" or "model"
     steps: list = field(default_factory=list)
     csim_accuracy: float | None = None
     csim_accuracy_before: float | None = None
