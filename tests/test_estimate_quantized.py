@@ -323,3 +323,38 @@ def test_stage_registers_are_as_wide_as_the_adders_not_accum_t(calibration_dir):
             assert bits < kw["accum_bits"] - 3, stage.what
         errs.append(abs(e.ff - r["meas"]["ff"]) / r["meas"]["ff"])
     assert max(errs) <= 0.5 and sorted(errs)[len(errs) // 2] <= 0.3, errs
+
+
+def test_constant_products_are_as_wide_as_their_constants():
+    """HLS sizes a product by its constant (``const_width``): a 6-bit input times a weight whose quantized magnitude
+    is 3 (of ap_fixed<6,1>: 3/32) is an 8-bit product, not 12, so the adder trees of a layer of small constants are
+    narrower than those of the same layer with large ones; with the weights known the width is exact, without them
+    modelled from the zero count (magnitude pruning keeps the largest)."""
+    import numpy as np
+
+    from hlsnb.estimate.model import Calibration, overlay
+
+    rng = np.random.default_rng(0)
+    signs = rng.choice([-1.0, 1.0], size=(32, 16))
+    small, large = signs * 3 / 32, signs * 29 / 32  # quantized magnitudes 3 (2 bits) and 29 (5 bits)
+    common = dict(strategy="Latency", reuse_factor=1, weight_bits=6, weight_int_bits=1, input_bits=6,
+                  accum_bits=19, result_bits=19, part="pynq-z2", clock_ns=10.0)
+
+    def adders(w, cal=None):
+        e = estimate_layer("Dense", 32, 16, weights=w, calibration=cal, **common)
+        (t,) = [t for t in e.terms("lut") if "adders of the unrolled adder trees" in t.what]
+        return t
+
+    s, big = adders(small), adders(large)
+    assert "6+2.0 (the constants' magnitudes, of 6)-bit products" in s.what, s.what
+    assert "6+5.0 (the constants' magnitudes, of 6)-bit products" in big.what, big.what
+    assert s.value < 0.85 * big.value
+    # the switch off: both at the weight type's 12 bits, the same price
+    off = Calibration(overlay(Calibration.shipped().coefficients, {"per_tool": {"vivado_hls": {"const_width": 0.0}}}),
+                      source="test")
+    assert adders(small, off).value == adders(large, off).value > big.value
+    # unknown weights: the largest nonzero/total of normal weights; more zeros leave larger (wider) survivors
+    pruned, unpruned = (estimate_layer("Dense", 64, 32, n_zeros=z, **common) for z in (1536, 0))
+    width = [float(next(t for t in e.terms("lut") if "adders of" in t.what).what.split("6+")[1].split(" ")[0])
+             for e in (pruned, unpruned)]
+    assert 2 < width[1] < width[0] < 6, width

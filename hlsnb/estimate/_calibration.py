@@ -61,6 +61,8 @@ TOOL_DEFAULTS = MappingProxyType({
     "act_lut_quant": 0.0, "const_dsp_in_bits": 0.0, "ff_const_held": 0.0,
     # Latency adder trees sized by operand range growth (product bits + 1 a level, capped by accum_t) (issue 23)
     "add_growth": 0.0,
+    # ... with each constant product as wide as the input plus its constant's magnitude (0: plus the weight type)
+    "const_width": 0.0,
     # the compare-and-select of an activation with a rounding/saturating narrower result is as wide as the result
     "act_sel_result": 0.0,
     # a rounding/saturating accum_t: one quantized cast per product, one more per saturating add (issue 23)

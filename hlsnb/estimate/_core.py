@@ -343,6 +343,22 @@ def _weight_classes_cached(key, data: bytes, dtype: str, n: int, w_bits: int, w_
     return zeros, shifts, shift_add, mul
 
 
+@lru_cache(maxsize=256)
+def _magnitude_bits_cached(key, data: bytes, dtype: str, n: int, w_bits: int, w_int: int) -> float:
+    w = np.frombuffer(data, dtype=dtype)[:n].astype(np.float64)
+    lsb = 2.0 ** -(w_bits - w_int)
+    q = np.abs(np.clip(np.floor(w / lsb), -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1))
+    q = q[q > 0]
+    return float(np.mean(np.floor(np.log2(q)) + 1)) if q.size else float(w_bits)
+
+
+def weight_magnitude_bits(weights, w_bits: int, w_int: int) -> float:
+    """Mean bit length of the nonzero quantized constant weights' magnitudes (``w_bits`` at most): a product of an
+    ``n``-bit input and the constant ``q`` is ``n + bit_length(|q|)`` bits wide, which HLS sizes it to."""
+    a = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).ravel())
+    return _magnitude_bits_cached(hash(a.tobytes()), a.tobytes(), "float32", a.size, w_bits, w_int)
+
+
 def weight_classes(weights, w_bits: int, w_int: int, k: int) -> tuple[int, int, int, int]:
     """Split quantized constant weights into (zeros, powers of two, shift-add constants, generic multiplies).
 

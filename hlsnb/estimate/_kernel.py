@@ -27,6 +27,7 @@ from ._core import (
     mult_mapping,
     mux_luts,
     weight_classes,
+    weight_magnitude_bits,
 )
 from ._da import dense_da
 
@@ -161,6 +162,31 @@ def _share_for(sigma_lsb: float, w_bits: int, k: int) -> float:
     return float(np.count_nonzero(d > k) / nonzero) if nonzero else 0.0
 
 
+@lru_cache(maxsize=4096)
+def _magnitude_bits_for(sigma_lsb: float, w_bits: int, keep: float) -> float:
+    lo, hi = -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1
+    a = np.sort(np.abs(np.clip(np.floor(_normal_quantiles() * sigma_lsb), lo, hi)))[::-1]
+    a = a[:max(1, int(round(keep * a.size)))]  # magnitude pruning keeps the largest
+    a = a[a > 0]
+    return float(np.mean(np.floor(np.log2(a)) + 1)) if a.size else float(w_bits)
+
+
+def product_bits(inp, n_in: int, nonzero: int, total: int, cal) -> float:
+    """Mean width of a Latency layer's constant products: the input's bits plus the bit length of each nonzero
+    weight's magnitude (HLS sizes a product by its constant, ``const_width``), from the weights when known, else
+    from trained weights modelled as normal (:func:`mul_op_share`'s model) with the largest ``nonzero`` of
+    ``total`` kept (magnitude pruning); ``const_width`` 0: input bits + weight bits (the type's width)."""
+    w_bits, w_int = inp.weight_bits, inp.weight_int_bits
+    if cal["const_width"] < 0.5:
+        return float(inp.input_bits + w_bits)
+    if inp.weights is not None:
+        return inp.input_bits + min(float(w_bits), weight_magnitude_bits(inp.weights, w_bits, w_int))
+    lsb = 2.0 ** -(w_bits - w_int)
+    sigma_lsb = cal["share_scale"] / math.sqrt(max(n_in, 1)) / lsb
+    keep = nonzero / total if total else 1.0
+    return inp.input_bits + _magnitude_bits_for(round(sigma_lsb, 3), int(w_bits), round(keep, 3))
+
+
 def mul_op_share(n_in: int, w_bits: int, w_int: int, cal) -> float:
     """Modelled fraction of non-zero constant products that stay generic multiplications (no weights known).
 
@@ -248,9 +274,11 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     n_adds = max(0, nonzero - n_out) + n_out  # adder tree plus the bias add
     # Vitis HLS puts adds in the DSP post-adders; Vivado HLS 2019-2020 builds them in LUTs (dsp_postadd = share)
     absorbed = int(round(C["dsp_postadd"] * min(mul_ops, n_adds))) if on_dsp and units else 0
-    add_bits = tree_adder_bits(nonzero, n_out, in_bits + w_bits, accum_bits) if C["add_growth"] >= 0.5 \
-        else accum_bits
-    width = (f"{add_bits:.1f}-bit (operand range: {in_bits}+{w_bits}-bit products growing one bit a level, "
+    p_bits = round(product_bits(inp, n_in, nonzero, N, C), 1)
+    add_bits = tree_adder_bits(nonzero, n_out, p_bits, accum_bits) if C["add_growth"] >= 0.5 else accum_bits
+    w_eff = p_bits - in_bits
+    w_txt = f"{w_bits}" if w_eff >= w_bits else f"{w_eff:.1f} (the constants' magnitudes, of {w_bits})"
+    width = (f"{add_bits:.1f}-bit (operand range: {in_bits}+{w_txt}-bit products growing one bit a level, "
              f"capped by the {accum_bits}-bit accum_t)" if add_bits < accum_bits else f"{accum_bits}-bit")
     acc.add("lut", (n_adds - absorbed) * add_bits * C["lut_add_per_bit"],
             f"{n_adds - absorbed} {width} adders of the unrolled adder trees"
@@ -281,7 +309,7 @@ def _dense_latency(acc: Terms, inp, C, n_in, n_out, zeros, on_dsp, why, dsp_each
     stage_frac = min(1.0, depth / (levels + 1))
     coef = C["ff_pipe_ii1"] if ii == 1 else C["ff_pipe_shared"]
     # the registers of a stage hold adder outputs, as wide as their operands' range (ff_growth, structural) or accum_t
-    reg_bits = tree_adder_bits(nonzero, n_out, in_bits + w_bits, accum_bits) if C["ff_growth"] else accum_bits
+    reg_bits = tree_adder_bits(nonzero, n_out, p_bits, accum_bits) if C["ff_growth"] else accum_bits
     acc.add("ff", coef * nonzero * reg_bits * stage_frac,
             f"pipeline registers of {nonzero} products x {reg_bits:.3g} bits over {depth} stages"
             + (f" (the {inp.accum_rounding}/{inp.accum_saturation} accum_t casts every product and partial sum: "

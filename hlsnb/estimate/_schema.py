@@ -64,6 +64,8 @@ _E = [
      "Vivado HLS: the products the shared multipliers fill before the last cycle"),
     ("add_growth", "structural", "switch", "_kernel._dense_latency",
      "1: adder trees sized by the operands' range (product bits + 1 a level, capped by accum_t), as HLS builds them"),
+    ("const_width", "structural", "switch", "_kernel.product_bits",
+     "1: a constant product is as wide as the input plus the bit length of its constant, not of the weight type"),
     ("act_sel_result", "structural", "switch", "layers/activation",
      "1: the select of a rounding/saturating activation is as wide as its result type, not its input"),
     ("acc_quant", "structural", "switch", "_kernel._accum_quant",
