@@ -113,6 +113,12 @@ def test_items_and_steps_are_the_estimators_breakdown(answer):
     r = reports_table(answer)
     assert any("47,883" in row for row in r.rows) and "Resource: output RF 32" in r.note
     assert "Latency: none" in r.note  # hls4ml keeps Latency's 64 on the 32x5 output layer
+    # the public Latency build's timing beside the estimate (the forum's Resource report has none)
+    timing = {row[0]: row for row in r.rows if "cycles" in row[0]}
+    assert set(timing) == {"Latency II (cycles)", "Latency latency (cycles)"}
+    est = answer.estimates["forum"]["Latency"]
+    assert timing["Latency II (cycles)"][1:3] == [f"{est.ii:,}", "15"]
+    assert timing["Latency latency (cycles)"][1:3] == [f"{est.latency_cycles:,}", "55"]
     # printed text fits a notebook's output area (88 characters): the notebook prints this table
     assert max(len(line) for line in str(r).splitlines()) <= 88
     assert "<table>" in t._repr_html_() and "forum Resource" in str(t)
