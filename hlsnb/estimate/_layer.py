@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ._calibration import Calibration, default_calibration
-from ._core import LayerEstimate, _weight_classes_cached, estimate_input
-from ._kernel import _normal_quantiles, _share_for
+from ._core import LayerEstimate, _magnitude_bits_cached, _weight_classes_cached, estimate_input
+from ._kernel import _magnitude_bits_for, _normal_quantiles, _share_for
 from ._stage import check_stage, to_vsynth
 from ._validate import check_input
 from .inputs import LayerInput, _design_layer_input, _keyword_signature, layer_input
@@ -86,5 +86,7 @@ def clear_cache() -> None:
     _cached.cache_clear()
     _weight_classes_cached.cache_clear()
     _share_for.cache_clear()
+    _magnitude_bits_for.cache_clear()
+    _magnitude_bits_cached.cache_clear()
     _normal_quantiles.cache_clear()
     _design_layer_input.cache_clear()
