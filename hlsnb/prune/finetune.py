@@ -86,12 +86,9 @@ class ScheduleResult:
     l1: float = 0.0  # the L1 strength the schedule ran with
     reference: float | None = None  # the validation accuracy the tolerance was measured against
     control_accuracy: float | None = None  # the unpruned weights' validation accuracy after the control fine-tune
-
-    @property
-    def reference_is_control(self) -> bool:
-        """Whether the tolerance was measured against the control (``reference`` "control", or "lower" where the
-        control scored below the unpruned model as given)."""
-        return self.control_accuracy is not None and self.reference == self.control_accuracy
+    #: whether the tolerance was measured against the control (``reference`` "control", or "lower" where the control
+    #: scored below the unpruned model as given; on a tie, the unpruned model)
+    reference_is_control: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,7 +324,8 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
     if paired:
         best.control_accuracy = control_fine_tune(work, teacher, best.weights, step, tune, val_rows, seed=seed,
                                                   bar=bar)
-        best.reference = best.control_accuracy if reference == "control" else min(val_base, best.control_accuracy)
+        best.reference_is_control = reference == "control" or best.control_accuracy < val_base
+        best.reference = best.control_accuracy if best.reference_is_control else val_base
     while go:
         ts = time.time()
         start = best.sparsity if s > best.sparsity else s
