@@ -291,6 +291,40 @@ def test_io_stream_refuses_a_named_factor(conv_design):
         fit_to_board(conv_design, 0.8, parallelization=["c2"])
 
 
+@pytest.fixture(scope="module")
+def tiny_cnn_exhaustive():
+    """A Conv2D (3x3 output: factors 1 3 9) and a DepthwiseConv2D (2x2: 1 2 4), io_parallel on the PYNQ-Z2, and the
+    csynth estimate of every (strategy, ReuseFactor, ParallelizationFactor) combination the search may pick."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5, 5, 2)), keras.layers.Conv2D(3, 3, name="c"),
+                              keras.layers.DepthwiseConv2D(2, name="dw"), keras.layers.Flatten(name="f")])
+    d = Design.from_keras(model, board="pynq-z2")
+    opts = [_options(d, n, DEFAULT_STRATEGIES, d.valid_parallelization_factors(n)) for n in ("c", "dw")]
+    table = []
+    for combo in itertools.product(*opts):
+        x = d.copy()
+        for n, (s, rf, pf) in zip(("c", "dw"), combo):
+            x.set(n, strategy=s, reuse_factor=rf, notify=False)
+            x.set_parallelization(n, pf, notify=False)
+        e = estimate_design(x)
+        table.append((e.latency_cycles, e.utilisation))
+    return d, table
+
+
+@pytest.mark.parametrize("target", [1.0, 0.5, 0.2, 0.1, 0.05])
+def test_the_factor_search_is_near_the_exhaustive_optimum(tiny_cnn_exhaustive, target):
+    d, table = tiny_cnn_exhaustive
+    fitting = [lat for lat, util in table if all(util[r] <= 100 * target for r in RES)]
+    result = fit_to_board(d, target)
+    assert result.fits == bool(fitting)
+    if fitting:
+        _check_fits(result, target)
+        assert result.estimate.latency_cycles <= 1.15 * min(fitting) + 2
+        assert result.estimate.latency_cycles <= fit_to_board(d, target, parallelization=False).estimate.latency_cycles
+
+
 def test_latency_copies_count_against_the_unroll_limit():
     import keras
 
