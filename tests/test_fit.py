@@ -340,3 +340,18 @@ def test_latency_copies_count_against_the_unroll_limit():
     pf = result.parallelization["c"]
     assert s != "Latency" or pf * 1152 // rf <= rules.UNROLL_LIMIT
     _check_fits(result, 1.0)  # and the design says nothing is over the limit
+
+
+def test_the_board_check_fix_names_the_factors(conv_design):
+    from hlsnb.fit import check_board
+
+    d = conv_design
+    d.set_parallelization("c2", 16)  # every pixel at once: over the PYNQ-Z2's LUTs after synthesis (estimated)
+    d.set_parallelization("dw2", 4)
+    check = check_board(d)
+    assert not check.fits and check.suggestion is not None and check.suggestion.parallelization
+    for n, pf in check.suggestion.parallelization.items():
+        assert f"{n} {' RF '.join(map(str, check.suggestion.choices[n]))} ParallelizationFactor {pf}" in check.fix
+    fixed = d.copy()
+    check.suggestion.apply(fixed)
+    assert check_board(fixed).fits  # the fix it names does fit, by the same check
