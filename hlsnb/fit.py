@@ -354,15 +354,21 @@ def _vector(util: dict) -> np.ndarray:
 
 
 def _greedy(search: _Search, table: _Table):
-    """Steps 2-4 of the module docstring over ``table``'s options; returns (state, est) of the best state reached."""
+    """Steps 2-4 of the module docstring over ``table``'s options; returns (state, est) of the best state reached.
+
+    When the table is exact (``search.exact``) and no DSP goes beyond the part (whose overflow the top level turns
+    into LUTs, which the table does not see), a step that leaves the design over the target is taken on the table's
+    word; the first state it says fits is estimated, as is every step otherwise."""
     state = {n: opts[int(np.lexsort((table.util[n].sum(axis=1), table.lat[n]))[0])]
              for n, opts in table.options.items()}
     _, est = search.evaluate(state)
+    util = search.demand(est)  # of ``state``: its estimate's (``known``: ``est`` is its estimate) or the table's
+    known = True
+    dsp = RESOURCES.index("dsp")
     tabu: dict[tuple, set] = {}
     for _ in range(2000):
-        if search.fits(est):
+        if known and search.fits(est):
             break
-        util = search.demand(est)
         u = _vector(util)
         cur_excess = search.excess(util)
         banned = tabu.get(tuple(sorted(state.items())), set())
@@ -382,16 +388,26 @@ def _greedy(search: _Search, table: _Table):
                 continue
             j = int(np.argmax(np.where(ok, score, -np.inf)))
             if best is None or score[j] > best[0]:
-                best = (score[j], n, opts[j])
+                best = (score[j], n, opts[j], approx[j])
         if best is None:
-            break
-        _, n, o = best
+            if known:
+                break
+            _, est = search.evaluate(state)  # the table's word ends here: the real figures decide what follows
+            util, known = search.demand(est), True
+            continue
+        _, n, o, predicted = best
         trial = {**state, n: o}
+        if (search.exact and max(u[dsp], predicted[dsp]) <= 100.0
+                and search.excess(dict(zip(RESOURCES, predicted))) > 1e-9):
+            state, util, known = trial, dict(zip(RESOURCES, predicted)), False
+            continue
         _, test = search.evaluate(trial)
         if search.excess(search.demand(test)) < cur_excess - 1e-9:
-            state, est = trial, test
+            state, est, util, known = trial, test, search.demand(test), True
         else:  # the additive table was wrong about this move: never try it from this state again
             tabu.setdefault(tuple(sorted(state.items())), set()).add((n, o))
+    if not known:
+        _, est = search.evaluate(state)
     if not search.fits(est):
         return state, est
     while True:
