@@ -335,6 +335,10 @@ def test_latency_copies_count_against_the_unroll_limit():
     d = Design.from_keras(model, board="zcu102")
     opts = _options(d, "c", DEFAULT_STRATEGIES, d.valid_parallelization_factors("c"))
     assert ("Latency", 1, 2) in opts and ("Latency", 2, 4) in opts and ("Latency", 1, 4) not in opts
+    held = d.copy()
+    held.set_parallelization("c", 4)  # not searched: the factor the design holds counts the same way
+    kept = _options(held, "c", DEFAULT_STRATEGIES)
+    assert ("Latency", 1, None) not in kept and ("Latency", 2, None) in kept
     result = fit_to_board(d, 1.0)
     s, rf = result.choices["c"]
     pf = result.parallelization["c"]
