@@ -423,7 +423,9 @@ def _single_moves(search: _Search, state, est, table: _Table):
     """The first change of one layer (fastest first) that keeps the design fitting and makes it faster. When the
     table is exact (``search.exact``), changes it says go over the target are not estimated."""
     u = _vector(search.demand(est))
-    # the part's DSP count caps the vsynth total: with a target of the whole part, DSPs over it may still "fit"
+    # the part's DSP count caps the vsynth total (the overflow becomes LUTs the table does not see): with DSPs
+    # over the part the table's word is not taken, and with a target of the whole part DSPs over it may still "fit"
+    exact = search.exact and u[RESOURCES.index("dsp")] <= 100.0
     checked = np.array([r != "dsp" or search.limit < 100.0 - 1e-9 for r in RESOURCES])
     for n, opts in table.options.items():
         lat = table.lat[n]
@@ -432,7 +434,7 @@ def _single_moves(search: _Search, state, est, table: _Table):
         over = ((u + table.util[n] - table.util[n][i] > search.limit + 1e-6) & checked).any(axis=1)
         for j in np.argsort(lat, kind="stable"):
             o = opts[j]
-            if o == state[n] or lat[j] > cur or (search.exact and over[j]):
+            if o == state[n] or lat[j] > cur or (exact and over[j]):
                 continue
             trial = {**state, n: o}
             _, test = search.evaluate(trial)
@@ -463,12 +465,9 @@ def _pair_moves(search: _Search, state, est, table: _Table, tries: int = 24):
     dls = np.concatenate([f[0] for f in found])
     which = np.concatenate([np.full(len(f[0]), i) for i, f in enumerate(found)])
     pos = np.concatenate([np.arange(len(f[0])) for f in found])
-    cands = []
     for c in np.argsort(dls, kind="stable")[:tries]:  # the largest latency cuts first, ties in the order found
         _, a, ja, b, jb = found[which[c]]
-        cands.append((None, a, int(ja[pos[c]]), b, int(jb[pos[c]])))
-    for _, a, ja, b, jb in cands[:tries]:
-        trial = {**state, a: table.options[a][ja], b: table.options[b][jb]}
+        trial = {**state, a: table.options[a][ja[pos[c]]], b: table.options[b][jb[pos[c]]]}
         _, test = search.evaluate(trial)
         if search.fits(test) and search.rank(test) < search.rank(est):
             return trial, test
@@ -609,9 +608,10 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
     parallelization : bool or iterable of str
         True (default): search the ParallelizationFactor (output pixels computed at once; latency ~ pixels / PF x
         the kernel's II) of every io_parallel convolution, depthwise too, over exactly
-        ``design.valid_parallelization_factors(layer)``, jointly with its Strategy and ReuseFactor, starting from
-        the factor the design has; the result is never slower than with every factor kept. False: keep every
-        factor as it is (Strategy and ReuseFactor only). A list of convolution names: search those only.
+        ``design.valid_parallelization_factors(layer)``, jointly with its Strategy and ReuseFactor. The design's
+        own factors are one of the candidates (so the result is never slower than with every factor kept) and what
+        the result's per-layer lines compare against (old -> new). False: keep every factor as it is (Strategy and
+        ReuseFactor only). A list of convolution names: search those only.
         io_stream convolutions (no partitions) and Dense layers never get one.
     estimator : callable, optional
         ``estimator(design, stage=...) -> DesignEstimate`` (default :func:`hlsnb.estimate.estimate_design`).
