@@ -5,6 +5,8 @@
 Designs (all estimated by hlsnb, no synthesis):
 - "CNN 8x8 (pynq-z2)": the untrained CNN of benchmarks/bench_widgets.py (8x8x1 input, Conv2D 8 'same' -> 64 output
   pixels, Conv2D 8 -> 36, Dense 5), io_parallel, on the PYNQ-Z2;
+- "CNN 12x12 (pynq-z2)": an untrained 9-layer CNN (12x12x1, Conv2D 4 -> 100 output pixels, MaxPooling, Conv2D 8 ->
+  9 pixels, MaxPooling, Dense 5), io_parallel, on the PYNQ-Z2: small enough to fit it, so the factor shows;
 - "CNN 14 layers (zcu102)": the 14-layer CNN of benchmarks/bench_estimate.py (16x16x3, three Conv2D 3x3 with
   256, 64 and 16 output pixels, two MaxPooling, two Dense), switched to io_parallel;
 - "MLP 16-64-32-32-5 (pynq-z2)": no convolution, so the ParallelizationFactor search has nothing to do (the
@@ -31,6 +33,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
+def _cnn12():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    layers = keras.layers
+    return keras.Sequential([keras.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu", name="c1"),
+                             layers.MaxPooling2D(2, name="p1"), layers.Conv2D(8, 3, activation="relu", name="c2"),
+                             layers.MaxPooling2D(2, name="p2"), layers.Flatten(name="f"), layers.Dense(5, name="o")],
+                            name="cnn_12x12")
+
+
 def designs() -> dict:
     """Name -> Design of every design the benchmark fits."""
     from bench_estimate import cnn, mlp
@@ -40,7 +53,8 @@ def designs() -> dict:
 
     deep = cnn()
     deep.set_target(io_type="io_parallel")
-    return {"CNN 8x8 (pynq-z2)": Design.from_keras(_cnn(), board="pynq-z2"), "CNN 14 layers (zcu102)": deep,
+    return {"CNN 8x8 (pynq-z2)": Design.from_keras(_cnn(), board="pynq-z2"),
+            "CNN 12x12 (pynq-z2)": Design.from_keras(_cnn12(), board="pynq-z2"), "CNN 14 layers (zcu102)": deep,
             "MLP 16-64-32-32-5 (pynq-z2)": mlp()}
 
 
