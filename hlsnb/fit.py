@@ -137,10 +137,16 @@ class FitResult:
         floor = ", ".join(f"{_LABEL[r]} {self.floor[r]:.1f}%" for r in RESOURCES if r in self.floor)
         stuck = [r for r in RESOURCES if self.floor.get(r, 0.0) > lim + 1e-9]
         if stuck:
+            d = self.design
+            cnn = getattr(d, "io_type", None) == _PF_IO_TYPE and any(
+                l.parallelization_factor is not None for l in getattr(d, "layers", ()))
             return ("Floor: even with every layer at its own smallest option for each resource separately, "
                     + ", ".join(f"{_LABEL[r]} {self.floor[r]:.1f}%" for r in stuck)
                     + " would remain (lowest reached per resource: " + floor + "): make the model smaller, "
-                    "prune it, use narrower precisions, or a larger part.")
+                    "prune it, use narrower precisions, or a larger part"
+                    + ("; or io_stream, whose convolutions hold a few image rows in line buffers where io_parallel "
+                       "holds whole images in registers (design.set_target(io_type='io_stream'), then fit again)."
+                       if cnn else "."))
         return ("Each resource alone can be brought under the target (lowest reached per resource: " + floor
                 + "), but the search (greedy, then coordinate descent) found no choice that does it for all at "
                 "once; a finer manual choice may exist, or prune the model / narrow the precisions.")

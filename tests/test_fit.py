@@ -95,6 +95,7 @@ def test_nothing_fits_is_said_and_changes_nothing(tutorial_design):
     assert "Nothing found" in ex.fit_report.value
     # the floor explains why: even each layer's smallest option leaves the design over the target
     assert any(v > 2 for v in result.floor.values())
+    assert "io_stream" not in result.summary()  # an MLP: no convolution to stream
 
 
 def test_explorer_applies_the_fit(tutorial_design):
@@ -359,3 +360,11 @@ def test_the_board_check_fix_names_the_factors(conv_design):
     fixed = d.copy()
     check.suggestion.apply(fixed)
     assert check_board(fixed).fits  # the fix it names does fit, by the same check
+
+
+def test_an_io_parallel_cnn_that_cannot_fit_is_pointed_at_io_stream(conv_design):
+    result = fit_to_board(conv_design, 0.02)
+    assert not result.fits and any(v > 2 for v in result.floor.values())
+    assert "io_stream, whose convolutions hold a few image rows in line buffers" in result.summary()
+    conv_design.set_target(io_type="io_stream")
+    assert "set_target(io_type='io_stream')" not in fit_to_board(conv_design, 0.02).summary()  # already streams
