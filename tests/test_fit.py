@@ -207,8 +207,7 @@ def test_more_pixels_at_once_is_faster_and_said(conv_design):
     d = conv_design
     fixed = fit_to_board(d, 0.8, parallelization=False)
     result = fit_to_board(d, 0.8)
-    # all Latency RF 1 already fits under 80 %: only the factor can make it faster
-    assert fixed.estimate.latency_cycles == estimate_design(d).latency_cycles
+    # under 80 % of the PYNQ-Z2 this small model has room for more pixels at once: strictly faster
     assert result.estimate.latency_cycles < fixed.estimate.latency_cycles
     changed = {n: pf for n, pf in result.parallelization.items() if pf != 1}
     assert changed
