@@ -1,4 +1,5 @@
-"""Fit to board: per-layer Strategy and ReuseFactor that minimise a design's latency under a utilisation target.
+"""Fit to board: per-layer Strategy and ReuseFactor, and the ParallelizationFactor of io_parallel convolutions,
+that minimise a design's latency under a utilisation target.
 
 Pure: reads a :class:`hlsnb.design.Design`, works on copies, and asks the estimator (``hlsnb.estimate``) for every
 number, at the stage asked for: ``stage="csynth"`` (default) judges by the HLS report's estimate, ``"vsynth"`` by
@@ -8,14 +9,18 @@ each) but not guaranteed optimal; what it returns is always *verified*: a result
 ``estimate_design`` at that stage (every resource at or under the target), and it never picks a Latency layer over
 Vivado HLS's unroll limit.
 
-1. Cost table: every (strategy, ReuseFactor) hls4ml accepts for each Dense/Conv layer, estimated alone.
+1. Cost table: every (strategy, ReuseFactor) hls4ml accepts for each Dense/Conv layer, estimated alone; for an
+   io_parallel convolution, each with every ParallelizationFactor hls4ml builds for it (its kernel copied PF times,
+   its pixels in PF-wide partitions: the biggest latency lever of a CNN), up to the first factor whose layer alone
+   is over the target in a resource that grows with the factor.
 2. Start from the fastest option of every layer (the lowest latency).
 3. While some resource is over the target, take the change of one layer that removes the most excess utilisation
    per extra cycle of latency (tables are additive, every step is checked with the whole-design estimate).
 4. When it fits, walk layers back towards faster options while the design still fits: one layer at a time
    (coordinate descent), then pairs of layers (one faster, the other giving back resources), until neither helps.
 5. Do 2-4 for all strategies, Latency only and Resource only (the top level is DATAFLOW as soon as one layer uses
-   Resource, which costs buffers), and keep the fastest design that fits.
+   Resource, which costs buffers), each with the ParallelizationFactors searched and with every one kept as the
+   design has it (so searching them never gives a slower result), and keep the fastest design that fits.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import math
 import numbers
 import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from . import rules, vocab
 from .errors import InvalidSetting
@@ -37,6 +44,8 @@ DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
 #: The estimator stages a fit can be judged by, and how a summary names their numbers.
 STAGES = {s: vocab.STAGE_LABELS[s] for s in vocab.ESTIMATE_STAGES}
 _LABEL = vocab.RESOURCE_LABELS
+#: The io type whose convolutions read a ParallelizationFactor (hls4ml's io_stream convolutions have no partitions).
+_PF_IO_TYPE = "io_parallel"
 
 
 @dataclass
@@ -47,6 +56,9 @@ class FitResult:
     estimated. ``missing``: layers the estimator has no model of; while there are any, the figures are a lower bound
     and ``fits`` is False (the summary says why): a fit is never claimed over a hole.
     ``choices``: Dense/Conv layer -> (strategy, reuse_factor) of the result (the least-over attempt when nothing fits).
+    ``parallelization``: io_parallel convolution -> its ParallelizationFactor in the result, for every convolution
+    whose factor was searched (empty with ``parallelization=False``, and for designs without one); the others keep
+    theirs.
     ``floor``: resource -> the lowest % of the board that resource reached in any design the search estimated
     (among them, for each resource, the design with every layer at its own smallest option for it, with and
     without the Resource strategy, which changes the top level): what that resource can be brought down to on its
@@ -69,6 +81,7 @@ class FitResult:
     floor: dict = field(default_factory=dict)
     stage: str = "csynth"
     missing: list = field(default_factory=list)
+    parallelization: dict = field(default_factory=dict)
 
     @property
     def utilisation(self) -> dict:
@@ -86,15 +99,24 @@ class FitResult:
         return {r: u - lim for r, u in self.utilisation.items() if u > lim + 1e-9}
 
     def apply(self, design) -> dict:
-        """Set the chosen strategies and ReuseFactors on ``design`` in one validated step (observers hear one
-        change); returns the changes."""
+        """Set the chosen strategies, ReuseFactors and ParallelizationFactors (``Design.set_parallelization``) on
+        ``design`` in one validated step (observers hear one change; nothing changes if any value is refused).
+        Returns layer -> {setting: new value} of what changed (``strategy``, ``reuse_factor``,
+        ``parallelization_factor``)."""
         trial = design.copy()
         changed = {}
         for name, (s, rf) in self.choices.items():
             l = trial.layer(name)
-            if (l.strategy, l.reuse_factor) != (s, rf):
+            new = {k: v for k, v, old in (("strategy", s, l.strategy), ("reuse_factor", rf, l.reuse_factor))
+                   if v != old}
+            if new:
                 trial.set(name, strategy=s, reuse_factor=rf, notify=False)
-                changed[name] = (s, rf)
+            pf = self.parallelization.get(name)
+            if pf is not None and pf != l.parallelization_factor:
+                trial.set_parallelization(name, pf, notify=False)
+                new["parallelization_factor"] = pf
+            if new:
+                changed[name] = new
         if changed:
             design.update_from(trial)
         return changed
@@ -109,16 +131,22 @@ class FitResult:
 
     def floor_note(self) -> str:
         """What the floor says about a result that does not fit: the resources no design tried brought under the
-        target on their own (then no Strategy/ReuseFactor choice will), or, when each can be, that the search found
-        no choice doing all at once. Every resource is listed."""
+        target on their own (then no Strategy/ReuseFactor/ParallelizationFactor choice will), or, when each can
+        be, that the search found no choice doing all at once. Every resource is listed."""
         lim = 100.0 * self.target
         floor = ", ".join(f"{_LABEL[r]} {self.floor[r]:.1f}%" for r in RESOURCES if r in self.floor)
         stuck = [r for r in RESOURCES if self.floor.get(r, 0.0) > lim + 1e-9]
         if stuck:
+            d = self.design
+            cnn = getattr(d, "io_type", None) == _PF_IO_TYPE and any(
+                l.parallelization_factor is not None for l in getattr(d, "layers", ()))
             return ("Floor: even with every layer at its own smallest option for each resource separately, "
                     + ", ".join(f"{_LABEL[r]} {self.floor[r]:.1f}%" for r in stuck)
                     + " would remain (lowest reached per resource: " + floor + "): make the model smaller, "
-                    "prune it, use narrower precisions, or a larger part.")
+                    "prune it, use narrower precisions, or a larger part"
+                    + ("; or io_stream, whose convolutions hold a few image rows in line buffers where io_parallel "
+                       "holds whole images in registers (design.set_target(io_type='io_stream'), then fit again)."
+                       if cnn else "."))
         return ("Each resource alone can be brought under the target (lowest reached per resource: " + floor
                 + "), but the search (greedy, then coordinate descent) found no choice that does it for all at "
                 "once; a finer manual choice may exist, or prune the model / narrow the precisions.")
@@ -170,16 +198,30 @@ class FitResult:
                 + "".join(f"<li>{html.escape(x)}</li>" for x in lines[1:]) + "</ul></div>")
 
 
-def _options(design, name: str, strategies) -> list[tuple[str, int]]:
+def _held_pf(design, name: str) -> int:
+    """The pixels ``name`` computes at once as the design is built: its ParallelizationFactor under io_parallel, 1
+    otherwise (io_stream convolutions have no partitions; other layers none)."""
+    pf = design.layer(name).parallelization_factor
+    return int(pf) if pf is not None and design.io_type == _PF_IO_TYPE else 1
+
+
+def _options(design, name: str, strategies, pfs=None) -> list[tuple]:
+    """Every (strategy, ReuseFactor, ParallelizationFactor) to consider for ``name``, ordered by strategy, then
+    ReuseFactor, then ParallelizationFactor (ascending): each ReuseFactor hls4ml keeps as given, each factor of
+    ``pfs`` (``Design.valid_parallelization_factors``); ``pfs`` None: the layer's factor is not searched, the third
+    item is None (kept as it is). Latency choices over Vivado HLS's unroll limit (its products x the pixels computed
+    at once, hls4ml #1013) are left out, as the Design warns about them."""
     l = design.layer(name)
+    held = _held_pf(design, name)
     out = []
     for s in design.strategies(name):
         if s not in strategies:
             continue
         for rf in design.valid_reuse_factors(name, s):
-            if s == "Latency" and l.n_mult // rf > rules.UNROLL_LIMIT:
-                continue  # Vivado HLS would refuse to unroll it (hls4ml #1013)
-            out.append((s, rf))
+            for pf in pfs or (None,):
+                if s == "Latency" and (held if pf is None else pf) * l.n_mult // rf > rules.UNROLL_LIMIT:
+                    continue  # Vivado HLS would refuse to unroll it (hls4ml #1013)
+                out.append((s, rf, pf))
     return out
 
 
@@ -190,13 +232,21 @@ class _Search:
         self.estimate = estimator
         self.evaluations = 0
         self._cache: dict[tuple, object] = {}
+        #: True when no choice searched can change the top level (see :func:`_top_fixed`): a layer's numbers then
+        #: do not depend on the other layers' choices, and the additive cost table predicts every layer exactly.
+        self.exact = False
 
     def evaluate(self, state: dict):
+        """(design, estimate) of the base design with ``state`` (layer -> (strategy, RF, PF or None)) set."""
         key = tuple(sorted(state.items()))
         if key not in self._cache:
             d = self.base.copy()
-            for name, (s, rf) in state.items():
-                d.set(name, strategy=s, reuse_factor=rf, notify=False)
+            for name, (s, rf, pf) in state.items():
+                l = self.base.layer(name)
+                if (s, rf) != (l.strategy, l.reuse_factor):
+                    d.set(name, strategy=s, reuse_factor=rf, notify=False)
+                if pf is not None and pf != l.parallelization_factor:
+                    d.set_parallelization(name, pf, notify=False)
             self._cache[key] = (d, self.estimate(d))
             self.evaluations += 1
         return self._cache[key]
@@ -232,68 +282,165 @@ class _Search:
         return (est.latency_cycles, est.ii, sum(est.utilisation[r] for r in RESOURCES))
 
 
-def _layer_costs(search: _Search, start: dict, options: dict) -> dict:
-    """(layer, option) -> (% of part per resource, latency cycles) of the layer alone, other layers as in ``start``."""
-    costs = {}
-    for name, opts in options.items():
-        for o in opts:
-            _, est = search.evaluate({**start, name: o})
-            le = est.layer(name)
-            util = {r: 100.0 * float(getattr(le, r) or 0) / max(1, est.part.capacity()[r]) for r in RESOURCES}
-            costs[name, o] = (util, float(le.latency_cycles or 0))
-    return costs
+def _top_fixed(design, options: dict) -> bool:
+    """True when no choice among ``options`` changes the design's top level (hls4ml's pipeline style,
+    :func:`hlsnb.estimate.top_style`): DATAFLOW even with every layer off the Resource strategy (io_stream, an
+    io_parallel convolution computed in partitions), or some layer with nothing but Resource choices."""
+    from .estimate import top_style
+
+    d = design.copy()
+    for n, opts in options.items():
+        other = sorted((o for o in opts if o[0] != "Resource"), key=lambda o: o[0] != "Latency")
+        if not other:
+            return True  # always a Resource layer: always DATAFLOW
+        if d.layer(n).strategy == "Resource":
+            d.set(n, strategy=other[0][0], reuse_factor=other[0][1], notify=False)
+    return top_style(d)[0] == "dataflow"
 
 
-def _greedy(search: _Search, options: dict, costs: dict):
-    """Steps 2-4 of the module docstring over ``options``; returns (state, est) of the best state reached."""
-    state = {n: min(opts, key=lambda o: (costs[n, o][1], sum(costs[n, o][0].values()))) for n, opts in options.items()}
+def _layer_costs(search: _Search, start: dict, options: dict) -> tuple[dict, dict]:
+    """(layer, option) -> (% of part per resource, latency cycles) of the layer alone, other layers as in ``start``;
+    and layer -> the options costed.
+
+    A ParallelizationFactor multiplies the layer's kernel: along each (strategy, ReuseFactor), once the layer alone
+    is over the target in a resource that grew with the last factor, the larger factors are not costed (they cannot
+    fit; the factor the layer is built with always is, so the search can keep it). When the top level cannot change
+    (``search.exact``), one design estimate costs the next option of every layer at once."""
+    costs: dict = {}
+    costed: dict = {n: [] for n in options}
+    nxt = dict.fromkeys(options, 0)
+    prev = dict.fromkeys(options)  # layer -> ((strategy, RF), util) of the option costed last
+    cut = dict.fromkeys(options)  # layer -> the (strategy, RF) whose larger factors are not costed
+
+    def record(name, o, est):
+        le = est.layer(name)
+        util = {r: 100.0 * float(getattr(le, r) or 0) / max(1, est.part.capacity()[r]) for r in RESOURCES}
+        costs[name, o] = (util, float(le.latency_cycles or 0))
+        costed[name].append(o)
+        p = prev[name]
+        if o[2] is not None and p is not None and p[0] == o[:2] and any(
+                util[r] > search.limit and util[r] > p[1][r] for r in RESOURCES):
+            cut[name] = o[:2]
+        prev[name] = (o[:2], util)
+
+    while True:
+        batch = {}
+        for name, opts in options.items():
+            while nxt[name] < len(opts):
+                o = opts[nxt[name]]
+                nxt[name] += 1
+                if o[:2] != cut[name] or o[2] == start[name][2]:
+                    batch[name] = o
+                    break
+        if not batch:
+            return costs, costed
+        if search.exact:
+            _, est = search.evaluate({**start, **batch})
+            for name, o in batch.items():
+                record(name, o, est)
+        else:
+            for name, o in batch.items():
+                record(name, o, search.evaluate({**start, name: o})[1])
+
+
+class _Table:
+    """The cost table of a set of options as arrays: per layer, its options, their % of the part per resource
+    (rows, in :data:`RESOURCES` order) and latencies, so that a move of every option is scored at once."""
+
+    def __init__(self, options: dict, costs: dict):
+        self.options = options
+        self.index = {n: {o: i for i, o in enumerate(opts)} for n, opts in options.items()}
+        self.util = {n: np.array([[costs[n, o][0][r] for r in RESOURCES] for o in opts], dtype=float)
+                     for n, opts in options.items()}
+        self.lat = {n: np.array([costs[n, o][1] for o in opts], dtype=float) for n, opts in options.items()}
+
+
+def _vector(util: dict) -> np.ndarray:
+    return np.array([util[r] for r in RESOURCES], dtype=float)
+
+
+def _greedy(search: _Search, table: _Table):
+    """Steps 2-4 of the module docstring over ``table``'s options; returns (state, est) of the best state reached.
+
+    When the table is exact (``search.exact``) and no DSP goes beyond the part (whose overflow the top level turns
+    into LUTs, which the table does not see), a step that leaves the design over the target is taken on the table's
+    word; the first state it says fits is estimated, as is every step otherwise."""
+    state = {n: opts[int(np.lexsort((table.util[n].sum(axis=1), table.lat[n]))[0])]
+             for n, opts in table.options.items()}
     _, est = search.evaluate(state)
-    tabu: set = set()
+    util = search.demand(est)  # of ``state``: its estimate's (``known``: ``est`` is its estimate) or the table's
+    known = True
+    dsp = RESOURCES.index("dsp")
+    tabu: dict[tuple, set] = {}
     for _ in range(2000):
-        if search.fits(est):
+        if known and search.fits(est):
             break
-        util = search.demand(est)
+        u = _vector(util)
         cur_excess = search.excess(util)
+        banned = tabu.get(tuple(sorted(state.items())), set())
         best = None
-        for n, opts in options.items():
-            cu, cl = costs[n, state[n]]
-            for o in opts:
-                if o == state[n] or (n, o, tuple(sorted(state.items()))) in tabu:
-                    continue
-                ou, ol = costs[n, o]
-                approx = {r: util[r] + ou[r] - cu[r] for r in RESOURCES}
-                gain = cur_excess - search.excess(approx)
-                if gain <= 1e-9:
-                    continue
-                dl = ol - cl
-                score = gain / dl if dl > 0 else gain * 1e6
-                if best is None or score > best[0]:
-                    best = (score, n, o)
+        for n, opts in table.options.items():
+            i = table.index[n][state[n]]
+            approx = u + table.util[n] - table.util[n][i]
+            gain = cur_excess - np.maximum(0.0, approx - search.limit).sum(axis=1)
+            dl = table.lat[n] - table.lat[n][i]
+            score = np.where(dl > 0, gain / np.where(dl > 0, dl, 1.0), gain * 1e6)
+            ok = gain > 1e-9
+            ok[i] = False
+            for bn, bo in banned:
+                if bn == n:
+                    ok[table.index[n][bo]] = False
+            if not ok.any():
+                continue
+            j = int(np.argmax(np.where(ok, score, -np.inf)))
+            if best is None or score[j] > best[0]:
+                best = (score[j], n, opts[j], approx[j])
         if best is None:
-            break
-        _, n, o = best
+            if known:
+                break
+            _, est = search.evaluate(state)  # the table's word ends here: the real figures decide what follows
+            util, known = search.demand(est), True
+            continue
+        _, n, o, predicted = best
         trial = {**state, n: o}
+        if (search.exact and max(u[dsp], predicted[dsp]) <= 100.0
+                and search.excess(dict(zip(RESOURCES, predicted))) > 1e-9):
+            state, util, known = trial, dict(zip(RESOURCES, predicted)), False
+            continue
         _, test = search.evaluate(trial)
         if search.excess(search.demand(test)) < cur_excess - 1e-9:
-            state, est = trial, test
+            state, est, util, known = trial, test, search.demand(test), True
         else:  # the additive table was wrong about this move: never try it from this state again
-            tabu.add((n, o, tuple(sorted(state.items()))))
+            tabu.setdefault(tuple(sorted(state.items())), set()).add((n, o))
+    if not known:
+        _, est = search.evaluate(state)
     if not search.fits(est):
         return state, est
     while True:
-        moved = _single_moves(search, state, est, options, costs)
+        moved = _single_moves(search, state, est, table)
         if moved is None:
-            moved = _pair_moves(search, state, est, options, costs)
+            moved = _pair_moves(search, state, est, table)
         if moved is None:
             return state, est
         state, est = moved
 
 
-def _single_moves(search: _Search, state, est, options, costs):
-    """The first change of one layer (fastest first) that keeps the design fitting and makes it faster."""
-    for n, opts in options.items():
-        for o in sorted(opts, key=lambda o: costs[n, o][1]):
-            if o == state[n] or costs[n, o][1] > costs[n, state[n]][1]:
+def _single_moves(search: _Search, state, est, table: _Table):
+    """The first change of one layer (fastest first) that keeps the design fitting and makes it faster. When the
+    table is exact (``search.exact``), changes it says go over the target are not estimated."""
+    u = _vector(search.demand(est))
+    # the part's DSP count caps the vsynth total (the overflow becomes LUTs the table does not see): with DSPs
+    # over the part the table's word is not taken, and with a target of the whole part DSPs over it may still "fit"
+    exact = search.exact and u[RESOURCES.index("dsp")] <= 100.0
+    checked = np.array([r != "dsp" or search.limit < 100.0 - 1e-9 for r in RESOURCES])
+    for n, opts in table.options.items():
+        lat = table.lat[n]
+        i = table.index[n][state[n]]
+        cur = lat[i]
+        over = ((u + table.util[n] - table.util[n][i] > search.limit + 1e-6) & checked).any(axis=1)
+        for j in np.argsort(lat, kind="stable"):
+            o = opts[j]
+            if o == state[n] or lat[j] > cur or (exact and over[j]):
                 continue
             trial = {**state, n: o}
             _, test = search.evaluate(trial)
@@ -302,30 +449,31 @@ def _single_moves(search: _Search, state, est, options, costs):
     return None
 
 
-def _pair_moves(search: _Search, state, est, options, costs, tries: int = 24):
+def _pair_moves(search: _Search, state, est, table: _Table, tries: int = 24):
     """Change two layers at once (one gets faster, the other gives back resources), predicted with the additive
     table and verified with the whole-design estimate; the first verified improvement wins."""
-    names = list(options)
-    util = est.utilisation
-    cands = []
-    for i, a in enumerate(names):
-        ca_u, ca_l = costs[a, state[a]]
-        for b in names[i + 1:]:
-            cb_u, cb_l = costs[b, state[b]]
-            for oa in options[a]:
-                ua, la = costs[a, oa]
-                for ob in options[b]:
-                    if oa == state[a] and ob == state[b]:
-                        continue
-                    ub, lb = costs[b, ob]
-                    dl = la - ca_l + lb - cb_l
-                    if dl >= 0:
-                        continue
-                    if all(util[r] + ua[r] - ca_u[r] + ub[r] - cb_u[r] <= search.limit for r in RESOURCES):
-                        cands.append((dl, a, oa, b, ob))
-    cands.sort(key=lambda c: c[0])
-    for _, a, oa, b, ob in cands[:tries]:
-        trial = {**state, a: oa, b: ob}
+    names = list(table.options)
+    u = _vector(est.utilisation)
+    found = []  # per pair of layers: (latency changes, a, option indices of a, b, option indices of b)
+    for k, a in enumerate(names):
+        ia = table.index[a][state[a]]
+        ua, la = table.util[a] - table.util[a][ia], table.lat[a] - table.lat[a][ia]
+        for b in names[k + 1:]:
+            ib = table.index[b][state[b]]
+            ub, lb = table.util[b] - table.util[b][ib], table.lat[b] - table.lat[b][ib]
+            dl = la[:, None] + lb[None, :]
+            ok = (dl < 0) & ((u + ua[:, None, :] + ub[None, :, :]) <= search.limit).all(axis=2)
+            ja, jb = np.nonzero(ok)
+            if len(ja):
+                found.append((dl[ja, jb], a, ja, b, jb))
+    if not found:
+        return None
+    dls = np.concatenate([f[0] for f in found])
+    which = np.concatenate([np.full(len(f[0]), i) for i, f in enumerate(found)])
+    pos = np.concatenate([np.arange(len(f[0])) for f in found])
+    for c in np.argsort(dls, kind="stable")[:tries]:  # the largest latency cuts first, ties in the order found
+        _, a, ja, b, jb = found[which[c]]
+        trial = {**state, a: table.options[a][ja[pos[c]]], b: table.options[b][jb[pos[c]]]}
         _, test = search.evaluate(trial)
         if search.fits(test) and search.rank(test) < search.rank(est):
             return trial, test
@@ -333,18 +481,23 @@ def _pair_moves(search: _Search, state, est, options, costs, tries: int = 24):
 
 
 def _changes(base, mult, start_state, state, start_est, est, limit: float) -> list[str]:
-    """One line per layer: its setting before -> after against the design as given, the real effect of the change in
-    the final design (not of an intermediate search step), and the reason that effect shows."""
+    """One line per layer: its settings before -> after against the design as given (the ParallelizationFactor too
+    where it was searched), the real effect of the change in the final design (not of an intermediate search step),
+    and the reason that effect shows."""
     over = [r for r in RESOURCES if start_est.utilisation[r] > limit + 1e-9]
     lines = []
     for n in mult:
-        (s0, r0), (s1, r1) = start_state[n], state[n]
+        (s0, r0, p0), (s1, r1, p1) = start_state[n], state[n]
         l0, l1 = start_est.layer(n), est.layer(n)
         l = base.layer(n)
         head = f"{n} ({l.layer_type} {l.n_in}x{l.n_out}): "
-        if (s0, r0) == (s1, r1):
-            lines.append(head + f"kept {s1} RF {r1}")
+        pf = "" if p1 is None else f", ParallelizationFactor {p1}"
+        if (s0, r0, p0) == (s1, r1, p1):
+            lines.append(head + f"kept {s1} RF {r1}{pf}")
             continue
+        what = [f"{s0} RF {r0} -> {s1} RF {r1}" if (s0, r0) != (s1, r1) else f"kept {s1} RF {r1}"]
+        if p0 != p1:
+            what.append(f"ParallelizationFactor {p0} -> {p1}")
         nums = ", ".join(
             f"{lab} {float(getattr(l0, k) or 0):,.0f} -> {float(getattr(l1, k) or 0):,.0f}"
             for k, lab in (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"),
@@ -360,8 +513,37 @@ def _changes(base, mult, start_state, state, start_est, est, limit: float) -> li
             why.append("faster, with room under the target" if not over else "faster")
         if not why:
             why.append("gives back resources so that faster choices elsewhere fit")
-        lines.append(head + f"{s0} RF {r0} -> {s1} RF {r1}: {nums} ({'; '.join(why)})")
+        lines.append(head + f"{', '.join(what)}: {nums} ({'; '.join(why)})")
     return lines
+
+
+def _parallelization(design, parallelization) -> dict:
+    """Layer -> the ParallelizationFactors to search (``Design.valid_parallelization_factors``), for the io_parallel
+    convolutions ``parallelization`` asks for: True every one, False none, or a list of their names."""
+    takes = [l.name for l in design.layers if l.is_mult_layer and l.parallelization_factor is not None]
+    searchable = takes if design.io_type == _PF_IO_TYPE else []
+    convs = ", ".join(map(repr, searchable)) or "this design has none"
+    valid = (f"valid: True (search the ParallelizationFactor of every io_parallel convolution), False (keep each "
+             f"as it is) or a list of those convolutions ({convs})")
+    if isinstance(parallelization, bool):
+        names = searchable if parallelization else []
+    elif isinstance(parallelization, (str, bytes, dict)) or not hasattr(parallelization, "__iter__"):
+        raise InvalidSetting(f"fit_to_board: parallelization {parallelization!r} is not valid; {valid}")
+    else:
+        names = list(dict.fromkeys(parallelization))
+        layers = {l.name: l for l in design.layers}
+        for n in names:
+            if not isinstance(n, str) or n not in layers:
+                raise InvalidSetting(f"fit_to_board: parallelization names {n!r}, which is not a layer of the "
+                                     f"design; {valid}")
+            if n not in takes:
+                raise InvalidSetting(f"fit_to_board: parallelization names layer {n!r} ({layers[n].layer_type}), "
+                                     f"which takes no ParallelizationFactor (convolutions do); {valid}")
+            if n not in searchable:
+                raise InvalidSetting(f"fit_to_board: parallelization names layer {n!r}, but the design is "
+                                     f"{design.io_type}, whose convolutions have no ParallelizationFactor (hls4ml "
+                                     f"ignores it; io_parallel reads it); {valid}")
+    return {n: design.valid_parallelization_factors(n) for n in names}
 
 
 def _fraction(value, where: str, field: str) -> float:
@@ -413,8 +595,9 @@ def _floor(search: _Search, strategies, all_options: dict, costs: dict) -> dict:
 
 
 def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategies=DEFAULT_STRATEGIES,
-                 estimator=None) -> FitResult:
-    """Choose a Strategy and ReuseFactor per Dense/Conv layer that minimise latency with every resource under target.
+                 parallelization=True, estimator=None) -> FitResult:
+    """Choose a Strategy and ReuseFactor per Dense/Conv layer, and a ParallelizationFactor per io_parallel
+    convolution, that minimise latency with every resource under target.
 
     Parameters
     ----------
@@ -428,6 +611,14 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
     strategies : iterable of str
         Strategies to consider (default Latency, Resource, Resource_Unrolled; add ``"distributed_arithmetic"`` if
         da4ml is installed).
+    parallelization : bool or iterable of str
+        True (default): search the ParallelizationFactor (output pixels computed at once; latency ~ pixels / PF x
+        the kernel's II) of every io_parallel convolution, depthwise too, over exactly
+        ``design.valid_parallelization_factors(layer)``, jointly with its Strategy and ReuseFactor. The design's
+        own factors are one of the candidates (so the result is never slower than with every factor kept) and what
+        the result's per-layer lines compare against (old -> new). False: keep every factor as it is (Strategy and
+        ReuseFactor only). A list of convolution names: search those only.
+        io_stream convolutions (no partitions) and Dense layers never get one.
     estimator : callable, optional
         ``estimator(design, stage=...) -> DesignEstimate`` (default :func:`hlsnb.estimate.estimate_design`).
 
@@ -435,12 +626,14 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
     -------
     FitResult
         ``fits`` is True only when the estimate at ``stage`` of the returned design is under the target for every
-        resource and every layer is estimated (``missing`` names the others); ``stage`` says which estimate.
+        resource and every layer is estimated (``missing`` names the others); ``stage`` says which estimate;
+        ``parallelization`` the factors chosen for the searched convolutions.
     """
     target = _fraction(target, "fit_to_board", "target")
     _check_stage(stage, "fit_to_board")
     _check_design(design, "fit_to_board")
     strategies = _strategies(strategies)
+    pfs = _parallelization(design, parallelization)
     if estimator is None:
         from .estimate import estimate_design as estimator
     elif not callable(estimator):
@@ -448,37 +641,49 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
                         f"got {estimator!r}")
     t0 = time.perf_counter()
     search = _Search(design, target, lambda d: estimator(d, stage=stage))
-    mult = [l.name for l in search.base.layers if l.is_mult_layer]
-    start_state = {n: (search.base.layer(n).strategy, search.base.layer(n).reuse_factor) for n in mult}
+    base = search.base
+    mult = [l.name for l in base.layers if l.is_mult_layer]
+    start_state = {n: (base.layer(n).strategy, base.layer(n).reuse_factor,
+                       base.layer(n).parallelization_factor if n in pfs else None) for n in mult}
     _, start_est = search.evaluate(start_state)
-    all_options = {n: _options(search.base, n, strategies) for n in mult}
+    all_options = {n: _options(base, n, strategies, pfs.get(n)) for n in mult}
     empty = [n for n, o in all_options.items() if not o]
     if empty:
         raise InvalidSetting(f"fit_to_board: layers {empty}: no Strategy/ReuseFactor among {strategies} is "
                              "buildable; valid: include a strategy these layers offer (design.strategies(layer))")
-    # The per-layer table is taken with every other layer at its Latency RF-1-like start: a layer's own numbers
-    # do not depend on the others' settings; the top level (DATAFLOW or not) is covered by the verified steps.
-    costs = _layer_costs(search, start_state, all_options)
+    search.exact = _top_fixed(base, all_options)
+    # The per-layer table is taken with every other layer as the design has it: a layer's own numbers do not
+    # depend on the others' settings; the top level (DATAFLOW or not) is covered by the verified steps.
+    costs, costed = _layer_costs(search, start_state, all_options)
     candidates = []
     subsets = [strategies] + [(s,) for s in ("Latency", "Resource") if s in strategies and len(strategies) > 1]
+    # With the factors searched, and with every factor kept as the design has it (the same steps as
+    # parallelization=False, so the result is never slower than that search's, and costs nothing new to estimate)
     for subset in subsets:
-        opts = {n: [o for o in all_options[n] if o[0] in subset] for n in mult}
-        if any(not o for o in opts.values()):
-            continue
-        candidates.append(_greedy(search, opts, costs))
+        for keep in (False, True) if pfs else (False,):
+            opts = {n: [o for o in costed[n] if o[0] in subset and (not keep or o[2] == start_state[n][2])]
+                    for n in mult}
+            if any(not o for o in opts.values()):
+                continue
+            candidates.append(_greedy(search, _Table(opts, costs)))
     fitting = [c for c in candidates if search.fits(c[1])]
     if fitting:
         state, est = min(fitting, key=lambda c: search.rank(c[1]))
     else:
         state, est = min(candidates, key=lambda c: (search.excess(c[1].utilisation), search.rank(c[1])))
-    floor = _floor(search, strategies, all_options, costs)
+    floor = _floor(search, strategies, costed, costs)
     fitted, est = search.evaluate(state)
-    reasons = _changes(search.base, mult, start_state, state, start_est, est, search.limit)
+    reasons = _changes(base, mult, start_state, state, start_est, est, search.limit)
+    kept = [n for n in mult if n not in pfs and base.io_type == _PF_IO_TYPE
+            and base.layer(n).parallelization_factor is not None]
+    if kept:
+        reasons.append("ParallelizationFactor not searched (fit_to_board(parallelization=...)), kept as the design "
+                       "has it: " + ", ".join(f"{n} {base.layer(n).parallelization_factor}" for n in kept) + ".")
     return FitResult(
         floor=floor, fits=search.fits(est) and not est.not_estimated, missing=list(est.not_estimated),
-        target=float(target), choices=dict(state), design=fitted, estimate=est,
+        target=float(target), choices={n: (s, rf) for n, (s, rf, _) in state.items()}, design=fitted, estimate=est,
         start=start_est, reasons=reasons, evaluations=search.evaluations, seconds=time.perf_counter() - t0,
-        stage=stage,
+        stage=stage, parallelization={n: state[n][2] for n in pfs},
     )
 
 
@@ -561,13 +766,15 @@ def check_board(design, *, stage: str = "vsynth", limit: float = 1.0, target: fl
     result = fit_to_board(design, target, estimator=estimator, strategies=strategies)
     again = estimator(result.design, stage=stage)
     if result.fits and all(again.utilisation[r] <= 100.0 * limit for r in RESOURCES):
-        settings = ", ".join(f"{n} {s} RF {rf}" for n, (s, rf) in result.choices.items())
+        settings = ", ".join(f"{n} {s} RF {rf}" + (f" ParallelizationFactor {result.parallelization[n]}"
+                                                   if n in result.parallelization else "")
+                             for n, (s, rf) in result.choices.items())
         fix = (f"Fit to board (notebook 02, or hlsnb.fit.fit_to_board) finds {settings}: latency "
                f"{result.estimate.latency_cycles:,} cycles, " + ", ".join(
                    f"{_LABEL[r]} {again.utilisation[r]:.0f}%" for r in RESOURCES) + f" ({STAGES[stage]}).")
         return BoardCheck(False, stage, limit, over, est, fix, result)
-    fix = ("No Strategy/ReuseFactor choice fits: prune the model (notebook 03) and fit again, use narrower "
-           "precisions, or a larger part.")
+    fix = ("No Strategy/ReuseFactor/ParallelizationFactor choice fits: prune the model (notebook 03) and fit again, "
+           "use narrower precisions, or a larger part.")
     return BoardCheck(False, stage, limit, over, est, fix, None)
 
 

@@ -37,6 +37,11 @@ def _check_fits(result, target):
         assert rf in result.design.valid_reuse_factors(name, s)
         l = result.design.layer(name)
         assert (l.strategy, l.reuse_factor) == (s, rf)
+    for name, pf in result.parallelization.items():
+        # only factors hls4ml builds as given (it would silently replace any other)
+        assert pf in result.design.valid_parallelization_factors(name)
+        assert result.design.layer(name).parallelization_factor == pf
+        assert result.design.to_hls4ml_config()["LayerName"][name].get("ParallelizationFactor", 1) == pf
     assert not [w for w in result.design.warnings() if "unroll limit" in w]
 
 
@@ -63,7 +68,7 @@ def test_near_the_exhaustive_optimum(small_design, target):
     best = None
     for combo in itertools.product(*opts):
         x = d.copy()
-        for n, (s, rf) in zip(mult, combo):
+        for n, (s, rf, _) in zip(mult, combo):  # an MLP: no ParallelizationFactor (None)
             x.set(n, strategy=s, reuse_factor=rf, notify=False)
         e = estimate_design(x)
         if all(e.utilisation[r] <= 100 * target for r in RES):
@@ -90,6 +95,7 @@ def test_nothing_fits_is_said_and_changes_nothing(tutorial_design):
     assert "Nothing found" in ex.fit_report.value
     # the floor explains why: even each layer's smallest option leaves the design over the target
     assert any(v > 2 for v in result.floor.values())
+    assert "io_stream" not in result.summary()  # an MLP: no convolution to stream
 
 
 def test_explorer_applies_the_fit(tutorial_design):
@@ -160,3 +166,204 @@ def test_fit_table_one_column_per_stage_and_a_verdict_in_every_mode():
                            "binding resource LUT 127.8% (67,980 of 53,200)")
     html = table._repr_html_()
     assert html.count("does not fit") == 3 and "67,980 (127.8%)" in html
+
+
+# ---------------------------------------------------------------- ParallelizationFactor (io_parallel convolutions)
+# zoo_models.rf_image: Conv2D c2 (4x4 output: 16 pixels, factors 1 2 4 8 16), DepthwiseConv2D dw2 (2x2: 1 2 4) and
+# Dense fc, untrained (geometry is what the estimator reads), io_parallel on the PYNQ-Z2.
+
+@pytest.fixture(scope="module")
+def conv_model():
+    import zoo_models  # tests/zoo_models.py
+
+    return zoo_models.rf_image()
+
+
+@pytest.fixture()
+def conv_design(conv_model):
+    return Design.from_keras(conv_model, board="pynq-z2")  # a fresh one per test (milliseconds)
+
+
+@pytest.mark.parametrize(("stage", "target"), [("csynth", 0.8), ("csynth", 0.1), ("vsynth", 0.1), ("vsynth", 0.05)])
+def test_the_factor_is_searched_with_strategy_and_reuse(conv_design, stage, target):
+    d = conv_design
+    before = d.to_hls4ml_config()
+    fixed = fit_to_board(d, target, stage=stage, parallelization=False)
+    result = fit_to_board(d, target, stage=stage)
+    assert d.to_hls4ml_config() == before  # pure
+    assert result.fits and fixed.fits
+    est = estimate_design(result.design, stage=stage)  # verified independently of what the result says
+    assert all(est.utilisation[r] <= 100 * target + 1e-9 for r in RES), est.utilisation
+    _check_fits(result, 1.0)
+    # every io_parallel convolution (the depthwise one too) searched, Dense never
+    assert set(result.parallelization) == {"c2", "dw2"}
+    assert "fc" not in result.parallelization and fixed.parallelization == {}
+    # never slower than the search with every factor kept
+    assert result.estimate.latency_cycles <= fixed.estimate.latency_cycles
+    assert result.seconds < 5
+
+
+def test_more_pixels_at_once_is_faster_and_said(conv_design):
+    d = conv_design
+    fixed = fit_to_board(d, 0.8, parallelization=False)
+    result = fit_to_board(d, 0.8)
+    # under 80 % of the PYNQ-Z2 this small model has room for more pixels at once: strictly faster
+    assert result.estimate.latency_cycles < fixed.estimate.latency_cycles
+    changed = {n: pf for n, pf in result.parallelization.items() if pf != 1}
+    assert changed
+    text = result.summary()
+    for n, pf in changed.items():  # the change is said per layer, old -> new, like a strategy or RF change
+        line = next(x for x in result.reasons if x.startswith(f"{n} "))
+        assert f"ParallelizationFactor 1 -> {pf}" in line and line in text
+        assert "latency" in line
+    assert f"latency {result.start.latency_cycles:,} -> {result.estimate.latency_cycles:,} cycles" in text
+
+
+def test_apply_sets_the_factors_in_one_step_and_round_trips(conv_design):
+    d = conv_design
+    result = fit_to_board(d, 0.8)
+    heard = []
+    d.observe(heard.append)
+    changes = result.apply(d)
+    assert heard == ["*"]  # one change for the observers
+    for n, pf in result.parallelization.items():
+        assert d.layer(n).parallelization_factor == pf
+        if pf != 1:
+            assert changes[n]["parallelization_factor"] == pf
+    assert d.to_hls4ml_config() == result.design.to_hls4ml_config()
+    assert estimate_design(d).latency_cycles == result.estimate.latency_cycles
+    again = Design.from_json(d.to_json())  # the factors survive the design file
+    assert {n: again.layer(n).parallelization_factor for n in result.parallelization} == result.parallelization
+    assert result.apply(d) == {}  # nothing left to change
+
+
+def test_the_users_factor_is_the_start_and_the_switch_keeps_it(conv_design):
+    d = conv_design
+    d.set_parallelization("c2", 4)
+    d.set("c2", strategy="Resource", reuse_factor=18)
+    off = fit_to_board(d, 0.8, parallelization=False)
+    assert off.parallelization == {} and off.design.layer("c2").parallelization_factor == 4
+    assert "kept as the design has it: c2 4, dw2 1" in off.summary()
+    assert all("ParallelizationFactor" not in c for c in off.apply(d).values())
+    assert d.layer("c2").parallelization_factor == 4 and d.layer("dw2").parallelization_factor == 1
+    on = fit_to_board(d, 0.8)  # searched from the user's factor: the result says what became of it
+    line = next(x for x in on.reasons if x.startswith("c2 "))
+    pf = on.parallelization["c2"]
+    assert (f"ParallelizationFactor 4 -> {pf}" in line) if pf != 4 else line.endswith("ParallelizationFactor 4")
+    assert on.estimate.latency_cycles <= off.estimate.latency_cycles
+    only = fit_to_board(d, 0.8, parallelization=["dw2"])  # a list: those only
+    assert set(only.parallelization) == {"dw2"} and only.design.layer("c2").parallelization_factor == 4
+    assert "kept as the design has it: c2 4." in only.summary()
+
+
+def test_io_stream_and_dense_layers_never_get_a_factor(conv_design):
+    d = conv_design
+    d.set_parallelization("c2", 8)
+    d.set_target(io_type="io_stream")
+    result = fit_to_board(d, 0.8)
+    assert result.parallelization == {}
+    assert result.design.layer("c2").parallelization_factor == 8  # kept for io_parallel, never touched
+    assert not any("ParallelizationFactor" in x for x in result.reasons)
+    from hlsnb.train import build_mlp
+
+    mlp = fit_to_board(Design.from_keras(build_mlp(n_in=8, hidden=(8,), n_out=3, seed=0), board="pynq-z2"), 0.8)
+    assert mlp.parallelization == {} and not any("ParallelizationFactor" in x for x in mlp.reasons)
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ("yes", "'yes' is not valid"), (4, "4 is not valid"), (None, "None is not valid"),
+    (["fc"], "'fc' (Dense), which takes no ParallelizationFactor"), (["nope"], "'nope', which is not a layer"),
+])
+def test_a_bad_parallelization_is_refused_naming_what_is_valid(conv_design, bad, says):
+    from hlsnb.errors import HlsnbError, InvalidSetting
+
+    with pytest.raises(InvalidSetting, match="parallelization") as e:
+        fit_to_board(conv_design, 0.8, parallelization=bad)
+    assert isinstance(e.value, HlsnbError)
+    assert says in str(e.value) and "'c2', 'dw2'" in str(e.value)  # the valid ones
+
+
+def test_io_stream_refuses_a_named_factor(conv_design):
+    from hlsnb.errors import InvalidSetting
+
+    conv_design.set_target(io_type="io_stream")
+    with pytest.raises(InvalidSetting, match="'c2', but the design is io_stream"):
+        fit_to_board(conv_design, 0.8, parallelization=["c2"])
+
+
+@pytest.fixture(scope="module")
+def tiny_cnn_exhaustive():
+    """A Conv2D (3x3 output: factors 1 3 9) and a DepthwiseConv2D (2x2: 1 2 4), io_parallel on the PYNQ-Z2, and the
+    csynth estimate of every (strategy, ReuseFactor, ParallelizationFactor) combination the search may pick."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5, 5, 2)), keras.layers.Conv2D(3, 3, name="c"),
+                              keras.layers.DepthwiseConv2D(2, name="dw"), keras.layers.Flatten(name="f")])
+    d = Design.from_keras(model, board="pynq-z2")
+    opts = [_options(d, n, DEFAULT_STRATEGIES, d.valid_parallelization_factors(n)) for n in ("c", "dw")]
+    table = []
+    for combo in itertools.product(*opts):
+        x = d.copy()
+        for n, (s, rf, pf) in zip(("c", "dw"), combo):
+            x.set(n, strategy=s, reuse_factor=rf, notify=False)
+            x.set_parallelization(n, pf, notify=False)
+        e = estimate_design(x)
+        table.append((e.latency_cycles, e.utilisation))
+    return d, table
+
+
+@pytest.mark.parametrize("target", [1.0, 0.5, 0.2, 0.1, 0.05])
+def test_the_factor_search_is_near_the_exhaustive_optimum(tiny_cnn_exhaustive, target):
+    d, table = tiny_cnn_exhaustive
+    fitting = [lat for lat, util in table if all(util[r] <= 100 * target for r in RES)]
+    result = fit_to_board(d, target)
+    assert result.fits == bool(fitting)
+    if fitting:
+        _check_fits(result, target)
+        assert result.estimate.latency_cycles <= 1.15 * min(fitting) + 2
+        assert result.estimate.latency_cycles <= fit_to_board(d, target, parallelization=False).estimate.latency_cycles
+
+
+def test_latency_copies_count_against_the_unroll_limit():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    # 3x3x8 -> 16 filters: 1,152 products per pixel; 8x8 = 64 pixels: 4 at once is over Vivado HLS's ~4,096
+    model = keras.Sequential([keras.Input((10, 10, 8)), keras.layers.Conv2D(16, 3, name="c"),
+                              keras.layers.Flatten(name="f"), keras.layers.Dense(4, name="o")])
+    d = Design.from_keras(model, board="zcu102")
+    opts = _options(d, "c", DEFAULT_STRATEGIES, d.valid_parallelization_factors("c"))
+    assert ("Latency", 1, 2) in opts and ("Latency", 2, 4) in opts and ("Latency", 1, 4) not in opts
+    held = d.copy()
+    held.set_parallelization("c", 4)  # not searched: the factor the design holds counts the same way
+    kept = _options(held, "c", DEFAULT_STRATEGIES)
+    assert ("Latency", 1, None) not in kept and ("Latency", 2, None) in kept
+    result = fit_to_board(d, 1.0)
+    s, rf = result.choices["c"]
+    pf = result.parallelization["c"]
+    assert s != "Latency" or pf * 1152 // rf <= rules.UNROLL_LIMIT
+    _check_fits(result, 1.0)  # and the design says nothing is over the limit
+
+
+def test_the_board_check_fix_names_the_factors(conv_design):
+    from hlsnb.fit import check_board
+
+    d = conv_design
+    d.set_parallelization("c2", 16)  # every pixel at once: over the PYNQ-Z2's LUTs after synthesis (estimated)
+    d.set_parallelization("dw2", 4)
+    check = check_board(d)
+    assert not check.fits and check.suggestion is not None and check.suggestion.parallelization
+    for n, pf in check.suggestion.parallelization.items():
+        assert f"{n} {' RF '.join(map(str, check.suggestion.choices[n]))} ParallelizationFactor {pf}" in check.fix
+    fixed = d.copy()
+    check.suggestion.apply(fixed)
+    assert check_board(fixed).fits  # the fix it names does fit, by the same check
+
+
+def test_an_io_parallel_cnn_that_cannot_fit_is_pointed_at_io_stream(conv_design):
+    result = fit_to_board(conv_design, 0.02)
+    assert not result.fits and any(v > 2 for v in result.floor.values())
+    assert "io_stream, whose convolutions hold a few image rows in line buffers" in result.summary()
+    conv_design.set_target(io_type="io_stream")
+    assert "set_target(io_type='io_stream')" not in fit_to_board(conv_design, 0.02).summary()  # already streams

@@ -140,3 +140,29 @@ def test_a_held_factor_the_menu_does_not_offer_is_shown_and_kept(design, monkeyp
     row.parallelization_factor.value = 2  # a choice still goes through
     assert design.layer("c2").extra["ParallelizationFactor"] == 2 and row.message.value == ""
     cfg.close()
+
+
+def test_fit_to_board_sets_the_factors_and_the_menus_follow(design):
+    ex = Explorer(design)
+    assert "ParallelizationFactor" in ex.fit_button.tooltip  # the button says what it chooses
+    ex.pin("A")
+    runs = len(ex.history)
+    result = ex.fit_to_board(0.8)
+    assert result.fits and ex.last_fit is result
+    assert set(result.parallelization) == {"c2", "dw2"}
+    changed = {n: pf for n, pf in result.parallelization.items() if pf != 1}
+    assert changed  # under 80 % of the PYNQ-Z2 this model has room for more pixels at once
+    for n, pf in result.parallelization.items():
+        assert design.layer(n).parallelization_factor == pf
+        assert ex.configurator.rows[n].parallelization_factor.value == pf  # the menu shows what the fit set
+    assert design.to_hls4ml_config() == result.design.to_hls4ml_config()
+    # one run in the history for the whole fit; it and the pinned design's difference name every factor changed
+    assert len(ex.history) == runs + 1
+    for n, pf in changed.items():
+        assert f"{n}: " in ex.history[-1]["what"] and f"ParallelizationFactor 1 -> {pf}" in ex.history[-1]["what"]
+        assert f"{n}: ParallelizationFactor 1 &rarr; {pf}" in ex.compare.value
+        assert f"ParallelizationFactor 1 -&gt; {pf}" in ex.fit_report.value
+    assert not ex.control.fit_is_stale()
+    ex.configurator.rows["c2"].parallelization_factor.value = 1 if result.parallelization["c2"] != 1 else 2
+    assert ex.control.fit_is_stale()  # a factor changed after the fit: the report is for another design
+    ex.close()

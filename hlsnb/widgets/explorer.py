@@ -112,8 +112,10 @@ class Explorer(DesignView, widgets.VBox):
         self.fit_target = widgets.FloatSlider(value=0.8, min=0.05, max=1.0, step=0.05, description="target",
                                               readout_format=".0%", continuous_update=False)
         self.fit_button = widgets.Button(description="Fit to board", button_style="success",
-                                         tooltip="choose per-layer Strategy and ReuseFactor: lowest latency with every "
-                                                 "resource under the target, judged at the stage chosen above")
+                                         tooltip="choose per-layer Strategy and ReuseFactor, and the "
+                                                 "ParallelizationFactor of io_parallel convolutions: lowest latency "
+                                                 "with every resource under the target, judged at the stage chosen "
+                                                 "above")
         self.fit_button.on_click(lambda _b: self.fit_to_board(self.fit_target.value))
         self.fit_report = widgets.HTML("")
         self.fit_report.add_class("hlsnb-fit-report")
@@ -306,7 +308,8 @@ class Explorer(DesignView, widgets.VBox):
 
     # ------------------------------------------------------------------ fit
     def fit_to_board(self, target: float = 0.8, *, apply: bool = True, **kwargs):
-        """Choose per-layer Strategy and ReuseFactor: lowest latency with every resource under ``target``.
+        """Choose per-layer Strategy and ReuseFactor, and the ParallelizationFactor of io_parallel convolutions
+        (``parallelization=False`` keeps those as they are): lowest latency with every resource under ``target``.
 
         Uses :func:`hlsnb.fit.fit_to_board` (verified by the estimator) at the Explorer's ``stage`` unless
         ``stage=`` is given; for a design on a board, among the strategies the board's flow builds
