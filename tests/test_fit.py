@@ -367,3 +367,20 @@ def test_an_io_parallel_cnn_that_cannot_fit_is_pointed_at_io_stream(conv_design)
     assert "io_stream, whose convolutions hold a few image rows in line buffers" in result.summary()
     conv_design.set_target(io_type="io_stream")
     assert "set_target(io_type='io_stream')" not in fit_to_board(conv_design, 0.02).summary()  # already streams
+
+
+def test_the_board_check_searches_at_its_own_stage_before_saying_nothing_fits(conv_design):
+    """A csynth target no choice meets (2 %) must not make check_board say "no choice fits" when a choice fits the
+    part by the stage it judges (Vivado post-synthesis under 100 %): it searches at that stage too."""
+    from hlsnb.fit import check_board
+
+    d = conv_design
+    d.set_parallelization("c2", 16)  # over the PYNQ-Z2 after synthesis (estimated), as above
+    d.set_parallelization("dw2", 4)
+    assert not fit_to_board(d, 0.02).fits  # the csynth search alone finds nothing
+    check = check_board(d, target=0.02)
+    assert not check.fits and check.suggestion is not None, check.fix
+    assert "stage='vsynth'" in check.fix and "No Strategy" not in check.fix
+    fixed = d.copy()
+    check.suggestion.apply(fixed)
+    assert check_board(fixed).fits
