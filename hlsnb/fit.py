@@ -44,8 +44,6 @@ DEFAULT_STRATEGIES = ("Latency", "Resource", "Resource_Unrolled")
 #: The estimator stages a fit can be judged by, and how a summary names their numbers.
 STAGES = {s: vocab.STAGE_LABELS[s] for s in vocab.ESTIMATE_STAGES}
 _LABEL = vocab.RESOURCE_LABELS
-#: The io type whose convolutions read a ParallelizationFactor (hls4ml's io_stream convolutions have no partitions).
-_PF_IO_TYPE = "io_parallel"
 
 
 @dataclass
@@ -138,7 +136,7 @@ class FitResult:
         stuck = [r for r in RESOURCES if self.floor.get(r, 0.0) > lim + 1e-9]
         if stuck:
             d = self.design
-            cnn = getattr(d, "io_type", None) == _PF_IO_TYPE and any(
+            cnn = getattr(d, "io_type", None) == rules.PARALLELIZATION_IO_TYPE and any(
                 l.parallelization_factor is not None for l in getattr(d, "layers", ()))
             return ("Floor: even with every layer at its own smallest option for each resource separately, "
                     + ", ".join(f"{_LABEL[r]} {self.floor[r]:.1f}%" for r in stuck)
@@ -202,7 +200,7 @@ def _held_pf(design, name: str) -> int:
     """The pixels ``name`` computes at once as the design is built: its ParallelizationFactor under io_parallel, 1
     otherwise (io_stream convolutions have no partitions; other layers none)."""
     pf = design.layer(name).parallelization_factor
-    return int(pf) if pf is not None and design.io_type == _PF_IO_TYPE else 1
+    return int(pf) if pf is not None and design.io_type == rules.PARALLELIZATION_IO_TYPE else 1
 
 
 def _options(design, name: str, strategies, pfs=None) -> list[tuple]:
@@ -521,7 +519,7 @@ def _parallelization(design, parallelization) -> dict:
     """Layer -> the ParallelizationFactors to search (``Design.valid_parallelization_factors``), for the io_parallel
     convolutions ``parallelization`` asks for: True every one, False none, or a list of their names."""
     takes = [l.name for l in design.layers if l.is_mult_layer and l.parallelization_factor is not None]
-    searchable = takes if design.io_type == _PF_IO_TYPE else []
+    searchable = takes if design.io_type == rules.PARALLELIZATION_IO_TYPE else []
     convs = ", ".join(map(repr, searchable)) or "this design has none"
     valid = (f"valid: True (search the ParallelizationFactor of every io_parallel convolution), False (keep each "
              f"as it is) or a list of those convolutions ({convs})")
@@ -674,7 +672,7 @@ def fit_to_board(design, target: float = 0.8, *, stage: str = "csynth", strategi
     floor = _floor(search, strategies, costed, costs)
     fitted, est = search.evaluate(state)
     reasons = _changes(base, mult, start_state, state, start_est, est, search.limit)
-    kept = [n for n in mult if n not in pfs and base.io_type == _PF_IO_TYPE
+    kept = [n for n in mult if n not in pfs and base.io_type == rules.PARALLELIZATION_IO_TYPE
             and base.layer(n).parallelization_factor is not None]
     if kept:
         reasons.append("ParallelizationFactor not searched (fit_to_board(parallelization=...)), kept as the design "

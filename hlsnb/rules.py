@@ -60,6 +60,7 @@ __all__ = [
     "latency_note",
     "kernel_reuse_note",
     "takes_parallelization_factor",
+    "PARALLELIZATION_IO_TYPE",
     "valid_parallelization_factors",
     "conv_pixels",
     "check_parallelization_factor",
@@ -487,6 +488,11 @@ def takes_parallelization_factor(layer_type: str) -> bool:
     separable kinds: ``init_conv1d/2d``, ``init_sepconv*``, ``init_depconv*``)."""
     lt = get_layer_type(layer_type)
     return lt is not None and lt.family in ("conv", "depthwise")
+
+
+#: The io type whose convolutions read a ParallelizationFactor: hls4ml's io_parallel convolutions compute their
+#: output pixels in partitions of PF pixels; its io_stream ones take one pixel at a time and ignore it.
+PARALLELIZATION_IO_TYPE = "io_parallel"
 
 
 @lru_cache(maxsize=256)

@@ -133,8 +133,6 @@ def _precision_control(row: "LayerRow", setting, spec, design) -> widgets.Widget
     return field
 
 
-#: The io type whose convolutions read a ParallelizationFactor (hls4ml's stream convolutions have no partitions).
-_PF_IO_TYPE = "io_parallel"
 _PF_TIP = ("output pixels computed at once: that many copies of the kernel's multipliers, latency about "
            "(output pixels / PF) x the kernel's II (hls4ml's ParallelizationFactor; 1, its default: one pixel "
            "after another)")
@@ -152,7 +150,7 @@ def _pf_options(design, name: str) -> tuple[int, ...] | None:
 
 def _pf_state(design) -> dict:
     """What the ParallelizationFactor menu of every convolution shows with the design's io type."""
-    on = design.io_type == _PF_IO_TYPE
+    on = design.io_type == rules.PARALLELIZATION_IO_TYPE
     return {"disabled": not on, "tooltip": _PF_TIP if on else _PF_STREAM_TIP}
 
 

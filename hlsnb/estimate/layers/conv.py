@@ -3,7 +3,7 @@ io_stream, im2col registers with io_parallel."""
 
 from __future__ import annotations
 
-from ...rules import check_parallelization_factor
+from ...rules import PARALLELIZATION_IO_TYPE, check_parallelization_factor
 from .._core import SRL_BITS_PER_LUT, Terms, layer_kind, mux_luts, not_estimated, prod, register
 from .._kernel import matvec, stream_wrapper
 
@@ -49,7 +49,7 @@ def conv(inp, cal):
 def partition_factor(inp, out_px: int) -> int:
     """The ParallelizationFactor a convolution is built with: its own (checked as hls4ml 1.3 would take it, refused
     otherwise) under io_parallel, 1 under io_stream (no partitions there)."""
-    if inp.io_type != "io_parallel":
+    if inp.io_type != PARALLELIZATION_IO_TYPE:
         return 1
     return check_parallelization_factor(inp.name, inp.parallelization_factor, out_px)
 
