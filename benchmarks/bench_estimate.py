@@ -69,6 +69,19 @@ def cnn(strategy="Latency", rf=1):
     return Design(L, board="zcu102", io_type="io_stream")
 
 
+def with_weights(design, seed=0):
+    """``design`` with a random kernel on every Dense/Conv layer (as a Keras-built design carries its model's): its
+    estimates are cached on the weights' content."""
+    import dataclasses
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    layers = [dataclasses.replace(l, weights=rng.normal(0, 0.3, (l.n_in, l.n_out)).astype(np.float32), n_zeros=0)
+              if l.is_mult_layer else l for l in design.layers]
+    return Design(layers, board=design.board, io_type=design.io_type)
+
+
 def bench(design, n=300, stage="csynth"):
     estimate_design(design, stage=stage)
     ts = []
@@ -90,6 +103,7 @@ if __name__ == "__main__":
                      ("forum MLP 6-bit 75 % zeros, Latency RF64", forum_mlp("Latency", 64)),
                      ("forum MLP 6-bit 75 % zeros, Resource RF64", forum_mlp("Resource", 64)),
                      ("MLP 16-64-32-32-5, Resource RF64", mlp("Resource", 64)),
+                     ("MLP 16-64-32-32-5 with weights, Latency RF1", with_weights(mlp())),
                      (f"CNN {len(cnn())} layers io_stream, Latency RF1", cnn()),
                      (f"CNN {len(cnn())} layers io_stream, Resource RF~8", cnn("Resource", 8)),
                      ("MLP 16-64-32-32-5, Resource RF64, vsynth", mlp("Resource", 64)),

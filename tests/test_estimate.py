@@ -169,3 +169,26 @@ def test_resource_unrolled_drops_all_zero_multipliers_resource_keeps_them():
     w[0, 0] = 0.5  # one non-zero weight keeps its multiplier
     kw["weights"] = w
     assert estimate_layer("Dense", 64, 32, strategy="Resource_Unrolled", **kw).dsp == 157
+
+
+def test_estimates_with_weights_are_cached_on_their_content():
+    """A layer with weights is estimated once per weight content: the same array again is a cache hit (the same
+    numbers), the array changed in place is a new key (new numbers, never a stale hit), and an equal copy hits."""
+    import numpy as np
+
+    from hlsnb.estimate import _layer
+
+    rng = np.random.default_rng(3)
+    w = rng.normal(0, 0.3, size=(32, 16)).astype(np.float32)
+    kw = dict(part="pynq-z2", weights=w, strategy="Latency", reuse_factor=1)
+    first = estimate_layer("Dense", 32, 16, **kw)
+    n = len(_layer._WITH_WEIGHTS)
+    assert estimate_layer("Dense", 32, 16, **kw).dsp == first.dsp and len(_layer._WITH_WEIGHTS) == n  # a hit
+    w[:] = 0.0  # in place: every product folds away
+    assert estimate_layer("Dense", 32, 16, **kw).dsp == 0 < first.dsp and len(_layer._WITH_WEIGHTS) == n + 1
+    w2 = w.copy()
+    assert estimate_layer("Dense", 32, 16, **dict(kw, weights=w2)).dsp == 0 and len(_layer._WITH_WEIGHTS) == n + 1
+    # and a bad array in place is still refused (its check is keyed on the content too)
+    w2[0, 0] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        estimate_layer("Dense", 32, 16, **dict(kw, weights=w2))

@@ -18,7 +18,9 @@ layer type -> its family in :mod:`hlsnb.layer_types` -> the function registered 
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -341,6 +343,36 @@ def _weight_classes_cached(key, data: bytes, dtype: str, n: int, w_bits: int, w_
     shift_add = int(np.count_nonzero((d >= 2) & (d <= k)))
     mul = int(np.count_nonzero(d > k))
     return zeros, shifts, shift_add, mul
+
+
+def weights_key(weights):
+    """A content key of a numeric weight array (dtype, shape, a 128-bit digest of its bytes), or ``None`` for
+    anything else: estimates and checks of a layer with weights are cached on its input plus this key, so an array
+    changed in place is a new key, never a stale hit."""
+    if not isinstance(weights, np.ndarray) or weights.dtype.kind not in "fiub":
+        return None
+    a = np.ascontiguousarray(weights)
+    return a.dtype.str, a.shape, hashlib.blake2b(a.tobytes(), digest_size=16).digest()
+
+
+class BoundedCache(OrderedDict):
+    """A small least-recently-used map (``get`` refreshes, ``put`` evicts the oldest beyond ``size``)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return default
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.size:
+            self.popitem(last=False)
 
 
 @lru_cache(maxsize=256)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ._calibration import Calibration, default_calibration
-from ._core import LayerEstimate, _magnitude_bits_cached, _weight_classes_cached, estimate_input
+from ._core import (
+    BoundedCache,
+    LayerEstimate,
+    _magnitude_bits_cached,
+    _weight_classes_cached,
+    estimate_input,
+    weights_key,
+)
 from ._kernel import _magnitude_bits_for, _normal_quantiles, _share_for
 from ._stage import check_stage, to_vsynth
-from ._validate import check_input
+from ._validate import _WEIGHTS_CHECKED, check_input
 from .inputs import LayerInput, _design_layer_input, _keyword_signature, layer_input
 
 __all__ = ["estimate", "estimate_layer", "clear_cache"]
@@ -17,6 +24,10 @@ __all__ = ["estimate", "estimate_layer", "clear_cache"]
 @lru_cache(maxsize=4096)
 def _cached(inp: LayerInput, cal: Calibration, stage: str) -> LayerEstimate:
     return _compute(inp, cal, stage)
+
+
+#: Estimates of inputs with weights, keyed on the input, the weights' content (``weights_key``), calibration, stage.
+_WITH_WEIGHTS = BoundedCache(2048)
 
 
 def _compute(inp: LayerInput, cal: Calibration, stage: str) -> LayerEstimate:
@@ -28,8 +39,9 @@ def estimate(inp: LayerInput, calibration: Calibration | None = None, stage: str
     """The estimate of one :class:`LayerInput` with ``calibration`` (``None``: the default calibration, see
     :func:`hlsnb.calibration.default_calibration`) for ``stage`` ("csynth": the HLS report; "vsynth": Vivado
     post-synthesis utilisation). The coefficients of ``inp.tool`` are used (:meth:`Calibration.for_tool`).
-    Estimates without weights are cached; each call returns a copy. ``inp`` is checked first (once per input, see
-    :func:`hlsnb.estimate.inputs.layer_input`): ``InvalidSetting`` / ``TypeError`` naming the layer and field."""
+    Estimates are cached (with weights: on their content); each call returns a copy. ``inp`` is checked first
+    (once per input, see :func:`hlsnb.estimate.inputs.layer_input`): ``InvalidSetting`` / ``TypeError`` naming the
+    layer and field."""
     if not isinstance(inp, LayerInput):
         raise TypeError(f"estimate: inp must be a LayerInput (see hlsnb.estimate.layer_input), got {inp!r}")
     check_input(inp)  # cached on the input: a lookup for one checked before
@@ -38,8 +50,15 @@ def estimate(inp: LayerInput, calibration: Calibration | None = None, stage: str
         raise TypeError(f"estimate: calibration must be a hlsnb.calibration.Calibration or None, got "
                         f"{type(calibration).__name__}")
     cal = (calibration if calibration is not None else default_calibration()).for_tool(inp.tool)
-    if inp.weights is not None:  # weights are not in the key: compute
-        return _compute(inp, cal, stage)
+    if inp.weights is not None:  # the input's key leaves its weights out: add their content's
+        key = weights_key(inp.weights)
+        if key is None:
+            return _compute(inp, cal, stage)
+        hit = _WITH_WEIGHTS.get((inp, key, cal, stage))
+        if hit is None:
+            hit = _compute(inp, cal, stage)
+            _WITH_WEIGHTS.put((inp, key, cal, stage), hit)
+        return hit.copy()
     return _cached(inp, cal, stage).copy()
 
 
@@ -88,5 +107,7 @@ def clear_cache() -> None:
     _share_for.cache_clear()
     _magnitude_bits_for.cache_clear()
     _magnitude_bits_cached.cache_clear()
+    _WITH_WEIGHTS.clear()
+    _WEIGHTS_CHECKED.clear()
     _normal_quantiles.cache_clear()
     _design_layer_input.cache_clear()

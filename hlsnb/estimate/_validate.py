@@ -20,7 +20,7 @@ from .. import rules, vocab
 from ..errors import InvalidSetting
 from ..layer_types import get_layer_type
 from ..targets import Part
-from ._core import layer_kind, prod
+from ._core import BoundedCache, layer_kind, prod, weights_key
 
 __all__ = ["MAX_BITS", "MAX_ELEMENTS", "CLOCK_NS_RANGE", "IO_TYPES", "MULT_IMPLS", "as_count", "as_bits",
            "as_shape", "as_fraction", "check_clock", "check_input", "check_weights", "kernel_weight_count"]
@@ -176,7 +176,16 @@ def check_input(inp) -> None:
             from None
     _check_cached(inp)
     if inp.weights is not None:
-        check_weights(inp)
+        key = weights_key(inp.weights)
+        if key is None:  # not a numeric array: the full check says what it is
+            check_weights(inp)
+        elif _WEIGHTS_CHECKED.get((inp, key)) is None:
+            check_weights(inp)
+            _WEIGHTS_CHECKED.put((inp, key), True)
+
+
+#: (input, weights key) pairs whose weights passed :func:`check_weights` (content-keyed: see ``weights_key``).
+_WEIGHTS_CHECKED = BoundedCache(4096)
 
 
 def check_weights(inp) -> None:
