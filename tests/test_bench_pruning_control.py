@@ -1,0 +1,33 @@
+"""benchmarks/bench_pruning_control.py: the control's table beside the stored pruned runs (no training here)."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _mod():
+    spec = importlib.util.spec_from_file_location("bench_pruning_control", ROOT / "benchmarks" / "bench_pruning_control.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_control_table_sits_beside_the_stored_pruned_runs():
+    mod = _mod()
+    stored = json.loads(mod.STORED.read_text())["rows"]
+    base = {(r["dataset"], r["seed"]): r["keras_accuracy"] for r in stored if r["tool"] == "baseline"}
+    assert mod.stored_baselines() == base
+    hls = next(r for r in stored if r["tool"] == "hls4ml l1" and r["dataset"] == "jets16" and r["seed"] == 3)
+    row = {"dataset": "jets16", "seed": 3, "base_test_accuracy": base[("jets16", 3)], "base_val_accuracy": 0.8,
+           "after_each_fine_tune": [{"test_points": x, "val_points": 0.0} for x in (0.4, 1.07, -0.13)]}
+    text = mod.report([row])
+    line = next(l for l in text.splitlines() if l.startswith("| jets16 | 3 |"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    # control after the first and the last fine-tune, its best checkpoint, then hls4ml's pruned model's change
+    assert cells[3:6] == ["+0.40", "-0.13", "+1.07"]
+    assert cells[6] == f"{-hls['keras_accuracy_loss_points']:+.2f}"
+    # the committed results were made by this script and say so
+    res = json.loads((ROOT / "benchmarks" / "results" / "pruning_control.json").read_text())
+    assert all(r["base_matches_stored"] for r in res["rows"]) and len(res["rows"]) == 10
