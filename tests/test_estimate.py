@@ -192,3 +192,42 @@ def test_estimates_with_weights_are_cached_on_their_content():
     w2[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite"):
         estimate_layer("Dense", 32, 16, **dict(kw, weights=w2))
+
+
+def test_an_io_stream_dense_after_a_flatten_reads_words_of_the_channels_before_it():
+    """hls4ml's io_stream Flatten leaves the stream as it is (``ReshapeStream`` repacks every Reshape but a 1-D
+    one): the Dense after it reads its 64 inputs as 16 words of the convolution's 4 channels, one a cycle, before
+    it computes (Berk-Bilgin's q_dense_4 report: module dense_array_ap_fixed_4u_..., latency 31 cycles). Estimated
+    as one word before."""
+    import keras
+
+    from hlsnb import Design
+    from hlsnb.estimate.inputs import design_inputs
+
+    m = keras.Sequential([keras.Input((16, 1)), keras.layers.Conv1D(4, 3, padding="same", name="c"),
+                          keras.layers.Flatten(name="f"), keras.layers.Dense(8, name="d")])
+    d = Design.from_keras(m, board="pynq-z2", io_type="io_stream")
+    inp = dict((l.name, x) for l, x in design_inputs(d))["d"]
+    assert inp.input_shape == (16, 4)
+    term = next(t for t in estimate_design(d).layer("d").breakdown if t.what.startswith("io_stream: read"))
+    assert term.what.startswith("io_stream: read 16 stream word(s)")
+    par = Design.from_keras(m, board="pynq-z2", io_type="io_parallel")  # io_parallel: the whole vector at once
+    assert dict((l.name, x) for l, x in design_inputs(par))["d"].input_shape == (64,)
+
+
+def test_the_reports_io_stream_dense_rows_read_the_words_their_module_names_say(calibration_dir):
+    """The calibration rows take the input word from the module name (dense_array_ap_fixed_<N>u_...): Berk-Bilgin's
+    64-input layers read 16 words of 4 and pominiq's 144-input one 36 words of 4; their reported latencies (31, 25
+    and 44 cycles) were estimated at 13, 9 and 20 with one word."""
+    from hlsnb.calibration.rows import load_records
+
+    recs = load_records([calibration_dir / f for f in ("reports.csv", "reports2.csv", "reports3.csv")])
+    dense = [r for r in recs if r["scope"] == "layer" and r["type"] == "Dense" and r["kw"]
+             and r["kw"]["io_type"] == "io_stream" and r["stage"] == "csynth"]
+    shapes = {(r["repo"].split("/")[0], r["kw"]["n_in"], r["kw"]["input_shape"]) for r in dense}
+    assert ("Berk-Bilgin", 64, (16, 4)) in shapes and ("pominiq", 144, (36, 4)) in shapes
+    for r in dense:
+        if r["kw"]["input_shape"] in ((16, 4), (36, 4)) and r["meas"].get("latency"):
+            kw = {k: v for k, v in r["kw"].items() if k not in ("layer_type", "tool_version")}
+            e = estimate_layer("Dense", kw.pop("n_in"), kw.pop("n_out"), **kw)
+            assert e.latency_cycles >= 0.6 * r["meas"]["latency"], (r["repo"], e.latency_cycles, r["meas"])

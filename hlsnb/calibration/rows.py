@@ -356,7 +356,11 @@ def _layer(rec: dict, r: dict, prev_bits: dict, csv_path: Path) -> None:
                 kw["parallelization_factor"] = px
                 rec["flag"] = True
         elif kw["io_type"] == "io_stream":
-            kw["input_shape"] = (n_in,)
+            # the words the layer reads: its module name says their size (dense_array_ap_fixed_4u_...: 4 values a
+            # word, the channels of the layer before a Flatten), else one word of all its inputs
+            m = re.search(r"module=dense\w*?_array_ap_u?fixed_(\d+)u_", notes)
+            word = int(m.group(1)) if m else n_in
+            kw["input_shape"] = (n_in // word, word) if 0 < word < n_in and n_in % word == 0 else (n_in,)
         rec.update(kw=kw, type="Dense" if lt == "Dense" else "Conv", strategy=st, rf=rf)
         return
     n = n_in or n_out

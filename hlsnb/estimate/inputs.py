@@ -328,7 +328,8 @@ def design_inputs(design) -> list[tuple]:
             raise InvalidSetting(f"layer {l.name!r}: a precision is not valid: {e}") from None
         mult = l.is_mult_layer
         kw = check_fields(dict(
-            name=l.name, input_shape=l.input_shape, output_shape=l.output_shape, filters=l.filters,
+            name=l.name, input_shape=_stream_input_shape(l, src, by_name) if io == "io_stream" else l.input_shape,
+            output_shape=l.output_shape, filters=l.filters,
             kernel_size=l.kernel_size, strides=l.strides, padding=l.padding, pool_op=l.pool_op,
             activation=l.activation, strategy=l.strategy if mult else "Latency",
             reuse_factor=l.reuse_factor if mult or takes_reuse_factor(l.layer_type, io) else 1,  # io_stream softmax
@@ -348,6 +349,24 @@ def design_inputs(design) -> list[tuple]:
                 pass
         out.append((l, layer_input(l.layer_type, l.n_in, l.n_out, **kw)))
     return out
+
+
+def _stream_input_shape(layer, src, by_name: dict):
+    """The input shape an io_stream layer reads word by word: a Dense after a Flatten reads the stream of the layer
+    before the Flatten, words of its channels (hls4ml's ``ReshapeStream`` repacks every Reshape but a 1-D one: a
+    Flatten leaves the stream as it is), so its ``n_in`` inputs arrive as ``(n_in / channels, channels)``; any other
+    layer, its own input shape."""
+    shape = tuple(getattr(layer, "input_shape", None) or ())
+    if layer.layer_type != "Dense" or len(shape) != 1:
+        return layer.input_shape
+    seen = 0
+    while src is not None and src.layer_type == "Reshape" and len(tuple(src.output_shape or ())) == 1 and seen < 64:
+        ins = getattr(src, "inputs", None)
+        src, seen = (by_name.get(ins[0]) if ins else None), seen + 1
+    out = tuple(getattr(src, "output_shape", None) or ()) if src is not None else ()
+    chans = int(out[-1]) if len(out) > 1 else 0
+    n = int(shape[0])
+    return (n // chans, chans) if 0 < chans < n and n % chans == 0 else layer.input_shape
 
 
 def _parallelization_factor(layer):
