@@ -152,6 +152,19 @@ VARIANTS = {
     # unpruned model as given (never stricter than "hlsnb")
     "hlsnb lower": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
                         reference="lower"),
+    # "hlsnb lower" combined with the options that bought reduction at equal tolerance (issue 28 item 3), measured
+    # at matched loss (benchmarks/results/pruning_matched_loss_lower_*.md); the reference is explicit, not the
+    # default's
+    "hlsnb lower best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
+                                   reference="lower", best_epoch=True),
+    "hlsnb lower l1 best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary",
+                                      final=0.99, reference="lower", best_epoch=True, l1=1e-4),
+    "hlsnb lower probe best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary",
+                                         final=0.99, reference="lower", probe=19, best_epoch=True),
+    # the probes' upper bracket at the first sparsity whose one-shot accuracy falls below 0.9 of the unpruned
+    # model's (BinaryScheduler's default cliff: 0.5): the search spends its fine-tunes below the cliff
+    "hlsnb lower probe cliff best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary",
+                                               final=0.99, reference="lower", probe=19, cliff=0.9, best_epoch=True),
 }
 
 
@@ -415,11 +428,10 @@ def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, ty
         final = v.pop("final") or args.hls4ml_final
         # the same number of fine-tunes as hls4ml's PolynomialScheduler(steps); hls4ml's top-level default
         # cutoff_bad_trials=3 never stops a 5-step schedule early
-        retries, probe = v.pop("retries", 0), v.pop("probe", 0)
+        searching = {k: v.pop(k) for k in ("retries", "probe", "cliff") if k in v}  # the binary search's options
         # the stored runs were made when prune's default reference was "model": a variant that names none keeps it
         v.setdefault("reference", "model")
-        sched = (BinaryScheduler(threshold=0.005, try_final_first=False, max_steps=args.steps, retries=retries,
-                                 probe=probe)
+        sched = (BinaryScheduler(threshold=0.005, try_final_first=False, max_steps=args.steps, **searching)
                  if v.pop("schedule") == "binary" else PolynomialScheduler(steps=args.steps))
         t0 = time.time()
         pruned, rep = prune(base, _design(base, types), "dsp", (X_fit, y_fit, X_te, y_te),
