@@ -61,6 +61,12 @@ lower of that and the unpruned model's own accuracy), ``prune(reference=...)``; 
 one with ``--matched-loss RUN.json ... --variant "hlsnb control"``
 (benchmarks/results/pruning_matched_loss_{control,lower}.{md,json,png}).
 
+``hlsnb lower`` combined with the options that bought reduction at equal tolerance (``hlsnb lower best epoch``,
+``... l1 best epoch``, ``... probe best epoch``, ``... probe cliff best epoch``, ``... l1 labels best epoch``; each
+with ``reference="lower"`` spelled out) were run hlsnb-only at 0.25, 0.5, 1 and 2 points and matched like ``hlsnb
+lower`` (benchmarks/results/pruning_matched_loss_lower_<name>.{md,json,png}): jets16 first, digits only where the
+variant could still meet the goal on both.
+
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
 """
