@@ -333,10 +333,7 @@ def csd_digits(q):
 
 @lru_cache(maxsize=512)
 def _weight_classes_cached(key, data: bytes, dtype: str, n: int, w_bits: int, w_int: int, k: int):
-    w = np.frombuffer(data, dtype=dtype)[:n].astype(np.float64)
-    lsb = 2.0 ** -(w_bits - w_int)
-    lo, hi = -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1
-    q = np.clip(np.floor(w / lsb), lo, hi)  # hls4ml casts float weights with AP_TRN (floor)
+    q = quantize_weights(np.frombuffer(data, dtype=dtype)[:n], w_bits, w_int)
     d = csd_digits(q)
     zeros = int(np.count_nonzero(d == 0))
     shifts = int(np.count_nonzero(d == 1))
@@ -375,13 +372,23 @@ class BoundedCache(OrderedDict):
             self.popitem(last=False)
 
 
+def quantize_weights(weights, w_bits: int, w_int: int) -> np.ndarray:
+    """Float weights as ``ap_fixed<w_bits, w_int>`` integers (LSBs): hls4ml casts them with AP_TRN (floor), within
+    the type's range."""
+    lsb = 2.0 ** -(w_bits - w_int)
+    return np.clip(np.floor(np.asarray(weights, dtype=np.float64) / lsb), -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1)
+
+
+def mean_bit_length(q, default: float) -> float:
+    """Mean bit length of the nonzero magnitudes of integer weights ``q`` (``default`` when all are zero)."""
+    a = np.abs(np.asarray(q, dtype=np.float64))
+    a = a[a > 0]
+    return float(np.mean(np.floor(np.log2(a)) + 1)) if a.size else float(default)
+
+
 @lru_cache(maxsize=256)
 def _magnitude_bits_cached(key, data: bytes, dtype: str, n: int, w_bits: int, w_int: int) -> float:
-    w = np.frombuffer(data, dtype=dtype)[:n].astype(np.float64)
-    lsb = 2.0 ** -(w_bits - w_int)
-    q = np.abs(np.clip(np.floor(w / lsb), -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1))
-    q = q[q > 0]
-    return float(np.mean(np.floor(np.log2(q)) + 1)) if q.size else float(w_bits)
+    return mean_bit_length(quantize_weights(np.frombuffer(data, dtype=dtype)[:n], w_bits, w_int), w_bits)
 
 
 def weight_magnitude_bits(weights, w_bits: int, w_int: int) -> float:

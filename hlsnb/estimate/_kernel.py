@@ -24,8 +24,10 @@ from ._core import (
     csd_digits,
     dsp_per_product,
     latency_depth,
+    mean_bit_length,
     mult_mapping,
     mux_luts,
+    quantize_weights,
     weight_classes,
     weight_magnitude_bits,
 )
@@ -103,9 +105,7 @@ def constant_product_on_dsp(weight: float, weight_bits: int, weight_int_bits: in
     shared with other products (Latency at ReuseFactor > 1 when the ALLOCATION limit binds): then the weight is a
     run-time operand and a wide operand (``shared_dsp_operand_bits``) makes it a DSP."""
     rule = constant_rule(tool, calibration)
-    lsb = 2.0 ** -(weight_bits - weight_int_bits)
-    q = np.clip(np.floor(np.asarray([weight], dtype=np.float64) / lsb), -(2 ** (weight_bits - 1)),
-                2 ** (weight_bits - 1) - 1)
+    q = quantize_weights([weight], weight_bits, weight_int_bits)
     if int(csd_digits(q)[0]) <= rule["max_free_digits"]:
         return False
     t = rule["min_dsp_input_bits"]
@@ -118,9 +118,7 @@ def constant_products_on_dsp(weights, weight_bits: int, weight_int_bits: int, in
                              tool: str = "vivado_hls", calibration=None, shared: bool = False) -> np.ndarray:
     """:func:`constant_product_on_dsp` for every weight of an array at once (a boolean array of its shape)."""
     rule = constant_rule(tool, calibration)
-    w = np.asarray(weights, dtype=np.float64)
-    lsb = 2.0 ** -(weight_bits - weight_int_bits)
-    q = np.clip(np.floor(w / lsb), -(2 ** (weight_bits - 1)), 2 ** (weight_bits - 1) - 1)
+    q = quantize_weights(weights, weight_bits, weight_int_bits)
     many = csd_digits(q) > rule["max_free_digits"]
     t = rule["min_dsp_input_bits"]
     if shared and max(weight_bits, input_bits) >= rule["shared_dsp_operand_bits"]:
@@ -166,9 +164,7 @@ def _share_for(sigma_lsb: float, w_bits: int, k: int) -> float:
 def _magnitude_bits_for(sigma_lsb: float, w_bits: int, keep: float) -> float:
     lo, hi = -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1
     a = np.sort(np.abs(np.clip(np.floor(_normal_quantiles() * sigma_lsb), lo, hi)))[::-1]
-    a = a[:max(1, int(round(keep * a.size)))]  # magnitude pruning keeps the largest
-    a = a[a > 0]
-    return float(np.mean(np.floor(np.log2(a)) + 1)) if a.size else float(w_bits)
+    return mean_bit_length(a[:max(1, int(round(keep * a.size)))], w_bits)  # magnitude pruning keeps the largest
 
 
 def product_bits(inp, n_in: int, nonzero: int, total: int, cal) -> float:
