@@ -80,8 +80,9 @@ def test_resource_costs_more_luts_than_latency(seed):
 
 @pytest.mark.xfail(strict=True, reason="measured: Resource 45,486 LUT (regime error bar ±45 %) vs Latency 38,027 "
                    "(±30 %): the right order, inside the error bars (even the reports, 47,883 vs 34,823, would be "
-                   "inside bars this wide); the ordering's own error bar, measured on the 8 held-out layers built "
-                   "both ways, is wider still (±56 % on the Resource/Latency LUT ratio)")
+                   "inside bars this wide); the ordering's own error bar, measured on the 6 held-out layers built "
+                   "both ways (±30 % on the Resource/Latency LUT ratio), holds the estimated ratio 1.20 inside it "
+                   "(the reports' 1.38 is beyond it)")
 def test_resource_costs_more_luts_than_latency_beyond_the_error_bars(seed):
     res, lat = seed["resource"]["csynth"], seed["latency"]["csynth"]
     lo = res["lut"] * (1 - res["estimate"].regime["design"].lut)
@@ -126,8 +127,9 @@ def test_seed_rows_feed_no_fit():
 
 def test_the_ordering_has_its_own_error_bar():
     """The error of the estimated Resource / Latency ratio on held-out layers built both ways (shipped by make
-    calibrate): as computed from its pairs, and too wide for the seed's ratio (1.13 estimated, 1.37 reported) to be
-    called beyond it: which is why the seed answer does not claim the ordering."""
+    calibrate): as computed from its pairs, flagged rows left out (as of every fit), and the seed's estimated ratio
+    (1.20) inside it, which is why the seed answer does not claim the ordering; the reports' ratio (1.38) is beyond
+    it: an estimate that close to the reports would claim it."""
     import math
     import statistics
 
@@ -143,15 +145,17 @@ def test_the_ordering_has_its_own_error_bar():
             assert x["lut"] == pytest.approx(e, abs=2e-3)
             errs.append(x["lut"])
     assert paired["lut"] == pytest.approx(statistics.median(errs))
-    ratio = 47_883 / 34_823
-    assert ratio < 1 + paired["lut"]
+    assert not any(x["repo"] == "Duchstf/L1BTag" and x["what"].startswith("Conv") for x in paired["pairs"])  # flagged
+    seed = seed_check()
+    estimated = seed["resource"]["csynth"]["lut"] / seed["latency"]["csynth"]["lut"]
+    assert estimated < 1 + paired["lut"] < 47_883 / 34_823
 
 
 def test_pairs_are_the_same_layer_built_both_ways():
     from hlsnb.calibration.loro import paired_strategy_errors
 
-    def row(strategy, meas, pred, repo="r", name="fc1", check=False, clock="5"):
-        rec = {"repo": repo, "check": check, "rf": 1 if strategy == "Latency" else 8,
+    def row(strategy, meas, pred, repo="r", name="fc1", check=False, clock="5", flag=False):
+        rec = {"repo": repo, "check": check, "flag": flag, "rf": 1 if strategy == "Latency" else 8,
                "row": {"layer_name": name, "clock_ns": clock, "io_type": "io_parallel", "part": "p"},
                "kw": {"n_in": 16, "n_out": 8, "weight_bits": 6, "n_zeros": 0}}
         return {"key": ("vivado_hls", "Dense", strategy, "csynth"), "rec": rec,
@@ -161,8 +165,49 @@ def test_pairs_are_the_same_layer_built_both_ways():
             row("Latency", 500, 500, name="fc2"), row("Resource", 500, 550, name="fc2"),  # 10 % off
             row("Latency", 500, 500, name="fc3"),  # no Resource build: no pair
             row("Latency", 500, 500, name="fc4", clock="10"), row("Resource", 500, 500, name="fc4", clock="5"),
-            row("Latency", 1, 1, name="seed", check=True), row("Resource", 9, 1, name="seed", check=True)]
+            row("Latency", 1, 1, name="seed", check=True), row("Resource", 9, 1, name="seed", check=True),
+            # a flagged row (its report disagrees with its configuration) pairs with nothing
+            row("Latency", 100, 100, name="old", flag=True), row("Resource", 900, 100, name="old")]
     p = paired_strategy_errors(rows)
     assert p["n"] == 2 and [x["what"] for x in p["pairs"]] == ["Dense fc1", "Dense fc2"]
     assert p["pairs"][0]["lut"] == pytest.approx(1.0) and p["pairs"][1]["lut"] == pytest.approx(0.1)
     assert p["lut"] == pytest.approx(0.55) and p["pairs"][0]["rf"] == [1, 8]
+
+
+def test_the_regime_table_judges_the_rows_the_estimator_models():
+    """Flagged rows (a report that disagrees with its configuration, an hls4ml template older than the one modelled)
+    are left out of the regime medians and the target's verdict, as of every fit, and shown beside: a regime whose
+    modelled rows meet the target is met whatever its flagged rows say, and the table says what they would make it."""
+    from hlsnb.calibration.loro import format_marginal_table, marginal_table, regime_errors_of
+
+    def row(err, flag=False):
+        regime = {"tool": "vivado_hls", "group": "Dense", "stage": "csynth", "strategy": "Latency", "rf": "RF 1",
+                  "weights": "> 8 bits", "pruned": "dense"}
+        meas = {"lut": 100.0, "ff": 100.0, "dsp": 10.0, "latency": 1.0}
+        pred = {"lut": 100.0 * (1 + err), "ff": 100.0 * (1 + err), "dsp": 10.0, "latency": 1.0}
+        return {"key": ("vivado_hls", "Dense", "Latency", "csynth"), "regime": regime, "meas": meas, "pred": pred,
+                "rec": {"check": False, "flag": flag}}
+
+    rows = [row(0.1) for _ in range(10)] + [row(-0.9, flag=True) for _ in range(12)]
+    t = {(m["tool"], m["regime"]): m for m in marginal_table(rows)}[("vivado_hls", "RF 1")]
+    assert t["n"] == 10 and t["lut"] == pytest.approx(0.1) and t["meets"] is True
+    assert t["flagged"]["n"] == 22 and t["flagged"]["n_flagged"] == 12 and t["flagged"]["lut"] == pytest.approx(0.9)
+    assert "| RF 1 | 10 | 10 % | 10 % | 0 % | met | 22 (+12): 90 % / 90 % / 0 % |" in format_marginal_table(
+        marginal_table(rows))
+    # ... and the error bars shown beside estimates are of the same rows
+    assert regime_errors_of(rows)["layer"]["vivado_hls | Dense"]["n"] == 10
+    # without flagged rows nothing is shown beside
+    assert marginal_table(rows[:10])[6]["flagged"] is None
+
+
+def test_every_calibrated_per_layer_regime_meets_the_target():
+    """The shipped regime table (make calibrate, leave-one-repository-out): every per-layer regime with n >= 10 at
+    <= 30 % median error on LUT, FF and DSP (issue 23 item 4); whole designs and thin regimes are said, not held."""
+    from hlsnb.estimate import regime_errors
+
+    margins = regime_errors()["margins"]
+    layer = [m for m in margins if not m["regime"].startswith("whole designs")]
+    assert len(layer) >= 18 and sum(m["n"] >= 10 for m in layer) >= 16  # Vitis HLS: no Resource rows, thin > 8 bits
+    for m in layer:
+        if m["n"] >= 10:
+            assert m["meets"] and max(m[k] for k in ("lut", "ff", "dsp")) <= 0.30, m

@@ -154,8 +154,10 @@ def regime_errors_of(rows: list[dict]) -> dict:
     """The held-out errors per regime, as ``errors_by_regime.json`` holds them: ``"layer"``: every prefix of the
     regime axes (:data:`hlsnb.estimate.model.AXES`, from tool and layer group to the full regime) -> ``{"n",
     "lut", "ff", "dsp", "latency"}`` medians (latency: csynth rows); ``"design"``: ``tool | design | stage |
-    strategies`` (and ``... | all``)."""
-    rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own
+    strategies`` (and ``... | all``). Flagged rows (a report that disagrees with its committed configuration, or a
+    convolution of an hls4ml older than the one modelled: :mod:`hlsnb.calibration.rows`) are left out, as they are of
+    every fit: their error measures the row, not the estimator; :func:`marginal_table` shows them beside."""
+    rows = [r for r in rows if not r["rec"]["check"] and not r["rec"]["flag"]]  # checks: shown on their own
     layer = defaultdict(list)
     for row in rows:
         if "regime" in row:
@@ -177,12 +179,13 @@ def paired_strategy_errors(rows: list[dict]) -> dict:
     (csynth; the seed reports, checks, left out), and for each pair the error of the estimated Resource / Latency
     ratio against the reported one, ``exp(|log(est R/L) - log(report R/L)|) - 1``. Returns ``{"n", "lut", "ff"`` (the
     medians)``, "pairs": [...]}``: the error bar of an *ordering* (which strategy is larger), which two independent
-    regime error bars overstate when the errors of a pair move together, and understate when they do not."""
+    regime error bars overstate when the errors of a pair move together, and understate when they do not. Flagged
+    rows are left out (see :func:`regime_errors_of`)."""
     groups: dict = defaultdict(dict)
     for r in rows:
         tool, typ, strategy, stage = r["key"]
         rec = r["rec"]
-        if rec["check"] or stage != "csynth" or strategy not in ("Latency", "Resource") \
+        if rec["check"] or rec["flag"] or stage != "csynth" or strategy not in ("Latency", "Resource") \
                 or typ not in ("Dense", "Conv", "design"):
             continue
         row, kw = rec.get("row", {}), rec.get("kw") or {}
@@ -222,9 +225,12 @@ MARGINS = (("weights <= 8 bits", "weights", "<= 8 bits"), ("weights > 8 bits", "
 
 def marginal_table(rows: list[dict], min_rows: int = 10) -> list[dict]:
     """One row per regime split of :data:`MARGINS` and HLS tool (per-layer held-out rows, csynth; the seed reports,
-    checks, left out), plus the whole designs per stage: ``{"regime", "tool", "n", "lut", "ff", "dsp", "meets"}``
-    where ``meets`` is True when n >= ``min_rows`` and every median is <= 0.30, False when the target is missed,
-    None when the data are thin."""
+    checks, left out), plus the whole designs per stage: ``{"regime", "tool", "n", "lut", "ff", "dsp", "meets",
+    "flagged"}`` where ``meets`` is True when n >= ``min_rows`` and every median is <= 0.30, False when the target is
+    missed, None when the data are thin. The medians and the verdict are of the rows the estimator models: flagged
+    rows (a report that disagrees with its committed configuration, or a convolution of an hls4ml older than the one
+    modelled) are left out as they are of every fit, and shown beside: ``flagged`` is ``None`` when the regime has
+    none, else the medians of every row with them (``{"n", "lut", "ff", "dsp", "latency", "n_flagged"}``)."""
     out = []
     rows = [r for r in rows if not r["rec"]["check"]]  # the seed reports are checks, shown on their own
     layer_rows = [r for r in rows if "regime" in r]
@@ -244,10 +250,12 @@ def marginal_table(rows: list[dict], min_rows: int = 10) -> list[dict]:
 
 
 def _margin_row(label, tool, sel, min_rows) -> dict:
-    t = _medians(sel)
+    modelled = [r for r in sel if not r["rec"]["flag"]]
+    t = _medians(modelled)
     vals = [t[k] for k in ("lut", "ff", "dsp") if t[k] is not None]
     meets = None if t["n"] < min_rows else all(v <= 0.30 for v in vals)
-    return dict(regime=label, tool=tool, meets=meets, **t)
+    flagged = dict(_medians(sel), n_flagged=len(sel) - len(modelled)) if len(modelled) < len(sel) else None
+    return dict(regime=label, tool=tool, meets=meets, flagged=flagged, **t)
 
 
 _TOOL = {"vivado_hls": "Vivado HLS", "vitis_hls": "Vitis HLS"}
@@ -258,12 +266,15 @@ def format_marginal_table(table: list[dict]) -> str:
     def pct(v):
         return "-" if v is None else f"{100 * v:.0f} %"
 
-    lines = ["| HLS tool | regime | held-out rows | LUT | FF | DSP | target (<= 30 %, n >= 10) |",
-             "|---|---|---:|---:|---:|---:|---|"]
+    lines = ["| HLS tool | regime | held-out rows | LUT | FF | DSP | target (<= 30 %, n >= 10) | "
+             "with the flagged rows: n, LUT / FF / DSP |",
+             "|---|---|---:|---:|---:|---:|---|---|"]
     for t in table:
         if not t["n"]:
             continue
         verdict = "thin data" if t["meets"] is None else ("met" if t["meets"] else "**missed**")
+        f = t.get("flagged")
+        beside = f"{f['n']} (+{f['n_flagged']}): {pct(f['lut'])} / {pct(f['ff'])} / {pct(f['dsp'])}" if f else "-"
         lines.append(f"| {_TOOL[t['tool']]} | {t['regime']} | {t['n']} | {pct(t['lut'])} | {pct(t['ff'])} | "
-                     f"{pct(t['dsp'])} | {verdict} |")
+                     f"{pct(t['dsp'])} | {verdict} | {beside} |")
     return "\n".join(lines)

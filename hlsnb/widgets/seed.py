@@ -200,11 +200,13 @@ class SeedAnswer:
         n, e, lab = self.paired["n"], self.paired[resource], _LABEL[resource]
         thin = ", thin data" if n < 10 else ""
         rr = self.reports["Resource"][resource] / max(1.0, self.reports["Latency"][resource])
+        where = "beyond" if rr > 1 + e or rr < 1 / (1 + e) else "inside"
+        too = " too" if (where == "beyond") == beyond else ""
         return (f"The error of an ordering itself (the estimated Resource/Latency {lab} ratio against the reported "
                 f"one, on {n} held-out layers or designs built with both strategies{thin}) is ±{100 * e:.0f} % at the "
                 "median: "
                 f"the estimated ratio here, {self.ratio(resource, case):.2f}, is {'beyond' if beyond else 'inside'} "
-                f"it (the reports' ratio, {rr:.2f}, would be {'beyond' if rr > 1 + e else 'inside'} it too).")
+                f"it (the reports' ratio, {rr:.2f}, would be {where} it{too}).")
 
     @property
     def flips(self) -> bool:
