@@ -194,6 +194,24 @@ def test_estimates_with_weights_are_cached_on_their_content():
         estimate_layer("Dense", 32, 16, **dict(kw, weights=w2))
 
 
+def test_what_is_read_off_weights_is_cached_on_a_digest_not_the_array():
+    """The weights' signed-digit classes and magnitudes are cached on the content key (a 128-bit digest), so a cache
+    of 512 entries of a large convolution's weights holds digests, not 512 copies of its bytes; a change in place is
+    a new key."""
+    import numpy as np
+
+    from hlsnb.estimate._core import WEIGHT_FACTS, weight_classes, weight_magnitude_bits
+
+    w = np.full(200_000, 0.25, dtype=np.float32)  # 800 kB
+    assert weight_classes(w, 6, 1, 2) == (0, 200_000, 0, 0)  # 0.25 = 8/32: one signed digit
+    assert weight_magnitude_bits(w, 6, 1) == 4.0
+    for key in list(WEIGHT_FACTS):
+        assert all(not isinstance(x, (bytes, np.ndarray)) or len(x) <= 64 for part in key
+                   for x in (part if isinstance(part, tuple) else (part,)))
+    w[:100_000] = 0.0
+    assert weight_classes(w, 6, 1, 2) == (100_000, 100_000, 0, 0)
+
+
 def test_an_io_stream_dense_after_a_flatten_reads_words_of_the_channels_before_it():
     """hls4ml's io_stream Flatten leaves the stream as it is (``ReshapeStream`` repacks every Reshape but a 1-D
     one): the Dense after it reads its 64 inputs as 16 words of the convolution's 4 channels, one a cycle, before

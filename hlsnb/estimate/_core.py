@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -331,17 +332,6 @@ def csd_digits(q):
     return np.bitwise_count((x ^ (3 * x)) >> 1)
 
 
-@lru_cache(maxsize=512)
-def _weight_classes_cached(key, data: bytes, dtype: str, n: int, w_bits: int, w_int: int, k: int):
-    q = quantize_weights(np.frombuffer(data, dtype=dtype)[:n], w_bits, w_int)
-    d = csd_digits(q)
-    zeros = int(np.count_nonzero(d == 0))
-    shifts = int(np.count_nonzero(d == 1))
-    shift_add = int(np.count_nonzero((d >= 2) & (d <= k)))
-    mul = int(np.count_nonzero(d > k))
-    return zeros, shifts, shift_add, mul
-
-
 def weights_key(weights):
     """A content key of a numeric weight array (dtype, shape, a 128-bit digest of its bytes), or ``None`` for
     anything else: estimates and checks of a layer with weights are cached on its input plus this key, so an array
@@ -353,23 +343,27 @@ def weights_key(weights):
 
 
 class BoundedCache(OrderedDict):
-    """A small least-recently-used map (``get`` refreshes, ``put`` evicts the oldest beyond ``size``)."""
+    """A small least-recently-used map (``get`` refreshes, ``put`` evicts the oldest beyond ``size``); safe to share
+    between threads (a threaded sweep estimates in several)."""
 
     def __init__(self, size: int):
         super().__init__()
         self.size = size
+        self._lock = threading.Lock()
 
     def get(self, key, default=None):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        return default
+        with self._lock:
+            if key in self:
+                self.move_to_end(key)
+                return self[key]
+            return default
 
     def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self.size:
-            self.popitem(last=False)
+        with self._lock:
+            self[key] = value
+            self.move_to_end(key)
+            if len(self) > self.size:
+                self.popitem(last=False)
 
 
 def quantize_weights(weights, w_bits: int, w_int: int) -> np.ndarray:
@@ -386,16 +380,26 @@ def mean_bit_length(q, default: float) -> float:
     return float(np.mean(np.floor(np.log2(a)) + 1)) if a.size else float(default)
 
 
-@lru_cache(maxsize=256)
-def _magnitude_bits_cached(key, data: bytes, dtype: str, n: int, w_bits: int, w_int: int) -> float:
-    return mean_bit_length(quantize_weights(np.frombuffer(data, dtype=dtype)[:n], w_bits, w_int), w_bits)
+#: What the estimator reads off known weights (their magnitudes' bit length, their signed-digit classes), keyed on
+#: the weights' content (:func:`weights_key`) and the type: the key holds a digest, not the array.
+WEIGHT_FACTS = BoundedCache(512)
+
+
+def _weights_fact(kind: str, weights, args: tuple, compute):
+    a = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).ravel())
+    key = (kind, weights_key(a), *args)
+    hit = WEIGHT_FACTS.get(key)
+    if hit is None:
+        hit = compute(a)
+        WEIGHT_FACTS.put(key, hit)
+    return hit
 
 
 def weight_magnitude_bits(weights, w_bits: int, w_int: int) -> float:
     """Mean bit length of the nonzero quantized constant weights' magnitudes (``w_bits`` at most): a product of an
     ``n``-bit input and the constant ``q`` is ``n + bit_length(|q|)`` bits wide, which HLS sizes it to."""
-    a = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).ravel())
-    return _magnitude_bits_cached(hash(a.tobytes()), a.tobytes(), "float32", a.size, w_bits, w_int)
+    return _weights_fact("magnitude bits", weights, (w_bits, w_int),
+                         lambda a: mean_bit_length(quantize_weights(a, w_bits, w_int), w_bits))
 
 
 def weight_classes(weights, w_bits: int, w_int: int, k: int) -> tuple[int, int, int, int]:
@@ -404,5 +408,9 @@ def weight_classes(weights, w_bits: int, w_int: int, k: int) -> tuple[int, int, 
     A constant with one signed digit is a shift; with at most ``k`` digits the compiler builds it from shifts and
     adds; with more it stays a multiply operation.
     """
-    a = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).ravel())
-    return _weight_classes_cached(hash(a.tobytes()), a.tobytes(), "float32", a.size, w_bits, w_int, k)
+    def classes(a):
+        d = csd_digits(quantize_weights(a, w_bits, w_int))
+        return (int(np.count_nonzero(d == 0)), int(np.count_nonzero(d == 1)),
+                int(np.count_nonzero((d >= 2) & (d <= k))), int(np.count_nonzero(d > k)))
+
+    return _weights_fact("classes", weights, (w_bits, w_int, k), classes)

@@ -6,10 +6,9 @@ from functools import lru_cache
 
 from ._calibration import Calibration, default_calibration
 from ._core import (
+    WEIGHT_FACTS,
     BoundedCache,
     LayerEstimate,
-    _magnitude_bits_cached,
-    _weight_classes_cached,
     estimate_input,
     weights_key,
 )
@@ -103,10 +102,9 @@ estimate_layer.__signature__ = _keyword_signature((("stage", "csynth"), ("calibr
 def clear_cache() -> None:
     """Forget cached estimates (to time a cold start; a new calibration needs no clearing: caches are keyed on it)."""
     _cached.cache_clear()
-    _weight_classes_cached.cache_clear()
+    WEIGHT_FACTS.clear()
     _share_for.cache_clear()
     _magnitude_bits_for.cache_clear()
-    _magnitude_bits_cached.cache_clear()
     _WITH_WEIGHTS.clear()
     _WEIGHTS_CHECKED.clear()
     _normal_quantiles.cache_clear()
