@@ -367,10 +367,26 @@ class BoundedCache(OrderedDict):
 
 
 def quantize_weights(weights, w_bits: int, w_int: int) -> np.ndarray:
-    """Float weights as ``ap_fixed<w_bits, w_int>`` integers (LSBs): hls4ml casts them with AP_TRN (floor), within
-    the type's range."""
-    lsb = 2.0 ** -(w_bits - w_int)
-    return np.clip(np.floor(np.asarray(weights, dtype=np.float64) / lsb), -(2 ** (w_bits - 1)), 2 ** (w_bits - 1) - 1)
+    """Float weights as the ``ap_fixed<w_bits, w_int>`` integers (LSBs) hls4ml's firmware holds: its writer prints
+    each weight with as many decimals as the type has fractional bits (``WeightVariable.precision_fmt``), and the C++
+    initialisation casts that number with the type's default modes, AP_TRN (floor to the LSB) and AP_WRAP (a weight
+    outside the type's range wraps around: :func:`weights_out_of_range` finds them)."""
+    frac = w_bits - w_int
+    a = np.asarray(weights, dtype=np.float64)
+    if frac > 0:
+        a = np.round(a, min(frac, 17))
+    q = np.floor(a * 2.0**frac)
+    half = 2.0 ** (w_bits - 1)
+    return np.mod(q + half, 2 * half) - half
+
+
+def weights_out_of_range(weights, w_bits: int, w_int: int) -> tuple[int, float, float]:
+    """(how many, the type's least and greatest value) of the weights an ``ap_fixed<w_bits, w_int>`` cannot hold:
+    hls4ml wraps them (AP_WRAP), so the firmware computes with other constants than the model."""
+    lsb = 2.0 ** (w_int - w_bits)
+    lo, hi = -(2.0 ** (w_int - 1)), 2.0 ** (w_int - 1) - lsb
+    return (_weights_fact("out of range", weights, (w_bits, w_int),
+                          lambda a: int(np.count_nonzero((a < lo) | (a >= hi + lsb)))), lo, hi)
 
 
 def mean_bit_length(q, default: float) -> float:

@@ -19,17 +19,15 @@ import math
 
 import numpy as np
 
-from ._core import Term, Terms, csd_digits, latency_depth
+from ._core import Term, Terms, csd_digits, latency_depth, quantize_weights
 
 __all__ = ["dense_da", "csd_digit_count"]
 
 
 def csd_digit_count(weights, w_bits: int, w_int: int) -> int:
-    """Non-zero CSD digits of ``weights`` quantised to ``w_bits`` bits with ``w_int`` integer bits (truncated, as
-    an ``ap_fixed`` cast of the float weights): one shifted input to add per digit."""
-    lsb = 2.0 ** -(w_bits - w_int)
-    q = np.floor(np.asarray(weights, dtype=np.float64).ravel() / lsb)
-    return int(csd_digits(q).sum())
+    """Non-zero CSD digits of ``weights`` as the ``ap_fixed<w_bits, w_int>`` constants hls4ml writes
+    (:func:`~hlsnb.estimate._core.quantize_weights`): one shifted input to add per digit."""
+    return int(csd_digits(quantize_weights(np.ravel(weights), w_bits, w_int)).sum())
 
 
 def _vsynth_lut_ratio(C) -> float:

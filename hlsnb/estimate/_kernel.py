@@ -30,6 +30,7 @@ from ._core import (
     quantize_weights,
     weight_classes,
     weight_magnitude_bits,
+    weights_out_of_range,
 )
 from ._da import dense_da
 
@@ -50,6 +51,13 @@ def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = 
         on_dsp, why = _constant_mapping(in_bits, cal)
     dsp_each = dsp_per_product(in_bits, w_bits, inp.part)
     sfx = f" ({what})" if what else ""
+    if inp.weights is not None:
+        n_out_of_range, lo, hi = weights_out_of_range(inp.weights, w_bits, inp.weight_int_bits)
+        if n_out_of_range:
+            acc.warnings.append(
+                f"{n_out_of_range} weights{sfx} lie outside ap_fixed<{w_bits},{inp.weight_int_bits}>'s range "
+                f"[{lo:g}, {hi:g}]: hls4ml's firmware wraps them around (AP_WRAP), so it computes with other weights "
+                "than the model; widen the weight type's integer bits (estimated with the wrapped constants)")
     if strategy == "Resource" and rf == 1:
         acc.warnings.append("Resource with ReuseFactor 1 keeps the weights as constants: estimated like Latency")
         strategy = "Latency"
