@@ -57,7 +57,10 @@ def estimator_markdown() -> str:
         "Leave-one-repository-out (`make calibrate`, reports.csv + reports2.csv + reports3.csv: each repository held "
         "out of the fit in turn), median |estimate - report| / report of the held-out rows, per layer (Dense and "
         "Conv for the weight, pruning, strategy and RF splits) and per whole design; HLS csynth unless marked. "
-        "Target: <= 30 % on LUT, FF and DSP wherever n >= 10.",
+        "Target: <= 30 % on LUT, FF and DSP wherever n >= 10. The medians are of the rows the estimator models: "
+        "flagged rows (a report that disagrees with its committed configuration, or a convolution of an hls4ml "
+        "older than its ParallelizationFactor) are left out, as of every fit, and the last column says what each "
+        "regime would be with them.",
         "",
         format_marginal_table(margins),
         "",
