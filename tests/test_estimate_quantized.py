@@ -363,23 +363,26 @@ def test_constant_products_are_as_wide_as_their_constants():
 def test_known_weights_are_the_constants_hls4ml_writes():
     """The estimator reads known weights as hls4ml's firmware holds them: printed with as many decimals as the type
     has fractional bits, then cast with AP_TRN and AP_WRAP, as hlsnb's open synthesis casts them (its C-simulation-
-    exact ap_fixed, :func:`hlsnb.opensynth.rtl.quantise`); a weight outside the type wraps, and the estimate says
+    exact constants, :func:`hlsnb.opensynth.rtl._quantise_const`); a weight outside the type wraps, and the estimate says
     so naming how many and the range, in every strategy (distributed arithmetic's digit count reads the same
     constants)."""
     from hlsnb.estimate._core import quantize_weights, weights_out_of_range
     from hlsnb.estimate._da import csd_digit_count
-    from hlsnb.opensynth.rtl import quantise
+    from hlsnb.opensynth.rtl import _quantise_const
 
     rng = np.random.default_rng(7)
     inside = np.clip(rng.normal(0, 0.3, 508), -0.99, 0.95)
     outside = np.array([1.0, 1.3, -1.2, 2.5])  # 1.0 -> -1, 1.3 -> -0.71875, -1.2 -> 0.8 (wraps), 2.5 -> 0.5
     w = np.concatenate([inside, outside])
     q = quantize_weights(w, 6, 1)
-    assert np.array_equal(q / 32.0, quantise(w, "ap_fixed<6,1>"))
+    assert np.array_equal(q / 32.0, _quantise_const(w, "ap_fixed<6,1>", "w"))
     assert list(q[-4:]) == [-32, -23, 25, 16]
     # printed with 5 decimals first: a weight a hair under 1/32 is written 0.03125, which the cast keeps as 1/32
     assert f"{0.0312499999:.5f}" == "0.03125" and quantize_weights([0.0312499999], 6, 1)[0] == 1
     assert weights_out_of_range(w, 6, 1) == (4, -1.0, 0.96875)
+    # a hair under the top prints as 1.00000, which ap_fixed<6,1> cannot hold: out of range, and wrapped
+    assert weights_out_of_range([0.999999], 6, 1)[0] == 1 and quantize_weights([0.999999], 6, 1)[0] == -32
+    assert _quantise_const([0.999999, 0.0312499999], "ap_fixed<6,1>", "w").tolist() == [-1.0, 0.03125]
     assert csd_digit_count(w, 6, 1) == csd_digit_count(q / 32.0, 6, 1)  # the wrapped constants
     assert csd_digit_count(outside, 6, 1) == 1 + 3 + 3 + 1  # -32; -23 = -32+8+1; 25 = 16+8+1; 16
     for strategy in ("Latency", "Resource", "distributed_arithmetic"):

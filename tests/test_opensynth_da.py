@@ -31,6 +31,31 @@ def test_quantise_is_the_ap_fixed_cast(precision):
     assert np.array_equal(quantise(x, precision), decode_fixed(encode_fixed(x, precision)[0], precision))
 
 
+def test_weights_are_the_constants_hls4ml_csim_computes_with(tmp_path):
+    """hls4ml prints each weight with as many decimals as its type has fractional bits, and its C simulation casts
+    that text: 0.999999 in ap_fixed<6,1> is written 1.00000 and wraps to -1, 0.0312499999 is written 0.03125. The open
+    synthesis' constants (``_quantise_const``) and the estimator's (``quantize_weights``) are what the real C
+    simulation computes with (here: x = one-hot inputs through a 2x1 Dense; about 10 s)."""
+    import hls4ml
+    import keras
+
+    from hlsnb.estimate._core import quantize_weights
+    from hlsnb.opensynth.rtl import _quantise_const
+
+    w = np.array([[0.999999], [0.0312499999]], dtype=np.float32)
+    m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False, name="d")])
+    m.get_layer("d").set_weights([w])
+    cfg = hls4ml.utils.config_from_keras_model(m, granularity="name", default_precision="ap_fixed<16,6>")
+    cfg["LayerName"]["d"]["Precision"]["weight"] = "ap_fixed<6,1>"
+    h = hls4ml.converters.convert_from_keras_model(m, hls_config=cfg, output_dir=str(tmp_path / "prj"),
+                                                   backend="Vivado", io_type="io_parallel")
+    h.compile()
+    csim = h.predict(np.eye(2, dtype=np.float32)).ravel()
+    assert csim.tolist() == [-1.0, 0.03125]
+    assert _quantise_const(w.ravel(), "ap_fixed<6,1>", "w").tolist() == csim.tolist()
+    assert (quantize_weights(w.ravel(), 6, 1) / 32).tolist() == csim.tolist()
+
+
 @pytest.mark.skipif(not _has("da4ml"), reason="da4ml is installed by `make test`")
 def test_conv_the_path_cannot_build_is_refused_by_name():
     """Convolutions are traced with valid padding; 'same' padding is refused naming the layer (no crash)."""

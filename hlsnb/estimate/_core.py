@@ -371,22 +371,31 @@ def quantize_weights(weights, w_bits: int, w_int: int) -> np.ndarray:
     each weight with as many decimals as the type has fractional bits (``WeightVariable.precision_fmt``), and the C++
     initialisation casts that number with the type's default modes, AP_TRN (floor to the LSB) and AP_WRAP (a weight
     outside the type's range wraps around: :func:`weights_out_of_range` finds them)."""
+    half = 2.0 ** (w_bits - 1)
+    return np.mod(_printed_lsbs(weights, w_bits, w_int) + half, 2 * half) - half
+
+
+def _printed_lsbs(weights, w_bits: int, w_int: int) -> np.ndarray:
+    """The weights as hls4ml prints them (as many decimals as fractional bits), floored to LSBs, not yet wrapped."""
     frac = w_bits - w_int
     a = np.asarray(weights, dtype=np.float64)
     if frac > 0:
         a = np.round(a, min(frac, 17))
-    q = np.floor(a * 2.0**frac)
-    half = 2.0 ** (w_bits - 1)
-    return np.mod(q + half, 2 * half) - half
+    return np.floor(a * 2.0**frac)
 
 
 def weights_out_of_range(weights, w_bits: int, w_int: int) -> tuple[int, float, float]:
-    """(how many, the type's least and greatest value) of the weights an ``ap_fixed<w_bits, w_int>`` cannot hold:
-    hls4ml wraps them (AP_WRAP), so the firmware computes with other constants than the model."""
+    """(how many, the type's least and greatest value) of the weights an ``ap_fixed<w_bits, w_int>`` cannot hold
+    as hls4ml writes them (a weight a hair under the top prints as the top and is out too): hls4ml wraps them
+    (AP_WRAP), so the firmware computes with other constants than the model."""
+    half = 2.0 ** (w_bits - 1)
     lsb = 2.0 ** (w_int - w_bits)
-    lo, hi = -(2.0 ** (w_int - 1)), 2.0 ** (w_int - 1) - lsb
-    return (_weights_fact("out of range", weights, (w_bits, w_int),
-                          lambda a: int(np.count_nonzero((a < lo) | (a >= hi + lsb)))), lo, hi)
+
+    def count(a):
+        q = _printed_lsbs(a, w_bits, w_int)
+        return int(np.count_nonzero((q < -half) | (q > half - 1)))
+
+    return _weights_fact("out of range", weights, (w_bits, w_int), count), -half * lsb, (half - 1) * lsb
 
 
 def mean_bit_length(q, default: float) -> float:

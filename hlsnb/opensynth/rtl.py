@@ -139,8 +139,13 @@ def quantise(values, precision: str, what: str = "values") -> np.ndarray:
 
 
 def _quantise_const(values, precision: str, what: str) -> np.ndarray:
-    """Weights as ``ap_fixed`` holds them (C-simulation semantics of the weight type)."""
-    return quantise(values, precision, what)
+    """Weights and biases as hls4ml's firmware holds them: its writer prints each value with as many decimals as the
+    type has fractional bits (``WeightVariable.precision_fmt``; the C simulation reads the same text), and the C++
+    initialisation casts that number with the type's modes (:func:`quantise`). A weight a hair under an LSB boundary
+    is printed on it: 0.999999 in ``ap_fixed<6,1>`` prints as 1.00000 and wraps to -1."""
+    frac = _type(precision, what).fractional
+    v = np.asarray(values, dtype=np.float64)
+    return quantise(np.round(v, min(frac, 17)) if frac > 0 else v, precision, what)
 
 
 def da_version(design):
