@@ -338,9 +338,9 @@ def quantised_model(trace: DATrace, model):
                 if prec and _type(prec, spec.name).width > 24:
                     raise InvalidSetting(f"{spec.name}: {prec} is wider than float32's 24 significant bits; Keras "
                                          "weights could not hold its values exactly")
-            w[0] = quantise(w[0], spec.weight_precision or spec.result_precision, f"{spec.name} weights")
+            w[0] = _quantise_const(w[0], spec.weight_precision or spec.result_precision, f"{spec.name} weights")
             if kl.use_bias:
-                w[1] = quantise(w[1], spec.bias_precision or spec.result_precision, f"{spec.name} bias")
+                w[1] = _quantise_const(w[1], spec.bias_precision or spec.result_precision, f"{spec.name} bias")
             kl.set_weights([v.astype(np.float32) for v in w])  # exact: <= 24 significant bits
     return keras.Model(q.inputs, q.get_layer(last).output, name=f"{model.name}_da_rtl")
 
