@@ -6,6 +6,9 @@ Data sets (both offline):
 - ``jets16``: a generated 16-feature, 5-class problem of the hls4ml jet tagger's shape (scikit-learn's
   ``make_classification``, 3000 rows, fixed generator seed, standardised on the fit rows), model 16-64-32-32-5
   (the tutorial's). hls4ml's own jet data needs the internet.
+- ``jets16_large``: the same generator call as ``jets16`` (same parameters and generator seed) with 20000 rows
+  (issue 28: a less overfit version of the same problem, 5000 test rows per seed), standardised on the fit rows,
+  model 16-64-32-32-5. Not in the default ``--datasets``.
 
 Per seed: a new stratified split (25 % test, then 20 % of the rest for validation) and a new base model trained on
 the fit rows only (early stopping on the validation rows). Every pruner starts from the same base weights and gets
@@ -182,6 +185,13 @@ VARIANTS = {
 
 # ---------------------------------------------------------------- data
 
+#: rows of the generated jet-tagger-shaped data sets: one make_classification call, only n_samples differs
+JETS16_ROWS = {"jets16": 3000, "jets16_large": 20000}
+DATASETS = ("digits", *JETS16_ROWS)
+#: the model of every data set (HIDDEN between its inputs and its classes)
+MODELS = {"digits": "64-64-32-32-10 MLP", "jets16": "16-64-32-32-5 MLP", "jets16_large": "16-64-32-32-5 MLP"}
+
+
 def load_dataset(name: str):
     """(X, y, n_classes) of an offline data set (see the module docstring)."""
     if name == "digits":
@@ -189,24 +199,24 @@ def load_dataset(name: str):
 
         X, y = load_digits(return_X_y=True)
         return (X / 16.0).astype(np.float32), y.astype(np.int64), 10
-    if name == "jets16":
+    if name in JETS16_ROWS:
         from sklearn.datasets import make_classification
 
-        X, y = make_classification(n_samples=3000, n_features=16, n_informative=10, n_redundant=4, n_classes=5,
-                                   n_clusters_per_class=2, class_sep=1.0, flip_y=0.02, random_state=2019)
+        X, y = make_classification(n_samples=JETS16_ROWS[name], n_features=16, n_informative=10, n_redundant=4,
+                                   n_classes=5, n_clusters_per_class=2, class_sep=1.0, flip_y=0.02, random_state=2019)
         return X.astype(np.float32), y.astype(np.int64), 5
-    raise ValueError(f"unknown data set {name!r}; valid: digits, jets16")
+    raise ValueError(f"unknown data set {name!r}; valid: {', '.join(DATASETS)}")
 
 
 def split(name: str, seed: int):
     """(X_fit, y_fit, X_val, y_val, X_test, y_test, n_classes): stratified, seeded; standardised on the fit rows
-    for jets16."""
+    for jets16 and jets16_large."""
     from sklearn.model_selection import train_test_split
 
     X, y, n_classes = load_dataset(name)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
     X_fit, X_val, y_fit, y_val = train_test_split(X_tr, y_tr, test_size=0.2, stratify=y_tr, random_state=seed)
-    if name == "jets16":
+    if name in JETS16_ROWS:
         mu, sd = X_fit.mean(axis=0), X_fit.std(axis=0) + 1e-6
         X_fit, X_val, X_te = ((a - mu) / sd for a in (X_fit, X_val, X_te))
     return X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes
@@ -978,7 +988,7 @@ def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", refer
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", nargs="+", default=["digits", "jets16"], choices=("digits", "jets16"))
+    ap.add_argument("--datasets", nargs="+", default=["digits", "jets16"], choices=DATASETS)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--epochs", type=int, default=10, help="fine-tuning epochs per step (every tool)")
     ap.add_argument("--steps", type=int, default=5, help="fine-tunes (schedule steps) per run (every tool)")
@@ -1045,7 +1055,7 @@ def main(argv=None) -> int:
     result = {"benchmark": "bench_pruning_vs_hls4ml",
               "command": "python benchmarks/bench_pruning_vs_hls4ml.py " + shlex.join(argv_used),
               "machine": f"{os.cpu_count()} cores, shared", "seconds": 0.0,
-              "models": {"digits": "64-64-32-32-10 MLP", "jets16": "16-64-32-32-5 MLP"},
+              "models": {ds: MODELS[ds] for ds in dict.fromkeys(["digits", "jets16", *args.datasets])},
               "design": f"pynq-z2, Latency, RF 1, {PRECISION} weights, widened result/accumulator types",
               "tolerance_points": args.tolerances[0] if len(args.tolerances) == 1 else args.tolerances,
               "budget": {"batch": args.batch, "epochs_per_step": args.epochs, "fine_tunes": args.steps,
