@@ -57,6 +57,8 @@ accuracy) on each seed's base model (a tool at another than 1 point is named ``<
 ``--matched-loss RUN.json ...`` compares, per seed, hlsnb's reduction at the test loss hls4ml's model reached,
 interpolated along hlsnb's runs at every tolerance, with the stored run's rows
 (benchmarks/results/pruning_matched_loss.{md,json,png}; :func:`matched_loss` says how).
+A data set the stored run lacks (``jets16_large``) is matched against its own hls4ml run: ``--stored HLS4ML.json``
+names the run whose base models every other run must share (checked per seed, as against the stored run).
 
 The tolerance's reference (issue 28, jets16 seed 1 pruned nothing at 1 point): ``hlsnb control`` and ``hlsnb lower``
 are the default ``hlsnb`` run measured against the unpruned model after the same fine-tune without pruning (and the
@@ -603,6 +605,7 @@ def merge(paths: list[str], out: str) -> int:
 
 
 STORED = os.path.join(ROOT, "benchmarks", "results", "pruning_vs_hls4ml.json")
+_STORED_REL = os.path.relpath(STORED, ROOT)
 
 
 def checked_rows(paths: list[str], stored: str = STORED) -> tuple[dict, list[dict]]:
@@ -816,9 +819,11 @@ def _x(v: float | None, fmt: str = ".2f", suffix: str = "x") -> str:
 
 def matched_loss_report(result: dict) -> str:
     """Markdown of :func:`matched_loss`'s result (``result["matched"]``), the picture's file and the command."""
+    stored = result.get("stored", _STORED_REL)
     lines = ["# Issue 28: hlsnb's pruning against hls4ml's at matched test loss", "",
-             "Every run: the stored full run's splits and base models (benchmarks/results/pruning_vs_hls4ml.json, "
-             "checked per seed), the same budget (batch 32, 10 epochs per fine-tune, 5 fine-tunes); only the "
+             (f"Every run: the stored full run's splits and base models ({stored}, " if stored == _STORED_REL else
+              f"Every run: the splits and base models of {stored} (")
+             + "checked per seed), the same budget (batch 32, 10 epochs per fine-tune, 5 fine-tunes); only the "
              "tolerance (validation accuracy each tool may lose, points) differs. Loss: Keras test accuracy lost "
              "against the unpruned model, points. Reduction: unpruned "
              "DSPs / pruned DSPs on hls4ml's own counter (one DSP per nonzero >= 9-bit weight at RF 1) and on "
@@ -957,26 +962,29 @@ def matched_loss_picture(matched: dict, path: str) -> None:
         img.save(tmp, format="PNG")
 
 
-def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", reference: str = "hls4ml l1") -> str:
-    """:func:`matched_loss` of the stored run and ``paths`` into ``out`` (JSON), its markdown and PNG beside it."""
+def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", reference: str = "hls4ml l1",
+                       stored: str = STORED) -> str:
+    """:func:`matched_loss` of the ``stored`` run (default: the stored full run) and ``paths`` into ``out`` (JSON),
+    its markdown and PNG beside it."""
     from pathlib import Path
 
     from hlsnb.fileio import atomic_write
 
-    _, rows = checked_rows(paths)
+    _, rows = checked_rows(paths, stored)
     matched = matched_loss(rows, variant, reference)
     if not matched:
         raise ValueError(f"no data set has rows of both {variant!r} and {reference!r} in {paths}")
     stem = os.path.splitext(out)[0]
-    result = {"benchmark": "bench_pruning_vs_hls4ml --matched-loss", "stored": os.path.relpath(STORED, ROOT),
+    result = {"benchmark": "bench_pruning_vs_hls4ml --matched-loss", "stored": os.path.relpath(stored, ROOT),
               "runs": [os.path.relpath(p.partition("=")[0], ROOT) for p in paths], "loss": MATCH_LOSS,
               "goal": f"median per-seed ratio >= {GOAL} on both counters, interpolated",
               "picture": os.path.basename(stem) + ".png",
               "command": "python benchmarks/bench_pruning_vs_hls4ml.py " + shlex.join(
                   ["--matched-loss", *[os.path.relpath(p, ROOT) for p in paths], "--out", os.path.relpath(out, ROOT),
-                   *(["--variant", variant] if variant != "hlsnb" else [])]),
+                   *(["--variant", variant] if variant != "hlsnb" else []),
+                   *(["--stored", os.path.relpath(stored, ROOT)] if os.path.abspath(stored) != STORED else [])]),
               "inputs": [{"file": os.path.relpath(p, ROOT), "command": run["command"], "seconds": run["seconds"]}
-                         for p in [STORED, *(q.partition("=")[0] for q in paths)]
+                         for p in [stored, *(q.partition("=")[0] for q in paths)]
                          for run in [json.loads(Path(p).read_text())]],
               "matched": matched}
     matched_loss_picture(matched, stem + ".png")
@@ -1021,6 +1029,10 @@ def main(argv=None) -> int:
                     help="no run: hlsnb against hls4ml at matched test loss, from the stored run and these runs on "
                          "its seeds at other tolerances (--tolerances); writes --out (default "
                          "benchmarks/results/pruning_matched_loss.json) and the .md and .png beside it")
+    ap.add_argument("--stored", default=STORED, metavar="JSON",
+                    help="the run whose base models (per data set and seed) every other run of --matched-loss and "
+                         "--against-stored must share (default: the stored full run, "
+                         "benchmarks/results/pruning_vs_hls4ml.json; e.g. the hls4ml run of a data set it lacks)")
     ap.add_argument("--variant", default="hlsnb", choices=list(VARIANTS),
                     help="the hlsnb variant --matched-loss compares (default: hlsnb)")
     ap.add_argument("--hls4ml-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
@@ -1033,10 +1045,10 @@ def main(argv=None) -> int:
     if args.matched_loss:
         out = args.out if args.out != DEFAULT_OUT else os.path.join(ROOT, "benchmarks", "results",
                                                                     "pruning_matched_loss.json")
-        print(write_matched_loss(args.matched_loss, out, variant=args.variant))
+        print(write_matched_loss(args.matched_loss, out, variant=args.variant, stored=args.stored))
         return 0
     if args.against_stored:
-        print(against_stored(args.against_stored))
+        print(against_stored(args.against_stored, stored=args.stored))
         return 0
     if args.tiny:
         args.datasets, args.seeds, args.epochs, args.steps, args.base_epochs = ["digits"], args.seeds[:1], 3, 2, 5
