@@ -82,8 +82,9 @@ sparsity 0.712 (3.47x on hls4ml's counter): its step to 0.742 lost 2.3 to 3.0 va
 that tried it. With hls4ml's fine-tuning recipe in hlsnb's loop (``hlsnb lower l1 labels best epoch``: labels only,
 no distillation from the unpruned model, an L1 penalty; at 0.5, 1 and 2 points,
 benchmarks/results/pruning_matched_loss_lower_l1_labels_jets16_large.md) hlsnb's models do end better than the
-unpruned one on 3 of 5 seeds (-0.58 to -0.22 points at 3.47x; distillation held them at its accuracy), but less than
-hls4ml's (-2.24 to -0.56 at 1.87x): still unmatched on 4 of 5 seeds at 1 point (the matched one 0.89x).
+unpruned one on 3 of 5 seeds (-0.58 to -0.22 points at 3.47x; the distilling recipe kept them at its accuracy;
+which change does it, labels only or the L1 penalty, is not separated), but less than hls4ml's (-2.24 to -0.56 at
+1.87x): still unmatched on 4 of 5 seeds at 1 point (the matched one 0.89x).
 
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
