@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidSetting
 
-__all__ = ["FixedType", "parse_precision", "ROUNDING_MODES", "SATURATION_MODES"]
+__all__ = ["FixedType", "parse_precision", "ROUNDING_MODES", "SATURATION_MODES", "as_hls4ml_writes"]
 
 ROUNDING_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_INF", "AP_RND_MIN_INF", "AP_RND_CONV")
 SATURATION_MODES = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
@@ -141,3 +141,13 @@ def parse_precision(text: "str | FixedType") -> FixedType:
                              f"ap_int / ap_uint arithmetic only (the estimator, the board's fixed-point code); "
                              f"valid examples: {_EXAMPLES}")
     raise InvalidSetting(f"precision {text!r} is not an HLS fixed-point type; valid examples: {_EXAMPLES}")
+
+
+def as_hls4ml_writes(values, fractional: int):
+    """``values`` (a numpy array of float64) as hls4ml writes weights and biases into its firmware: printed with as
+    many decimals as the type has ``fractional`` bits (``WeightVariable.precision_fmt``; the C simulation reads the
+    same text), before the C++ cast into the type. 0.999999 for ``ap_fixed<6,1>`` is written 1.00000."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    return np.round(v, min(fractional, 17)) if fractional > 0 else v

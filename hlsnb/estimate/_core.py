@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import vocab
 from ..layer_types import get_layer_type, layer_type_of_class
-from ..precision import parse_precision
+from ..precision import as_hls4ml_writes, parse_precision
 from ..targets import Part, get_board, get_part
 from ._calibration import Calibration
 
@@ -378,10 +378,7 @@ def quantize_weights(weights, w_bits: int, w_int: int) -> np.ndarray:
 def _printed_lsbs(weights, w_bits: int, w_int: int) -> np.ndarray:
     """The weights as hls4ml prints them (as many decimals as fractional bits), floored to LSBs, not yet wrapped."""
     frac = w_bits - w_int
-    a = np.asarray(weights, dtype=np.float64)
-    if frac > 0:
-        a = np.round(a, min(frac, 17))
-    return np.floor(a * 2.0**frac)
+    return np.floor(as_hls4ml_writes(weights, frac) * 2.0**frac)
 
 
 def weights_out_of_range(weights, w_bits: int, w_int: int) -> tuple[int, float, float]:

@@ -54,10 +54,12 @@ def matvec(acc: Terms, inp, cal, n_in: int, n_out: int, zeros: int, what: str = 
     if inp.weights is not None:
         n_out_of_range, lo, hi = weights_out_of_range(inp.weights, w_bits, inp.weight_int_bits)
         if n_out_of_range:
+            one = n_out_of_range == 1
             acc.warnings.append(
-                f"{n_out_of_range} weights{sfx} lie outside ap_fixed<{w_bits},{inp.weight_int_bits}>'s range "
-                f"[{lo:g}, {hi:g}]: hls4ml's firmware wraps them around (AP_WRAP), so it computes with other weights "
-                "than the model; widen the weight type's integer bits (estimated with the wrapped constants)")
+                f"{n_out_of_range} {'weight' if one else 'weights'}{sfx} {'lies' if one else 'lie'} outside "
+                f"ap_fixed<{w_bits},{inp.weight_int_bits}>'s range [{lo:g}, {hi:g}]: hls4ml's firmware wraps "
+                f"{'it' if one else 'them'} around (AP_WRAP), so it computes with other weights than the model; widen "
+                "the weight type's integer bits (estimated with the wrapped constants)")
     if strategy == "Resource" and rf == 1:
         acc.warnings.append("Resource with ReuseFactor 1 keeps the weights as constants: estimated like Latency")
         strategy = "Latency"

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidSetting, ToolNotFound
-from ..precision import parse_precision
+from ..precision import as_hls4ml_writes, parse_precision
 
 __all__ = ["DATrace", "RTLProject", "da_version", "trace_design", "trace_hgq", "write_rtl", "quantise",
            "quantised_model", "DA4ML_RANGE"]
@@ -143,9 +143,7 @@ def _quantise_const(values, precision: str, what: str) -> np.ndarray:
     type has fractional bits (``WeightVariable.precision_fmt``; the C simulation reads the same text), and the C++
     initialisation casts that number with the type's modes (:func:`quantise`). A weight a hair under an LSB boundary
     is printed on it: 0.999999 in ``ap_fixed<6,1>`` prints as 1.00000 and wraps to -1."""
-    frac = _type(precision, what).fractional
-    v = np.asarray(values, dtype=np.float64)
-    return quantise(np.round(v, min(frac, 17)) if frac > 0 else v, precision, what)
+    return quantise(as_hls4ml_writes(values, _type(precision, what).fractional), precision, what)
 
 
 def da_version(design):

@@ -39,6 +39,13 @@ CASES = {"forum": "the forum's design (6-bit, 75 % zero weights)",
          "dense16": "the same network at 16 bits, no zero weights (what-if)"}
 _RES = (("dsp", "DSP"), ("lut", "LUT"), ("ff", "FF"), ("bram18k", "BRAM18K"))
 _LABEL = dict(_RES)
+
+
+def _beyond(ratio: float, err: float) -> bool:
+    """True when a Resource/Latency ``ratio`` is further from 1 than the ordering's measured error ``err``."""
+    return ratio > 1 + err or ratio < 1 / (1 + err)
+
+
 #: The public Latency build of the forum's design (Liu-Zhiheng/hls4ml-pynqz2-vivado2019-2-results, ``reports3.csv``:
 #: the network ``myproject`` inside the AXI wrapper, Vivado HLS 2019.2 csynth, RF 64, pynq-z2).
 PUBLIC_LATENCY_REPORT = dict(LATENCY_REPORT)
@@ -189,8 +196,7 @@ class SeedAnswer:
         e = self.paired.get(resource) if self.paired else None
         if e is None:
             return None
-        r = self.ratio(resource, case)
-        return r > 1 + e or r < 1 / (1 + e)
+        return _beyond(self.ratio(resource, case), e)
 
     def paired_text(self, resource: str = "lut", case: str = "forum") -> str:
         """The ordering's own error bar in a sentence (empty when not measured)."""
@@ -200,7 +206,7 @@ class SeedAnswer:
         n, e, lab = self.paired["n"], self.paired[resource], _LABEL[resource]
         thin = ", thin data" if n < 10 else ""
         rr = self.reports["Resource"][resource] / max(1.0, self.reports["Latency"][resource])
-        where = "beyond" if rr > 1 + e or rr < 1 / (1 + e) else "inside"
+        where = "beyond" if _beyond(rr, e) else "inside"
         too = " too" if (where == "beyond") == beyond else ""
         return (f"The error of an ordering itself (the estimated Resource/Latency {lab} ratio against the reported "
                 f"one, on {n} held-out layers or designs built with both strategies{thin}) is ±{100 * e:.0f} % at the "
