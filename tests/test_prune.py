@@ -403,6 +403,87 @@ def test_ramp_prunes_gradually_within_a_step_and_keeps_the_epochs():
     assert mask_violations(pruned, rep.masks) == {} and rep.status == "done"
 
 
+def test_rewind_trains_without_masks_after_the_check_and_ranks_afresh():
+    """prune(rewind=1), hls4ml's weight rewinding: every step trains epochs - 1 epochs with its masks, is checked,
+    then one epoch without them, so weights pruned by one step have grown back when the next step ranks them; the
+    pruned model is the last accepted step as checked, masks enforced; the epochs per step do not change."""
+    from hlsnb.prune import finetune
+
+    model = tiny_mlp()
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2")
+    entering, real = [], finetune.enforce_masks
+
+    def spy(m, masks):  # the kernels as a step's masks are put on, and those masks
+        entering.append(({n: m.get_layer(n).kernel.numpy().copy() for n in masks},
+                         {n: v.kernel.copy() for n, v in masks.items()}))
+        return real(m, masks)
+
+    done = []
+    finetune.enforce_masks = spy
+    try:
+        pruned, rep = prune(model, design, "parameters", (X, y, Xt, yt), target=0.5, scheduler="polynomial",
+                            epochs=3, rewind=1, csim=False, progress=lambda d, total, text: done.append(d))
+    finally:
+        finetune.enforce_masks = real
+    n = len(rep.steps)
+    assert n >= 3 and len(entering) == n and rep.status == "done"
+    # 2 masked epochs per step, 1 rewinding epoch after every step but the last
+    assert max(done) == 3 * n - 1
+    for (kernels, _), (_, before) in zip(entering[1:], entering[:-1]):
+        regrown = sum(int(np.count_nonzero((before[k] == 0) & (kernels[k] != 0))) for k in kernels)
+        assert regrown > 0  # weights the step before pruned are nonzero again: rewinding trained them
+    assert mask_violations(pruned, rep.masks) == {}
+    with pytest.raises(ValueError, match=r"rewind \(3\).*epochs \(3\)"):
+        prune(model, design, "parameters", (X, y), target=0.3, epochs=3, rewind=3, csim=False, progress=False)
+    with pytest.raises(ValueError, match=r"rewind \(1\).*ramp 3"):
+        prune(model, design, "parameters", (X, y), target=0.3, epochs=3, ramp=3, rewind=1, csim=False,
+              progress=False)
+    with pytest.raises(ValueError, match="rewind .*shift_add"):
+        prune(model, design, "dsp", (X, y), target=0.3, epochs=3, rewind=1, shift_add=True, csim=False,
+              progress=False)
+
+
+def test_warmup_starts_from_the_unpruned_models_best_epoch_only_if_it_beats_the_model():
+    """prune(warmup=N), hls4ml's start from its tuner's best trial model: N epochs of the unpruned model without
+    masks before the first step, kept (its best validation epoch) only if it scores above the model as given."""
+    from hlsnb.prune import finetune
+
+    model = tiny_mlp()  # untrained: ten more epochs beat it
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2")
+    starts, real = [], finetune.enforce_masks
+
+    def spy(m, masks):
+        starts.append([w.copy() for w in m.get_weights()])
+        return real(m, masks)
+
+    finetune.enforce_masks = spy
+    try:
+        pruned, rep = prune(model, design, "parameters", (X, y, Xt, yt), target=0.3, scheduler="constant",
+                            epochs=2, warmup=10, validation=(Xt, yt), csim=False, progress=False)
+    finally:
+        finetune.enforce_masks = real
+    w = rep.warmup
+    assert w.epochs == 10 and w.kept and w.val_accuracy > w.val_before == pytest.approx(rep.val_accuracy_baseline)
+    assert not np.allclose(starts[0][0], model.get_weights()[0])  # the first step started from the warmed weights
+    assert any(n.startswith("warm-up: the unpruned model fine-tuned 10 epoch(s)") and "started from it" in n
+               for n in rep.notes)
+    # a warm-up that loses accuracy (a trained model, a learning rate that wrecks its weights) is dropped
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=30, verbose=0)
+    _, bad = prune(model, design, "parameters", (X, y, Xt, yt), target=0.3, scheduler="constant", epochs=1,
+                   warmup=3, learning_rate=10.0, validation=(Xt, yt), csim=False, progress=False)
+    assert not bad.warmup.kept and bad.warmup.val_accuracy < bad.warmup.val_before
+    assert any("pruning started from the model as given" in n for n in bad.notes)
+    with pytest.raises(ValueError, match=r"warmup \(2\).*probes"):
+        prune(model, design, "parameters", (X, y, Xt, yt), target=0.3, warmup=2, validation=(Xt, yt), tolerance=0.02,
+              scheduler=BinaryScheduler(probe=3), csim=False, progress=False)
+    with pytest.raises(ValueError, match=r"warmup \(2\).*validation"):
+        prune(model, design, "parameters", (X, y), target=0.3, warmup=2, validation_split=0.0, csim=False,
+              progress=False)
+
+
 def test_distillation_targets_mix_labels_and_teacher_probabilities():
     from hlsnb.prune.finetune import distillation_targets
 

@@ -46,7 +46,8 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
           cutoff_bad_trials: int = 1, validation=None, validation_split: float = 0.2, structure=None, layers=None,
           min_keep: int = 1, loss=None, csim: bool = True, csim_baseline: bool = False, output_dir: str | None = None,
           progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False, ramp: int = 0,
-          distill: float = 0.0, best_epoch: bool = False, l1=0.0, reference: str = "lower"):
+          distill: float = 0.0, best_epoch: bool = False, l1=0.0, reference: str = "lower", rewind: int = 0,
+          warmup: int = 0):
     """Prune ``model`` for ``design`` the way ``objective`` says saves most, fine-tuning with the masks enforced.
 
     Parameters
@@ -109,6 +110,16 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         strength whose trial keeps the highest validation accuracy (:func:`hlsnb.prune.finetune.choose_l1`;
         ``"auto"`` tries 0, 1e-5, 3e-5, 1e-4 and 3e-4). The trials are extra training; ``report.l1`` and
         ``report.l1_trials`` say what was tried and chosen.
+    rewind : hls4ml's weight rewinding (its ``rewinding_epochs``, 1 there): every step fine-tunes ``epochs -
+        rewind`` epochs with its masks, is checked against the tolerance, then trains ``rewind`` epochs without
+        them (pruned weights may grow back), and the next step ranks every group afresh on those weights
+        (0: a pruned group stays pruned). The epochs per step do not change; the pruned model is the last
+        accepted step as checked, masks enforced. Not with ``shift_add``.
+    warmup : epochs of the unpruned model's fine-tune before the first step (the steps' recipe, no masks; needs
+        validation rows), as hls4ml's optimizer starts from the best of its regularizer tuner's trial models. Its
+        best validation epoch is where pruning starts if it scores above the model as given (else the model as
+        given is); with ``l1`` candidates it runs after the choice, with the strength chosen. The tolerance's
+        reference does not move. Not with one-shot probes. Extra training, reported (``report.warmup``, a note).
 
     Returns
     -------
@@ -120,7 +131,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     check_prune_inputs(model, data, validation=validation, epochs=epochs, batch_size=batch_size, seed=seed,
                        metric=metric, learning_rate=learning_rate, validation_split=validation_split,
                        cutoff_bad_trials=cutoff_bad_trials, min_keep=min_keep, ramp=ramp, distill=distill,
-                       best_epoch=best_epoch, l1=l1, reference=reference)
+                       best_epoch=best_epoch, l1=l1, reference=reference, rewind=rewind, warmup=warmup)
     if data is None:
         raise ValueError("prune needs training data: an hlsnb Dataset or (X_train, y_train[, X_test, y_test])")
     if tolerance is not None and not (0 <= tolerance < 1):
@@ -129,6 +140,9 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                         price=price)
     if shift_add:
         plan.check_shift_add()
+        if rewind:
+            raise InvalidSetting(f"prune: rewind ({rewind}) lets pruned weights move again, shift_add holds them at "
+                                 "their constants: pass one of them")
     final_s = plan.final_sparsity(target)  # raises for impossible targets, before any training
     final_cap = _final_capacity(plan, target)
     sched = make_scheduler(scheduler)
@@ -144,6 +158,12 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     if best_epoch and Xv is None:
         raise InvalidSetting("prune: best_epoch keeps the epoch with the best validation accuracy, so it needs "
                              "validation data: pass validation=(X, y) or validation_split > 0")
+    if warmup and Xv is None:
+        raise InvalidSetting(f"prune: warmup ({warmup}) keeps the warm-up's epoch with the best validation accuracy, "
+                             "so it needs validation data: pass validation=(X, y) or validation_split > 0")
+    if warmup and sched.probes():
+        raise InvalidSetting(f"prune: warmup ({warmup}) trains the unpruned weights that the scheduler's one-shot "
+                             "probes measure first: pass warmup=0 or a scheduler without probes")
     if sched.probes() and tolerance is None:
         raise InvalidSetting(f"prune: {sched!r} probes one-shot masks against the tolerance before fine-tuning, so "
                              f"it needs one: pass tolerance=... (e.g. 0.01) or a scheduler without probe")
@@ -178,7 +198,8 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     bar = Progress(progress, sched.planned_steps() * epochs)
     try:
         result = run_schedule(work, model, plan, sched, final_s, final_cap, (Xf, yf), (Xv, yv), val_base=val_base,
-                              tune=FineTuning(epochs, batch_size, learning_rate, ramp, distill, best_epoch, l1),
+                              tune=FineTuning(epochs, batch_size, learning_rate, ramp, distill, best_epoch, l1,
+                                             rewind, warmup),
                               metric=metric,
                               tolerance=tolerance, cutoff_bad_trials=cutoff_bad_trials, shift_add=shift_add,
                               loss_fn=loss if loss is not None else default_loss(model), user_loss=loss is not None,
@@ -192,6 +213,13 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                      f"the same way without pruning scores {100 * result.control_accuracy:.1f} % on the "
                      f"{len(Xv):,} validation rows, the unpruned model as given {100 * val_base:.1f} %; one "
                      f"fine-tune of {epochs} epoch(s) more")
+    if result.warmup is not None:
+        w = result.warmup
+        notes.append(f"warm-up: the unpruned model fine-tuned {w.epochs} epoch(s) without masks before the first step "
+                     f"scored {100 * w.val_accuracy:.1f} % on the {len(Xv):,} validation rows at its best epoch, the "
+                     f"model as given {100 * w.val_before:.1f} %: "
+                     + ("pruning started from it" if w.kept else "pruning started from the model as given")
+                     + f"; {w.epochs} epoch(s) on top of the schedule's")
     if result.probes:
         notes.append("one-shot probes (validation accuracy of the masks without training, sparsity: accuracy): "
                      + ", ".join(f"{s:.3f}: {100 * v:.1f} %{'' if ok else ' (out of tolerance)'}"
@@ -249,7 +277,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         val_accuracy_reference=result.reference if tolerance is not None else None, reference=reference,
         steps=result.steps,
         design=design_after, masks=result.masks, notes=notes, overflows=overflows, l1=result.l1,
-        l1_trials=result.l1_trials,
+        l1_trials=result.l1_trials, warmup=result.warmup,
     )
     if csim:
         _check_in_csim(report, model, work, design_before, (Xte, yte), output_dir, csim_baseline)

@@ -121,7 +121,7 @@ def l1_setting(l1) -> tuple[float, tuple]:
 
 def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_rate, validation_split,
                        cutoff_bad_trials, min_keep, metric, seed, ramp=0, distill=0.0,
-                       best_epoch=False, l1=0.0, reference="lower") -> None:
+                       best_epoch=False, l1=0.0, reference="lower", rewind=0, warmup=0) -> None:
     """Raise :class:`InvalidSetting` (a ``ValueError``) naming the first bad argument of ``prune``; nothing else.
 
     ``data=None`` and ``tolerance`` are left to ``prune``'s own checks. Class labels must lie in
@@ -136,6 +136,12 @@ def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_
     if ramp > epochs:
         raise InvalidSetting(f"prune: ramp ({ramp}) spreads a step's pruning over its first epochs, so it must be at "
                              f"most epochs ({epochs})")
+    _int("rewind", rewind, 0)
+    _int("warmup", warmup, 0)
+    if rewind and rewind + max(ramp, 1) > epochs:
+        raise InvalidSetting(f"prune: rewind ({rewind}) trains the last epochs of every step without the masks, so "
+                             f"epochs ({epochs}) must leave at least {max(ramp, 1)} masked epoch(s) before them"
+                             + (f" (ramp {ramp})" if ramp else "") + f": rewind at most {epochs - max(ramp, 1)}")
     _real("distill", distill, 0.0, 1.0, lo_open=False)
     l1_setting(l1)
     if not isinstance(best_epoch, bool):

@@ -33,6 +33,19 @@ so that ``prune`` without them behaves as before:
   model fine-tuned 10 epochs without pruning scores 83.6 % against its 85.3 %: a 1-point tolerance refused every
   sparsity down to 3 %). One fine-tune more, reported.
 
+- ``rewind`` (hls4ml's weight rewinding, its ``rewinding_epochs``): a step's last ``rewind`` epochs train after its
+  tolerance check without the masks, so pruned weights may grow back, and the next step ranks every group afresh
+  on those weights instead of keeping the pruned ones pruned. The weights kept for a step are those it was checked
+  with (masks enforced); the epochs per step do not change.
+
+- ``warmup`` (hls4ml's optimizer fine-tunes at sparsity 0 first: its scheduler starts at its initial sparsity, so
+  the best of its regularizer tuner's trial models gets one whole fine-tune with its L1 penalties before the first
+  pruning step; measured, benchmarks/results/pruning_hls4ml_trace.md): before the first step the unpruned weights
+  get ``warmup`` epochs of the steps' recipe (L1 penalty, targets, batches) without masks; its best validation
+  epoch is where the schedule starts if it scores above the model as given, else the model as given is. It runs
+  after the L1 strength is chosen (with it), before the control. The tolerance's reference does not move (it is
+  measured against the model as given or the control, as without it).
+
 A scheduler with one-shot probes (``BinaryScheduler(probe=...)``) gets them before the first fine-tune
 (:func:`probe_one_shot`): validation evaluations of the unpruned weights masked at once, no training.
 """
@@ -52,7 +65,7 @@ from .progress import Progress, epoch_callback
 from .report import PruneStep
 
 __all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets", "probe_one_shot", "L1Trial",
-           "choose_l1", "L1_AUTO", "control_fine_tune"]
+           "choose_l1", "L1_AUTO", "control_fine_tune", "WarmUp", "warm_up"]
 
 #: the candidates ``prune(l1="auto")`` tries: none, and four strengths around the 1e-4 first measured with prune
 #: (hls4ml's tuner searches 1e-6 to 1e-2)
@@ -70,6 +83,8 @@ class FineTuning:
     distill: float = 0.0
     best_epoch: bool = False
     l1: float = 0.0
+    rewind: int = 0
+    warmup: int = 0
 
 
 @dataclass
@@ -86,9 +101,20 @@ class ScheduleResult:
     l1: float = 0.0  # the L1 strength the schedule ran with
     reference: float | None = None  # the validation accuracy the tolerance was measured against
     control_accuracy: float | None = None  # the unpruned weights' validation accuracy after the control fine-tune
+    warmup: WarmUp | None = None  # the warm-up's outcome (prune(warmup=N))
     #: whether the tolerance was measured against the control (``reference`` "control", or "lower" where the control
     #: scored below the unpruned model as given; on a tie, the unpruned model)
     reference_is_control: bool = False
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """The unpruned model's warm-up fine-tune before the first step (:func:`warm_up`, validation rows only)."""
+
+    epochs: int
+    val_accuracy: float  # its best epoch's
+    val_before: float  # the unpruned model's as given
+    kept: bool  # the schedule started from it (it scored above the model as given)
 
 
 @dataclass(frozen=True)
@@ -253,6 +279,27 @@ def choose_l1(work, plan, s: float, start: float, masks, tune: FineTuning, candi
     return [replace(t, chosen=t is pick) for t in trials]
 
 
+def warm_up(work, plan, tune: FineTuning, fit_rows, fit_loss, val_rows, *, val_base: float, seed: int,
+            bar: Progress) -> WarmUp:
+    """``tune.warmup`` epochs of the unpruned weights in ``work`` (no masks, the L1 penalty of ``tune``), keeping
+    the best validation epoch; ``work`` keeps it only if it scores above ``val_base``, else is restored."""
+    import keras
+
+    Xf, targets = fit_rows
+    w0 = work.get_weights()
+    bar.describe("warm-up: the unpruned model, no masks")
+    bar.grow(tune.warmup)
+    _seed(seed)
+    with _l1_penalty(work, plan.prunable_layers, tune.l1):
+        work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
+        _fit_keep_best(work, Xf, targets, tune.warmup, tune, bar, val_rows)
+    val = float(model_accuracy(work, *val_rows))
+    kept = val > val_base
+    if not kept:
+        work.set_weights(w0)
+    return WarmUp(int(tune.warmup), val, float(val_base), kept)
+
+
 def _seed(seed: int) -> None:
     import keras
 
@@ -302,6 +349,16 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
                        metric=metric, grads_fn=grads_fn, shift_add=shift_add, best=best)
     keep_best = tune.best_epoch and Xv is not None
 
+    def rewind_epochs(epochs: int) -> None:
+        """``epochs`` epochs without masks (hls4ml's weight rewinding), the step's L1 penalty kept."""
+        import keras
+
+        bar.describe("rewinding: no masks")
+        with _l1_penalty(work, plan.prunable_layers, tune.l1):
+            work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
+            work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
+                     callbacks=[epoch_callback(bar)])
+
     def step(s, start, masks, tune):
         return _fit_step(work, plan, s, start, masks, tune, final_capacity=final_capacity, metric=metric,
                          grads_fn=grads_fn, shift_add=shift_add, fit_loss=fit_loss, fit_rows=(Xf, targets),
@@ -319,23 +376,29 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
         best.l1_trials = trials
         best.l1 = next(t.strength for t in trials if t.chosen)
         tune = replace(tune, l1=best.l1)
+    if go and tune.warmup and Xv is not None:  # with the strength just chosen; prune refuses it with probes
+        best.warmup = warm_up(work, plan, tune, (Xf, targets), fit_loss, val_rows, val_base=val_base, seed=seed,
+                              bar=bar)
+        best.weights = work.get_weights()
+    rewind = int(tune.rewind)
+    masked = replace(tune, epochs=tune.epochs - rewind)  # a step's epochs with its masks, before the check
     best.reference = val_base
     paired = reference != "model" and go and tolerance is not None and Xv is not None
     if paired:
-        best.control_accuracy = control_fine_tune(work, teacher, best.weights, step, tune, val_rows, seed=seed,
+        best.control_accuracy = control_fine_tune(work, teacher, best.weights, step, masked, val_rows, seed=seed,
                                                   bar=bar)
         best.reference_is_control = reference == "control" or best.control_accuracy < val_base
         best.reference = best.control_accuracy if best.reference_is_control else val_base
     while go:
         ts = time.time()
         start = best.sparsity if s > best.sparsity else s
-        masks = best.masks or None
+        masks = None if rewind else (best.masks or None)  # rewound weights are ranked afresh
         bar.describe(f"pruning {100 * s:.0f} %")
         if bar.done + tune.epochs > bar.total:
             bar.grow(bar.done + tune.epochs - bar.total)
         if paired:
             _seed(seed)  # the control's batches: the step differs from its reference by its masks only
-        masks = step(s, start, masks, tune)
+        masks = step(s, start, masks, masked)
         val = model_accuracy(work, Xv, yv)
         ok = tolerance is None or val is None or val >= best.reference - tolerance - 1e-12
         best.steps.append(PruneStep(float(s), plan.usage(masks).tolist(), val if val is not None else float("nan"),
@@ -351,5 +414,7 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
             go, s = sched.repair_step()
             if not (go and sched.retrying):
                 work.set_weights(best.weights)  # go on from the last state that met the tolerance
+        if go and rewind:
+            rewind_epochs(rewind)
     work.set_weights(best.weights)
     return best

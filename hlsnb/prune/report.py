@@ -36,6 +36,8 @@ class PruneReport:
       run); ``csim_accuracy_before`` only when asked for (``csim_baseline=True``).
     - ``l1`` / ``l1_trials``: the L1 penalty's strength and, when ``prune`` chose it (``l1="auto"`` or a list), every
       candidate's trial on the validation rows (``chosen`` marks the one used).
+    - ``warmup``: with ``prune(warmup=N)``, the warm-up's epochs, best validation accuracy, the model's as given,
+      and whether pruning started from it.
     """
 
     objective: str
@@ -68,6 +70,7 @@ class PruneReport:
     overflows: list = field(default_factory=list)  # hlsnb.prune.ranges.Overflow per layer that leaves its type
     l1: float = 0.0  # the L1 strength the fine-tunes ran with (given, or chosen on the validation rows)
     l1_trials: list = field(default_factory=list)  # hlsnb.prune.finetune.L1Trial per candidate when l1 was chosen
+    warmup: object = None  # hlsnb.prune.finetune.WarmUp when prune(warmup=N) ran one
     seconds: float = 0.0
 
     @property
