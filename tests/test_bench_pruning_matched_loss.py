@@ -121,6 +121,26 @@ def test_other_base_model_refused(bench, tmp_path):
         bench.checked_rows([str(other)], str(STORED))
 
 
+def test_a_later_estimate_of_the_same_base_is_paired_and_said_an_unreproduced_base_left_out_and_said(bench,
+                                                                                                      tmp_path):
+    stored = json.loads(STORED.read_text())
+    bases = [r for r in stored["rows"] if r["tool"] == "baseline"][:2]
+    same, other = dict(bases[0], dsp=bases[0]["dsp"] + 40), dict(bases[1], keras_accuracy=0.5)
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"rows": [same, other, _row("hlsnb x", bases[0]["seed"], 0.0, 2.0),
+                                        _row("hlsnb x", bases[1]["seed"], 0.0, 2.0)]}))
+    drift: list = []
+    _, rows = bench.checked_rows([str(run)], str(STORED), drift)
+    mine = [r for r in rows if r["tool"] == "hlsnb x"]
+    assert [(r["dataset"], r["seed"]) for r in mine] == [(bases[0]["dataset"], bases[0]["seed"])]
+    assert [d.get("unpaired", False) for d in drift] == [False, True]
+    assert drift[0]["stored_dsp"] == bases[0]["dsp"] and drift[0]["dsp"] == bases[0]["dsp"] + 40
+    text = bench.matched_loss_report({"matched": {}, "command": "c", "estimate_drift": drift})
+    assert "**Left out**" in text and "**Estimate drift**" in text and f"{bases[0]['dsp'] + 40:.0f} now" in text
+    with pytest.raises(ValueError, match="differs from"):  # without a list to say it in: refused, as before
+        bench.checked_rows([str(run)], str(STORED))
+
+
 def test_tolerance_names_and_the_rows_tolerance(bench, tmp_path):
     assert bench.tool_name("hlsnb", 1.0) == "hlsnb"  # the stored runs' tolerance keeps the stored names
     assert bench.tool_name("hls4ml l1", 0.5) == "hls4ml l1 (tol 0.5 pt)"
