@@ -690,14 +690,16 @@ def checked_rows(paths: list[str], stored: str = STORED, drift: list | None = No
             if r["tool"] != "baseline":
                 continue
             b = base.get(key)
-            same = ("keras_accuracy", "hls4ml_dsp", *(("val_accuracy",) if b and "val_accuracy" in b
-                                                      and "val_accuracy" in r else ()))
-            if b is None or any(b[k] != r[k] for k in same):
+            same = [k for k in ("keras_accuracy", "hls4ml_dsp", "val_accuracy") if b and k in b and k in r]
+            if b is None:
+                raise ValueError(f"{path}: the stored run {stored} has no base model of {key} (not comparable; "
+                                 "--stored names the run whose splits and base models the others share)")
+            if any(b[k] != r[k] for k in same):
                 if drift is None:
                     raise ValueError(f"{path}: the base model of {key} differs from {stored}'s (not comparable)")
                 unpaired.add(key)  # its training did not reproduce the stored one: its rows are left out, said
                 drift.append({"file": os.path.relpath(path, ROOT), "dataset": key[0], "seed": key[1],
-                              "unpaired": True, **({"stored_test_accuracy": b["keras_accuracy"]} if b else {}),
+                              "unpaired": True, "stored_test_accuracy": b["keras_accuracy"],
                               "test_accuracy": r["keras_accuracy"]})
             elif b["dsp"] != r["dsp"] and drift is not None:
                 drift.append({"file": os.path.relpath(path, ROOT), "dataset": key[0], "seed": key[1],
@@ -964,7 +966,7 @@ def matched_loss_report(result: dict) -> str:
         lines += ["**Left out**: " + "; ".join(
             f"{x['dataset']} seed {x['seed']} of `{x['file']}` (its base model trained to "
             f"{100 * x['test_accuracy']:.2f} % on test, the stored run's to "
-            f"{100 * x.get('stored_test_accuracy', float('nan')):.2f} %: the training did not reproduce, so its "
+            f"{100 * x['stored_test_accuracy']:.2f} %: the training did not reproduce, so its "
             "rows are not paired with the stored hls4ml rows)" for x in gone) + ".", ""]
     if any(not x.get("unpaired") for x in result.get("estimate_drift", [])):
         d = [x for x in result["estimate_drift"] if not x.get("unpaired")]
@@ -1062,7 +1064,10 @@ def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", refer
     _, rows = checked_rows(paths, stored, drift)
     matched = matched_loss(rows, variant, reference)
     if not matched:
-        raise ValueError(f"no data set has rows of both {variant!r} and {reference!r} in {paths}")
+        gone = [f"{d['dataset']} seed {d['seed']}" for d in drift if d.get("unpaired")]
+        raise ValueError(f"no data set has rows of both {variant!r} and {reference!r} in {paths}"
+                         + (f" (left out, the base model differs from the stored run's: {', '.join(gone)})"
+                            if gone else ""))
     stem = os.path.splitext(out)[0]
     result = {"benchmark": "bench_pruning_vs_hls4ml --matched-loss", "stored": os.path.relpath(stored, ROOT),
               "runs": [os.path.relpath(p.partition("=")[0], ROOT) for p in paths], "loss": MATCH_LOSS,

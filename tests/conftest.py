@@ -23,16 +23,20 @@ def calibration_dir() -> Path:
     return CALIBRATION
 
 
-@pytest.fixture(scope="session")
-def pruning_bench():
-    """benchmarks/bench_pruning_vs_hls4ml.py as a module (its analysis functions, no run)."""
+def benchmark_module(name: str):
+    """benchmarks/<name>.py as a module (its functions, no run)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_pruning_vs_hls4ml",
-                                                  ROOT / "benchmarks" / "bench_pruning_vs_hls4ml.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="session")
+def pruning_bench():
+    """benchmarks/bench_pruning_vs_hls4ml.py as a module (its analysis functions, no run)."""
+    return benchmark_module("bench_pruning_vs_hls4ml")
 
 
 @pytest.fixture(scope="session")

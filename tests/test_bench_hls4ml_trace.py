@@ -1,22 +1,15 @@
 """benchmarks/trace_hls4ml_optimizer.py (issue 28: what hls4ml's optimizer spends): its parsing of hls4ml's verbose
 log and its tuner's trial files, and that the committed trace's markdown is what its JSON says. No training."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, benchmark_module
 
 
 @pytest.fixture(scope="module")
 def trace():
-    spec = importlib.util.spec_from_file_location("trace_hls4ml_optimizer",
-                                                  ROOT / "benchmarks" / "trace_hls4ml_optimizer.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return benchmark_module("trace_hls4ml_optimizer")
 
 
 LOG = """Baseline performance on validation set: 0.90
