@@ -23,7 +23,7 @@ def calibration_dir() -> Path:
     return CALIBRATION
 
 
-def benchmark_module(name: str):
+def _benchmark_module(name: str):
     """benchmarks/<name>.py as a module (its functions, no run)."""
     import importlib.util
 
@@ -34,9 +34,15 @@ def benchmark_module(name: str):
 
 
 @pytest.fixture(scope="session")
+def benchmark_module():
+    """``benchmark_module(name)``: benchmarks/<name>.py as a module (its functions, no run)."""
+    return _benchmark_module
+
+
+@pytest.fixture(scope="session")
 def pruning_bench():
     """benchmarks/bench_pruning_vs_hls4ml.py as a module (its analysis functions, no run)."""
-    return benchmark_module("bench_pruning_vs_hls4ml")
+    return _benchmark_module("bench_pruning_vs_hls4ml")
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,15 @@
 log and its tuner's trial files, and that the committed trace's markdown is what its JSON says. No training."""
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, benchmark_module
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def trace():
+def trace(benchmark_module):
     return benchmark_module("trace_hls4ml_optimizer")
 
 
