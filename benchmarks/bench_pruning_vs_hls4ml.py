@@ -282,40 +282,54 @@ def split(name: str, seed: int):
 
 # ---------------------------------------------------------------- hls4ml side (runs in the Keras-2 venv only)
 
-def hls4ml_worker(inp: str, out: str) -> None:
-    """Load the base weights and data from ``inp``, run hls4ml's optimize_model once per ranking, write the pruned
-    weights of each."""
-    import hls4ml
-    import tensorflow as tf
-    from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
+def patch_hls4ml_regularizers() -> None:
+    """hls4ml 1.3 serialises the enum itself, which Keras' model_from_json cannot read back: store its value (Keras-2
+    venv only; once per process)."""
     from hls4ml.optimization.dsp_aware_pruning.keras import regularizers
-    from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import VivadoDSPEstimator
-    from hls4ml.optimization.dsp_aware_pruning.scheduler import PolynomialScheduler
 
-    # hls4ml 1.3 serialises the enum itself, which Keras' model_from_json cannot read back: store its value
     for cls in (regularizers.DenseRegularizer, regularizers.Conv2DRegularizer):
         get = cls.get_config
         cls.get_config = lambda self, _get=get: {k: getattr(v, "value", v) for k, v in _get(self).items()}
 
+
+def hls4ml_model(d, seed: int):
+    """(model, hls4ml config) in the Keras-2 venv: the base model of the inputs ``d`` (weights, data shapes) as
+    hls4ml's optimizer gets it, with the benchmark's target (Latency, RF 1, io_parallel, PRECISION)."""
+    import hls4ml
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(seed)
+    n_in, n_out = d["X_fit"].shape[1], int(d["n_classes"])
+    layers = [tf.keras.layers.Dense(h, activation="relu", name=f"fc{i}") for i, h in enumerate(HIDDEN, start=1)]
+    model = tf.keras.Sequential([tf.keras.Input((n_in,), name="inputs"), *layers,
+                                 tf.keras.layers.Dense(n_out, activation="softmax", name="output")])
+    model.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
+    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", default_precision=PRECISION,
+                                               default_reuse_factor=1)
+    cfg["IOType"] = "io_parallel"
+    cfg["Model"]["Strategy"] = "Latency"
+    for layer in cfg["LayerName"].values():  # hls4ml's optimizer refuses "auto" precisions
+        for k, p in layer.get("Precision", {}).items():
+            if p == "auto":
+                layer["Precision"][k] = PRECISION
+    return model, cfg
+
+
+def hls4ml_worker(inp: str, out: str) -> None:
+    """Load the base weights and data from ``inp``, run hls4ml's optimize_model once per ranking, write the pruned
+    weights of each."""
+    import tensorflow as tf
+    from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
+    from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import VivadoDSPEstimator
+    from hls4ml.optimization.dsp_aware_pruning.scheduler import PolynomialScheduler
+
+    patch_hls4ml_regularizers()
     d = np.load(inp)
     seed, epochs, final, batch = int(d["seed"]), int(d["epochs"]), float(d["final_sparsity"]), int(d["batch"])
     steps = int(d["steps"])
     results, failed = {}, {}
     for ranking in [str(r) for r in d["rankings"]]:
-        tf.keras.utils.set_random_seed(seed)
-        n_in, n_out = d["X_fit"].shape[1], int(d["n_classes"])
-        layers = [tf.keras.layers.Dense(h, activation="relu", name=f"fc{i}") for i, h in enumerate(HIDDEN, start=1)]
-        model = tf.keras.Sequential([tf.keras.Input((n_in,), name="inputs"), *layers,
-                                     tf.keras.layers.Dense(n_out, activation="softmax", name="output")])
-        model.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
-        cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", default_precision=PRECISION,
-                                                   default_reuse_factor=1)
-        cfg["IOType"] = "io_parallel"
-        cfg["Model"]["Strategy"] = "Latency"
-        for layer in cfg["LayerName"].values():  # hls4ml's optimizer refuses "auto" precisions
-            for k, p in layer.get("Precision", {}).items():
-                if p == "auto":
-                    layer["Precision"][k] = PRECISION
+        model, cfg = hls4ml_model(d, seed)
         metric = tf.keras.metrics.SparseCategoricalAccuracy()
         model.compile(loss="sparse_categorical_crossentropy", metrics=[metric])
         base_val = model.evaluate(d["X_val"], d["y_val"], verbose=0)[-1]

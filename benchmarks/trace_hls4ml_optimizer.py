@@ -35,29 +35,14 @@ OUT = os.path.join(bench.ROOT, "benchmarks", "results", "pruning_hls4ml_trace")
 def worker(inp: str, workdir: str) -> None:
     """Keras-2 venv: the benchmark's hls4ml call on the base weights in ``inp``, verbose, tuner files in
     ``workdir``."""
-    import hls4ml
     import tensorflow as tf
     from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
-    from hls4ml.optimization.dsp_aware_pruning.keras import regularizers
     from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import VivadoDSPEstimator
     from hls4ml.optimization.dsp_aware_pruning.scheduler import PolynomialScheduler
 
-    for cls in (regularizers.DenseRegularizer, regularizers.Conv2DRegularizer):  # as the benchmark's worker
-        get = cls.get_config
-        cls.get_config = lambda self, _get=get: {k: getattr(v, "value", v) for k, v in _get(self).items()}
+    bench.patch_hls4ml_regularizers()
     d = np.load(inp)
-    tf.keras.utils.set_random_seed(int(d["seed"]))
-    layers = [tf.keras.layers.Dense(h, activation="relu", name=f"fc{i}") for i, h in enumerate(bench.HIDDEN, 1)]
-    model = tf.keras.Sequential([tf.keras.Input((d["X_fit"].shape[1],), name="inputs"), *layers,
-                                 tf.keras.layers.Dense(int(d["n_classes"]), activation="softmax", name="output")])
-    model.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
-    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", default_precision=bench.PRECISION,
-                                               default_reuse_factor=1)
-    cfg["IOType"], cfg["Model"]["Strategy"] = "io_parallel", "Latency"
-    for layer in cfg["LayerName"].values():
-        for k, p in layer.get("Precision", {}).items():
-            if p == "auto":
-                layer["Precision"][k] = bench.PRECISION
+    model, cfg = bench.hls4ml_model(d, int(d["seed"]))
     metric = tf.keras.metrics.SparseCategoricalAccuracy()
     model.compile(loss="sparse_categorical_crossentropy", metrics=[metric])
     base_val = model.evaluate(d["X_val"], d["y_val"], verbose=0)[-1]

@@ -116,7 +116,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         (0: a pruned group stays pruned). The epochs per step do not change; the pruned model is the last
         accepted step as checked, masks enforced. Not with ``shift_add``.
     warmup : epochs of the unpruned model's fine-tune before the first step (the steps' recipe, no masks; needs
-        validation rows), as hls4ml's optimizer starts from the best of its regularizer tuner's trial models. Its
+        validation rows), as hls4ml's optimizer fine-tunes its tuner's model at sparsity 0 before it prunes. Its
         best validation epoch is where pruning starts if it scores above the model as given (else the model as
         given is); with ``l1`` candidates it runs after the choice, with the strength chosen. The tolerance's
         reference does not move. Not with one-shot probes. Extra training, reported (``report.warmup``, a note).

@@ -279,20 +279,31 @@ def choose_l1(work, plan, s: float, start: float, masks, tune: FineTuning, candi
     return [replace(t, chosen=t is pick) for t in trials]
 
 
+def _fit_unmasked(work, plan, tune: FineTuning, fit_rows, fit_loss, epochs: int, bar: Progress,
+                  val_rows=None) -> None:
+    """``epochs`` epochs of ``work`` without masks, ``tune``'s L1 penalty on the prunable kernels; with
+    ``val_rows`` the best validation epoch is kept (:func:`_fit_keep_best`)."""
+    import keras
+
+    Xf, targets = fit_rows
+    with _l1_penalty(work, plan.prunable_layers, tune.l1):
+        work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
+        if val_rows is not None:
+            _fit_keep_best(work, Xf, targets, epochs, tune, bar, val_rows)
+        else:
+            work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
+                     callbacks=[epoch_callback(bar)])
+
+
 def warm_up(work, plan, tune: FineTuning, fit_rows, fit_loss, val_rows, *, val_base: float, seed: int,
             bar: Progress) -> WarmUp:
     """``tune.warmup`` epochs of the unpruned weights in ``work`` (no masks, the L1 penalty of ``tune``), keeping
     the best validation epoch; ``work`` keeps it only if it scores above ``val_base``, else is restored."""
-    import keras
-
-    Xf, targets = fit_rows
     w0 = work.get_weights()
     bar.describe("warm-up: the unpruned model, no masks")
     bar.grow(tune.warmup)
     _seed(seed)
-    with _l1_penalty(work, plan.prunable_layers, tune.l1):
-        work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
-        _fit_keep_best(work, Xf, targets, tune.warmup, tune, bar, val_rows)
+    _fit_unmasked(work, plan, tune, fit_rows, fit_loss, tune.warmup, bar, val_rows)
     val = float(model_accuracy(work, *val_rows))
     kept = val > val_base
     if not kept:
@@ -349,16 +360,6 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
                        metric=metric, grads_fn=grads_fn, shift_add=shift_add, best=best)
     keep_best = tune.best_epoch and Xv is not None
 
-    def rewind_epochs(epochs: int) -> None:
-        """``epochs`` epochs without masks (hls4ml's weight rewinding), the step's L1 penalty kept."""
-        import keras
-
-        bar.describe("rewinding: no masks")
-        with _l1_penalty(work, plan.prunable_layers, tune.l1):
-            work.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=fit_loss)
-            work.fit(Xf, targets, epochs=epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
-                     callbacks=[epoch_callback(bar)])
-
     def step(s, start, masks, tune):
         return _fit_step(work, plan, s, start, masks, tune, final_capacity=final_capacity, metric=metric,
                          grads_fn=grads_fn, shift_add=shift_add, fit_loss=fit_loss, fit_rows=(Xf, targets),
@@ -414,7 +415,8 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
             go, s = sched.repair_step()
             if not (go and sched.retrying):
                 work.set_weights(best.weights)  # go on from the last state that met the tolerance
-        if go and rewind:
-            rewind_epochs(rewind)
+        if go and rewind:  # hls4ml's weight rewinding, the step's L1 penalty kept
+            bar.describe("rewinding: no masks")
+            _fit_unmasked(work, plan, tune, (Xf, targets), fit_loss, rewind, bar)
     work.set_weights(best.weights)
     return best
