@@ -9,6 +9,11 @@ pruning, printing the change in test and validation accuracy after every 10 epoc
 
     python benchmarks/bench_pruning_control.py                    # both data sets, seeds 0-4, ~5 min on 2 cores
     python benchmarks/bench_pruning_control.py --out FILE.json
+
+With ``--l1 S`` the fine-tune carries an L1 penalty ``S * sum |w|`` on every Dense kernel: the warm-up of
+``prune(warmup=N, l1=S)`` without its best-epoch choice, to see how long such a fine-tune keeps improving
+(benchmarks/results/pruning_control_l1_*_jets16_large.md). ``jets16_large`` base models are checked against
+benchmarks/results/pruning_hls4ml_jets16_large.json (the stored run lacks that data set).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import shlex
 import statistics
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STORED = HERE / "results" / "pruning_vs_hls4ml.json"
+#: where each data set's base models were stored (the stored full run lacks jets16_large)
+STORED_BY_DATASET = {"jets16_large": HERE / "results" / "pruning_hls4ml_jets16_large.json"}
 
 
 def _bench():
@@ -30,7 +39,7 @@ def _bench():
     return mod
 
 
-def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: int = 32) -> dict:
+def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: int = 32, l1: float = 0.0) -> dict:
     import keras
 
     from hlsnb.prune import model_accuracy
@@ -45,56 +54,67 @@ def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: in
     test0, val0 = model_accuracy(base, X_te, y_te), model_accuracy(base, X_val, y_val)
     m = keras.models.clone_model(base)
     m.set_weights(base.get_weights())
+    for layer in m.layers:
+        if l1 and hasattr(layer, "kernel"):
+            layer.kernel.regularizer = keras.regularizers.L1(l1)
     m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
     gains = []
     for _ in range(steps):
         m.fit(X_fit, y_fit, epochs=epochs, batch_size=batch, verbose=0)
         gains.append({"test_points": round(100 * (model_accuracy(m, X_te, y_te) - test0), 2),
                       "val_points": round(100 * (model_accuracy(m, X_val, y_val) - val0), 2)})
-    return {"dataset": dataset, "seed": seed, "base_test_accuracy": test0, "base_val_accuracy": val0,
+    return {"dataset": dataset, "seed": seed, "l1": l1, "base_test_accuracy": test0, "base_val_accuracy": val0,
             "after_each_fine_tune": gains}
 
 
 def stored_baselines() -> dict:
-    rows = json.loads(STORED.read_text())["rows"]
+    rows = [r for f in (STORED, *STORED_BY_DATASET.values()) for r in json.loads(f.read_text())["rows"]]
     return {(r["dataset"], r["seed"]): r["keras_accuracy"] for r in rows if r["tool"] == "baseline"}
 
 
-def report(out: list[dict]) -> str:
+def report(out: list[dict], l1: float = 0.0, command: str = "python benchmarks/bench_pruning_control.py") -> str:
     """The control beside the stored pruned runs (test accuracy change against the base, points; + is better)."""
-    rows = json.loads(STORED.read_text())["rows"]
+    rows = [r for f in (STORED, *STORED_BY_DATASET.values()) for r in json.loads(f.read_text())["rows"]]
     pruned = {(r["dataset"], r["seed"], r["tool"]): -r["keras_accuracy_loss_points"] for r in rows
               if r["tool"] in ("hls4ml l1", "hlsnb") and "keras_accuracy_loss_points" in r}
-    lines = ["# The control: the unpruned base model fine-tuned alone", "",
+    same = sum(bool(r.get("base_matches_stored")) for r in out)
+    lines = ["# The control: the unpruned base model fine-tuned alone"
+             + (f", with an L1 penalty of {l1:g}" if l1 else ""), "",
              "Test accuracy change against each seed's base model, points (+ is better): the base fine-tuned without "
-             "pruning on hls4ml's budget (5 x 10 epochs, batch 32, Adam 1e-3, labels), after 10 and 50 epochs and "
+             "pruning on hls4ml's budget (5 x 10 epochs, batch 32, Adam 1e-3, labels"
+             + (f", L1 {l1:g} on every Dense kernel" if l1 else "") + "), after 10 and 50 epochs and "
              "the best of its five checkpoints (picked on the test rows: an upper bound), beside the stored pruned "
-             "runs at 1 point of validation tolerance (benchmarks/results/pruning_vs_hls4ml.json). Base models "
-             "re-made as the benchmark makes them; every one matches its stored test accuracy.", "",
+             "runs at 1 point of validation tolerance (benchmarks/results/pruning_vs_hls4ml.json; jets16_large: "
+             "pruning_hls4ml_jets16_large.json). Base models re-made as the benchmark makes them; "
+             f"{same} of {len(out)} match their stored test accuracy.", "",
              "| data set | seed | base test | control +10 ep | control +50 ep | control, best checkpoint "
-             "| hls4ml l1 (pruned) | hlsnb (pruned, stored default) |", "|---|---|---|---|---|---|---|---|"]
+             "| hls4ml l1 (pruned) | hlsnb (pruned, stored default) | test, after each 10 ep | validation, same |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in out:
         g = [x["test_points"] for x in r["after_each_fine_tune"]]
         key = (r["dataset"], r["seed"])
         h, n = pruned.get((*key, "hls4ml l1")), pruned.get((*key, "hlsnb"))
         lines.append(f"| {r['dataset']} | {r['seed']} | {100 * r['base_test_accuracy']:.2f} % | {g[0]:+.2f} | "
                      f"{g[-1]:+.2f} | {max(g):+.2f} | " + (f"{h:+.2f}" if h is not None else "-") + " | "
-                     + (f"{n:+.2f}" if n is not None else "-") + " |")
-    lines += ["", "Command: `python benchmarks/bench_pruning_control.py` (about 5 min on 2 cores)."]
+                     + (f"{n:+.2f}" if n is not None else "-") + " | " + ", ".join(f"{x:+.2f}" for x in g) + " | "
+                     + ", ".join(f"{x['val_points']:+.2f}" for x in r["after_each_fine_tune"]) + " |")
+    lines += ["", f"Command: `{command}` (about 1 min per data set and seed on 2 cores)."]
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="*", default=["jets16", "digits"])
     ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--out", default=str(HERE / "results" / "pruning_control.json"))
+    ap.add_argument("--l1", type=float, default=0.0, help="L1 penalty on every Dense kernel while fine-tuning")
     args = ap.parse_args(argv)
     stored = stored_baselines()
     out = []
     for ds in args.datasets:
         for seed in args.seeds:
-            r = control(ds, seed)
+            r = control(ds, seed, l1=args.l1)
             want = stored.get((ds, seed))
             r["base_matches_stored"] = want is not None and abs(want - r["base_test_accuracy"]) < 1e-9
             out.append(r)
@@ -105,10 +125,10 @@ def main(argv=None) -> int:
         first = [r["after_each_fine_tune"][0]["test_points"] for r in out if r["dataset"] == ds]
         print(f"{ds}: median test change after 10 epochs {statistics.median(first):+.2f}, after "
               f"{len(out[-1]['after_each_fine_tune']) * 10} epochs {statistics.median(last):+.2f} points")
+    command = "python benchmarks/bench_pruning_control.py" + (f" {shlex.join(argv)}" if argv else "")
     Path(args.out).write_text(json.dumps({"benchmark": "pruning control: the unpruned base fine-tuned alone",
-                                          "command": "python benchmarks/bench_pruning_control.py", "rows": out},
-                                         indent=1) + "\n")
-    Path(args.out).with_suffix(".md").write_text(report(out))
+                                          "command": command, "l1": args.l1, "rows": out}, indent=1) + "\n")
+    Path(args.out).with_suffix(".md").write_text(report(out, args.l1, command))
     return 0
 
 

@@ -139,105 +139,106 @@ HLS4ML_RANKINGS = ("l1", "l2", "oracle")
 #: ranking, 1 DSP per weight, all masks at once, labels only, polynomial to hls4ml's final sparsity): what the
 #: additions are worth; ``hlsnb shift_add`` the improved loop holding pruned weights at <= 2-signed-digit constants
 #: (rests on the estimator's constant-multiplication rule; hls4ml's counter does not see it).
+#: what the variants share unless they say otherwise: l1 ranking, each layer's average DSPs per weight, masks ramped
+#: over a step's first 2 epochs, distillation 0.5, the binary search to 0.99
+_BASE = dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99)
+#: hls4ml's fine-tuning recipe in hlsnb's loop (labels only, the lower reference, best epoch, weight rewinding, the
+#: warm-up at sparsity 0): the issue-28 variants below differ from it in the L1 penalty and the reference only
+_HLS4ML_RECIPE = dict(distill=0.0, reference="lower", best_epoch=True, rewind=1, warmup=10)
+
+
+def _variant(*recipes: dict, **options) -> dict:
+    """A variant's ``prune`` options: :data:`_BASE`, then each of ``recipes``, then ``options`` (the later wins)."""
+    out = dict(_BASE)
+    for r in (*recipes, options):
+        out.update(r)
+    return out
+
+
 VARIANTS = {
-    "hlsnb": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99),
-    "hlsnb (hls4ml's loop)": dict(metric="l1", price="average", ramp=0, distill=0.0, schedule="polynomial",
-                                  final=None),
-    "hlsnb shift_add": dict(metric="l1", price="weights", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                            shift_add=True),
+    "hlsnb": _variant(),
+    "hlsnb (hls4ml's loop)": _variant(ramp=0, distill=0.0, schedule="polynomial", final=None),
+    "hlsnb shift_add": _variant(price="weights", shift_add=True),
     # the binary search retries a sparsity that just missed the tolerance once, from where it stood (one of the 5
     # fine-tunes), before taking it as too high
-    "hlsnb retry": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99, retries=1),
+    "hlsnb retry": _variant(retries=1),
     # every fine-tune keeps its epoch with the best validation accuracy (the base model was picked that way by
     # early stopping): one validation evaluation per epoch, the same epochs
-    "hlsnb best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                             best_epoch=True),
+    "hlsnb best epoch": _variant(best_epoch=True),
     # the binary search bracketed by 19 one-shot probes (validation evaluations of masks without training): starts
     # above the highest sparsity that already meets the tolerance untrained, below the accuracy cliff
-    "hlsnb probe": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99, probe=19),
+    "hlsnb probe": _variant(probe=19),
     # best epoch on the labels alone (no distillation: the unpruned model's probabilities carry its own errors)
-    "hlsnb best epoch labels": dict(metric="l1", price="average", ramp=2, distill=0.0, schedule="binary", final=0.99,
-                                    best_epoch=True),
-    "hlsnb probe best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                                   probe=19, best_epoch=True),
+    "hlsnb best epoch labels": _variant(distill=0.0, best_epoch=True),
+    "hlsnb probe best epoch": _variant(probe=19, best_epoch=True),
     # slower pruning inside each fine-tune (masks move over its first 5 epochs, not 2; the same 10 epochs), the
     # remaining epochs at the step's sparsity compete for the best one
-    "hlsnb ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary", final=0.99,
-                                   best_epoch=True),
-    "hlsnb probe ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary",
-                                         final=0.99, probe=19, best_epoch=True),
+    "hlsnb ramp5 best epoch": _variant(ramp=5, best_epoch=True),
+    "hlsnb probe ramp5 best epoch": _variant(ramp=5, probe=19, best_epoch=True),
     # an L1 penalty (1e-4, not tuned) on the prunable kernels while fine-tuning, as hls4ml's regularised fine-tunes
-    "hlsnb l1 best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                                best_epoch=True, l1=1e-4),
-    "hlsnb l1 probe ramp5 best epoch": dict(metric="l1", price="average", ramp=5, distill=0.5, schedule="binary",
-                                            final=0.99, probe=19, best_epoch=True, l1=1e-4),
+    "hlsnb l1 best epoch": _variant(best_epoch=True, l1=1e-4),
+    "hlsnb l1 probe ramp5 best epoch": _variant(ramp=5, probe=19, best_epoch=True, l1=1e-4),
     # the L1 strength chosen per seed on the validation rows (prune(l1="auto"): candidates 0, 1e-5, 3e-5, 1e-4,
     # 3e-4, one trial of epochs // 2 epochs each, as hls4ml's tuner trials, see hlsnb.prune.finetune.choose_l1),
     # then the same loop as "hlsnb l1 best epoch"
-    "hlsnb l1 auto best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                                     best_epoch=True, l1="auto"),
+    "hlsnb l1 auto best epoch": _variant(best_epoch=True, l1="auto"),
     # the same with candidates up to hls4ml's upper range (a choice at the top of "auto"'s would hide better ones)
-    "hlsnb l1 wide best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                                     best_epoch=True, l1=(0.0, 1e-4, 3e-4, 1e-3, 3e-3)),
+    "hlsnb l1 wide best epoch": _variant(best_epoch=True, l1=(0.0, 1e-4, 3e-4, 1e-3, 3e-3)),
     # the ranking scaled by every input's size (Wanda): weights on inputs that are (nearly) always zero go first
-    "hlsnb activation best epoch": dict(metric="activation", price="average", ramp=2, distill=0.5, schedule="binary",
-                                        final=0.99, best_epoch=True),
-    "hlsnb activation ramp5 best epoch": dict(metric="activation", price="average", ramp=5, distill=0.5,
-                                              schedule="binary", final=0.99, best_epoch=True),
+    "hlsnb activation best epoch": _variant(metric="activation", best_epoch=True),
+    "hlsnb activation ramp5 best epoch": _variant(metric="activation", ramp=5, best_epoch=True),
     # the default loop with the tolerance measured against the control: the unpruned model after the same fine-tune
     # without pruning (same epochs, recipe and batches; one fine-tune more), not the early-stopping maximum it was
     # picked as on the same validation rows (prune(reference="control"))
-    "hlsnb control": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                          reference="control"),
+    "hlsnb control": _variant(reference="control"),
     # the lower of the two references: the control where the fine-tune alone loses validation accuracy, else the
     # unpruned model as given (never stricter than "hlsnb")
-    "hlsnb lower": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                        reference="lower"),
+    "hlsnb lower": _variant(reference="lower"),
     # "hlsnb lower" combined with the options that bought reduction at equal tolerance (issue 28 item 3), measured
     # at matched loss (benchmarks/results/pruning_matched_loss_lower_*.md); the reference is explicit, not the
     # default's
-    "hlsnb lower best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary", final=0.99,
-                                   reference="lower", best_epoch=True),
-    "hlsnb lower l1 best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary",
-                                      final=0.99, reference="lower", best_epoch=True, l1=1e-4),
-    "hlsnb lower probe best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary",
-                                         final=0.99, reference="lower", probe=19, best_epoch=True),
+    "hlsnb lower best epoch": _variant(reference="lower", best_epoch=True),
+    "hlsnb lower l1 best epoch": _variant(reference="lower", best_epoch=True, l1=1e-4),
+    "hlsnb lower probe best epoch": _variant(reference="lower", probe=19, best_epoch=True),
     # hls4ml's fine-tuning recipe inside hlsnb's loop: labels only (no distillation from the unpruned model, whose
     # probabilities carry its own errors: hls4ml's jets16 models end better than the unpruned one on test) and an
     # L1 penalty
-    "hlsnb lower l1 labels best epoch": dict(metric="l1", price="average", ramp=2, distill=0.0, schedule="binary",
-                                             final=0.99, reference="lower", best_epoch=True, l1=1e-4),
+    "hlsnb lower l1 labels best epoch": _variant(distill=0.0, reference="lower", best_epoch=True, l1=1e-4),
     # the same with hls4ml's weight rewinding: each step's last epoch (of the same 10) trains without the masks
     # after the tolerance check and the next step ranks every weight afresh (prune(rewind=1), hls4ml's
     # rewinding_epochs=1): the one element of hls4ml's loop the labels variant still lacked
-    "hlsnb lower l1 labels rewind best epoch": dict(metric="l1", price="average", ramp=2, distill=0.0,
-                                                    schedule="binary", final=0.99, reference="lower",
-                                                    best_epoch=True, l1=1e-4, rewind=1),
+    "hlsnb lower l1 labels rewind best epoch": _variant(distill=0.0, reference="lower", best_epoch=True, l1=1e-4,
+                                                        rewind=1),
     # and hls4ml's start: it prunes from the best of its regularizer tuner's trial models (10 trials of up to 5
     # epochs of the unpruned model with L1 penalties); here the unpruned model's best validation epoch of 10 with the
     # steps' recipe (prune(warmup=10), kept only if it beats the model as given): 10 of the tuner's up to 50 epochs
-    "hlsnb lower l1 labels rewind warmup best epoch": dict(metric="l1", price="average", ramp=2, distill=0.0,
-                                                           schedule="binary", final=0.99, reference="lower",
-                                                           best_epoch=True, l1=1e-4, rewind=1, warmup=10),
+    "hlsnb lower l1 labels rewind warmup best epoch": _variant(_HLS4ML_RECIPE, l1=1e-4),
     # the same with a stronger L1 penalty, of the size hls4ml's tuner picks on jets16_large (seed 1: 2e-6 to 9e-4 per
     # layer, 3e-4 to 9e-4 on the three layers after the first)
-    "hlsnb lower l1 5e-4 labels rewind warmup best epoch": dict(metric="l1", price="average", ramp=2, distill=0.0,
-                                                                schedule="binary", final=0.99, reference="lower",
-                                                                best_epoch=True, l1=5e-4, rewind=1, warmup=10),
-    "hlsnb lower l1 1e-3 labels rewind warmup best epoch": dict(metric="l1", price="average", ramp=2, distill=0.0,
-                                                                schedule="binary", final=0.99, reference="lower",
-                                                                best_epoch=True, l1=1e-3, rewind=1, warmup=10),
+    "hlsnb lower l1 5e-4 labels rewind warmup best epoch": _variant(_HLS4ML_RECIPE, l1=5e-4),
+    "hlsnb lower l1 1e-3 labels rewind warmup best epoch": _variant(_HLS4ML_RECIPE, l1=1e-3),
     # the strength chosen per seed on the validation rows among hls4ml's tuner's larger values (prune's l1 trials:
     # one of epochs // 2 epochs per candidate at the search's second sparsity, the best validation accuracy; then
     # the warm-up with it): 20 trial epochs against the tuner's up to 50
-    "hlsnb lower l1 tuned labels rewind warmup best epoch": dict(metric="l1", price="average", ramp=2, distill=0.0,
-                                                                 schedule="binary", final=0.99, reference="lower",
-                                                                 best_epoch=True, l1=(1e-4, 3e-4, 1e-3, 3e-3),
-                                                                 rewind=1, warmup=10),
+    "hlsnb lower l1 tuned labels rewind warmup best epoch": _variant(_HLS4ML_RECIPE, l1=(1e-4, 3e-4, 1e-3, 3e-3)),
+    # the strength chosen the way hls4ml's tuner chooses it, on the unpruned model, but by validation accuracy: one
+    # warm-up of 10 epochs per candidate (prune(l1_choice="warmup")), the best one's model kept as the start: 50
+    # epochs against the tuner's up to 50 (10 trials x 5); with the control and the steps 110, hls4ml's up to 110
+    "hlsnb lower l1 warmup-chosen labels rewind best epoch": _variant(_HLS4ML_RECIPE, l1=(1e-4, 3e-4, 5e-4, 1e-3, 3e-3),
+                                                                      l1_choice="warmup"),
+    # the same with the tolerance measured from the chosen warm-up (prune(reference="start")): the pruned model keeps
+    # what the warm-up gained less the tolerance, where "lower" lets pruning spend that gain; no control (100 epochs)
+    "hlsnb start l1 warmup-chosen labels rewind best epoch": _variant(_HLS4ML_RECIPE, l1=(1e-4, 3e-4, 5e-4, 1e-3, 3e-3),
+                                                                      l1_choice="warmup", reference="start"),
+    # hls4ml's order (prune(l1_choice="unpruned")): one trial of epochs // 2 = 5 epochs per candidate on the unpruned
+    # model, as its tuner's trials, the best on validation then warmed up 25 epochs more (10 epochs of warm-up left
+    # its L1 fine-tune still improving: jets16_large seeds 0 and 1, best epochs 9-10 of 10 and 18-20 of 20); the
+    # tolerance from that warm-up. 25 + 25 + 50 = 100 epochs, hls4ml's up to 110
+    "hlsnb start l1 unpruned-chosen warmup 25 labels rewind best epoch": _variant(
+        _HLS4ML_RECIPE, l1=(1e-4, 3e-4, 5e-4, 1e-3, 3e-3), l1_choice="unpruned", warmup=25, reference="start"),
     # the probes' upper bracket at the first sparsity whose one-shot accuracy falls below 0.9 of the unpruned
     # model's (BinaryScheduler's default cliff: 0.5): the search spends its fine-tunes below the cliff
-    "hlsnb lower probe cliff best epoch": dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary",
-                                               final=0.99, reference="lower", probe=19, cliff=0.9, best_epoch=True),
+    "hlsnb lower probe cliff best epoch": _variant(reference="lower", probe=19, cliff=0.9, best_epoch=True),
 }
 
 

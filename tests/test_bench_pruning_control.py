@@ -17,8 +17,9 @@ def _mod():
 def test_the_control_table_sits_beside_the_stored_pruned_runs():
     mod = _mod()
     stored = json.loads(mod.STORED.read_text())["rows"]
-    base = {(r["dataset"], r["seed"]): r["keras_accuracy"] for r in stored if r["tool"] == "baseline"}
-    assert mod.stored_baselines() == base
+    large = json.loads(mod.STORED_BY_DATASET["jets16_large"].read_text())["rows"]
+    base = {(r["dataset"], r["seed"]): r["keras_accuracy"] for r in stored + large if r["tool"] == "baseline"}
+    assert mod.stored_baselines() == base and ("jets16_large", 4) in base and ("digits", 4) in base
     hls = next(r for r in stored if r["tool"] == "hls4ml l1" and r["dataset"] == "jets16" and r["seed"] == 3)
     row = {"dataset": "jets16", "seed": 3, "base_test_accuracy": base[("jets16", 3)], "base_val_accuracy": 0.8,
            "after_each_fine_tune": [{"test_points": x, "val_points": 0.0} for x in (0.4, 1.07, -0.13)]}
@@ -28,6 +29,11 @@ def test_the_control_table_sits_beside_the_stored_pruned_runs():
     # control after the first and the last fine-tune, its best checkpoint, then hls4ml's pruned model's change
     assert cells[3:6] == ["+0.40", "-0.13", "+1.07"]
     assert cells[6] == f"{-hls['keras_accuracy_loss_points']:+.2f}"
+    assert cells[8:] == ["+0.40, +1.07, -0.13", "+0.00, +0.00, +0.00"]  # every fine-tune, test and validation
+    assert "0 of 1 match their stored test accuracy" in text and "L1" not in text.splitlines()[0]
+    with_l1 = mod.report([{**row, "base_matches_stored": True}], l1=5e-4, command="python x --l1 0.0005")
+    assert with_l1.splitlines()[0].endswith("with an L1 penalty of 0.0005") and "1 of 1 match" in with_l1
+    assert "`python x --l1 0.0005`" in with_l1
     # the committed results were made by this script and say so
     res = json.loads((ROOT / "benchmarks" / "results" / "pruning_control.json").read_text())
     assert all(r["base_matches_stored"] for r in res["rows"]) and len(res["rows"]) == 10

@@ -484,6 +484,62 @@ def test_warmup_starts_from_the_unpruned_models_best_epoch_only_if_it_beats_the_
               progress=False)
 
 
+def test_l1_choice_warmup_tries_every_strength_as_the_warm_up_and_starts_from_the_best():
+    """prune(l1=[...], warmup=N, l1_choice="warmup"): one warm-up per candidate on the unpruned model, the best on
+    the validation rows chosen and its warmed weights the start: the same prune as that strength's plain warm-up."""
+    model = tiny_mlp()  # untrained: a warm-up without penalty beats it, a crushing penalty does not
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2")
+    kw = dict(target=0.3, scheduler="constant", epochs=2, warmup=4, tolerance=0.5, validation=(Xt, yt), csim=False,
+              progress=False)
+    pruned, rep = prune(model, design, "parameters", (X, y, Xt, yt), l1=(0.0, 0.9), l1_choice="warmup", **kw)
+    assert [(t.strength, t.sparsity, t.epochs, t.chosen) for t in rep.l1_trials] == [(0.0, 0.0, 4, True),
+                                                                                       (0.9, 0.0, 4, False)]
+    assert rep.l1 == 0.0 and rep.l1_trials[0].val_accuracy > rep.l1_trials[1].val_accuracy
+    assert rep.warmup.kept and rep.warmup.val_accuracy == rep.l1_trials[0].val_accuracy
+    assert any(n.startswith("L1 strength 0 chosen on the") and "one warm-up of 4 epoch(s) per candidate" in n
+               and "pruning started from the 0 warm-up" in n and "8 epochs on top" in n for n in rep.notes)
+    assert not any(n.startswith("warm-up:") for n in rep.notes)  # said once, in the choice's note
+    plain, rep_plain = prune(model, design, "parameters", (X, y, Xt, yt), l1=0.0, **kw)
+    assert rep_plain.warmup.val_accuracy == rep.warmup.val_accuracy
+    for a, b in zip(pruned.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"l1_choice='warmup'.*needs both.*warmup epochs \(got 0\)"):
+        prune(model, design, "parameters", (X, y, Xt, yt), **{**kw, "warmup": 0}, l1=(0.0, 1e-4),
+              l1_choice="warmup")
+    with pytest.raises(ValueError, match=r"l1_choice.*'step', 'warmup', 'unpruned'; got 'tuner'"):
+        prune(model, design, "parameters", (X, y, Xt, yt), **kw, l1=(0.0, 1e-4), l1_choice="tuner")
+    # "unpruned", hls4ml's order: trials of epochs // 2 epochs, then the chosen one warmed up `warmup` epochs more
+    _, rep_u = prune(model, design, "parameters", (X, y, Xt, yt), l1=(0.0, 0.9), l1_choice="unpruned", **kw)
+    assert [(t.strength, t.epochs, t.chosen) for t in rep_u.l1_trials] == [(0.0, 1, True), (0.9, 1, False)]
+    assert rep_u.warmup.epochs == 5 and rep_u.warmup.val_accuracy >= rep_u.l1_trials[0].val_accuracy
+    assert any("one trial of 1 epoch(s) per candidate" in n and "warmed up 4 epoch(s) more" in n
+               and "6 epochs on top" in n for n in rep_u.notes)
+
+
+def test_reference_start_measures_the_tolerance_from_the_kept_warm_up():
+    """reference="start": the tolerance is spent from where pruning starts (the warm-up when kept), so the pruned
+    model keeps the warm-up's gain; no control fine-tune; without a warm-up it is the model as given."""
+    model = tiny_mlp()  # untrained: the warm-up gains
+    X, y, Xt, yt = tiny_data()
+    design = Design.from_keras(model, board="pynq-z2")
+    kw = dict(target=0.6, scheduler="constant", epochs=2, tolerance=0.02, validation=(Xt, yt), csim=False,
+              progress=False)
+    _, rep = prune(model, design, "parameters", (X, y, Xt, yt), warmup=10, reference="start", **kw)
+    assert rep.warmup.kept and rep.val_accuracy_reference == rep.warmup.val_accuracy > rep.val_accuracy_baseline
+    assert all(st.accepted == (st.val_accuracy >= rep.warmup.val_accuracy - 0.02 - 1e-12) for st in rep.steps)
+    assert any(n.startswith("tolerance measured against the model pruning started from (reference='start'): the "
+                            "warm-up") for n in rep.notes)
+    assert not any("fine-tuned the same way without pruning" in n for n in rep.notes)  # no control was run
+    _, lower = prune(model, design, "parameters", (X, y, Xt, yt), warmup=10, reference="lower", **kw)
+    assert lower.val_accuracy_reference <= rep.val_accuracy_baseline < rep.val_accuracy_reference
+    _, given = prune(model, design, "parameters", (X, y, Xt, yt), reference="start", **kw)
+    assert given.val_accuracy_reference == given.val_accuracy_baseline
+    assert any("the model as given" in n and "reference='start'" in n for n in given.notes)
+    with pytest.raises(ValueError, match=r"reference.*'start'; got 'warm'"):
+        prune(model, design, "parameters", (X, y, Xt, yt), reference="warm", **kw)
+
+
 def test_distillation_targets_mix_labels_and_teacher_probabilities():
     from hlsnb.prune.finetune import distillation_targets
 

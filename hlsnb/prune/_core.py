@@ -47,7 +47,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
           min_keep: int = 1, loss=None, csim: bool = True, csim_baseline: bool = False, output_dir: str | None = None,
           progress=True, seed: int = 0, price: str = "weights", shift_add: bool = False, ramp: int = 0,
           distill: float = 0.0, best_epoch: bool = False, l1=0.0, reference: str = "lower", rewind: int = 0,
-          warmup: int = 0):
+          warmup: int = 0, l1_choice: str = "step"):
     """Prune ``model`` for ``design`` the way ``objective`` says saves most, fine-tuning with the masks enforced.
 
     Parameters
@@ -72,14 +72,16 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         before the first step). Pruning is then not charged for what the fine-tune alone loses, and it is never
         stricter than ``"model"``. ``"control"`` the control alone (the tolerance measures what pruning costs,
         also when the fine-tune gains); ``"model"`` the unpruned model's accuracy as given (hls4ml's meaning, and
-        hlsnb's default until December 2026: no extra fine-tune). Why the control: a model picked on the validation rows
-        (early stopping with ``restore_best_weights``) scores a selected high there that any further fine-tune,
-        pruned or not, tends to fall below, and a small tolerance against it refuses every sparsity (measured:
-        jets16 seed 1, 1 point, nothing pruned; at hls4ml's test loss ``"lower"`` reaches 1.13x hls4ml's DSP
-        reduction on digits, ``"model"`` 0.67-0.89x, and on jets16 0.92x against 0.39x:
-        docs/pruning_migration.md). ``report.val_accuracy_reference``
-        is the value used, ``report.val_accuracy_baseline`` the unpruned model's as given, and a note says which
-        and both numbers. One-shot probes (no fine-tune) are checked against the unpruned model as given.
+        hlsnb's default until December 2026: no extra fine-tune); ``"start"`` the model pruning starts from: the
+        warm-up's best epoch when one was kept (``warmup``), else the model as given (the pruned model keeps what
+        the warm-up gained, less the tolerance, where ``"lower"`` lets pruning spend that gain; no control). Why
+        the control: a model picked on the validation rows (early stopping with ``restore_best_weights``) scores a
+        selected high there that any further fine-tune, pruned or not, tends to fall below, and a small tolerance
+        against it refuses every sparsity (measured: jets16 seed 1, 1 point, nothing pruned; at hls4ml's test
+        loss ``"lower"`` reaches 1.13x hls4ml's DSP reduction on digits, ``"model"`` 0.67-0.89x, and on jets16
+        0.92x against 0.39x: docs/pruning_migration.md). ``report.val_accuracy_reference`` is the value used,
+        ``report.val_accuracy_baseline`` the unpruned model's as given, and a note says which and both numbers.
+        One-shot probes (no fine-tune) are checked against the unpruned model as given.
     cutoff_bad_trials : with constant/polynomial schedules, stop after this many failed steps in a row.
     validation / validation_split : the data the tolerance is checked on (default: 20 % of the training rows,
         held out from fine-tuning).
@@ -120,6 +122,14 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         best validation epoch is where pruning starts if it scores above the model as given (else the model as
         given is); with ``l1`` candidates it runs after the choice, with the strength chosen. The tolerance's
         reference does not move. Not with one-shot probes. Extra training, reported (``report.warmup``, a note).
+    l1_choice : where ``l1`` candidates are tried: ``"step"`` (default) in the trials above, or ``"warmup"``: one
+        warm-up of ``warmup`` epochs per candidate (the unpruned model, no masks, its best validation epoch), the
+        candidate whose warm-up scores highest on the validation rows chosen and its warm-up kept as the start (if it
+        beats the model as given). hls4ml's optimizer likewise tries its strengths on the unpruned model and prunes
+        from its best trial's model, but keeps the trial with the best training accuracy
+        (:func:`hlsnb.prune.finetune.warm_up_trials`). ``len(l1) * warmup`` epochs in all, reported. ``"unpruned"``:
+        hls4ml's order, one trial of ``epochs // 2`` epochs per candidate on the unpruned model, then the best
+        trial's model warmed up ``warmup`` epochs more (``len(l1) * (epochs // 2) + warmup`` epochs).
 
     Returns
     -------
@@ -131,7 +141,8 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     check_prune_inputs(model, data, validation=validation, epochs=epochs, batch_size=batch_size, seed=seed,
                        metric=metric, learning_rate=learning_rate, validation_split=validation_split,
                        cutoff_bad_trials=cutoff_bad_trials, min_keep=min_keep, ramp=ramp, distill=distill,
-                       best_epoch=best_epoch, l1=l1, reference=reference, rewind=rewind, warmup=warmup)
+                       best_epoch=best_epoch, l1=l1, reference=reference, rewind=rewind, warmup=warmup,
+                       l1_choice=l1_choice)
     if data is None:
         raise ValueError("prune needs training data: an hlsnb Dataset or (X_train, y_train[, X_test, y_test])")
     if tolerance is not None and not (0 <= tolerance < 1):
@@ -199,7 +210,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     try:
         result = run_schedule(work, model, plan, sched, final_s, final_cap, (Xf, yf), (Xv, yv), val_base=val_base,
                               tune=FineTuning(epochs, batch_size, learning_rate, ramp, distill, best_epoch, l1,
-                                             rewind, warmup),
+                                             rewind, warmup, l1_choice),
                               metric=metric,
                               tolerance=tolerance, cutoff_bad_trials=cutoff_bad_trials, shift_add=shift_add,
                               loss_fn=loss if loss is not None else default_loss(model), user_loss=loss is not None,
@@ -213,7 +224,13 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
                      f"the same way without pruning scores {100 * result.control_accuracy:.1f} % on the "
                      f"{len(Xv):,} validation rows, the unpruned model as given {100 * val_base:.1f} %; one "
                      f"fine-tune of {epochs} epoch(s) more")
-    if result.warmup is not None:
+    if tolerance is not None and reference == "start":
+        started = result.warmup is not None and result.warmup.kept
+        notes.append("tolerance measured against the model pruning started from (reference='start'): "
+                     + (f"the warm-up, {100 * result.reference:.1f} % on the {len(Xv):,} validation rows (the model as "
+                        f"given {100 * val_base:.1f} %)" if started else
+                        f"the model as given, {100 * val_base:.1f} % on the {len(Xv):,} validation rows"))
+    if result.warmup is not None and not (result.l1_trials and l1_choice != "step"):
         w = result.warmup
         notes.append(f"warm-up: the unpruned model fine-tuned {w.epochs} epoch(s) without masks before the first step "
                      f"scored {100 * w.val_accuracy:.1f} % on the {len(Xv):,} validation rows at its best epoch, the "
@@ -224,7 +241,19 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
         notes.append("one-shot probes (validation accuracy of the masks without training, sparsity: accuracy): "
                      + ", ".join(f"{s:.3f}: {100 * v:.1f} %{'' if ok else ' (out of tolerance)'}"
                                  for s, v, ok in result.probes))
-    if result.l1_trials:
+    if result.l1_trials and l1_choice != "step":
+        w, t = result.warmup, result.l1_trials[0]
+        more = w.epochs - t.epochs  # the chosen trial's warm-up after the trials ("unpruned")
+        notes.append(f"L1 strength {result.l1:g} chosen on the {len(Xv):,} validation rows by one "
+                     + ("warm-up" if not more else "trial") + f" of {t.epochs} epoch(s) per candidate (the unpruned "
+                     "model, no masks, its best epoch; strength: validation accuracy) "
+                     + ", ".join(f"{x.strength:g}: {100 * x.val_accuracy:.1f} %" for x in result.l1_trials)
+                     + (f"; the chosen one warmed up {more} epoch(s) more, {100 * w.val_accuracy:.1f} %"
+                        if more else "")
+                     + f"; the model as given {100 * w.val_before:.1f} %: pruning started from "
+                     + (f"the {result.l1:g} warm-up" if w.kept else "the model as given")
+                     + f"; {t.epochs * len(result.l1_trials) + more} epochs on top of the schedule's")
+    elif result.l1_trials:
         t = result.l1_trials[0]
         notes.append(f"L1 strength {result.l1:g} chosen on the {len(Xv)} validation rows: one trial of {t.epochs} "
                      f"epoch(s) per candidate at sparsity {t.sparsity:.3f} (strength: validation accuracy after it) "
@@ -240,6 +269,7 @@ def prune(model, design, objective="dsp", data=None, *, target=0.5, scheduler="p
     status = "done" if reached else ("stopped" if result.accepted_any else "unpruned")
     if not reached:
         what = ("the control's (the unpruned model fine-tuned without pruning)" if result.reference_is_control
+                else "the warm-up's" if reference == "start" and result.warmup is not None and result.warmup.kept
                 else "the unpruned model's")
         why = (f"the validation accuracy fell more than {tolerance:g} below {what} ({result.reference:.3f}) at "
                "higher sparsity" if tolerance is not None else "the schedule ended early")

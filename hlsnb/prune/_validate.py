@@ -19,11 +19,12 @@ from .finetune import L1_AUTO
 __all__ = ["check_prune_inputs", "l1_setting"]
 
 METRICS = ("l1", "l2", "taylor", "activation")
+L1_CHOICES = ("step", "warmup", "unpruned")
 
 
 #: what ``prune``'s tolerance is measured against: the unpruned model's validation accuracy as given, after the
 #: same fine-tune without pruning, or the lower of the two (:func:`hlsnb.prune.finetune.run_schedule`)
-REFERENCES = ("model", "control", "lower")
+REFERENCES = ("model", "control", "lower", "start")
 
 
 def _int(name: str, v, lo: int) -> None:
@@ -121,7 +122,8 @@ def l1_setting(l1) -> tuple[float, tuple]:
 
 def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_rate, validation_split,
                        cutoff_bad_trials, min_keep, metric, seed, ramp=0, distill=0.0,
-                       best_epoch=False, l1=0.0, reference="lower", rewind=0, warmup=0) -> None:
+                       best_epoch=False, l1=0.0, reference="lower", rewind=0, warmup=0,
+                       l1_choice="step") -> None:
     """Raise :class:`InvalidSetting` (a ``ValueError``) naming the first bad argument of ``prune``; nothing else.
 
     ``data=None`` and ``tolerance`` are left to ``prune``'s own checks. Class labels must lie in
@@ -143,7 +145,14 @@ def check_prune_inputs(model, data, *, validation, epochs, batch_size, learning_
                              f"epochs ({epochs}) must leave at least {max(ramp, 1)} masked epoch(s) before them"
                              + (f" (ramp {ramp})" if ramp else "") + f": rewind at most {epochs - max(ramp, 1)}")
     _real("distill", distill, 0.0, 1.0, lo_open=False)
-    l1_setting(l1)
+    _, candidates = l1_setting(l1)
+    if not (isinstance(l1_choice, str) and l1_choice in L1_CHOICES):
+        raise InvalidSetting(f"prune: l1_choice (where the L1 candidates are tried) must be one of "
+                             f"{', '.join(repr(c) for c in L1_CHOICES)}; got {l1_choice!r}")
+    if l1_choice != "step" and not (candidates and warmup):
+        raise InvalidSetting(f"prune: l1_choice={l1_choice!r} tries every L1 candidate on the unpruned model before "
+                             "the warm-up, so it needs both: "
+                             f"candidates (l1=[...] or 'auto'; got {l1!r}) and warmup epochs (got {warmup!r})")
     if not isinstance(best_epoch, bool):
         raise InvalidSetting(f"prune: best_epoch must be True or False; got {best_epoch!r}")
     if not (isinstance(reference, str) and reference in REFERENCES):

@@ -21,7 +21,10 @@ so that ``prune`` without them behaves as before:
   fine-tuning, which pulls the weights the data does not need towards zero, so that the next, sparser step removes
   less. Its strength is given, or chosen on the validation rows among candidates (:func:`choose_l1`, as hls4ml's
   optimizer tunes its regularizer's strength with trials): one short trial fine-tune per candidate, then the
-  schedule runs with the chosen strength. The trials are extra training, reported.
+  schedule runs with the chosen strength; or, with ``l1_choice="warmup"``, one warm-up per candidate on the unpruned
+  model (:func:`warm_up_trials`, where hls4ml's tuner tries its strengths too), the best one the start; or, with
+  ``"unpruned"``, hls4ml's order: one trial of ``epochs // 2`` epochs per candidate on the unpruned model, the best
+  one then warmed up. The trials are extra training, reported.
 
 - the control (the tolerance's reference, ``prune(reference="control")`` or ``"lower"``): before the first step
   the unpruned weights get the same fine-tune at sparsity 0 (same epochs, recipe and batches: the random seed is
@@ -65,7 +68,7 @@ from .progress import Progress, epoch_callback
 from .report import PruneStep
 
 __all__ = ["FineTuning", "ScheduleResult", "run_schedule", "distillation_targets", "probe_one_shot", "L1Trial",
-           "choose_l1", "L1_AUTO", "control_fine_tune", "WarmUp", "warm_up"]
+           "choose_l1", "L1_AUTO", "control_fine_tune", "WarmUp", "warm_up", "warm_up_trials"]
 
 #: the candidates ``prune(l1="auto")`` tries: none, and four strengths around the 1e-4 first measured with prune
 #: (hls4ml's tuner searches 1e-6 to 1e-2)
@@ -85,6 +88,8 @@ class FineTuning:
     l1: float = 0.0
     rewind: int = 0
     warmup: int = 0
+    #: where L1 candidates are tried: "step" (choose_l1), "warmup" or "unpruned" (warm_up_trials)
+    l1_choice: str = "step"
 
 
 @dataclass
@@ -122,7 +127,7 @@ class L1Trial:
     """One candidate L1 strength tried by :func:`choose_l1` (validation rows only)."""
 
     strength: float
-    sparsity: float  # the trial's schedule sparsity (halfway from the first step's to the final)
+    sparsity: float  # the trial's schedule sparsity (halfway from the first step's to the final; 0 for a warm-up)
     epochs: int
     val_accuracy: float  # after the trial fine-tune
     within_tolerance: bool
@@ -299,16 +304,54 @@ def warm_up(work, plan, tune: FineTuning, fit_rows, fit_loss, val_rows, *, val_b
             bar: Progress) -> WarmUp:
     """``tune.warmup`` epochs of the unpruned weights in ``work`` (no masks, the L1 penalty of ``tune``), keeping
     the best validation epoch; ``work`` keeps it only if it scores above ``val_base``, else is restored."""
+    return warm_up_trials(work, plan, tune, (tune.l1,), fit_rows, fit_loss, val_rows, val_base=val_base,
+                          tolerance=None, seed=seed, bar=bar)[1]
+
+
+def warm_up_trials(work, plan, tune: FineTuning, candidates, fit_rows, fit_loss, val_rows, *, val_base: float,
+                   tolerance: float | None, seed: int, bar: Progress,
+                   trial_epochs: int | None = None) -> tuple[list[L1Trial], WarmUp]:
+    """The L1 strength chosen the way hls4ml's optimizer chooses its regularizer, but on the validation rows: one
+    warm-up (:func:`warm_up`: ``tune.warmup`` epochs of the unpruned weights, no masks, the best validation epoch)
+    per candidate strength, each from ``work``'s weights with the same random seed; the candidate whose warm-up
+    scores highest on the validation rows is chosen (ties: the weaker) and its warmed-up weights are where the
+    schedule starts if they score above ``val_base`` (else ``work``'s weights as given are). hls4ml's tuner tries
+    its strengths on the unpruned model too (at its initial sparsity 0) and prunes from its best trial's model, but
+    keeps the trial with the best *training* accuracy (measured: benchmarks/results/pruning_hls4ml_trace.md).
+    With ``trial_epochs`` (hls4ml's order: its tuner's trials are ``epochs // 2`` epochs, then its best trial's
+    model gets a whole fine-tune at sparsity 0) every candidate trains that many epochs and the chosen one then
+    ``tune.warmup`` epochs more (its best validation epoch of both parts kept).
+    Returns the trials (``sparsity`` 0; ``within_tolerance`` against ``val_base - tolerance``, True without a
+    tolerance) and the chosen warm-up."""
     w0 = work.get_weights()
-    bar.describe("warm-up: the unpruned model, no masks")
-    bar.grow(tune.warmup)
-    _seed(seed)
-    _fit_unmasked(work, plan, tune, fit_rows, fit_loss, tune.warmup, bar, val_rows)
-    val = float(model_accuracy(work, *val_rows))
-    kept = val > val_base
-    if not kept:
+    each = int(tune.warmup if trial_epochs is None else trial_epochs)
+    trials, states = [], []
+    for strength in candidates:
         work.set_weights(w0)
-    return WarmUp(int(tune.warmup), val, float(val_base), kept)
+        bar.describe("warm-up: the unpruned model, no masks" + (f", L1 {strength:g}" if len(candidates) > 1 else ""))
+        bar.grow(each)
+        _seed(seed)  # every candidate sees the same batches
+        _fit_unmasked(work, plan, replace(tune, l1=float(strength)), fit_rows, fit_loss, each, bar, val_rows)
+        val = float(model_accuracy(work, *val_rows))
+        trials.append(L1Trial(float(strength), 0.0, each, val,
+                              tolerance is None or bool(val >= val_base - tolerance - 1e-12)))
+        states.append(work.get_weights())
+    i = max(range(len(trials)), key=lambda k: (trials[k].val_accuracy, -trials[k].strength))
+    best_val, best_w, epochs = trials[i].val_accuracy, states[i], each
+    if trial_epochs is not None:  # the chosen trial goes on as the warm-up
+        work.set_weights(best_w)
+        bar.describe(f"warm-up: the unpruned model, no masks, L1 {trials[i].strength:g}")
+        bar.grow(tune.warmup)
+        _fit_unmasked(work, plan, replace(tune, l1=trials[i].strength), fit_rows, fit_loss, tune.warmup, bar,
+                      val_rows)
+        val = float(model_accuracy(work, *val_rows))
+        if val >= best_val:
+            best_val, best_w = val, work.get_weights()
+        epochs += int(tune.warmup)
+    kept = best_val > val_base
+    work.set_weights(best_w if kept else w0)
+    return ([replace(t, chosen=k == i) for k, t in enumerate(trials)],
+            WarmUp(epochs, best_val, float(val_base), kept))
 
 
 def _seed(seed: int) -> None:
@@ -338,10 +381,13 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
                  reference: str = "lower") -> ScheduleResult:
     """Run ``sched`` on ``work`` (changed in place) until it stops; ``work`` ends holding the weights of the last
     step that met the tolerance (the unpruned weights if none did). With two or more ``l1_candidates`` the L1
-    strength is chosen first (:func:`choose_l1`) and replaces ``tune.l1``. With a tolerance, ``reference``
+    strength is chosen first (:func:`choose_l1`, or :func:`warm_up_trials` with ``tune.l1_choice`` "warmup" or
+    "unpruned") and
+    replaces ``tune.l1``. With a tolerance, ``reference``
     ``"control"`` measures it against the unpruned weights after the same fine-tune (:func:`control_fine_tune`),
     ``"lower"`` against the lower of that and ``val_base``, and every step then sees the control's batches;
-    ``"model"`` against ``val_base``."""
+    ``"model"`` against ``val_base``; ``"start"`` against the weights the schedule starts from (the warm-up's
+    best validation accuracy when one was kept, else ``val_base``)."""
     Xf, yf = fit_rows
     Xv, yv = val_rows
     targets, fit_loss = _training_targets(work, teacher, Xf, yf, loss_fn, tune, user_loss)
@@ -370,21 +416,31 @@ def run_schedule(work, teacher, plan, sched, final_sparsity: float, final_capaci
     if final_sparsity == 0.0:
         go = False
     best.l1 = tune.l1
-    if go and len(l1_candidates) > 1:
+    if go and len(l1_candidates) > 1 and tune.l1_choice != "step":  # prune checks warmup and validation rows
+        best.l1_trials, best.warmup = warm_up_trials(
+            work, plan, tune, l1_candidates, (Xf, targets), fit_loss, val_rows, val_base=val_base,
+            tolerance=tolerance, seed=seed, bar=bar,
+            trial_epochs=max(1, tune.epochs // 2) if tune.l1_choice == "unpruned" else None)
+        best.l1 = next(t.strength for t in best.l1_trials if t.chosen)
+        tune = replace(tune, l1=best.l1)
+        best.weights = work.get_weights()
+    elif go and len(l1_candidates) > 1:
         trials = choose_l1(work, plan, s, best.sparsity if s > best.sparsity else s, best.masks or None, tune,
                            l1_candidates, step, final_sparsity=final_sparsity, final_capacity=final_capacity,
                            val_rows=val_rows, val_base=val_base, tolerance=tolerance, seed=seed, bar=bar)
         best.l1_trials = trials
         best.l1 = next(t.strength for t in trials if t.chosen)
         tune = replace(tune, l1=best.l1)
-    if go and tune.warmup and Xv is not None:  # with the strength just chosen; prune refuses it with probes
+    if go and tune.warmup and Xv is not None and best.warmup is None:  # with the strength chosen; not with probes
         best.warmup = warm_up(work, plan, tune, (Xf, targets), fit_loss, val_rows, val_base=val_base, seed=seed,
                               bar=bar)
         best.weights = work.get_weights()
     rewind = int(tune.rewind)
     masked = replace(tune, epochs=tune.epochs - rewind)  # a step's epochs with its masks, before the check
     best.reference = val_base
-    paired = reference != "model" and go and tolerance is not None and Xv is not None
+    if reference == "start" and best.warmup is not None and best.warmup.kept:
+        best.reference = best.warmup.val_accuracy  # where the schedule starts: lose at most the tolerance from it
+    paired = reference in ("control", "lower") and go and tolerance is not None and Xv is not None
     if paired:
         best.control_accuracy = control_fine_tune(work, teacher, best.weights, step, masked, val_rows, seed=seed,
                                                   bar=bar)

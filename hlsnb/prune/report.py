@@ -58,7 +58,7 @@ class PruneReport:
     #: (``reference`` "control", or "lower" where it is lower) the unpruned model after the same fine-tune without
     #: pruning
     val_accuracy_reference: float | None = None
-    reference: str = "lower"  # prune's ``reference``: "lower", "control" or "model"
+    reference: str = "lower"  # prune's ``reference``: "lower", "control", "model" or "start"
     steps: list = field(default_factory=list)
     csim_accuracy: float | None = None
     csim_accuracy_before: float | None = None
