@@ -141,6 +141,31 @@ def test_a_later_estimate_of_the_same_base_is_paired_and_said_an_unreproduced_ba
         bench.checked_rows([str(run)], str(STORED))
 
 
+def test_a_later_stored_run_replaces_the_seeds_it_re_made(bench, tmp_path):
+    """--stored A B: B's seeds (base model and rows) replace A's; A's rows of those seeds are gone, its other seeds
+    stay, and a run made on B's base model of such a seed is paired (on A's alone it would be left out)."""
+    stored = json.loads(STORED.read_text())
+    old = next(r for r in stored["rows"] if r["tool"] == "baseline" and r["dataset"] == "digits" and r["seed"] == 4)
+    new_base = dict(old, keras_accuracy=old["keras_accuracy"] + 0.002)
+    remade = tmp_path / "remade.json"
+    remade.write_text(json.dumps({"command": "c1", "seconds": 1, "rows": [new_base, _row("hls4ml l1", 4, 0.3, 3.0)]}))
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"command": "c2", "seconds": 1, "rows": [new_base, _row("hlsnb x", 4, 0.0, 5.0)]}))
+    drift: list = []
+    base, rows = bench.checked_rows([str(run)], [str(STORED), str(remade)], drift)
+    assert base[("digits", 4)] == new_base and base[("digits", 0)]["tool"] == "baseline" and not drift
+    four = [(r["tool"], r["hls4ml_dsp_reduction"]) for r in rows if (r["dataset"], r["seed"]) == ("digits", 4)]
+    assert four == [("hls4ml l1", 3.0), ("hlsnb x", 5.0)]  # the stored run's seed-4 rows replaced
+    assert any(r["seed"] == 0 and r["tool"] == "hls4ml l1" for r in rows)  # its other seeds kept
+    _, alone = bench.checked_rows([str(run)], str(STORED), drift)
+    assert not any(r["tool"] == "hlsnb x" for r in alone) and drift[0]["unpaired"]
+    out = tmp_path / "m.json"
+    text = bench.write_matched_loss([str(run)], str(out), variant="hlsnb x", stored=[str(STORED), str(remade)])
+    assert "a later file's seeds replace an earlier one's" in text
+    assert json.loads(out.read_text())["command"].endswith(f"--stored {bench.os.path.relpath(STORED, bench.ROOT)} "
+                                                          f"{bench.os.path.relpath(remade, bench.ROOT)}")
+
+
 def test_tolerance_names_and_the_rows_tolerance(bench, tmp_path):
     assert bench.tool_name("hlsnb", 1.0) == "hlsnb"  # the stored runs' tolerance keeps the stored names
     assert bench.tool_name("hls4ml l1", 0.5) == "hls4ml l1 (tol 0.5 pt)"
