@@ -107,9 +107,10 @@ The strength chosen on the validation rows where hls4ml's tuner chooses it, on t
 {lower,start} l1 warmup-chosen ...`` (a 10-epoch warm-up per candidate) stay below the goal on jets16_large (1.36x,
 1.43x); ``hlsnb start l1 unpruned-chosen warmup 25 ...`` (hls4ml's order: 5-epoch trials, the best warmed up 25
 epochs, the tolerance from there) reaches it there (1.56x / 1.54x, 3 of 5 seeds), the fourth recipe tried on those
-test rows; on digits and jets16 it stays below (1.31x, 0.93x; the pooled mean curves 1.23x, 1.40x). Digits and jets16 are matched on 5 seeds with ``--stored
-benchmarks/results/pruning_vs_hls4ml.json benchmarks/results/pruning_hls4ml_seed4_remade.json``: the stored run's
-seed-4 base models did not retrain identically, hls4ml's seed-4 rows were re-made on today's.
+test rows; on digits and jets16 it stays below (1.31x, 0.93x; the pooled mean curves 1.23x, 1.40x). Digits and
+jets16 are matched on 5 seeds with ``--stored benchmarks/results/pruning_vs_hls4ml.json
+benchmarks/results/pruning_hls4ml_seed4_remade.json``: the stored run's seed-4 base models did not retrain
+identically, hls4ml's seed-4 rows were re-made on today's.
 
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
