@@ -120,6 +120,6 @@ def test_a_tolerance_below_one_validation_row_is_named(trained):
 
 def test_bad_reference_is_refused_before_training(trained):
     model, design, data, _ = trained
-    with pytest.raises(HlsnbError, match=r"reference .* 'model', 'control', 'lower'; got 'finetuned'"):
+    with pytest.raises(HlsnbError, match=r"reference .* 'model', 'control', 'lower', 'start'; got 'finetuned'"):
         prune(model, design, "parameters", data, target=0.5, tolerance=0.01, reference="finetuned", csim=False,
               progress=False)
