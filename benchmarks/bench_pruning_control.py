@@ -67,14 +67,19 @@ def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: in
             "after_each_fine_tune": gains}
 
 
+def _stored_rows() -> list[dict]:
+    """Every row of the stored runs (the full run and each data set's own)."""
+    return [r for f in (STORED, *STORED_BY_DATASET.values()) for r in json.loads(f.read_text())["rows"]]
+
+
 def stored_baselines() -> dict:
-    rows = [r for f in (STORED, *STORED_BY_DATASET.values()) for r in json.loads(f.read_text())["rows"]]
+    rows = _stored_rows()
     return {(r["dataset"], r["seed"]): r["keras_accuracy"] for r in rows if r["tool"] == "baseline"}
 
 
 def report(out: list[dict], l1: float = 0.0, command: str = "python benchmarks/bench_pruning_control.py") -> str:
     """The control beside the stored pruned runs (test accuracy change against the base, points; + is better)."""
-    rows = [r for f in (STORED, *STORED_BY_DATASET.values()) for r in json.loads(f.read_text())["rows"]]
+    rows = _stored_rows()
     pruned = {(r["dataset"], r["seed"], r["tool"]): -r["keras_accuracy_loss_points"] for r in rows
               if r["tool"] in ("hls4ml l1", "hlsnb") and "keras_accuracy_loss_points" in r}
     same = sum(bool(r.get("base_matches_stored")) for r in out)

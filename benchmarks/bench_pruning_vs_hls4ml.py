@@ -155,6 +155,8 @@ _BASE = dict(metric="l1", price="average", ramp=2, distill=0.5, schedule="binary
 #: hls4ml's fine-tuning recipe in hlsnb's loop (labels only, the lower reference, best epoch, weight rewinding, the
 #: warm-up at sparsity 0): the issue-28 variants below differ from it in the L1 penalty and the reference only
 _HLS4ML_RECIPE = dict(distill=0.0, reference="lower", best_epoch=True, rewind=1, warmup=10)
+#: the L1 strengths the validation rows choose among (prune's l1 candidates) in the session-12 variants
+_L1_CANDIDATES = (1e-4, 3e-4, 5e-4, 1e-3, 3e-3)
 
 
 def _variant(*recipes: dict, **options) -> dict:
@@ -234,18 +236,18 @@ VARIANTS = {
     # the strength chosen the way hls4ml's tuner chooses it, on the unpruned model, but by validation accuracy: one
     # warm-up of 10 epochs per candidate (prune(l1_choice="warmup")), the best one's model kept as the start: 50
     # epochs against the tuner's up to 50 (10 trials x 5); with the control and the steps 110, hls4ml's up to 110
-    "hlsnb lower l1 warmup-chosen labels rewind best epoch": _variant(_HLS4ML_RECIPE, l1=(1e-4, 3e-4, 5e-4, 1e-3, 3e-3),
+    "hlsnb lower l1 warmup-chosen labels rewind best epoch": _variant(_HLS4ML_RECIPE, l1=_L1_CANDIDATES,
                                                                       l1_choice="warmup"),
     # the same with the tolerance measured from the chosen warm-up (prune(reference="start")): the pruned model keeps
     # what the warm-up gained less the tolerance, where "lower" lets pruning spend that gain; no control (100 epochs)
-    "hlsnb start l1 warmup-chosen labels rewind best epoch": _variant(_HLS4ML_RECIPE, l1=(1e-4, 3e-4, 5e-4, 1e-3, 3e-3),
+    "hlsnb start l1 warmup-chosen labels rewind best epoch": _variant(_HLS4ML_RECIPE, l1=_L1_CANDIDATES,
                                                                       l1_choice="warmup", reference="start"),
     # hls4ml's order (prune(l1_choice="unpruned")): one trial of epochs // 2 = 5 epochs per candidate on the unpruned
-    # model, as its tuner's trials, the best on validation then warmed up 25 epochs more (10 epochs of warm-up left
-    # its L1 fine-tune still improving: jets16_large seeds 0 and 1, best epochs 9-10 of 10 and 18-20 of 20); the
+    # model, as its tuner's trials, the best on validation then warmed up 25 epochs more (an L1 fine-tune keeps
+    # improving long after 10 epochs: benchmarks/results/pruning_control_l1_1e-3_jets16_large.md); the
     # tolerance from that warm-up. 25 + 25 + 50 = 100 epochs, hls4ml's up to 110
     "hlsnb start l1 unpruned-chosen warmup 25 labels rewind best epoch": _variant(
-        _HLS4ML_RECIPE, l1=(1e-4, 3e-4, 5e-4, 1e-3, 3e-3), l1_choice="unpruned", warmup=25, reference="start"),
+        _HLS4ML_RECIPE, l1=_L1_CANDIDATES, l1_choice="unpruned", warmup=25, reference="start"),
     # the probes' upper bracket at the first sparsity whose one-shot accuracy falls below 0.9 of the unpruned
     # model's (BinaryScheduler's default cliff: 0.5): the search spends its fine-tunes below the cliff
     "hlsnb lower probe cliff best epoch": _variant(reference="lower", probe=19, cliff=0.9, best_epoch=True),
@@ -689,6 +691,11 @@ STORED = os.path.join(ROOT, "benchmarks", "results", "pruning_vs_hls4ml.json")
 _STORED_REL = os.path.relpath(STORED, ROOT)
 
 
+def _runs(stored: str | list[str]) -> list[str]:
+    """``--stored``'s runs as a list (one path or several)."""
+    return [stored] if isinstance(stored, (str, os.PathLike)) else list(stored)
+
+
 def checked_rows(paths: list[str], stored: str | list[str] = STORED,
                  drift: list | None = None) -> tuple[dict, list[dict]]:
     """``(baselines, rows)`` of the stored full run and of the runs in ``paths`` made on its seeds: the stored run's
@@ -702,7 +709,7 @@ def checked_rows(paths: list[str], stored: str | list[str] = STORED,
     numbers, instead of refused."""
     from pathlib import Path
 
-    stored = [stored] if isinstance(stored, (str, os.PathLike)) else list(stored)
+    stored = _runs(stored)
     base, owner = {}, {}
     for s in stored:
         for r in json.loads(Path(s).read_text())["rows"]:
@@ -1099,7 +1106,7 @@ def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", refer
     from hlsnb.fileio import atomic_write
 
     drift: list = []
-    stored = [stored] if isinstance(stored, (str, os.PathLike)) else list(stored)
+    stored = _runs(stored)
     _, rows = checked_rows(paths, stored, drift)
     matched = matched_loss(rows, variant, reference)
     if not matched:
