@@ -14,6 +14,11 @@ With ``--l1 S`` the fine-tune carries an L1 penalty ``S * sum |w|`` on every Den
 ``prune(warmup=N, l1=S)`` without its best-epoch choice, to see how long such a fine-tune keeps improving
 (benchmarks/results/pruning_control_l1_*_jets16_large.md). ``jets16_large`` base models are checked against
 benchmarks/results/pruning_hls4ml_jets16_large.json (the stored run lacks that data set).
+
+With ``--base converged`` the base models are the benchmark's converged ones (``bench_pruning_vs_hls4ml.py --base
+converged``, read from benchmarks/results/pruning_bases/) and ``--l1 base`` fine-tunes each with the penalty it was
+trained with: whether those base models still gain from more training (they should not; see
+benchmarks/results/pruning_control_converged.md).
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ HERE = Path(__file__).resolve().parent
 STORED = HERE / "results" / "pruning_vs_hls4ml.json"
 #: where each data set's base models were stored (the stored full run lacks jets16_large)
 STORED_BY_DATASET = {"jets16_large": HERE / "results" / "pruning_hls4ml_jets16_large.json"}
+#: the hls4ml runs on base models trained to convergence (``--base converged``), beside which that control is set
+STORED_CONVERGED = (HERE / "results" / "pruning_hls4ml_converged.json",
+                    HERE / "results" / "pruning_hls4ml_converged_jets16_large.json")
 
 
 def _bench():
@@ -39,19 +47,22 @@ def _bench():
     return mod
 
 
-def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: int = 32, l1: float = 0.0) -> dict:
+def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: int = 32, l1: float | str = 0.0,
+            base_recipe: str = "early-stopping") -> dict:
+    """One seed's control: its base model fine-tuned ``steps`` x ``epochs`` epochs without pruning, with the L1
+    penalty ``l1`` (``"base"``: the one the base model was trained with), the test and validation change after
+    each."""
     import keras
 
     from hlsnb.prune import model_accuracy
 
     b = _bench()
-    X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = b.split(dataset, seed)
+    data = b.split(dataset, seed)
+    X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = data
     keras.utils.set_random_seed(seed)
-    base = b._model(X_fit.shape[1], n_classes, seed)
-    base.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    base.fit(X_fit, y_fit, epochs=200, batch_size=batch, verbose=0, validation_data=(X_val, y_val),
-             callbacks=[keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)])
+    base, info = b.train_base(dataset, seed, data, base_recipe, batch, cache=b.DEFAULT_BASE_CACHE.get(base_recipe))
     test0, val0 = model_accuracy(base, X_te, y_te), model_accuracy(base, X_val, y_val)
+    l1 = info["l1"] if l1 == "base" else float(l1)
     m = keras.models.clone_model(base)
     m.set_weights(base.get_weights())
     for layer in m.layers:
@@ -64,33 +75,40 @@ def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: in
         gains.append({"test_points": round(100 * (model_accuracy(m, X_te, y_te) - test0), 2),
                       "val_points": round(100 * (model_accuracy(m, X_val, y_val) - val0), 2)})
     return {"dataset": dataset, "seed": seed, "l1": l1, "base_test_accuracy": test0, "base_val_accuracy": val0,
-            "after_each_fine_tune": gains}
+            "base": info, "after_each_fine_tune": gains}
 
 
-def _stored_rows() -> list[dict]:
-    """Every row of the stored runs (the full run and each data set's own)."""
-    return [r for f in (STORED, *STORED_BY_DATASET.values()) for r in json.loads(f.read_text())["rows"]]
+def _stored_rows(base_recipe: str = "early-stopping") -> list[dict]:
+    """Every row of the stored runs on ``base_recipe``'s base models (the full run and each data set's own; the
+    converged runs that exist)."""
+    files = (STORED, *STORED_BY_DATASET.values()) if base_recipe == "early-stopping" else STORED_CONVERGED
+    return [r for f in files if f.exists() for r in json.loads(f.read_text())["rows"]]
 
 
-def stored_baselines() -> dict:
-    rows = _stored_rows()
+def stored_baselines(base_recipe: str = "early-stopping") -> dict:
+    rows = _stored_rows(base_recipe)
     return {(r["dataset"], r["seed"]): r["keras_accuracy"] for r in rows if r["tool"] == "baseline"}
 
 
-def report(out: list[dict], l1: float = 0.0, command: str = "python benchmarks/bench_pruning_control.py") -> str:
+def report(out: list[dict], l1: float | str = 0.0, command: str = "python benchmarks/bench_pruning_control.py",
+           base_recipe: str = "early-stopping") -> str:
     """The control beside the stored pruned runs (test accuracy change against the base, points; + is better)."""
-    rows = _stored_rows()
+    rows = _stored_rows(base_recipe)
     pruned = {(r["dataset"], r["seed"], r["tool"]): -r["keras_accuracy_loss_points"] for r in rows
               if r["tool"] in ("hls4ml l1", "hlsnb") and "keras_accuracy_loss_points" in r}
     same = sum(bool(r.get("base_matches_stored")) for r in out)
+    where = ("benchmarks/results/pruning_vs_hls4ml.json; jets16_large: pruning_hls4ml_jets16_large.json"
+             if base_recipe == "early-stopping" else ", ".join(f.name for f in STORED_CONVERGED))
+    said = "the L1 penalty its base model was trained with" if l1 == "base" else f"an L1 penalty of {l1:g}"
     lines = ["# The control: the unpruned base model fine-tuned alone"
-             + (f", with an L1 penalty of {l1:g}" if l1 else ""), "",
+             + (f", with {said}" if l1 else "")
+             + ("" if base_recipe == "early-stopping" else f" (base models: {base_recipe})"), "",
              "Test accuracy change against each seed's base model, points (+ is better): the base fine-tuned without "
              "pruning on hls4ml's budget (5 x 10 epochs, batch 32, Adam 1e-3, labels"
-             + (f", L1 {l1:g} on every Dense kernel" if l1 else "") + "), after 10 and 50 epochs and "
+             + (f", {said} on every Dense kernel" if l1 else "") + "), after 10 and 50 epochs and "
              "the best of its five checkpoints (picked on the test rows: an upper bound), beside the stored pruned "
-             "runs at 1 point of validation tolerance (benchmarks/results/pruning_vs_hls4ml.json; jets16_large: "
-             "pruning_hls4ml_jets16_large.json). Base models re-made as the benchmark makes them; "
+             f"runs at 1 point of validation tolerance ({where}). Base models made as the benchmark makes them "
+             f"(bench_pruning_vs_hls4ml.train_base, '{base_recipe}'); "
              f"{same} of {len(out)} match their stored test accuracy.", "",
              "| data set | seed | base test | control +10 ep | control +50 ep | control, best checkpoint "
              "| hls4ml l1 (pruned) | hlsnb (pruned, stored default) | test, after each 10 ep | validation, same |",
@@ -99,7 +117,8 @@ def report(out: list[dict], l1: float = 0.0, command: str = "python benchmarks/b
         g = [x["test_points"] for x in r["after_each_fine_tune"]]
         key = (r["dataset"], r["seed"])
         h, n = pruned.get((*key, "hls4ml l1")), pruned.get((*key, "hlsnb"))
-        lines.append(f"| {r['dataset']} | {r['seed']} | {100 * r['base_test_accuracy']:.2f} % | {g[0]:+.2f} | "
+        base_l1 = f" (L1 {r['l1']:g})" if l1 == "base" else ""
+        lines.append(f"| {r['dataset']} | {r['seed']} | {100 * r['base_test_accuracy']:.2f} %{base_l1} | {g[0]:+.2f} | "
                      f"{g[-1]:+.2f} | {max(g):+.2f} | " + (f"{h:+.2f}" if h is not None else "-") + " | "
                      + (f"{n:+.2f}" if n is not None else "-") + " | " + ", ".join(f"{x:+.2f}" for x in g) + " | "
                      + ", ".join(f"{x['val_points']:+.2f}" for x in r["after_each_fine_tune"]) + " |")
@@ -113,13 +132,29 @@ def main(argv=None) -> int:
     ap.add_argument("--datasets", nargs="*", default=["jets16", "digits"])
     ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--out", default=str(HERE / "results" / "pruning_control.json"))
-    ap.add_argument("--l1", type=float, default=0.0, help="L1 penalty on every Dense kernel while fine-tuning")
+    ap.add_argument("--l1", type=lambda v: v if v == "base" else float(v), default=0.0,
+                    help="L1 penalty on every Dense kernel while fine-tuning ('base': each base model's own)")
+    ap.add_argument("--base", default="early-stopping", choices=("early-stopping", "converged"),
+                    help="the benchmark's base models (bench_pruning_vs_hls4ml.py --base)")
+    ap.add_argument("--again", action="store_true",
+                    help="no training: the table of --out's rows written again beside the stored runs (e.g. after a "
+                         "stored run was added), the command it was made with kept")
     args = ap.parse_args(argv)
-    stored = stored_baselines()
+    if args.again:
+        run = json.loads(Path(args.out).read_text())
+        stored = stored_baselines(run.get("base", "early-stopping"))
+        for r in run["rows"]:
+            want = stored.get((r["dataset"], r["seed"]))
+            r["base_matches_stored"] = want is not None and abs(want - r["base_test_accuracy"]) < 1e-9
+        Path(args.out).write_text(json.dumps(run, indent=1) + "\n")
+        Path(args.out).with_suffix(".md").write_text(report(run["rows"], run["l1"], run["command"],
+                                                            run.get("base", "early-stopping")))
+        return 0
+    stored = stored_baselines(args.base)
     out = []
     for ds in args.datasets:
         for seed in args.seeds:
-            r = control(ds, seed, l1=args.l1)
+            r = control(ds, seed, l1=args.l1, base_recipe=args.base)
             want = stored.get((ds, seed))
             r["base_matches_stored"] = want is not None and abs(want - r["base_test_accuracy"]) < 1e-9
             out.append(r)
@@ -132,8 +167,9 @@ def main(argv=None) -> int:
               f"{len(out[-1]['after_each_fine_tune']) * 10} epochs {statistics.median(last):+.2f} points")
     command = "python benchmarks/bench_pruning_control.py" + (f" {shlex.join(argv)}" if argv else "")
     Path(args.out).write_text(json.dumps({"benchmark": "pruning control: the unpruned base fine-tuned alone",
-                                          "command": command, "l1": args.l1, "rows": out}, indent=1) + "\n")
-    Path(args.out).with_suffix(".md").write_text(report(out, args.l1, command))
+                                          "command": command, "l1": args.l1, "base": args.base, "rows": out},
+                                         indent=1) + "\n")
+    Path(args.out).with_suffix(".md").write_text(report(out, args.l1, command, args.base))
     return 0
 
 

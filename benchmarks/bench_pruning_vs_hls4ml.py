@@ -112,6 +112,21 @@ jets16 are matched on 5 seeds with ``--stored benchmarks/results/pruning_vs_hls4
 benchmarks/results/pruning_hls4ml_seed4_remade.json``: the stored run's seed-4 base models did not retrain
 identically, hls4ml's seed-4 rows were re-made on today's.
 
+The base models (``--base``, :func:`train_base`): every run above prunes ``early-stopping`` base models (early
+stopping on the validation loss, patience 10, no regularizer), which a fine-tune with an L1 penalty and no pruning
+improves by 2-3 points (benchmarks/results/pruning_control_l1_1e-3_jets16_large.md): the pruners' fine-tunes count
+that training as pruning that costs nothing, and the matched "loss" is partly a gain of training. ``--base
+converged`` trains, per seed, one model per L1 strength of :data:`BASE_L1_CANDIDATES` until its validation accuracy
+stops improving (learning rate halved on plateaus), keeps the best on the validation rows and hands every tool its
+weights; they are kept in benchmarks/results/pruning_bases/ (read back by every later run: the same weights, no
+retraining drift). ``l1="base"`` in a variant fine-tunes with the penalty the seed's base model was trained with.
+Measured (docs/pruning_migration.md, "Base models trained to convergence"): jets16_large's converged models are 3
+points better on test and a fine-tune alone no longer improves them (benchmarks/results/pruning_control_converged.md);
+hls4ml's pruned models are estimated larger than them on 4 of 5 seeds; ``hlsnb l1 base labels rewind best epoch``
+at the same tolerance prunes 1.94x more on hls4ml's counter (1.78x on the estimate) at +0.34 [-0.41, +1.10] points
+of test loss (``--matched-loss`` now adds that equal-tolerance view, :func:`equal_tolerance`); at matched loss per
+seed 3 of 5 seeds are unmatched; digits and jets16 stay behind.
+
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
 """
@@ -138,6 +153,11 @@ HIDDEN = (64, 32, 32)
 PRECISION = "ap_fixed<16,6>"
 HEADROOM = 2  # integer bits beyond the unpruned model's ranges (x4): pruning grows the logits
 TOLERANCE = 0.01  # absolute validation-accuracy drop every pruner may spend (hls4ml's rtol set to match)
+#: how a seed's base model is trained (train_base) and the L1 strengths "converged" chooses among on validation
+BASE_RECIPES = ("early-stopping", "converged")
+BASE_L1_CANDIDATES = (0.0, 1e-4, 1e-3)
+#: where each recipe's base models are kept between runs (train_base's cache): the converged ones are committed
+DEFAULT_BASE_CACHE = {"converged": os.path.join(ROOT, "benchmarks", "results", "pruning_bases")}
 #: hls4ml's rankings. ``oracle`` fails inside hls4ml 1.3 (measured: KeyError in ``masking.__get_masks_global``:
 #: ``optimize_model`` computes the gradients it needs only for ``ranking_metric == 'gradients'``); it is run when
 #: asked for and its failure recorded, not left out silently.
@@ -248,6 +268,19 @@ VARIANTS = {
     # tolerance from that warm-up. 25 + 25 + 50 = 100 epochs, hls4ml's up to 110
     "hlsnb start l1 unpruned-chosen warmup 25 labels rewind best epoch": _variant(
         _HLS4ML_RECIPE, l1=_L1_CANDIDATES, l1_choice="unpruned", warmup=25, reference="start"),
+    # on base models trained to convergence with the L1 strength chosen on validation (--base converged): the
+    # default loop and hls4ml's recipe in it, each fine-tune keeping the base model's penalty (l1="base"); no
+    # warm-up, the base model has converged
+    "hlsnb lower l1 base best epoch": _variant(reference="lower", best_epoch=True, l1="base"),
+    "hlsnb lower l1 base labels rewind best epoch": _variant(_HLS4ML_RECIPE, warmup=0, l1="base"),
+    # the same measured from the base model itself, as hls4ml's rtol is (on converged base models the control, the
+    # fine-tune without pruning, loses validation accuracy, and "lower" would let pruning spend that too)
+    "hlsnb l1 base labels rewind best epoch": _variant(_HLS4ML_RECIPE, warmup=0, l1="base", reference="model"),
+    # and on hls4ml's schedule (PolynomialScheduler(5) to its final sparsity, from sparsity 0): the binary search's
+    # first step lands at the middle of its range, with no point between the unpruned model and it
+    "hlsnb l1 base labels rewind best epoch polynomial": _variant(_HLS4ML_RECIPE, warmup=0, l1="base",
+                                                                  reference="model", schedule="polynomial",
+                                                                  final=None),
     # the probes' upper bracket at the first sparsity whose one-shot accuracy falls below 0.9 of the unpruned
     # model's (BinaryScheduler's default cliff: 0.5): the search spends its fine-tunes below the cliff
     "hlsnb lower probe cliff best epoch": _variant(reference="lower", probe=19, cliff=0.9, best_epoch=True),
@@ -458,30 +491,108 @@ def tool_name(tool: str, tolerance_points: float) -> str:
     return tool if abs(tolerance_points - 100 * TOLERANCE) < 1e-9 else f"{tool} (tol {tolerance_points:g} pt)"
 
 
-def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
+def _fit_base(data, seed: int, batch: int, epochs: int, l1: float = 0.0, converge: bool = False):
+    """``(model, epochs trained)``: a new base model trained on the fit rows. Without ``converge`` the stored
+    runs' recipe (early stopping on the validation loss, patience 10); with it, an L1 penalty ``l1`` on every Dense
+    kernel and training until the validation accuracy stops improving (patience 40, the learning rate halved
+    after 15 epochs without improvement, down to 1e-5), the best validation epoch kept. The model returned carries
+    no regularizer (every tool gets the weights alone)."""
     import keras
 
+    X_fit, y_fit, X_val, y_val, _, _, n_classes = data
+    m = _model(X_fit.shape[1], n_classes, seed)
+    for layer in m.layers:
+        if l1 and hasattr(layer, "kernel"):
+            layer.kernel.regularizer = keras.regularizers.L1(l1)
+    if converge:
+        cbs = [keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=40, restore_best_weights=True),
+               keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=15, min_lr=1e-5)]
+        m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    else:
+        cbs = [keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)]
+        m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    hist = m.fit(X_fit, y_fit, epochs=epochs, batch_size=batch, verbose=0, validation_data=(X_val, y_val),
+                 callbacks=cbs)
+    if not l1:
+        return m, len(hist.history["loss"])
+    plain = _model(X_fit.shape[1], n_classes, seed)
+    plain.set_weights(m.get_weights())
+    return plain, len(hist.history["loss"])
+
+
+def base_path(cache: str, dataset: str, seed: int, recipe: str, batch: int) -> str:
+    """Where ``train_base`` keeps a base model's weights and how it was trained."""
+    return os.path.join(cache, f"{dataset}_seed{seed}_{recipe}_batch{batch}.npz")
+
+
+def train_base(dataset: str, seed: int, data, recipe: str = "early-stopping", batch: int = 32,
+               epochs: int | None = None, cache: str | None = None, log=print):
+    """``(base model, info)`` of one seed, trained on the fit rows as ``recipe`` (:data:`BASE_RECIPES`) says:
+
+    - ``"early-stopping"`` (every run stored before December 2026): Adam 1e-3, early stopping on the validation
+      loss (patience 10, up to ``epochs`` = 200), no regularizer;
+    - ``"converged"``: one model per L1 strength of :data:`BASE_L1_CANDIDATES`, each trained until its validation
+      accuracy stops improving (up to ``epochs`` = 500; :func:`_fit_base`), the best on the validation rows kept
+      (a tie: the weaker penalty). The early-stopping models are far from what the model can reach: fine-tuned
+      alone with an L1 penalty they gain 2-3 points (benchmarks/results/pruning_control_l1_1e-3_jets16_large.md),
+      which a pruner's fine-tunes then count as pruning that costs nothing.
+
+    ``info``: the recipe, the chosen strength and every candidate's epochs and validation accuracy. With ``cache``
+    (a folder) a base model trained before with the same data set, seed, recipe and batch is read from there
+    (:func:`base_path`), else trained and written there: every run on the seed prunes the same weights."""
     from hlsnb.prune import model_accuracy
 
-    X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = split(dataset, seed)
-    n_in = X_fit.shape[1]
-    base = _model(n_in, n_classes, seed)
-    base.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    base.fit(X_fit, y_fit, epochs=args.base_epochs, batch_size=args.batch, verbose=0,
-             validation_data=(X_val, y_val),
-             callbacks=[keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)])
+    if recipe not in BASE_RECIPES:
+        raise ValueError(f"base recipe {recipe!r}; valid: {', '.join(BASE_RECIPES)}")
+    X_fit, y_fit, X_val, y_val, _, _, n_classes = data
+    path = base_path(cache, dataset, seed, recipe, batch) if cache else None
+    if path and os.path.exists(path):
+        d = np.load(path)
+        base = _model(X_fit.shape[1], n_classes, seed)
+        base.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
+        return base, {**json.loads(str(d["info"])), "read_from": os.path.relpath(path, ROOT)}
+    t0 = time.time()
+    if recipe == "early-stopping":
+        base, n = _fit_base(data, seed, batch, epochs or 200)
+        info = {"recipe": recipe, "l1": 0.0, "epochs": n}
+    else:
+        trials = []
+        for l1 in BASE_L1_CANDIDATES:
+            m, n = _fit_base(data, seed, batch, epochs or 500, l1=l1, converge=True)
+            trials.append((model_accuracy(m, X_val, y_val), -l1, n, m))
+            log(f"{dataset} seed {seed}: base with L1 {l1:g}: {n} epochs, validation "
+                f"{100 * trials[-1][0]:.2f} %")
+        val, neg_l1, n, base = max(trials, key=lambda t: t[:2])
+        info = {"recipe": recipe, "l1": -neg_l1, "epochs": n,
+                "trials": [{"l1": -t[1], "epochs": t[2], "val_accuracy": t[0]} for t in trials]}
+    info["seconds"] = time.time() - t0
+    if path:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        ws = base.get_weights()
+        np.savez(path, n_weights=len(ws), info=json.dumps(info), **{f"w{i}": w for i, w in enumerate(ws)})
+    return base, info
+
+
+def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
+    from hlsnb.prune import model_accuracy
+
+    data = split(dataset, seed)
+    X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = data
+    cache = args.base_cache if args.base_cache is not None else DEFAULT_BASE_CACHE.get(args.base)
+    base, base_info = train_base(dataset, seed, data, args.base, args.batch, args.base_epochs, cache or None, log)
     types = range_types(base, X_fit) if args.range_types else {}
     work = tempfile.mkdtemp(prefix=f"bench_prune_{dataset}_{seed}_")
     common = {"dataset": dataset, "seed": seed, "test_rows": int(len(y_te)), "val_rows": int(len(y_val))}
     ref = score(base, X_te, y_te, args.csim, f"{work}/base", types)
     val_base = model_accuracy(base, X_val, y_val)
-    rows = [{**common, "tool": "baseline", "types": types, "val_accuracy": val_base, **ref}]
+    rows = [{**common, "tool": "baseline", "types": types, "val_accuracy": val_base, "base": base_info, **ref}]
     save_model(args, dataset, seed, "baseline", base, types)
-    log(f"{dataset} seed {seed}: baseline {ref['dsp']:.0f} est. DSPs, test {100 * ref['keras_accuracy']:.2f} %")
+    log(f"{dataset} seed {seed}: baseline ({args.base}, L1 {base_info['l1']:g}) {ref['dsp']:.0f} est. DSPs, "
+        f"test {100 * ref['keras_accuracy']:.2f} %, validation {100 * val_base:.2f} %")
 
     for tol in args.tolerances:
-        rows.extend(_run_tools(args, dataset, seed, tol, common, base, types, work, log,
-                               (X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes)))
+        rows.extend(_run_tools(args, dataset, seed, tol, common, base, types, work, log, data, base_info["l1"]))
     for r in rows:
         if r["tool"] != "baseline" and "failed" not in r:
             r["dsp_reduction"] = ref["dsp"] / max(r["dsp"], 1.0)
@@ -494,9 +605,10 @@ def run_seed(dataset: str, seed: int, args, log) -> list[dict]:
 
 
 def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, types: dict, work: str, log,
-               data) -> list[dict]:
+               data, base_l1: float = 0.0) -> list[dict]:
     """The rows of every hls4ml ranking and hlsnb variant of one seed at one tolerance (``tol`` points of
-    validation accuracy), each pruning ``base``."""
+    validation accuracy), each pruning ``base`` (trained with the L1 penalty ``base_l1``: a variant's
+    ``l1="base"``)."""
     from hlsnb.prune import BinaryScheduler, PolynomialScheduler, model_accuracy, prune
 
     X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes = data
@@ -533,6 +645,8 @@ def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, ty
     for tool in args.variants:
         v = dict(VARIANTS[tool])
         final = v.pop("final") or args.hls4ml_final
+        if v.get("l1") == "base":  # the fine-tunes keep the penalty the base model was trained with
+            v["l1"] = base_l1
         # the same number of fine-tunes as hls4ml's PolynomialScheduler(steps); hls4ml's top-level default
         # cutoff_bad_trials=3 never stops a 5-step schedule early
         searching = {k: v.pop(k) for k in ("retries", "probe", "cliff") if k in v}  # the binary search's options
@@ -922,10 +1036,33 @@ def matched_loss(rows: list[dict], variant: str = "hlsnb", reference: str = "hls
                 m["counters"][counter] = {"name": name, "seeds": per, "stats": stats, "mean_curve": means}
             med = [m["counters"][c]["stats"]["interpolate"]["median"] for c in COUNTERS]
             m["goal_met"] = all(x is not None and x >= GOAL for x in med)
+            if tol in mine:
+                m["equal_tolerance"] = equal_tolerance(mine[tol], hv, seeds)
             matches.append(m)
         out[ds] = {"seeds": seeds, "variant": variant, "reference": reference, "runs": runs, "matches": matches,
                    "reruns": reruns.get(ds, []),
                    "test_rows": sorted({r["test_rows"] for r in rows if r["dataset"] == ds and "test_rows" in r})}
+    return out
+
+
+def equal_tolerance(mine: dict, theirs: dict, seeds: list) -> dict:
+    """Both tools at the same tolerance (the same validation budget), per seed ``{seed: row}`` each: per counter
+    the ratio of reductions (hlsnb's / hls4ml's) per seed and their median; and the test loss difference (hlsnb's
+    minus hls4ml's, points) per seed, its mean and 95 % interval over the seeds (Student's t: the seeds as
+    replicates, each a new split and base model, so the interval carries both the test rows' and the training's
+    spread). No choice on the test rows: one run per tool and seed."""
+    from scipy import stats
+
+    diffs = [mine[s][MATCH_LOSS] - theirs[s][MATCH_LOSS] for s in seeds]
+    mean = float(np.mean(diffs))
+    half = (float(stats.t.ppf(0.975, len(diffs) - 1) * np.std(diffs, ddof=1) / np.sqrt(len(diffs)))
+            if len(diffs) > 1 else float("inf"))
+    out = {"loss_difference": {"per_seed": diffs, "mean": mean, "low": mean - half, "high": mean + half},
+           "counters": {}}
+    for counter, name in COUNTERS.items():
+        ratios = [mine[s][counter] / theirs[s][counter] for s in seeds]
+        out["counters"][counter] = {"name": name, "ratios": ratios, "median": float(np.median(ratios)),
+                                    "seeds_at_goal": sum(r >= GOAL for r in ratios)}
     return out
 
 
@@ -958,6 +1095,13 @@ def matched_loss_report(result: dict) -> str:
              "loss. Both ways keep, per seed, the best of hlsnb's runs by their test loss while hls4ml has one "
              "run: a selection on the test rows in hlsnb's favour; the mean curve (tolerance matched on the "
              "average of all seeds, not per seed) is the check on it.", ""]
+    converged = {k: b for k, b in result.get("bases", {}).items() if b.get("recipe") == "converged"}
+    if converged:
+        lines += [f"Base models: trained to convergence (`--base converged`: per seed one model per L1 strength "
+                  f"of {', '.join(f'{v:g}' for v in BASE_L1_CANDIDATES)}, each until its validation accuracy "
+                  "stopped improving, the best on the validation rows kept; weights in "
+                  "benchmarks/results/pruning_bases/). The L1 strength each seed's base was trained with: "
+                  + ", ".join(f"{k} {b['l1']:g}" for k, b in converged.items()) + ".", ""]
     for ds, d in result["matched"].items():
         seeds = d["seeds"]
         rows_note = "".join(f", {n} test rows per seed (one row: {100 / n:.2f} point)" for n in d.get("test_rows", []))
@@ -983,6 +1127,23 @@ def matched_loss_report(result: dict) -> str:
                          f"(median ratio >= {GOAL}x on both counters at matched loss) is {verdict}** ("
                          + "; ".join(f"{n}: median {_x(v['median'])}, {v['seeds_at_goal']} of {len(seeds)} seeds "
                                      f">= {GOAL}x" for n, v in i.items()) + ").")
+        eq = [m for m in d["matches"] if "equal_tolerance" in m]
+        if eq:
+            lines += ["", "At equal tolerance (both tools spend the same validation points; one run each per seed, "
+                      "nothing chosen on the test rows): ratio of reductions per seed (hlsnb's / hls4ml's), and "
+                      "the test loss difference, hlsnb's minus hls4ml's (points; + is hlsnb worse), its mean and 95 % "
+                      "interval over the seeds (Student's t):", "",
+                      "| tolerance | hls4ml's counter, per seed | median | hlsnb's estimate, per seed | median | "
+                      "loss difference per seed | mean [95 % interval] |", "|---|---|---|---|---|---|---|"]
+            for m in eq:
+                e = m["equal_tolerance"]
+                c = [e["counters"][k] for k in COUNTERS]
+                ld = e["loss_difference"]
+                lines.append(f"| {m['hls4ml_tolerance_points']:g} pt | "
+                             + " | ".join(", ".join(_x(r) for r in x["ratios"]) + f" | **{_x(x['median'])}**"
+                                          for x in c)
+                             + " | " + ", ".join(f"{v:+.2f}" for v in ld["per_seed"])
+                             + f" | {ld['mean']:+.2f} [{ld['low']:+.2f}, {ld['high']:+.2f}] |")
         lines += ["", f"Every run of {ds}, per seed (test loss, points / reduction on hls4ml's counter / on the "
                   "estimate), and the validation loss it spent (median over seeds):", "",
                   "| tool | tolerance | " + " | ".join(f"seed {s}" for s in seeds) + " | val. loss, median |",
@@ -1107,7 +1268,7 @@ def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", refer
 
     drift: list = []
     stored = _runs(stored)
-    _, rows = checked_rows(paths, stored, drift)
+    baselines, rows = checked_rows(paths, stored, drift)
     matched = matched_loss(rows, variant, reference)
     if not matched:
         gone = [f"{d['dataset']} seed {d['seed']}" for d in drift if d.get("unpaired")]
@@ -1128,7 +1289,9 @@ def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", refer
               "inputs": [{"file": os.path.relpath(p, ROOT), "command": run["command"], "seconds": run["seconds"]}
                          for p in [*stored, *(q.partition("=")[0] for q in paths)]
                          for run in [json.loads(Path(p).read_text())]],
-              "estimate_drift": drift, "matched": matched}
+              "estimate_drift": drift, "matched": matched,
+              "bases": {f"{ds} {seed}": r.get("base", {"recipe": "early-stopping"})
+                        for (ds, seed), r in sorted(baselines.items()) if ds in matched}}
     matched_loss_picture(matched, stem + ".png")
     text = matched_loss_report(result)
     atomic_write(out, json.dumps(result, indent=1))
@@ -1143,7 +1306,16 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=10, help="fine-tuning epochs per step (every tool)")
     ap.add_argument("--steps", type=int, default=5, help="fine-tunes (schedule steps) per run (every tool)")
     ap.add_argument("--batch", type=int, default=32, help="batch size (every tool, and the base training)")
-    ap.add_argument("--base-epochs", type=int, default=200, help="base training epochs (early stopping)")
+    ap.add_argument("--base", default="early-stopping", choices=BASE_RECIPES,
+                    help="how each seed's base model is trained (see train_base): 'early-stopping' (every run "
+                         "stored before December 2026) or 'converged' (the L1 strength chosen on the validation "
+                         "rows, trained until the validation accuracy stops improving)")
+    ap.add_argument("--base-epochs", type=int, default=None,
+                    help="base training epochs at most (default: 200 early-stopping, 500 converged)")
+    ap.add_argument("--base-cache", default=None, metavar="DIR",
+                    help="folder of base models: read a seed's from there, else train it and write it there "
+                         "(default: benchmarks/results/pruning_bases for 'converged', none for 'early-stopping'; "
+                         "'' for none)")
     ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--hls4ml-rankings", nargs="+", default=list(HLS4ML_RANKINGS), choices=HLS4ML_RANKINGS)
     ap.add_argument("--tolerances", type=float, nargs="+", default=[100 * TOLERANCE], metavar="POINTS",

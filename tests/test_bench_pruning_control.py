@@ -34,6 +34,26 @@ def test_the_control_table_sits_beside_the_stored_pruned_runs():
     with_l1 = mod.report([{**row, "base_matches_stored": True}], l1=5e-4, command="python x --l1 0.0005")
     assert with_l1.splitlines()[0].endswith("with an L1 penalty of 0.0005") and "1 of 1 match" in with_l1
     assert "`python x --l1 0.0005`" in with_l1
+    # the converged base models' control: each fine-tuned with its own penalty, said per seed and in the title
+    own = mod.report([{**row, "l1": 1e-3}], l1="base", command="python x --base converged --l1 base",
+                     base_recipe="converged")
+    assert own.splitlines()[0].endswith("with the L1 penalty its base model was trained with (base models: converged)")
+    assert "| jets16 | 3 | " in own and "% (L1 0.001) |" in own and "'converged'" in own
     # the committed results were made by this script and say so
     res = json.loads((ROOT / "benchmarks" / "results" / "pruning_control.json").read_text())
     assert all(r["base_matches_stored"] for r in res["rows"]) and len(res["rows"]) == 10
+
+
+def test_again_writes_the_table_anew_beside_the_stored_runs_without_training(tmp_path):
+    mod = _mod()
+    base = mod.stored_baselines()
+    row = {"dataset": "jets16", "seed": 3, "l1": 0.0, "base_test_accuracy": base[("jets16", 3)],
+           "base_val_accuracy": 0.8, "base_matches_stored": False,
+           "after_each_fine_tune": [{"test_points": 0.4, "val_points": 0.0}]}
+    out = tmp_path / "c.json"
+    out.write_text(json.dumps({"command": "python made --this", "l1": 0.0, "rows": [row]}))
+    assert mod.main(["--again", "--out", str(out)]) == 0
+    again = json.loads(out.read_text())
+    assert again["rows"][0]["base_matches_stored"] and again["command"] == "python made --this"
+    text = (tmp_path / "c.md").read_text()
+    assert "1 of 1 match their stored test accuracy" in text and "`python made --this`" in text

@@ -63,6 +63,14 @@ def test_matched_loss_pairs_seeds_and_gives_the_verdict(bench):
     assert c["mean_curve"]["ratio"] == pytest.approx(2.0)
     assert match["counters"]["dsp_reduction"]["stats"]["interpolate"]["median"] == pytest.approx(2.0)
     assert match["goal_met"]
+    # at equal tolerance (hlsnb's 1-point run against hls4ml's): 4x reduction, 0.5 points more loss on every seed
+    eq = match["equal_tolerance"]
+    assert eq["counters"]["hls4ml_dsp_reduction"]["ratios"] == [4.0, 4.0, 4.0]
+    assert eq["counters"]["dsp_reduction"]["median"] == pytest.approx(4.0)
+    assert eq["loss_difference"]["per_seed"] == [0.5, 0.5, 0.5]
+    assert eq["loss_difference"]["low"] == eq["loss_difference"]["high"] == pytest.approx(0.5)  # no spread
+    text = bench.matched_loss_report({"matched": {"digits": m}, "command": "x"})
+    assert "| 1 pt | 4.00x, 4.00x, 4.00x | **4.00x** |" in text and "| +0.50 [+0.50, +0.50] |" in text
 
     # hls4ml's model better than the unpruned one on a seed where every hlsnb run lost accuracy: unmatched there
     rows[2] = _row("hls4ml l1", 0, -0.5, 2.0)
@@ -77,6 +85,14 @@ def test_matched_loss_pairs_seeds_and_gives_the_verdict(bench):
     assert [(x["seed"], x["identical"]) for x in twice["reruns"]] == [(0, True), (1, False)]
     assert twice["runs"]["hlsnb 1"]["seeds"][1]["hls4ml_dsp_reduction"] == 4.0
     assert "1 of 2 identical" in bench.matched_loss_report({"matched": {"digits": twice}, "command": "x"})
+
+    # the interval over seeds: mean 0.5, t(0.975, 2) * sd / sqrt(3) either side
+    spread = bench.equal_tolerance({s: _row("hlsnb", s, x, 4.0) for s, x in enumerate([0.0, 0.5, 1.0])},
+                                   {s: _row("hls4ml l1", s, 0.0, 2.0) for s in range(3)}, [0, 1, 2])
+    half = 4.302652729911275 * 0.5 / math.sqrt(3)
+    assert spread["loss_difference"]["mean"] == pytest.approx(0.5)
+    assert (spread["loss_difference"]["low"], spread["loss_difference"]["high"]) == pytest.approx((0.5 - half,
+                                                                                                  0.5 + half))
 
     # a tolerance run missing a seed: that seed is left out, not matched on fewer runs
     rows = [r for r in rows if not (r["seed"] == 2 and r["tool"] == "hlsnb (tol 0.5 pt)")]
