@@ -126,6 +126,19 @@ def report(out: list[dict], l1: float | str = 0.0, command: str = "python benchm
     return "\n".join(lines) + "\n"
 
 
+def _same_base(stored: dict, r: dict) -> bool:
+    """Whether a control row's base model is the stored run's (the same test accuracy)."""
+    want = stored.get((r["dataset"], r["seed"]))
+    return want is not None and abs(want - r["base_test_accuracy"]) < 1e-9
+
+
+def _write(run: dict, out: str) -> None:
+    """The run's JSON at ``out`` and its table (:func:`report`) in the .md beside it."""
+    Path(out).write_text(json.dumps(run, indent=1) + "\n")
+    Path(out).with_suffix(".md").write_text(report(run["rows"], run["l1"], run["command"],
+                                                   run.get("base", "early-stopping")))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -134,7 +147,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(HERE / "results" / "pruning_control.json"))
     ap.add_argument("--l1", type=lambda v: v if v == "base" else float(v), default=0.0,
                     help="L1 penalty on every Dense kernel while fine-tuning ('base': each base model's own)")
-    ap.add_argument("--base", default="early-stopping", choices=("early-stopping", "converged"),
+    ap.add_argument("--base", default="early-stopping", choices=_bench().BASE_RECIPES,
                     help="the benchmark's base models (bench_pruning_vs_hls4ml.py --base)")
     ap.add_argument("--again", action="store_true",
                     help="no training: the table of --out's rows written again beside the stored runs (e.g. after a "
@@ -144,32 +157,27 @@ def main(argv=None) -> int:
         run = json.loads(Path(args.out).read_text())
         stored = stored_baselines(run.get("base", "early-stopping"))
         for r in run["rows"]:
-            want = stored.get((r["dataset"], r["seed"]))
-            r["base_matches_stored"] = want is not None and abs(want - r["base_test_accuracy"]) < 1e-9
-        Path(args.out).write_text(json.dumps(run, indent=1) + "\n")
-        Path(args.out).with_suffix(".md").write_text(report(run["rows"], run["l1"], run["command"],
-                                                            run.get("base", "early-stopping")))
+            r["base_matches_stored"] = _same_base(stored, r)
+        _write(run, args.out)
         return 0
     stored = stored_baselines(args.base)
     out = []
     for ds in args.datasets:
         for seed in args.seeds:
             r = control(ds, seed, l1=args.l1, base_recipe=args.base)
-            want = stored.get((ds, seed))
-            r["base_matches_stored"] = want is not None and abs(want - r["base_test_accuracy"]) < 1e-9
+            r["base_matches_stored"] = _same_base(stored, r)
             out.append(r)
             print(f"{ds} seed {seed}: base {100 * r['base_test_accuracy']:.2f} % (stored: "
-                  f"{'same' if r['base_matches_stored'] else want}); test change after each 10 epochs, points: "
+                  f"{'same' if r['base_matches_stored'] else stored.get((ds, seed))}); test change after each 10 "
+                  "epochs, points: "
                   + ", ".join(f"{g['test_points']:+.2f}" for g in r["after_each_fine_tune"]), flush=True)
         last = [r["after_each_fine_tune"][-1]["test_points"] for r in out if r["dataset"] == ds]
         first = [r["after_each_fine_tune"][0]["test_points"] for r in out if r["dataset"] == ds]
         print(f"{ds}: median test change after 10 epochs {statistics.median(first):+.2f}, after "
               f"{len(out[-1]['after_each_fine_tune']) * 10} epochs {statistics.median(last):+.2f} points")
     command = "python benchmarks/bench_pruning_control.py" + (f" {shlex.join(argv)}" if argv else "")
-    Path(args.out).write_text(json.dumps({"benchmark": "pruning control: the unpruned base fine-tuned alone",
-                                          "command": command, "l1": args.l1, "base": args.base, "rows": out},
-                                         indent=1) + "\n")
-    Path(args.out).with_suffix(".md").write_text(report(out, args.l1, command, args.base))
+    _write({"benchmark": "pruning control: the unpruned base fine-tuned alone", "command": command, "l1": args.l1,
+            "base": args.base, "rows": out}, args.out)
     return 0
 
 
