@@ -65,9 +65,7 @@ def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: in
     l1 = info["l1"] if l1 == "base" else float(l1)
     m = keras.models.clone_model(base)
     m.set_weights(base.get_weights())
-    for layer in m.layers:
-        if l1 and hasattr(layer, "kernel"):
-            layer.kernel.regularizer = keras.regularizers.L1(l1)
+    b.add_l1(m, l1)
     m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
     gains = []
     for _ in range(steps):

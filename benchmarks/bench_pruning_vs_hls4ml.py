@@ -326,6 +326,25 @@ def split(name: str, seed: int):
     return X_fit, y_fit, X_val, y_val, X_te, y_te, n_classes
 
 
+def weight_arrays(ws: list, prefix: str = "") -> dict:
+    """``{prefix + "w<i>": array}``: a model's weights as the benchmark's .npz files keep them (with ``n_weights``)."""
+    return {f"{prefix}w{i}": w for i, w in enumerate(ws)}
+
+
+def read_weights(d, prefix: str = "") -> list:
+    """The ``d["n_weights"]`` weights :func:`weight_arrays` wrote into ``d`` (an opened .npz)."""
+    return [d[f"{prefix}w{i}"] for i in range(int(d["n_weights"]))]
+
+
+def add_l1(model, l1: float) -> None:
+    """An L1 penalty ``l1 * sum |w|`` on every Dense kernel of ``model`` (none for 0), for its next compile."""
+    import keras
+
+    for layer in model.layers:
+        if l1 and hasattr(layer, "kernel"):
+            layer.kernel.regularizer = keras.regularizers.L1(l1)
+
+
 # ---------------------------------------------------------------- hls4ml side (runs in the Keras-2 venv only)
 
 def patch_hls4ml_regularizers() -> None:
@@ -349,7 +368,7 @@ def hls4ml_model(d, seed: int):
     layers = [tf.keras.layers.Dense(h, activation="relu", name=f"fc{i}") for i, h in enumerate(HIDDEN, start=1)]
     model = tf.keras.Sequential([tf.keras.Input((n_in,), name="inputs"), *layers,
                                  tf.keras.layers.Dense(n_out, activation="softmax", name="output")])
-    model.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
+    model.set_weights(read_weights(d))
     cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", default_precision=PRECISION,
                                                default_reuse_factor=1)
     cfg["IOType"] = "io_parallel"
@@ -396,7 +415,7 @@ def hls4ml_worker(inp: str, out: str) -> None:
     np.savez(out, rankings=np.array(list(results)), n_weights=len(next(iter(results.values()))[1]) if results else 0,
              failed=json.dumps(failed),
              **{f"{r}_seconds": s for r, (s, _) in results.items()},
-             **{f"{r}_w{i}": w for r, (_, ws) in results.items() for i, w in enumerate(ws)})
+             **{k: w for r, (_, ws) in results.items() for k, w in weight_arrays(ws, f"{r}_").items()})
 
 
 # ---------------------------------------------------------------- main side (Keras 3, hlsnb)
@@ -463,7 +482,7 @@ def save_model(args, dataset: str, seed: int, tool: str, model, types: dict) -> 
     ws = model.get_weights()
     np.savez(os.path.join(args.save_models, f"{dataset}_{seed}_{tool.replace(' ', '_')}.npz"),
              n_weights=len(ws), types=json.dumps(types), n_in=model.inputs[0].shape[-1],
-             n_out=model.outputs[0].shape[-1], **{f"w{i}": w for i, w in enumerate(ws)})
+             n_out=model.outputs[0].shape[-1], **weight_arrays(ws))
 
 
 def score(model, X_te, y_te, csim: bool, workdir: str, types: dict) -> dict:
@@ -501,24 +520,19 @@ def _fit_base(data, seed: int, batch: int, epochs: int, l1: float = 0.0, converg
 
     X_fit, y_fit, X_val, y_val, _, _, n_classes = data
     m = _model(X_fit.shape[1], n_classes, seed)
-    for layer in m.layers:
-        if l1 and hasattr(layer, "kernel"):
-            layer.kernel.regularizer = keras.regularizers.L1(l1)
-    if converge:
-        cbs = [keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=40, restore_best_weights=True),
-               keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=15, min_lr=1e-5)]
-        m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    else:
-        cbs = [keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)]
-        m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    add_l1(m, l1)
+    cbs = ([keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=40, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=15, min_lr=1e-5)]
+           if converge else [keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)])
+    m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"] if converge else None)  # val_accuracy is what converging watches
     hist = m.fit(X_fit, y_fit, epochs=epochs, batch_size=batch, verbose=0, validation_data=(X_val, y_val),
                  callbacks=cbs)
-    if not l1:
-        return m, len(hist.history["loss"])
-    plain = _model(X_fit.shape[1], n_classes, seed)
-    plain.set_weights(m.get_weights())
-    return plain, len(hist.history["loss"])
+    if l1:  # the weights alone, on a model without the penalty
+        plain = _model(X_fit.shape[1], n_classes, seed)
+        plain.set_weights(m.get_weights())
+        m = plain
+    return m, len(hist.history["loss"])
 
 
 def base_path(cache: str, dataset: str, seed: int, recipe: str, batch: int) -> str:
@@ -550,7 +564,7 @@ def train_base(dataset: str, seed: int, data, recipe: str = "early-stopping", ba
     if path and os.path.exists(path):
         d = np.load(path)
         base = _model(X_fit.shape[1], n_classes, seed)
-        base.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
+        base.set_weights(read_weights(d))
         return base, {**json.loads(str(d["info"])), "read_from": os.path.relpath(path, ROOT)}
     t0 = time.time()
     if recipe == "early-stopping":
@@ -570,7 +584,7 @@ def train_base(dataset: str, seed: int, data, recipe: str = "early-stopping", ba
     if path:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         ws = base.get_weights()
-        np.savez(path, n_weights=len(ws), info=json.dumps(info), **{f"w{i}": w for i, w in enumerate(ws)})
+        np.savez(path, n_weights=len(ws), info=json.dumps(info), **weight_arrays(ws))
     return base, info
 
 
@@ -621,7 +635,7 @@ def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, ty
         np.savez(inp, seed=seed, epochs=args.epochs, final_sparsity=args.hls4ml_final, batch=args.batch,
                  tolerance=tol / 100,
                  steps=args.steps, rankings=np.array(args.hls4ml_rankings), n_weights=len(ws), n_classes=n_classes,
-                 X_fit=X_fit, y_fit=y_fit, X_val=X_val, y_val=y_val, **{f"w{i}": w for i, w in enumerate(ws)})
+                 X_fit=X_fit, y_fit=y_fit, X_val=X_val, y_val=y_val, **weight_arrays(ws))
         env = dict(os.environ, TF_USE_LEGACY_KERAS="1", PYTHONPATH="")
         proc = subprocess.run([args.keras2_python, os.path.abspath(__file__), "--hls4ml-worker", inp, out],
                               check=False, capture_output=True, text=True, env=env, cwd=work)
@@ -633,7 +647,7 @@ def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, ty
             log(f"{dataset} seed {seed}: hls4ml {ranking} failed inside hls4ml: {why}")
         for ranking in [str(r) for r in d["rankings"]]:
             other = _model(n_in, n_classes, seed)
-            other.set_weights([d[f"{ranking}_w{i}"] for i in range(int(d["n_weights"]))])
+            other.set_weights(read_weights(d, f"{ranking}_"))
             tool = tool_name(f"hls4ml {ranking}", tol)
             rows.append({**common, "tool": tool, "seconds": float(d[f"{ranking}_seconds"]),
                          "val_accuracy": model_accuracy(other, X_val, y_val),
