@@ -19,6 +19,9 @@ With ``--base converged`` the base models are the benchmark's converged ones (``
 converged``, read from benchmarks/results/pruning_bases/) and ``--l1 base`` fine-tunes each with the penalty it was
 trained with: whether those base models still gain from more training (they should not; see
 benchmarks/results/pruning_control_converged.md).
+
+``--learning-rate R`` fine-tunes at Adam's rate R (default 1e-3, hls4ml's budget in every stored run), beside the
+stored runs made with the benchmark's ``--learning-rate R``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ STORED = HERE / "results" / "pruning_vs_hls4ml.json"
 STORED_BY_DATASET = {"jets16_large": HERE / "results" / "pruning_hls4ml_jets16_large.json"}
 #: the hls4ml runs on base models trained to convergence (``--base converged``), beside which that control is set
 STORED_CONVERGED = (HERE / "results" / "pruning_hls4ml_converged.json",
-                    HERE / "results" / "pruning_hls4ml_converged_jets16_large.json")
+                    HERE / "results" / "pruning_hls4ml_converged_jets16_large.json",
+                    HERE / "results" / "pruning_hls4ml_converged_lr1e-4.json",
+                    HERE / "results" / "pruning_hls4ml_converged_lr1e-4_jets16_large.json")
 
 
 def _bench():
@@ -48,10 +53,10 @@ def _bench():
 
 
 def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: int = 32, l1: float | str = 0.0,
-            base_recipe: str = "early-stopping") -> dict:
-    """One seed's control: its base model fine-tuned ``steps`` x ``epochs`` epochs without pruning, with the L1
-    penalty ``l1`` (``"base"``: the one the base model was trained with), the test and validation change after
-    each."""
+            base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> dict:
+    """One seed's control: its base model fine-tuned ``steps`` x ``epochs`` epochs without pruning (Adam at
+    ``learning_rate``), with the L1 penalty ``l1`` (``"base"``: the one the base model was trained with), the test
+    and validation change after each."""
     import keras
 
     from hlsnb.prune import model_accuracy
@@ -66,21 +71,28 @@ def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: in
     m = keras.models.clone_model(base)
     m.set_weights(base.get_weights())
     b.add_l1(m, l1)
-    m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    m.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
     gains = []
     for _ in range(steps):
         m.fit(X_fit, y_fit, epochs=epochs, batch_size=batch, verbose=0)
         gains.append({"test_points": round(100 * (model_accuracy(m, X_te, y_te) - test0), 2),
                       "val_points": round(100 * (model_accuracy(m, X_val, y_val) - val0), 2)})
-    return {"dataset": dataset, "seed": seed, "l1": l1, "base_test_accuracy": test0, "base_val_accuracy": val0,
+    return {"dataset": dataset, "seed": seed, "l1": l1, "learning_rate": learning_rate,
+            "base_test_accuracy": test0, "base_val_accuracy": val0,
             "base": info, "after_each_fine_tune": gains}
 
 
-def _stored_rows(base_recipe: str = "early-stopping") -> list[dict]:
-    """Every row of the stored runs on ``base_recipe``'s base models (the full run and each data set's own; the
-    converged runs that exist)."""
+def _stored_runs(base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> list[Path]:
+    """The stored runs on ``base_recipe``'s base models (the full run and each data set's own; the converged runs
+    that exist) whose fine-tunes ran at ``learning_rate``."""
     files = (STORED, *STORED_BY_DATASET.values()) if base_recipe == "early-stopping" else STORED_CONVERGED
-    return [r for f in files if f.exists() for r in json.loads(f.read_text())["rows"]]
+    rate = _bench().run_learning_rate
+    return [f for f in files if f.exists() and rate(json.loads(f.read_text())) == learning_rate]
+
+
+def _stored_rows(base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> list[dict]:
+    """Every row of :func:`_stored_runs`."""
+    return [r for f in _stored_runs(base_recipe, learning_rate) for r in json.loads(f.read_text())["rows"]]
 
 
 def stored_baselines(base_recipe: str = "early-stopping") -> dict:
@@ -89,20 +101,22 @@ def stored_baselines(base_recipe: str = "early-stopping") -> dict:
 
 
 def report(out: list[dict], l1: float | str = 0.0, command: str = "python benchmarks/bench_pruning_control.py",
-           base_recipe: str = "early-stopping") -> str:
-    """The control beside the stored pruned runs (test accuracy change against the base, points; + is better)."""
-    rows = _stored_rows(base_recipe)
+           base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> str:
+    """The control beside the stored pruned runs at the same learning rate (test accuracy change against the base,
+    points; + is better)."""
+    rows = _stored_rows(base_recipe, learning_rate)
     pruned = {(r["dataset"], r["seed"], r["tool"]): -r["keras_accuracy_loss_points"] for r in rows
               if r["tool"] in ("hls4ml l1", "hlsnb") and "keras_accuracy_loss_points" in r}
     same = sum(bool(r.get("base_matches_stored")) for r in out)
     where = ("benchmarks/results/pruning_vs_hls4ml.json; jets16_large: pruning_hls4ml_jets16_large.json"
-             if base_recipe == "early-stopping" else ", ".join(f.name for f in STORED_CONVERGED))
+             if base_recipe == "early-stopping" else
+             ", ".join(f.name for f in _stored_runs(base_recipe, learning_rate)) or "none stored")
     said = "the L1 penalty its base model was trained with" if l1 == "base" else f"an L1 penalty of {l1:g}"
     lines = ["# The control: the unpruned base model fine-tuned alone"
              + (f", with {said}" if l1 else "")
              + ("" if base_recipe == "early-stopping" else f" (base models: {base_recipe})"), "",
              "Test accuracy change against each seed's base model, points (+ is better): the base fine-tuned without "
-             "pruning on hls4ml's budget (5 x 10 epochs, batch 32, Adam 1e-3, labels"
+             f"pruning on hls4ml's budget (5 x 10 epochs, batch 32, Adam {learning_rate:g}, labels"
              + (f", {said} on every Dense kernel" if l1 else "") + "), after 10 and 50 epochs and "
              "the best of its five checkpoints (picked on the test rows: an upper bound), beside the stored pruned "
              f"runs at 1 point of validation tolerance ({where}). Base models made as the benchmark makes them "
@@ -134,7 +148,7 @@ def _write(run: dict, out: str) -> None:
     """The run's JSON at ``out`` and its table (:func:`report`) in the .md beside it."""
     Path(out).write_text(json.dumps(run, indent=1) + "\n")
     Path(out).with_suffix(".md").write_text(report(run["rows"], run["l1"], run["command"],
-                                                   run.get("base", "early-stopping")))
+                                                   run.get("base", "early-stopping"), run.get("learning_rate", 1e-3)))
 
 
 def main(argv=None) -> int:
@@ -147,6 +161,8 @@ def main(argv=None) -> int:
                     help="L1 penalty on every Dense kernel while fine-tuning ('base': each base model's own)")
     ap.add_argument("--base", default="early-stopping", choices=_bench().BASE_RECIPES,
                     help="the benchmark's base models (bench_pruning_vs_hls4ml.py --base)")
+    ap.add_argument("--learning-rate", type=float, default=1e-3,
+                    help="Adam's learning rate in the fine-tune (the benchmark's --learning-rate)")
     ap.add_argument("--again", action="store_true",
                     help="no training: the table of --out's rows written again beside the stored runs (e.g. after a "
                          "stored run was added), the command it was made with kept")
@@ -162,7 +178,7 @@ def main(argv=None) -> int:
     out = []
     for ds in args.datasets:
         for seed in args.seeds:
-            r = control(ds, seed, l1=args.l1, base_recipe=args.base)
+            r = control(ds, seed, l1=args.l1, base_recipe=args.base, learning_rate=args.learning_rate)
             r["base_matches_stored"] = _same_base(stored, r)
             out.append(r)
             print(f"{ds} seed {seed}: base {100 * r['base_test_accuracy']:.2f} % (stored: "
@@ -175,7 +191,7 @@ def main(argv=None) -> int:
               f"{len(out[-1]['after_each_fine_tune']) * 10} epochs {statistics.median(last):+.2f} points")
     command = "python benchmarks/bench_pruning_control.py" + (f" {shlex.join(argv)}" if argv else "")
     _write({"benchmark": "pruning control: the unpruned base fine-tuned alone", "command": command, "l1": args.l1,
-            "base": args.base, "rows": out}, args.out)
+            "base": args.base, "learning_rate": args.learning_rate, "rows": out}, args.out)
     return 0
 
 

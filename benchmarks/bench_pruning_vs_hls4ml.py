@@ -127,6 +127,13 @@ at the same tolerance prunes 1.94x more on hls4ml's counter (1.78x on the estima
 of test loss (``--matched-loss`` now adds that equal-tolerance view, :func:`equal_tolerance`); at matched loss per
 seed 3 of 5 seeds are unmatched; digits and jets16 stay behind.
 
+``--learning-rate`` sets Adam's rate in every fine-tune of every tool (hls4ml's optimizer too; the base training
+keeps its own); runs of different rates are neither merged nor paired, and the report names the rate. On converged
+base models a fine-tune at 1e-3 alone loses up to a validation point, at 1e-4 it is neutral
+(benchmarks/results/pruning_control_converged_lr1e-4.md). Every scored model keeps ``test_correct`` (which test
+rows it gets right), and the equal-tolerance view adds the paired per-row test (:func:`paired_test`, McNemar on
+the pooled rows) beside the interval over seeds; runs made before that keep none, and the report says so.
+
 Results (JSON: every row, the summary, the command and settings) go to
 benchmarks/results/pruning_vs_hls4ml.json and a markdown table to the .md beside it.
 """
@@ -392,6 +399,7 @@ def hls4ml_worker(inp: str, out: str) -> None:
     d = np.load(inp)
     seed, epochs, final, batch = int(d["seed"]), int(d["epochs"]), float(d["final_sparsity"]), int(d["batch"])
     steps = int(d["steps"])
+    learning_rate = float(d["learning_rate"]) if "learning_rate" in d else 1e-3  # inputs written before it: 1e-3
     results, failed = {}, {}
     for ranking in [str(r) for r in d["rankings"]]:
         model, cfg = hls4ml_model(d, seed)
@@ -404,7 +412,7 @@ def hls4ml_worker(inp: str, out: str) -> None:
         try:
             pruned = optimize_keras_model_for_hls4ml(
                 model, cfg, VivadoDSPEstimator, PolynomialScheduler(steps, final_sparsity=final), d["X_fit"],
-                d["y_fit"], d["X_val"], d["y_val"], batch, epochs, tf.keras.optimizers.legacy.Adam(1e-3),
+                d["y_fit"], d["X_val"], d["y_val"], batch, epochs, tf.keras.optimizers.legacy.Adam(learning_rate),
                 tf.keras.losses.SparseCategoricalCrossentropy(), metric, True, rtol, ranking_metric=ranking,
                 directory=tempfile.mkdtemp(prefix="hls4ml_opt_"))  # knapsack_solver: its default, 'CBC_MIP'
         except Exception as e:  # noqa: BLE001  (one ranking failing inside hls4ml must not lose the others)
@@ -487,16 +495,21 @@ def save_model(args, dataset: str, seed: int, tool: str, model, types: dict) -> 
 
 def score(model, X_te, y_te, csim: bool, workdir: str, types: dict) -> dict:
     """Both DSP counters, estimated LUTs, Keras and C-simulation test accuracy, weight sparsity of ``model``, and
-    the layers whose values leave their types on the test rows (the C simulation wraps there)."""
+    the layers whose values leave their types on the test rows (the C simulation wraps there). ``test_correct``:
+    per test row ``"1"`` where the Keras model's class is right, else ``"0"`` (the paired per-row test of
+    :func:`paired_test` compares two models on the same rows)."""
     from hlsnb.estimate import estimate_design
-    from hlsnb.prune import csim_accuracy, find_overflows, model_accuracy
+    from hlsnb.prune import csim_accuracy, find_overflows
+    from hlsnb.prune.models import predict
 
     design = _design(model, types)
     design.attach_weights(model)
     kernels = [layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")]
     est = estimate_design(design).total
+    correct = np.argmax(predict(model, X_te), axis=1) == np.asarray(y_te).ravel()
     row = {"dsp": float(est["dsp"]), "hls4ml_dsp": float(hls4ml_dsp_count(model, design)), "lut": float(est["lut"]),
-           "keras_accuracy": model_accuracy(model, X_te, y_te),
+           "keras_accuracy": float(np.mean(correct)),
+           "test_correct": (correct.astype(np.uint8) + ord("0")).tobytes().decode(),
            "zero_weights": float(sum(int(np.sum(k == 0)) for k in kernels) / sum(k.size for k in kernels)),
            "overflows": [str(o) for o in find_overflows(model, design, X_te)]}
     if csim:
@@ -633,7 +646,7 @@ def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, ty
         inp, out = f"{work}/in.npz", f"{work}/out.npz"
         ws = base.get_weights()
         np.savez(inp, seed=seed, epochs=args.epochs, final_sparsity=args.hls4ml_final, batch=args.batch,
-                 tolerance=tol / 100,
+                 tolerance=tol / 100, learning_rate=args.learning_rate,
                  steps=args.steps, rankings=np.array(args.hls4ml_rankings), n_weights=len(ws), n_classes=n_classes,
                  X_fit=X_fit, y_fit=y_fit, X_val=X_val, y_val=y_val, **weight_arrays(ws))
         env = dict(os.environ, TF_USE_LEGACY_KERAS="1", PYTHONPATH="")
@@ -671,7 +684,8 @@ def _run_tools(args, dataset: str, seed: int, tol: float, common: dict, base, ty
         t0 = time.time()
         pruned, rep = prune(base, _design(base, types), "dsp", (X_fit, y_fit, X_te, y_te),
                             validation=(X_val, y_val), target=final, scheduler=sched, epochs=args.epochs,
-                            batch_size=args.batch, tolerance=tol / 100, cutoff_bad_trials=3, csim=False,
+                            batch_size=args.batch, learning_rate=args.learning_rate, tolerance=tol / 100,
+                            cutoff_bad_trials=3, csim=False,
                             progress=False, seed=seed, **v)
         rows.append({**common, "tool": tool_name(tool, tol), "seconds": time.time() - t0, "status": rep.status,
                      "steps": [[st.sparsity, st.val_accuracy, st.accepted] for st in rep.steps],
@@ -797,6 +811,9 @@ def merge(paths: list[str], out: str) -> int:
     from pathlib import Path
 
     parts = [json.loads(Path(p).read_text()) for p in paths]
+    if len({run_learning_rate(p) for p in parts}) > 1:
+        raise ValueError("the runs fine-tuned at different learning rates (one result would mislabel some): "
+                         + ", ".join(f"{p} {run_learning_rate(q):g}" for p, q in zip(paths, parts, strict=True)))
     result = {k: v for k, v in parts[0].items() if k not in ("rows", "summary", "settings")}
     result["command"] = " ; ".join(p["command"] for p in parts) + " ; python benchmarks/bench_pruning_vs_hls4ml.py " \
         + shlex.join(["--merge", *[os.path.relpath(p, ROOT) for p in paths], "--out", os.path.relpath(out, ROOT)])
@@ -845,9 +862,14 @@ def checked_rows(paths: list[str], stored: str | list[str] = STORED,
                 base[(r["dataset"], r["seed"])], owner[(r["dataset"], r["seed"])] = r, s
     names = ", ".join(str(s) for s in stored)
     rows: list[dict] = []
+    rates: dict = {}
     for spec in [*stored, *paths]:
         path, _, label = spec.partition("=")
         run = json.loads(Path(path).read_text())
+        rates[path] = run_learning_rate(run)
+        if len(set(rates.values())) > 1:
+            raise ValueError("the runs fine-tuned at different learning rates (not comparable): "
+                             + ", ".join(f"{p} {v:g}" for p, v in rates.items()))
         if label:
             tools = {r["tool"] for r in run["rows"] if r["tool"].startswith("hlsnb")}
             if len(tools) != 1:
@@ -880,8 +902,14 @@ def checked_rows(paths: list[str], stored: str | list[str] = STORED,
             if r["tool"] != "baseline" and "failed" not in r and (r["dataset"], r["seed"]) not in unpaired:
                 run_tol = run.get("tolerance_points", 100 * TOLERANCE)
                 rows.append(dict(r, tolerance_points=r.get("tolerance_points",
-                                                           run_tol if np.isscalar(run_tol) else None)))
+                                                           run_tol if np.isscalar(run_tol) else None),
+                                 learning_rate=rates[path]))
     return base, rows
+
+
+def run_learning_rate(run: dict) -> float:
+    """The fine-tunes' learning rate of a stored run (``--learning-rate``; runs made before the option: 1e-3)."""
+    return float(run.get("budget", {}).get("learning_rate", 1e-3))
 
 
 def against_stored(paths: list[str], stored: str | list[str] = STORED, reference: str = "hls4ml l1") -> str:
@@ -1072,12 +1100,44 @@ def equal_tolerance(mine: dict, theirs: dict, seeds: list) -> dict:
     half = (float(stats.t.ppf(0.975, len(diffs) - 1) * np.std(diffs, ddof=1) / np.sqrt(len(diffs)))
             if len(diffs) > 1 else float("inf"))
     out = {"loss_difference": {"per_seed": diffs, "mean": mean, "low": mean - half, "high": mean + half},
-           "counters": {}}
+           "paired": paired_test(mine, theirs, seeds), "counters": {}}
     for counter, name in COUNTERS.items():
         ratios = [mine[s][counter] / theirs[s][counter] for s in seeds]
         out["counters"][counter] = {"name": name, "ratios": ratios, "median": float(np.median(ratios)),
                                     "seeds_at_goal": sum(r >= GOAL for r in ratios)}
     return out
+
+
+def paired_test(mine: dict, theirs: dict, seeds: list) -> dict | None:
+    """McNemar's exact test on the test rows, per seed ``{seed: row}`` each (rows with ``test_correct``): per seed
+    the rows hlsnb's model gets right and hls4ml's wrong (``hlsnb_only``) and the reverse (``hls4ml_only``);
+    pooled over the seeds (the stratified test of paired rows is the pooled one), the two-sided p of so uneven a
+    split of the discordant rows if neither tool were better, and the pooled loss difference they make (hlsnb's
+    minus hls4ml's, points). It answers the test rows' noise only: the seeds' training spread is the t interval's.
+    ``None`` when a row keeps no per-row results (runs made before they were kept)."""
+    from scipy import stats
+
+    if not all("test_correct" in r[s] for r in (mine, theirs) for s in seeds):
+        return None
+    per = {}
+    for s in seeds:
+        a = np.frombuffer(mine[s]["test_correct"].encode(), dtype=np.uint8) == ord("1")
+        b = np.frombuffer(theirs[s]["test_correct"].encode(), dtype=np.uint8) == ord("1")
+        if a.size != b.size:
+            raise ValueError(f"seed {s}: the two runs kept {a.size} and {b.size} test rows (not the same split)")
+        per[s] = {"hlsnb_only": int(np.sum(a & ~b)), "hls4ml_only": int(np.sum(~a & b)), "rows": int(a.size)}
+    n_a, n_b = sum(p["hlsnb_only"] for p in per.values()), sum(p["hls4ml_only"] for p in per.values())
+    rows = sum(p["rows"] for p in per.values())
+    p_value = float(stats.binomtest(min(n_a, n_b), n_a + n_b, 0.5).pvalue) if n_a + n_b else 1.0
+    return {"per_seed": per, "hlsnb_only": n_a, "hls4ml_only": n_b, "rows": rows, "p_value": p_value,
+            "loss_difference_points": 100 * (n_b - n_a) / rows}
+
+
+def _paired_cell(p: dict | None) -> str:
+    if p is None:
+        return "not kept (runs made before per-row results were)"
+    return (f"{p['hlsnb_only']} / {p['hls4ml_only']} of {p['rows']} ({p['loss_difference_points']:+.2f} pt), "
+            f"p = {p['p_value']:.2g}")
 
 
 def _x(v: float | None, fmt: str = ".2f", suffix: str = "x") -> str:
@@ -1091,7 +1151,8 @@ def matched_loss_report(result: dict) -> str:
              (f"Every run: the stored full run's splits and base models ({stored}, " if stored == _STORED_REL else
               f"Every run: the splits and base models of {stored} (" if ", " not in stored else
               f"Every run: the splits and base models of {stored} (a later file's seeds replace an earlier one's; ")
-             + "checked per seed), the same fine-tuning (batch 32, 10 epochs per fine-tune, 5 pruning steps; hls4ml "
+             + f"checked per seed), the same fine-tuning (batch 32, 10 epochs per fine-tune at Adam's learning rate "
+             f"{result.get('learning_rate', 1e-3):g}, 5 pruning steps; hls4ml "
              "adds its regularizer tuner's trials and a first fine-tune at sparsity 0, hlsnb what the variant "
              "names); only the "
              "tolerance (validation accuracy each tool may lose, points) differs. Loss: Keras test accuracy lost "
@@ -1146,9 +1207,13 @@ def matched_loss_report(result: dict) -> str:
             lines += ["", "At equal tolerance (both tools spend the same validation points; one run each per seed, "
                       "nothing chosen on the test rows): ratio of reductions per seed (hlsnb's / hls4ml's), and "
                       "the test loss difference, hlsnb's minus hls4ml's (points; + is hlsnb worse), its mean and 95 % "
-                      "interval over the seeds (Student's t):", "",
+                      "interval over the seeds (Student's t: the seeds' training spread); and the paired per-row "
+                      "test (McNemar, exact, the seeds' test rows pooled: the rows' noise only): the rows hlsnb gets "
+                      "right and hls4ml wrong / the reverse, and the two-sided p that neither tool is better on "
+                      "them:", "",
                       "| tolerance | hls4ml's counter, per seed | median | hlsnb's estimate, per seed | median | "
-                      "loss difference per seed | mean [95 % interval] |", "|---|---|---|---|---|---|---|"]
+                      "loss difference per seed | mean [95 % interval] | paired rows: hlsnb only / hls4ml only, p |",
+                      "|---|---|---|---|---|---|---|---|"]
             for m in eq:
                 e = m["equal_tolerance"]
                 c = [e["counters"][k] for k in COUNTERS]
@@ -1157,7 +1222,8 @@ def matched_loss_report(result: dict) -> str:
                              + " | ".join(", ".join(_x(r) for r in x["ratios"]) + f" | **{_x(x['median'])}**"
                                           for x in c)
                              + " | " + ", ".join(f"{v:+.2f}" for v in ld["per_seed"])
-                             + f" | {ld['mean']:+.2f} [{ld['low']:+.2f}, {ld['high']:+.2f}] |")
+                             + f" | {ld['mean']:+.2f} [{ld['low']:+.2f}, {ld['high']:+.2f}] | "
+                             + _paired_cell(e.get("paired")) + " |")
         lines += ["", f"Every run of {ds}, per seed (test loss, points / reduction on hls4ml's counter / on the "
                   "estimate), and the validation loss it spent (median over seeds):", "",
                   "| tool | tolerance | " + " | ".join(f"seed {s}" for s in seeds) + " | val. loss, median |",
@@ -1303,7 +1369,7 @@ def write_matched_loss(paths: list[str], out: str, variant: str = "hlsnb", refer
               "inputs": [{"file": os.path.relpath(p, ROOT), "command": run["command"], "seconds": run["seconds"]}
                          for p in [*stored, *(q.partition("=")[0] for q in paths)]
                          for run in [json.loads(Path(p).read_text())]],
-              "estimate_drift": drift, "matched": matched,
+              "learning_rate": rows[0]["learning_rate"], "estimate_drift": drift, "matched": matched,
               "bases": {f"{ds} {seed}": r.get("base", {"recipe": "early-stopping"})
                         for (ds, seed), r in sorted(baselines.items()) if ds in matched}}
     matched_loss_picture(matched, stem + ".png")
@@ -1320,6 +1386,8 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=10, help="fine-tuning epochs per step (every tool)")
     ap.add_argument("--steps", type=int, default=5, help="fine-tunes (schedule steps) per run (every tool)")
     ap.add_argument("--batch", type=int, default=32, help="batch size (every tool, and the base training)")
+    ap.add_argument("--learning-rate", type=float, default=1e-3,
+                    help="Adam's learning rate in every fine-tune (every tool; the base training keeps its own)")
     ap.add_argument("--base", default="early-stopping", choices=BASE_RECIPES,
                     help="how each seed's base model is trained (see train_base): 'early-stopping' (every run "
                          "stored before December 2026) or 'converged' (the L1 strength chosen on the validation "
@@ -1400,6 +1468,7 @@ def main(argv=None) -> int:
               "design": f"pynq-z2, Latency, RF 1, {PRECISION} weights, widened result/accumulator types",
               "tolerance_points": args.tolerances[0] if len(args.tolerances) == 1 else args.tolerances,
               "budget": {"batch": args.batch, "epochs_per_step": args.epochs, "fine_tunes": args.steps,
+                         "learning_rate": args.learning_rate,
                          "hls4ml_extra": "regularizer tuning: Bayesian, 10 trials x epochs//2 epochs; 1 rewinding "
                                          "epoch per step (inside the epochs)"},
               "variants": VARIANTS,

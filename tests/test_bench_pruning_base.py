@@ -56,12 +56,37 @@ def test_a_variant_with_l1_base_fine_tunes_with_the_base_models_penalty(pruning_
         raise Stop
 
     monkeypatch.setattr(hlsnb.prune, "prune", fake_prune)
-    args = argparse.Namespace(hlsnb_only=True, hls4ml_final=0.95, steps=5, epochs=10, batch=32,
+    args = argparse.Namespace(hlsnb_only=True, hls4ml_final=0.95, steps=5, epochs=10, batch=32, learning_rate=2e-4,
                               variants=["hlsnb lower l1 base labels rewind best epoch"])
     with pytest.raises(Stop):
         b._run_tools(args, "digits", 0, 1.0, {}, b._model(64, 10, 0), {}, "/nonexistent", print,
                      b.split("digits", 0), 1e-3)
     assert seen["l1"] == 1e-3 and seen["warmup"] == 0 and seen["distill"] == 0.0 and seen["reference"] == "lower"
+    assert seen["learning_rate"] == 2e-4
     assert {n for n, v in b.VARIANTS.items() if v.get("l1") == "base"} == {
         "hlsnb lower l1 base best epoch", "hlsnb lower l1 base labels rewind best epoch",
         "hlsnb l1 base labels rewind best epoch", "hlsnb l1 base labels rewind best epoch polynomial"}
+
+
+def test_the_learning_rate_reaches_hls4mls_worker_too(pruning_bench, monkeypatch, tmp_path):
+    """``--learning-rate`` is every tool's: the hls4ml worker's input carries it (its Adam reads it there)."""
+    import argparse
+    import subprocess
+
+    b = pruning_bench
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_run(cmd, **kw):
+        seen.update(np.load(cmd[-2]))
+        raise Stop
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    args = argparse.Namespace(hlsnb_only=False, hls4ml_final=0.95, steps=5, epochs=10, batch=32, learning_rate=2e-4,
+                              hls4ml_rankings=["l1"], keras2_python="python", variants=[])
+    with pytest.raises(Stop):
+        b._run_tools(args, "digits", 0, 1.0, {}, b._model(64, 10, 0), {}, str(tmp_path), print,
+                     b.split("digits", 0), 0.0)
+    assert float(seen["learning_rate"]) == 2e-4 and float(seen["tolerance"]) == 0.01

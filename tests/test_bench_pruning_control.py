@@ -57,3 +57,24 @@ def test_again_writes_the_table_anew_beside_the_stored_runs_without_training(tmp
     assert again["rows"][0]["base_matches_stored"] and again["command"] == "python made --this"
     text = (tmp_path / "c.md").read_text()
     assert "1 of 1 match their stored test accuracy" in text and "`python made --this`" in text
+
+
+def test_a_control_at_another_learning_rate_sits_beside_the_runs_made_at_it():
+    """--learning-rate 1e-4: the fine-tune's rate in the text, and only the stored runs made at 1e-4 beside it (the
+    1e-3 runs of the same base models are other pruned models)."""
+    mod = _mod()
+    at = {rate: [f.name for f in mod._stored_runs("converged", rate)] for rate in (1e-3, 1e-4)}
+    assert at[1e-3] == ["pruning_hls4ml_converged.json", "pruning_hls4ml_converged_jets16_large.json"]
+    assert at[1e-4] == ["pruning_hls4ml_converged_lr1e-4.json", "pruning_hls4ml_converged_lr1e-4_jets16_large.json"]
+    rows = {rate: {(r["dataset"], r["seed"]): r for r in mod._stored_rows("converged", rate)
+                   if r["tool"] == "hls4ml l1"} for rate in (1e-3, 1e-4)}
+    base = mod.stored_baselines("converged")
+    row = {"dataset": "jets16_large", "seed": 0, "l1": 1e-3, "base_test_accuracy": base[("jets16_large", 0)],
+           "base_val_accuracy": 0.9, "after_each_fine_tune": [{"test_points": 0.1, "val_points": 0.0}]}
+    for rate in (1e-3, 1e-4):
+        text = mod.report([row], l1="base", base_recipe="converged", learning_rate=rate)
+        assert f"Adam {rate:g}," in text and ", ".join(at[rate]) in text
+        line = next(l for l in text.splitlines() if l.startswith("| jets16_large | 0 |"))
+        want = -rows[rate][("jets16_large", 0)]["keras_accuracy_loss_points"]
+        assert [c.strip() for c in line.strip("|").split("|")][6] == f"{want:+.2f}"
+    assert rows[1e-3][("jets16_large", 0)]["keras_accuracy"] != rows[1e-4][("jets16_large", 0)]["keras_accuracy"]

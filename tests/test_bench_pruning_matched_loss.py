@@ -94,6 +94,10 @@ def test_matched_loss_pairs_seeds_and_gives_the_verdict(bench):
     assert (spread["loss_difference"]["low"], spread["loss_difference"]["high"]) == pytest.approx((0.5 - half,
                                                                                                   0.5 + half))
 
+    # the paired per-row test: rows without per-row results have none, and the report says so
+    assert spread["paired"] is None
+    assert "not kept (runs made before per-row results were)" in text
+
     # a tolerance run missing a seed: that seed is left out, not matched on fewer runs
     rows = [r for r in rows if not (r["seed"] == 2 and r["tool"] == "hlsnb (tol 0.5 pt)")]
     assert bench.matched_loss(rows)["digits"]["seeds"] == [0, 1]
@@ -180,6 +184,56 @@ def test_a_later_stored_run_replaces_the_seeds_it_re_made(bench, tmp_path):
     assert "a later file's seeds replace an earlier one's" in text
     assert json.loads(out.read_text())["command"].endswith(f"--stored {bench.os.path.relpath(STORED, bench.ROOT)} "
                                                           f"{bench.os.path.relpath(remade, bench.ROOT)}")
+
+
+def test_runs_fine_tuned_at_another_learning_rate_are_refused_and_the_rate_is_said(bench, tmp_path):
+    """A run made with --learning-rate 1e-4 is not paired with the stored runs (1e-3, made before the option) nor
+    merged with them; runs at one rate are, and the report names it."""
+    stored = json.loads(STORED.read_text())
+    base = next(r for r in stored["rows"] if r["tool"] == "baseline" and r["dataset"] == "digits")
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"command": "c", "seconds": 1, "budget": {"learning_rate": 1e-4},
+                               "rows": [base, _row("hlsnb x", base["seed"], 0.0, 2.0)]}))
+    with pytest.raises(ValueError, match=r"different learning rates.*run\.json 0\.0001"):
+        bench.checked_rows([str(run)], str(STORED))
+    with pytest.raises(ValueError, match="different learning rates"):
+        bench.merge([str(STORED), str(run)], str(tmp_path / "merged.json"))
+    same = tmp_path / "same.json"  # the stored run's rows at the run's rate: paired, the rate said
+    same.write_text(json.dumps(dict(stored, budget=dict(stored.get("budget", {}), learning_rate=1e-4))))
+    _, rows = bench.checked_rows([str(run)], str(same))
+    assert {r["learning_rate"] for r in rows} == {1e-4}
+    text = bench.write_matched_loss([str(run)], str(tmp_path / "m.json"), variant="hlsnb x", stored=str(same))
+    assert "Adam's learning rate 0.0001" in text
+    assert "Adam's learning rate 0.001," in bench.write_matched_loss([str(STORED)], str(tmp_path / "m2.json"))
+
+
+def test_the_paired_per_row_test_counts_the_discordant_rows_of_every_seed(bench):
+    """McNemar on the rows: seed 0 hlsnb right where hls4ml is wrong on 1 row, the reverse on 1; seed 1 the reverse
+    on 5 more. Pooled: 1 against 6 of 11 rows in 2 seeds, two-sided exact p = 2 * P(X <= 1), X ~ Bin(7, 1/2)."""
+    mine = {0: {"test_correct": "1100"}, 1: {"test_correct": "0000000"}}
+    theirs = {0: {"test_correct": "1010"}, 1: {"test_correct": "1111100"}}
+    p = bench.paired_test(mine, theirs, [0, 1])
+    assert p["per_seed"] == {0: {"hlsnb_only": 1, "hls4ml_only": 1, "rows": 4},
+                             1: {"hlsnb_only": 0, "hls4ml_only": 5, "rows": 7}}
+    assert (p["hlsnb_only"], p["hls4ml_only"], p["rows"]) == (1, 6, 11)
+    assert p["p_value"] == pytest.approx(2 * (1 + 7) / 2 ** 7)
+    assert p["loss_difference_points"] == pytest.approx(100 * 5 / 11)
+    assert bench.paired_test({0: {"test_correct": "11"}}, {0: {"test_correct": "11"}}, [0])["p_value"] == 1.0
+    assert bench.paired_test(mine, {0: theirs[0], 1: {}}, [0, 1]) is None  # one run kept none
+    with pytest.raises(ValueError, match="seed 0: the two runs kept 4 and 3 test rows"):
+        bench.paired_test(mine, {0: {"test_correct": "101"}, 1: theirs[1]}, [0, 1])
+    assert "1 / 6 of 11 (+45.45 pt), p = 0.12" in bench._paired_cell(p)
+
+
+def test_score_keeps_which_test_rows_the_model_gets_right(bench):
+    data = bench.split("digits", 0)
+    model = bench._model(data[0].shape[1], data[6], 0)
+    row = bench.score(model, data[4], data[5], False, "/nonexistent", {})
+    assert len(row["test_correct"]) == len(data[5]) and set(row["test_correct"]) <= {"0", "1"}
+    assert row["test_correct"].count("1") / len(data[5]) == row["keras_accuracy"]
+    from hlsnb.prune import model_accuracy
+
+    assert row["keras_accuracy"] == model_accuracy(model, data[4], data[5])
 
 
 def test_tolerance_names_and_the_rows_tolerance(bench, tmp_path):
