@@ -811,9 +811,8 @@ def merge(paths: list[str], out: str) -> int:
     from pathlib import Path
 
     parts = [json.loads(Path(p).read_text()) for p in paths]
-    if len({run_learning_rate(p) for p in parts}) > 1:
-        raise ValueError("the runs fine-tuned at different learning rates (one result would mislabel some): "
-                         + ", ".join(f"{p} {run_learning_rate(q):g}" for p, q in zip(paths, parts, strict=True)))
+    one_learning_rate({p: run_learning_rate(q) for p, q in zip(paths, parts, strict=True)},
+                      "one result would mislabel some")
     result = {k: v for k, v in parts[0].items() if k not in ("rows", "summary", "settings")}
     result["command"] = " ; ".join(p["command"] for p in parts) + " ; python benchmarks/bench_pruning_vs_hls4ml.py " \
         + shlex.join(["--merge", *[os.path.relpath(p, ROOT) for p in paths], "--out", os.path.relpath(out, ROOT)])
@@ -867,9 +866,7 @@ def checked_rows(paths: list[str], stored: str | list[str] = STORED,
         path, _, label = spec.partition("=")
         run = json.loads(Path(path).read_text())
         rates[path] = run_learning_rate(run)
-        if len(set(rates.values())) > 1:
-            raise ValueError("the runs fine-tuned at different learning rates (not comparable): "
-                             + ", ".join(f"{p} {v:g}" for p, v in rates.items()))
+        one_learning_rate(rates, "not comparable")
         if label:
             tools = {r["tool"] for r in run["rows"] if r["tool"].startswith("hlsnb")}
             if len(tools) != 1:
@@ -910,6 +907,13 @@ def checked_rows(paths: list[str], stored: str | list[str] = STORED,
 def run_learning_rate(run: dict) -> float:
     """The fine-tunes' learning rate of a stored run (``--learning-rate``; runs made before the option: 1e-3)."""
     return float(run.get("budget", {}).get("learning_rate", 1e-3))
+
+
+def one_learning_rate(rates: dict, why: str) -> None:
+    """Raise, naming every run and its rate, unless the runs ``{path: learning rate}`` share one."""
+    if len(set(rates.values())) > 1:
+        raise ValueError(f"the runs fine-tuned at different learning rates ({why}): "
+                         + ", ".join(f"{p} {v:g}" for p, v in rates.items()))
 
 
 def against_stored(paths: list[str], stored: str | list[str] = STORED, reference: str = "hls4ml l1") -> str:
@@ -1119,10 +1123,12 @@ def paired_test(mine: dict, theirs: dict, seeds: list) -> dict | None:
 
     if not all("test_correct" in r[s] for r in (mine, theirs) for s in seeds):
         return None
+    def right(row) -> np.ndarray:  # score()'s test_correct back to booleans
+        return np.frombuffer(row["test_correct"].encode(), dtype=np.uint8) == ord("1")
+
     per = {}
     for s in seeds:
-        a = np.frombuffer(mine[s]["test_correct"].encode(), dtype=np.uint8) == ord("1")
-        b = np.frombuffer(theirs[s]["test_correct"].encode(), dtype=np.uint8) == ord("1")
+        a, b = right(mine[s]), right(theirs[s])
         if a.size != b.size:
             raise ValueError(f"seed {s}: the two runs kept {a.size} and {b.size} test rows (not the same split)")
         per[s] = {"hlsnb_only": int(np.sum(a & ~b)), "hls4ml_only": int(np.sum(~a & b)), "rows": int(a.size)}
