@@ -111,11 +111,18 @@ def test_interrupt_kills_the_whole_group_and_the_log_says_so(hang_env):
 
 def test_interrupt_from_another_thread_while_blocked_on_output(hang_env):
     """The realistic case: the tool prints nothing for a long time and the user presses stop (Jupyter's interrupt
-    is a SIGINT to the kernel process)."""
+    is a SIGINT to the kernel process, whose handler while a cell runs is Python's default one: ipykernel installs
+    it for each execution). The handler is set here as the kernel sets it: another test in the same worker may have
+    left its own (a full parallel run once lost the signal that way and waited out the fake tool's 1,000 s). The
+    build's timeout bounds the wait if the interrupt is lost all the same."""
     prj, pids = hang_env
-    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
-    with pytest.raises(KeyboardInterrupt):
-        B.run_build(prj, progress=False, echo=False, tools=_ok_tools())
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+        with pytest.raises(KeyboardInterrupt):
+            B.run_build(prj, progress=False, echo=False, tools=_ok_tools(), timeout_s=120.0)
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert _pids(pids) and _wait_gone(_pids(pids)) == []
 
 
