@@ -82,17 +82,18 @@ def control(dataset: str, seed: int, steps: int = 5, epochs: int = 10, batch: in
             "base": info, "after_each_fine_tune": gains}
 
 
-def _stored_runs(base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> list[Path]:
-    """The stored runs on ``base_recipe``'s base models (the full run and each data set's own; the converged runs
-    that exist) whose fine-tunes ran at ``learning_rate``."""
+def _stored_runs(base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> dict:
+    """``{path: run}`` of the stored runs on ``base_recipe``'s base models (the full run and each data set's own;
+    the converged runs that exist) whose fine-tunes ran at ``learning_rate``."""
     files = (STORED, *STORED_BY_DATASET.values()) if base_recipe == "early-stopping" else STORED_CONVERGED
     rate = _bench().run_learning_rate
-    return [f for f in files if f.exists() and rate(json.loads(f.read_text())) == learning_rate]
+    runs = {f: json.loads(f.read_text()) for f in files if f.exists()}
+    return {f: run for f, run in runs.items() if rate(run) == learning_rate}
 
 
 def _stored_rows(base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> list[dict]:
     """Every row of :func:`_stored_runs`."""
-    return [r for f in _stored_runs(base_recipe, learning_rate) for r in json.loads(f.read_text())["rows"]]
+    return [r for run in _stored_runs(base_recipe, learning_rate).values() for r in run["rows"]]
 
 
 def stored_baselines(base_recipe: str = "early-stopping") -> dict:
@@ -104,13 +105,14 @@ def report(out: list[dict], l1: float | str = 0.0, command: str = "python benchm
            base_recipe: str = "early-stopping", learning_rate: float = 1e-3) -> str:
     """The control beside the stored pruned runs at the same learning rate (test accuracy change against the base,
     points; + is better)."""
-    rows = _stored_rows(base_recipe, learning_rate)
+    runs = _stored_runs(base_recipe, learning_rate)
+    rows = [r for run in runs.values() for r in run["rows"]]
     pruned = {(r["dataset"], r["seed"], r["tool"]): -r["keras_accuracy_loss_points"] for r in rows
               if r["tool"] in ("hls4ml l1", "hlsnb") and "keras_accuracy_loss_points" in r}
     same = sum(bool(r.get("base_matches_stored")) for r in out)
     where = ("benchmarks/results/pruning_vs_hls4ml.json; jets16_large: pruning_hls4ml_jets16_large.json"
              if base_recipe == "early-stopping" else
-             ", ".join(f.name for f in _stored_runs(base_recipe, learning_rate)) or "none stored")
+             ", ".join(f.name for f in runs) or "none stored")
     said = "the L1 penalty its base model was trained with" if l1 == "base" else f"an L1 penalty of {l1:g}"
     lines = ["# The control: the unpruned base model fine-tuned alone"
              + (f", with {said}" if l1 else "")
@@ -147,7 +149,7 @@ def _same_base(stored: dict, r: dict) -> bool:
 def _write(run: dict, out: str) -> None:
     """The run's JSON at ``out`` and its table (:func:`report`) in the .md beside it."""
     Path(out).write_text(json.dumps(run, indent=1) + "\n")
-    Path(out).with_suffix(".md").write_text(report(run["rows"], run["l1"], run["command"],
+    Path(out).with_suffix(".md").write_text(report(run["rows"], run.get("l1", 0.0), run["command"],
                                                    run.get("base", "early-stopping"), run.get("learning_rate", 1e-3)))
 
 

@@ -47,7 +47,7 @@ def synth_one(path: str, work: str) -> dict:
     b = _bench()
     d = np.load(path)
     model = b._model(int(d["n_in"]), int(d["n_out"]), 0)
-    model.set_weights([d[f"w{i}"] for i in range(int(d["n_weights"]))])
+    model.set_weights(b.read_weights(d))
     design = b._design(model, json.loads(str(d["types"])))
     design.attach_weights(model)
     da = da_version(design)

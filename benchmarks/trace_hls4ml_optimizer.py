@@ -118,17 +118,13 @@ def main(argv=None) -> int:
     if not os.path.exists(args.keras2_python):
         print(f"no Keras-2 venv at {args.keras2_python}: run tools/hls4ml_keras2_env.sh", file=sys.stderr)
         return 2
-    import keras
-
-    X_fit, y_fit, X_val, y_val, _, _, n_classes = bench.split(args.dataset, args.seed)
-    base = bench._model(X_fit.shape[1], n_classes, args.seed)  # as run_seed trains it
-    base.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    base.fit(X_fit, y_fit, epochs=200, batch_size=32, verbose=0, validation_data=(X_val, y_val),
-             callbacks=[keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)])
+    data = bench.split(args.dataset, args.seed)
+    X_fit, y_fit, X_val, y_val, _, _, n_classes = data
+    base, _ = bench.train_base(args.dataset, args.seed, data)  # as run_seed trains it (early stopping, batch 32)
     work = tempfile.mkdtemp(prefix="hls4ml_trace_")
     ws = base.get_weights()
     np.savez(f"{work}/in.npz", seed=args.seed, n_classes=n_classes, n_weights=len(ws), X_fit=X_fit, y_fit=y_fit,
-             X_val=X_val, y_val=y_val, **{f"w{i}": w for i, w in enumerate(ws)})
+             X_val=X_val, y_val=y_val, **bench.weight_arrays(ws))
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1", PYTHONPATH="")
     proc = subprocess.run([args.keras2_python, os.path.abspath(__file__), "--worker", f"{work}/in.npz",
                            f"{work}/opt"], capture_output=True, text=True, env=env, cwd=work, check=False)
