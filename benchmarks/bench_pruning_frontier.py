@@ -5,10 +5,11 @@ with several times that budget, how little test accuracy can a model of the benc
 count the goal allows, when pruning only sets weights to zero? For each seed's base model (the benchmark's
 converged ones, read from benchmarks/results/pruning_bases/; each checked against the stored hls4ml run's baseline
 row) it prunes iteratively to every sparsity of ``--grid`` (the fraction of all Dense weights set to zero), each
-step a fine-tune of ``--epochs`` epochs with the masks enforced after every batch (Adam at ``--learning-rate``, L1
-``--l1`` on the kernels, batch 32, the labels, the epoch with the best validation accuracy kept), and scores every
-step as the benchmark does: hlsnb's estimate (whole design, HLS csynth estimate, not synthesis) and hls4ml's
-counter (one DSP per nonzero >= 9-bit weight at RF 1), Keras test accuracy.
+step a fine-tune of ``--epochs`` epochs with the masks enforced after every optimizer step
+(``hlsnb.prune.enforce_masks``; Adam at ``--learning-rate``, L1 ``--l1`` on the kernels, batch 32, the labels,
+the epoch with the best validation accuracy kept), and scores every step as the benchmark does: hlsnb's estimate
+(whole design, HLS csynth estimate, not synthesis) and hls4ml's counter (one DSP per nonzero >= 9-bit weight at RF
+1), Keras test accuracy.
 
 The frontier (fewest DSPs at each test loss, from the grid's points and the unpruned model) is read at the DSPs of
 1.5x hls4ml's reduction on the same seed (``--goal``), on each counter: its test loss there, interpolated linearly
@@ -130,7 +131,7 @@ def run_seed(dataset: str, seed: int, *, grid=None, epochs: int = 30, l1: float 
     the fine-tunes' L1 strength, ``"base"`` the one the base model was trained with."""
     import keras
 
-    from hlsnb.prune import model_accuracy
+    from hlsnb.prune import LayerMask, enforce_masks, model_accuracy
 
     b = _load("bench_pruning_vs_hls4ml")
     data = b.split(dataset, seed)
@@ -148,16 +149,6 @@ def run_seed(dataset: str, seed: int, *, grid=None, epochs: int = 30, l1: float 
     m = b._model(X_fit.shape[1], n_classes, seed)
     m.set_weights(base.get_weights())
     kern = [layer for layer in m.layers if hasattr(layer, "kernel")]
-
-    class Masks(keras.callbacks.Callback):
-        def __init__(self, masks):
-            super().__init__()
-            self.masks = masks
-
-        def on_train_batch_end(self, batch, logs=None):
-            for layer, mk in zip(kern, self.masks):
-                layer.kernel.assign(layer.kernel * mk)
-
     b.add_l1(m, l1)
     grid = grid or (DSP_GRID if ranking == "dsp" else GRID)
     dear = int(sum(c.sum() for c in _costly(base, b._design(base, types)))) if ranking == "dsp" else 0
@@ -167,16 +158,13 @@ def run_seed(dataset: str, seed: int, *, grid=None, epochs: int = 30, l1: float 
         plain.set_weights(m.get_weights())
         costly = _costly(plain, b._design(plain, types)) if ranking == "dsp" else None
         masks = magnitude_masks([layer.kernel.numpy() for layer in kern], s, costly, dear)
-        for layer, mk in zip(kern, masks):
-            layer.kernel.assign(layer.kernel * mk)
-        m.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-        keras.utils.set_random_seed(seed)
-        m.fit(X_fit, y_fit, epochs=epochs, batch_size=32, verbose=0, validation_data=(X_val, y_val),
-              callbacks=[Masks(masks), keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=epochs,
-                                                                     restore_best_weights=True)])
-        for layer, mk in zip(kern, masks):  # the kept epoch's weights, masked (restored after the last batch's mask)
-            layer.kernel.assign(layer.kernel * mk)
+        with enforce_masks(m, {layer.name: LayerMask(mk) for layer, mk in zip(kern, masks)}):
+            m.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+            keras.utils.set_random_seed(seed)
+            m.fit(X_fit, y_fit, epochs=epochs, batch_size=32, verbose=0, validation_data=(X_val, y_val),
+                  callbacks=[keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=epochs,
+                                                           restore_best_weights=True)])
         plain.set_weights(m.get_weights())
         out["steps"].append(scored(plain, sparsity=s, seconds=time.time() - t0))
         r = out["steps"][-1]
